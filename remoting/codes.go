@@ -1,0 +1,169 @@
+package remoting
+
+// Request codes (Java: common/protocol/RequestCode.java at rocketmq-all-4.9.7). Only the codes
+// rocketsim's peers send or serve are named here; any other code still travels unchanged.
+const (
+	CodeSendMessage                   int32 = 10
+	CodePullMessage                   int32 = 11
+	CodeQueryMessage                  int32 = 12
+	CodeQueryConsumerOffset           int32 = 14
+	CodeUpdateConsumerOffset          int32 = 15
+	CodeUpdateAndCreateTopic          int32 = 17
+	CodeGetAllTopicConfig             int32 = 21
+	CodeSearchOffsetByTimestamp       int32 = 29
+	CodeGetMaxOffset                  int32 = 30
+	CodeGetMinOffset                  int32 = 31
+	CodeViewMessageByID               int32 = 33
+	CodeHeartBeat                     int32 = 34
+	CodeUnregisterClient              int32 = 35
+	CodeConsumerSendMsgBack           int32 = 36
+	CodeEndTransaction                int32 = 37
+	CodeGetConsumerListByGroup        int32 = 38
+	CodeCheckTransactionState         int32 = 39
+	CodeNotifyConsumerIDsChanged      int32 = 40
+	CodeLockBatchMQ                   int32 = 41
+	CodeUnlockBatchMQ                 int32 = 42
+	CodePutKVConfig                   int32 = 100
+	CodeGetKVConfig                   int32 = 101
+	CodeDeleteKVConfig                int32 = 102
+	CodeRegisterBroker                int32 = 103
+	CodeUnregisterBroker              int32 = 104
+	CodeGetRouteInfoByTopic           int32 = 105
+	CodeGetBrokerClusterInfo          int32 = 106
+	CodeGetAllTopicListFromNameServer int32 = 206
+	CodeDeleteTopicInNamesrv          int32 = 216
+	CodeGetKVListByNamespace          int32 = 219
+	CodeGetConsumerRunningInfo        int32 = 307
+	CodeSendMessageV2                 int32 = 310
+	CodeSendBatchMessage              int32 = 320
+	CodeQueryDataVersion              int32 = 322
+	CodeSendReplyMessage              int32 = 324
+	CodeSendReplyMessageV2            int32 = 325
+	CodePushReplyMessageToClient      int32 = 326
+)
+
+// Response codes (Java: ResponseCode.java and RemotingSysResponseCode.java at 4.9.7).
+const (
+	Success                     int32 = 0
+	SystemError                 int32 = 1
+	SystemBusy                  int32 = 2
+	RequestCodeNotSupported     int32 = 3
+	TransactionFailed           int32 = 4
+	FlushDiskTimeout            int32 = 10
+	SlaveNotAvailable           int32 = 11
+	FlushSlaveTimeout           int32 = 12
+	MessageIllegal              int32 = 13
+	ServiceNotAvailable         int32 = 14
+	VersionNotSupported         int32 = 15
+	NoPermission                int32 = 16
+	TopicNotExist               int32 = 17
+	TopicExistAlready           int32 = 18
+	PullNotFound                int32 = 19
+	PullRetryImmediately        int32 = 20
+	PullOffsetMoved             int32 = 21
+	QueryNotFound               int32 = 22
+	SubscriptionParseFailed     int32 = 23
+	SubscriptionNotExist        int32 = 24
+	SubscriptionNotLatest       int32 = 25
+	SubscriptionGroupNotExist   int32 = 26
+	FilterDataNotExist          int32 = 27
+	FilterDataNotLatest         int32 = 28
+	TransactionShouldCommit     int32 = 200
+	TransactionShouldRollback   int32 = 201
+	TransactionStateUnknow      int32 = 202
+	TransactionStateGroupWrong  int32 = 203
+	NoBuyerID                   int32 = 204
+	NotInCurrentUnit            int32 = 205
+	ConsumerNotOnline           int32 = 206
+	ConsumeMsgTimeout           int32 = 207
+	NoMessage                   int32 = 208
+	UpdateAndCreateACLConfigErr int32 = 209
+	FlowControl                 int32 = 215
+)
+
+var requestCodeNames = map[int32]string{
+	CodeSendMessage: "SEND_MESSAGE", CodePullMessage: "PULL_MESSAGE", CodeQueryMessage: "QUERY_MESSAGE",
+	CodeQueryConsumerOffset: "QUERY_CONSUMER_OFFSET", CodeUpdateConsumerOffset: "UPDATE_CONSUMER_OFFSET",
+	CodeUpdateAndCreateTopic: "UPDATE_AND_CREATE_TOPIC", CodeGetAllTopicConfig: "GET_ALL_TOPIC_CONFIG",
+	CodeSearchOffsetByTimestamp: "SEARCH_OFFSET_BY_TIMESTAMP", CodeGetMaxOffset: "GET_MAX_OFFSET",
+	CodeGetMinOffset: "GET_MIN_OFFSET", CodeViewMessageByID: "VIEW_MESSAGE_BY_ID", CodeHeartBeat: "HEART_BEAT",
+	CodeUnregisterClient: "UNREGISTER_CLIENT", CodeConsumerSendMsgBack: "CONSUMER_SEND_MSG_BACK",
+	CodeEndTransaction: "END_TRANSACTION", CodeGetConsumerListByGroup: "GET_CONSUMER_LIST_BY_GROUP",
+	CodeCheckTransactionState: "CHECK_TRANSACTION_STATE", CodeNotifyConsumerIDsChanged: "NOTIFY_CONSUMER_IDS_CHANGED",
+	CodeLockBatchMQ: "LOCK_BATCH_MQ", CodeUnlockBatchMQ: "UNLOCK_BATCH_MQ", CodePutKVConfig: "PUT_KV_CONFIG",
+	CodeGetKVConfig: "GET_KV_CONFIG", CodeDeleteKVConfig: "DELETE_KV_CONFIG", CodeRegisterBroker: "REGISTER_BROKER",
+	CodeUnregisterBroker: "UNREGISTER_BROKER", CodeGetRouteInfoByTopic: "GET_ROUTEINFO_BY_TOPIC",
+	CodeGetBrokerClusterInfo: "GET_BROKER_CLUSTER_INFO", CodeGetAllTopicListFromNameServer: "GET_ALL_TOPIC_LIST_FROM_NAMESERVER",
+	CodeDeleteTopicInNamesrv: "DELETE_TOPIC_IN_NAMESRV", CodeGetKVListByNamespace: "GET_KVLIST_BY_NAMESPACE",
+	CodeGetConsumerRunningInfo: "GET_CONSUMER_RUNNING_INFO", CodeSendMessageV2: "SEND_MESSAGE_V2",
+	CodeSendBatchMessage: "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
+	CodeSendReplyMessage: "SEND_REPLY_MESSAGE", CodeSendReplyMessageV2: "SEND_REPLY_MESSAGE_V2",
+	CodePushReplyMessageToClient: "PUSH_REPLY_MESSAGE_TO_CLIENT",
+}
+
+var responseCodeNames = map[int32]string{
+	Success: "SUCCESS", SystemError: "SYSTEM_ERROR", SystemBusy: "SYSTEM_BUSY",
+	RequestCodeNotSupported: "REQUEST_CODE_NOT_SUPPORTED", TransactionFailed: "TRANSACTION_FAILED",
+	FlushDiskTimeout: "FLUSH_DISK_TIMEOUT", SlaveNotAvailable: "SLAVE_NOT_AVAILABLE",
+	FlushSlaveTimeout: "FLUSH_SLAVE_TIMEOUT", MessageIllegal: "MESSAGE_ILLEGAL",
+	ServiceNotAvailable: "SERVICE_NOT_AVAILABLE", VersionNotSupported: "VERSION_NOT_SUPPORTED",
+	NoPermission: "NO_PERMISSION", TopicNotExist: "TOPIC_NOT_EXIST", TopicExistAlready: "TOPIC_EXIST_ALREADY",
+	PullNotFound: "PULL_NOT_FOUND", PullRetryImmediately: "PULL_RETRY_IMMEDIATELY", PullOffsetMoved: "PULL_OFFSET_MOVED",
+	QueryNotFound: "QUERY_NOT_FOUND", SubscriptionParseFailed: "SUBSCRIPTION_PARSE_FAILED",
+	SubscriptionNotExist: "SUBSCRIPTION_NOT_EXIST", SubscriptionNotLatest: "SUBSCRIPTION_NOT_LATEST",
+	SubscriptionGroupNotExist: "SUBSCRIPTION_GROUP_NOT_EXIST", FilterDataNotExist: "FILTER_DATA_NOT_EXIST",
+	FilterDataNotLatest: "FILTER_DATA_NOT_LATEST", TransactionShouldCommit: "TRANSACTION_SHOULD_COMMIT",
+	TransactionShouldRollback: "TRANSACTION_SHOULD_ROLLBACK", TransactionStateUnknow: "TRANSACTION_STATE_UNKNOW",
+	TransactionStateGroupWrong: "TRANSACTION_STATE_GROUP_WRONG", NoBuyerID: "NO_BUYER_ID",
+	NotInCurrentUnit: "NOT_IN_CURRENT_UNIT", ConsumerNotOnline: "CONSUMER_NOT_ONLINE",
+	ConsumeMsgTimeout: "CONSUME_MSG_TIMEOUT", NoMessage: "NO_MESSAGE",
+	UpdateAndCreateACLConfigErr: "UPDATE_AND_CREATE_ACL_CONFIG_FAILED", FlowControl: "FLOW_CONTROL",
+}
+
+// RequestCodeName returns Java's name of a request code, or "" when rocketsim does not know it.
+func RequestCodeName(code int32) string { return requestCodeNames[code] }
+
+// ResponseCodeName returns Java's name of a response code, or "" when rocketsim does not know it.
+func ResponseCodeName(code int32) string { return responseCodeNames[code] }
+
+// LanguageCode is the sender's language (Java: remoting/protocol/LanguageCode.java). In JSON
+// headers it travels as its name, in binary headers as its byte value.
+type LanguageCode uint8
+
+const (
+	LanguageJava    LanguageCode = 0
+	LanguageCPP     LanguageCode = 1
+	LanguageDotNet  LanguageCode = 2
+	LanguagePython  LanguageCode = 3
+	LanguageDelphi  LanguageCode = 4
+	LanguageErlang  LanguageCode = 5
+	LanguageRuby    LanguageCode = 6
+	LanguageOther   LanguageCode = 7
+	LanguageHTTP    LanguageCode = 8
+	LanguageGo      LanguageCode = 9
+	LanguagePHP     LanguageCode = 10
+	LanguageOMS     LanguageCode = 11
+	LanguageRust    LanguageCode = 12
+	LanguageNodeJS  LanguageCode = 13
+	languageUnknown LanguageCode = 255
+)
+
+var languageNames = [...]string{"JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST", "NODE_JS"}
+
+func (l LanguageCode) String() string {
+	if int(l) < len(languageNames) {
+		return languageNames[l]
+	}
+	return "OTHER"
+}
+
+// ParseLanguage maps a JSON language name to its code. Unknown names map to OTHER, as servers
+// must accept any sender.
+func ParseLanguage(name string) LanguageCode {
+	for i, n := range languageNames {
+		if n == name {
+			return LanguageCode(i)
+		}
+	}
+	return LanguageOther
+}

@@ -1,0 +1,118 @@
+// Package remoting speaks the Apache RocketMQ 4.x remoting protocol: the frame codec (JSON and
+// ROCKETMQ binary headers), the Command every peer exchanges, the request and response codes, and
+// a multiplexed transport (Client and Server) shared by the rocketsim client and both fakes.
+//
+// Nothing in this package knows about producers, brokers or name servers; protocol/ gives the
+// typed headers and bodies that travel inside a Command.
+package remoting
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// SerializeType says how a frame's header is encoded. It travels in the high byte of the
+// header-length word, and a server answers in the serialize type of the request.
+type SerializeType uint8
+
+const (
+	SerializeJSON     SerializeType = 0 // fastjson object, what Java and the official Go client send by default
+	SerializeRocketMQ SerializeType = 1 // compact binary header (Java: -Drocketmq.serialize.type=ROCKETMQ)
+)
+
+func (s SerializeType) String() string {
+	switch s {
+	case SerializeJSON:
+		return "JSON"
+	case SerializeRocketMQ:
+		return "ROCKETMQ"
+	}
+	return "SerializeType(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Flag bits of a Command.
+const (
+	FlagResponse int32 = 1 << 0 // set on responses; requests have it clear
+	FlagOneway   int32 = 1 << 1 // a oneway request: the peer must not answer
+)
+
+// CurrentVersion is the version ordinal rocketsim writes into the commands it creates: the
+// ordinal of MQVersion.V4_9_7, so peers treat us like a 4.9.7 Java client or server.
+const CurrentVersion int32 = 407
+
+// VersionV4_9_4 is the first version ordinal to which the name server answers route queries in
+// standard JSON (quoted numeric map keys).
+const VersionV4_9_4 int32 = 404
+
+// Command is one request or response: the unit of the remoting protocol.
+//
+// ExtFields carries the typed request/response header flattened to strings (see protocol/). The
+// codec writes its keys in the order a Java HashMap iterates them, so that frames we encode are
+// byte-for-byte those a Java peer would write.
+type Command struct {
+	Code      int32
+	Language  LanguageCode
+	Version   int32
+	Opaque    int32
+	Flag      int32
+	Remark    string
+	ExtFields map[string]string
+	Body      []byte
+
+	// SerializeType is the header encoding the command arrived in, or is to be sent in.
+	SerializeType SerializeType
+
+	// LeadingFields, when set, names extFields written first and in this order in the binary
+	// header, as Java's fast-encoded headers (SendMessageResponseHeader, ...) do; the rest follow
+	// in HashMap order. JSON headers ignore it.
+	LeadingFields []string
+}
+
+// NewRequest returns a request with the given code and header fields, as rocketsim's peers
+// send it: language JAVA, version CurrentVersion, JSON header. The transport assigns the opaque.
+func NewRequest(code int32, ext map[string]string, body []byte) *Command {
+	return &Command{Code: code, Language: LanguageJava, Version: CurrentVersion, ExtFields: ext, Body: body}
+}
+
+// NewResponse returns the answer to req with the given response code and remark: same opaque,
+// same serialize type, response flag set.
+func NewResponse(req *Command, code int32, remark string) *Command {
+	return &Command{
+		Code:          code,
+		Language:      LanguageJava,
+		Version:       CurrentVersion,
+		Opaque:        req.Opaque,
+		Flag:          FlagResponse,
+		Remark:        remark,
+		SerializeType: req.SerializeType,
+	}
+}
+
+// IsResponse reports whether the response flag bit is set.
+func (c *Command) IsResponse() bool { return c.Flag&FlagResponse != 0 }
+
+// IsOneway reports whether the oneway flag bit is set.
+func (c *Command) IsOneway() bool { return c.Flag&FlagOneway != 0 }
+
+// Ext returns the extField named key, or "" when absent.
+func (c *Command) Ext(key string) string { return c.ExtFields[key] }
+
+// SetExt sets an extField, allocating the map if needed.
+func (c *Command) SetExt(key, value string) {
+	if c.ExtFields == nil {
+		c.ExtFields = make(map[string]string, 8)
+	}
+	c.ExtFields[key] = value
+}
+
+func (c *Command) String() string {
+	kind := "request"
+	switch {
+	case c.IsResponse():
+		kind = "response"
+	case c.IsOneway():
+		kind = "oneway"
+	}
+	return fmt.Sprintf("%s{code=%d opaque=%d flag=%d lang=%s version=%d remark=%q ext=%v body=%dB}",
+		kind, c.Code, c.Opaque, c.Flag, c.Language, c.Version, c.Remark, c.ExtFields, len(c.Body))
+}
