@@ -62,10 +62,15 @@ type Command struct {
 	// SerializeType is the header encoding the command arrived in, or is to be sent in.
 	SerializeType SerializeType
 
-	// LeadingFields, when set, names extFields written first and in this order in the binary
-	// header, as Java's fast-encoded headers (SendMessageResponseHeader, ...) do; the rest follow
-	// in HashMap order. JSON headers ignore it.
-	LeadingFields []string
+	// HeaderFields lists the typed header's fields in Java declaration order. Java puts them
+	// into its extFields HashMap in that order, which decides the order of keys sharing a hash
+	// bucket. protocol/ sets it; nil is fine for everything but byte-exact comparisons.
+	HeaderFields []string
+
+	// FastHeader makes the binary codec write HeaderFields first, in order, then the other
+	// extFields, as Java does for headers that implement FastCodesHeader (the send request V2
+	// and the send response). JSON headers ignore it.
+	FastHeader bool
 }
 
 // NewRequest returns a request with the given code and header fields, as rocketsim's peers
