@@ -131,21 +131,20 @@ func ResponseCodeName(code int32) string { return responseCodeNames[code] }
 type LanguageCode uint8
 
 const (
-	LanguageJava    LanguageCode = 0
-	LanguageCPP     LanguageCode = 1
-	LanguageDotNet  LanguageCode = 2
-	LanguagePython  LanguageCode = 3
-	LanguageDelphi  LanguageCode = 4
-	LanguageErlang  LanguageCode = 5
-	LanguageRuby    LanguageCode = 6
-	LanguageOther   LanguageCode = 7
-	LanguageHTTP    LanguageCode = 8
-	LanguageGo      LanguageCode = 9
-	LanguagePHP     LanguageCode = 10
-	LanguageOMS     LanguageCode = 11
-	LanguageRust    LanguageCode = 12
-	LanguageNodeJS  LanguageCode = 13
-	languageUnknown LanguageCode = 255
+	LanguageJava   LanguageCode = 0
+	LanguageCPP    LanguageCode = 1
+	LanguageDotNet LanguageCode = 2
+	LanguagePython LanguageCode = 3
+	LanguageDelphi LanguageCode = 4
+	LanguageErlang LanguageCode = 5
+	LanguageRuby   LanguageCode = 6
+	LanguageOther  LanguageCode = 7
+	LanguageHTTP   LanguageCode = 8
+	LanguageGo     LanguageCode = 9
+	LanguagePHP    LanguageCode = 10
+	LanguageOMS    LanguageCode = 11
+	LanguageRust   LanguageCode = 12
+	LanguageNodeJS LanguageCode = 13
 )
 
 var languageNames = [...]string{"JAVA", "CPP", "DOTNET", "PYTHON", "DELPHI", "ERLANG", "RUBY", "OTHER", "HTTP", "GO", "PHP", "OMS", "RUST", "NODE_JS"}

@@ -7,7 +7,7 @@
 package javamap
 
 import (
-	"sort"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -59,21 +59,21 @@ func Order(keys []string) {
 		return
 	}
 	capacity := Capacity(len(keys))
-	if len(keys) <= 16 {
-		// insertion sort on small key sets: no allocation, and stable
-		var idx [16]int
-		for i, k := range keys {
-			idx[i] = bucket(k, capacity)
-		}
-		for i := 1; i < len(keys); i++ {
-			for j := i; j > 0 && idx[j] < idx[j-1]; j-- {
-				idx[j], idx[j-1] = idx[j-1], idx[j]
-				keys[j], keys[j-1] = keys[j-1], keys[j]
-			}
-		}
-		return
+	var small [32]int
+	idx := small[:0]
+	if len(keys) > len(small) {
+		idx = make([]int, 0, len(keys))
 	}
-	sort.SliceStable(keys, func(i, j int) bool { return bucket(keys[i], capacity) < bucket(keys[j], capacity) })
+	for _, k := range keys {
+		idx = append(idx, bucket(k, capacity))
+	}
+	// insertion sort: stable, allocation-free, and fast for the dozen keys of a header
+	for i := 1; i < len(keys); i++ {
+		for j := i; j > 0 && idx[j] < idx[j-1]; j-- {
+			idx[j], idx[j-1] = idx[j-1], idx[j]
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
 }
 
 // Keys returns the keys of m in Java HashMap iteration order, appended to buf. inserted is the
@@ -87,7 +87,7 @@ func Keys(m map[string]string, inserted []string, buf []string) []string {
 			buf = append(buf, k)
 		}
 	}
-	sort.Strings(buf[start:])
+	slices.Sort(buf[start:])
 	for _, k := range inserted {
 		if _, ok := m[k]; ok {
 			buf = append(buf, k)
