@@ -40,10 +40,6 @@ const (
 // ordinal of MQVersion.V4_9_7, so peers treat us like a 4.9.7 Java client or server.
 const CurrentVersion int32 = 407
 
-// VersionV4_9_4 is the first version ordinal to which the name server answers route queries in
-// standard JSON (quoted numeric map keys).
-const VersionV4_9_4 int32 = 404
-
 // Command is one request or response: the unit of the remoting protocol.
 //
 // ExtFields carries the typed request/response header flattened to strings (see protocol/). The

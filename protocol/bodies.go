@@ -1,0 +1,263 @@
+package protocol
+
+// Small bodies. Each has an Encode writing what a Java peer writes (fastjson, properties in
+// alphabetical order) and a Decode accepting anything fastjson would.
+
+// TopicList is the body of GET_ALL_TOPIC_LIST_FROM_NAMESERVER (206) and of the broker's topic
+// list answers. Java keeps the topics in a HashSet; we keep the order given.
+type TopicList struct {
+	Topics     []string
+	BrokerAddr string // "" (Java null) is left out; the name server never sets it
+}
+
+func (t *TopicList) Encode() []byte {
+	w := &fjWriter{}
+	w.byte('{')
+	n := 0
+	if t.BrokerAddr != "" {
+		w.field(n, "brokerAddr")
+		w.string(t.BrokerAddr)
+		n++
+	}
+	w.field(n, "topicList")
+	w.stringList(t.Topics)
+	w.byte('}')
+	return w.buf
+}
+
+func DecodeTopicList(data []byte) (*TopicList, error) {
+	t := &TopicList{}
+	err := fjDecode(data, "TopicList", func(r *fjReader) error {
+		return r.object(func(key string) error {
+			var err error
+			switch key {
+			case "topicList":
+				t.Topics, err = r.stringList()
+			case "brokerAddr":
+				t.BrokerAddr, err = r.str()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// KVTable is a namespace of the name server's KV config, e.g. ORDER_TOPIC_CONFIG in the answer
+// to REGISTER_BROKER.
+type KVTable struct {
+	Table map[string]string
+}
+
+// Encode lists the table in the order of the Java HashMap it comes from.
+func (t *KVTable) Encode() []byte {
+	w := &fjWriter{}
+	w.raw(`{"table":{`)
+	for i, k := range JavaHashMapOrder(javaStringKeys(t.Table), 16) {
+		w.mapKey(i, k)
+		w.string(t.Table[k])
+	}
+	w.raw(`}}`)
+	return w.buf
+}
+
+func DecodeKVTable(data []byte) (*KVTable, error) {
+	t := &KVTable{Table: map[string]string{}}
+	err := fjDecode(data, "KVTable", func(r *fjReader) error {
+		return r.object(func(key string) error {
+			if key != "table" {
+				return r.skip()
+			}
+			return r.object(func(k string) error {
+				v, err := r.str()
+				t.Table[k] = v
+				return err
+			})
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// GetConsumerListByGroupResponseBody is the broker's answer to GET_CONSUMER_LIST_BY_GROUP (38).
+type GetConsumerListByGroupResponseBody struct {
+	ConsumerIDList []string
+}
+
+func (b *GetConsumerListByGroupResponseBody) Encode() []byte {
+	w := &fjWriter{}
+	w.raw(`{"consumerIdList":`)
+	w.stringList(b.ConsumerIDList)
+	w.byte('}')
+	return w.buf
+}
+
+func DecodeGetConsumerListByGroupResponseBody(data []byte) (*GetConsumerListByGroupResponseBody, error) {
+	b := &GetConsumerListByGroupResponseBody{}
+	err := fjDecode(data, "GetConsumerListByGroupResponseBody", func(r *fjReader) error {
+		return r.object(func(key string) error {
+			if key != "consumerIdList" {
+				return r.skip()
+			}
+			var err error
+			b.ConsumerIDList, err = r.stringList()
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// MessageQueue names one queue: topic, broker and queue id.
+type MessageQueue struct {
+	Topic      string
+	BrokerName string
+	QueueID    int32
+}
+
+func (w *fjWriter) messageQueues(mqs []MessageQueue) {
+	w.byte('[')
+	for i, mq := range mqs {
+		w.comma(i)
+		w.raw(`{"brokerName":`)
+		w.string(mq.BrokerName)
+		w.raw(`,"queueId":`)
+		w.int(int64(mq.QueueID))
+		w.raw(`,"topic":`)
+		w.string(mq.Topic)
+		w.byte('}')
+	}
+	w.byte(']')
+}
+
+func (r *fjReader) messageQueues() ([]MessageQueue, error) {
+	var out []MessageQueue
+	err := r.array(func() error {
+		var mq MessageQueue
+		err := r.object(func(key string) error {
+			var err error
+			switch key {
+			case "topic":
+				mq.Topic, err = r.str()
+			case "brokerName":
+				mq.BrokerName, err = r.str()
+			case "queueId":
+				mq.QueueID, err = r.int32()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+		out = append(out, mq)
+		return err
+	})
+	return out, err
+}
+
+// LockBatchRequestBody is the body of LOCK_BATCH_MQ (41), sent by orderly consumers.
+type LockBatchRequestBody struct {
+	ConsumerGroup string
+	ClientID      string
+	MQSet         []MessageQueue
+}
+
+func (b *LockBatchRequestBody) Encode() []byte {
+	return encodeMQBatch(b.ClientID, b.ConsumerGroup, b.MQSet)
+}
+
+func DecodeLockBatchRequestBody(data []byte) (*LockBatchRequestBody, error) {
+	b := &LockBatchRequestBody{}
+	if err := decodeMQBatch(data, "LockBatchRequestBody", &b.ClientID, &b.ConsumerGroup, &b.MQSet); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// UnlockBatchRequestBody is the body of UNLOCK_BATCH_MQ (42); 4.9.7 has no onlyThisBroker yet.
+type UnlockBatchRequestBody struct {
+	ConsumerGroup string
+	ClientID      string
+	MQSet         []MessageQueue
+}
+
+func (b *UnlockBatchRequestBody) Encode() []byte {
+	return encodeMQBatch(b.ClientID, b.ConsumerGroup, b.MQSet)
+}
+
+func DecodeUnlockBatchRequestBody(data []byte) (*UnlockBatchRequestBody, error) {
+	b := &UnlockBatchRequestBody{}
+	if err := decodeMQBatch(data, "UnlockBatchRequestBody", &b.ClientID, &b.ConsumerGroup, &b.MQSet); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func encodeMQBatch(clientID, group string, mqs []MessageQueue) []byte {
+	w := &fjWriter{}
+	w.raw(`{"clientId":`)
+	w.string(clientID)
+	w.raw(`,"consumerGroup":`)
+	w.string(group)
+	w.raw(`,"mqSet":`)
+	w.messageQueues(mqs)
+	w.byte('}')
+	return w.buf
+}
+
+func decodeMQBatch(data []byte, what string, clientID, group *string, mqs *[]MessageQueue) error {
+	return fjDecode(data, what, func(r *fjReader) error {
+		return r.object(func(key string) error {
+			var err error
+			switch key {
+			case "clientId":
+				*clientID, err = r.str()
+			case "consumerGroup":
+				*group, err = r.str()
+			case "mqSet":
+				*mqs, err = r.messageQueues()
+			default:
+				err = r.skip()
+			}
+			return err
+		})
+	})
+}
+
+// LockBatchResponseBody is the broker's answer to LOCK_BATCH_MQ: the queues now locked.
+type LockBatchResponseBody struct {
+	LockOKMQSet []MessageQueue
+}
+
+func (b *LockBatchResponseBody) Encode() []byte {
+	w := &fjWriter{}
+	w.raw(`{"lockOKMQSet":`)
+	w.messageQueues(b.LockOKMQSet)
+	w.byte('}')
+	return w.buf
+}
+
+func DecodeLockBatchResponseBody(data []byte) (*LockBatchResponseBody, error) {
+	b := &LockBatchResponseBody{}
+	err := fjDecode(data, "LockBatchResponseBody", func(r *fjReader) error {
+		return r.object(func(key string) error {
+			if key != "lockOKMQSet" {
+				return r.skip()
+			}
+			var err error
+			b.LockOKMQSet, err = r.messageQueues()
+			return err
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}

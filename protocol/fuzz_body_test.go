@@ -1,0 +1,110 @@
+package protocol
+
+import (
+	"encoding/base64"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/internal/golden"
+)
+
+// The fuzz targets check that no input panics or hangs a decoder, and that whatever a decoder
+// accepts survives our encoder: encode, decode and encode again gives the same bytes.
+
+func FuzzDecodeTopicRouteData(f *testing.F) {
+	for _, body := range golden.Bodies(f, 0, "response") {
+		f.Add(body)
+	}
+	f.Add([]byte(withTricky(javaRoutePlain, javaTrickyPlain)))
+	f.Add([]byte(withTricky(javaRouteStandard, javaTrickyStandard)))
+	f.Add([]byte(`{brokerDatas:[{brokerAddrs:{0:'x',-1:"y"}}],queueDatas:[{perm:"6"}],orderTopicConf:null,x:{{"a":1}:[]},}`))
+	f.Add([]byte(`{"orderTopicConf":"\uD83D\uDE00\x41\v\u2028"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		route, err := DecodeTopicRouteData(data)
+		if err != nil {
+			return
+		}
+		for _, standard := range []bool{false, true} {
+			first := route.Encode(standard)
+			again, err := DecodeTopicRouteData(first)
+			require.NoError(t, err, "%q", first)
+			require.Equal(t, string(first), string(again.Encode(standard)))
+		}
+	})
+}
+
+func FuzzDecodeHeartbeat(f *testing.F) {
+	for _, body := range golden.Bodies(f, 34, "request") {
+		f.Add(body)
+	}
+	f.Add([]byte(withTricky(javaHeartbeat, javaTrickyPlain)))
+	f.Add([]byte(`{"consumerDataSet":[{"consumeType":1,"messageModel":"X","subscriptionDataSet":[{"codeSet":[1,"2"],"tagsSet":null,"expressionType":null}],"unitMode":"true"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := DecodeHeartbeatData(data)
+		if err != nil {
+			return
+		}
+		first := h.Encode()
+		again, err := DecodeHeartbeatData(first)
+		require.NoError(t, err, "%q", first)
+		require.Equal(t, string(first), string(again.Encode()))
+	})
+}
+
+func FuzzDecodeRegisterBrokerBody(f *testing.F) {
+	for _, body := range golden.Bodies(f, 103, "") {
+		f.Add(body, false)
+		decoded, err := DecodeRegisterBrokerBody(body, false)
+		require.NoError(f, err)
+		compressed, err := decoded.Encode(true)
+		require.NoError(f, err)
+		f.Add(compressed, true)
+	}
+	javaCompressed, err := base64.StdEncoding.DecodeString(javaRegisterCompressedBase64)
+	require.NoError(f, err)
+	f.Add(javaCompressed, true)
+	f.Add([]byte(javaRegisterPlain), false)
+	f.Add(deflate(f, lengthPrefixed(`{"counter":1,"timestamp":2}`, 2, "T 1 1 6 SINGLE_TAG", "U 1 1 6 MULTI_TAG", `["f"]`)), true)
+	f.Add([]byte(`{"topicConfigSerializeWrapper":{"topicConfigTable":{"T":{"perm":"6","order":1}}}}`), false)
+	f.Fuzz(func(t *testing.T, data []byte, compressed bool) {
+		body, err := DecodeRegisterBrokerBody(data, compressed)
+		if err != nil {
+			return
+		}
+		plain, err := body.Encode(false)
+		require.NoError(t, err)
+		again, err := DecodeRegisterBrokerBody(plain, false)
+		require.NoError(t, err, "%q", plain)
+		plainAgain, err := again.Encode(false)
+		require.NoError(t, err)
+		require.Equal(t, string(plain), string(plainAgain))
+
+		packed, err := body.Encode(true)
+		if err != nil {
+			return // a topic the compressed layout cannot carry
+		}
+		unpacked, err := DecodeRegisterBrokerBody(packed, true)
+		require.NoError(t, err)
+		require.Equal(t, body.TopicConfigSerializeWrapper.DataVersion, unpacked.TopicConfigSerializeWrapper.DataVersion)
+		require.Empty(t, cmp.Diff(body.FilterServerList, unpacked.FilterServerList, cmpopts.EquateEmpty()))
+	})
+}
+
+func FuzzDecodeClusterInfo(f *testing.F) {
+	f.Add([]byte(javaClusterInfo))
+	f.Add(javaClusterInfoValue().Encode())
+	f.Add([]byte(`{"brokerAddrTable":{"b":{"brokerAddrs":{"0":"x"},"brokerName":"b"}},"clusterAddrTable":{c:['b',null]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := DecodeClusterInfo(data)
+		if err != nil {
+			return
+		}
+		first := info.Encode()
+		again, err := DecodeClusterInfo(first)
+		require.NoError(t, err, "%q", first)
+		require.Equal(t, string(first), string(again.Encode()))
+	})
+}
