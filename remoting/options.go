@@ -1,0 +1,187 @@
+package remoting
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Defaults, named after the Java settings (NettyClientConfig / NettyServerConfig and the
+// com.rocketmq.remoting.* system properties of rocketmq-all-4.9.7) they mirror.
+const (
+	// DefaultConnectTimeout is Java's client.connect.timeout (connectTimeoutMillis).
+	DefaultConnectTimeout = 3 * time.Second
+	// DefaultIdleTimeout is Java's client.channel.maxIdleTimeSeconds and
+	// serverChannelMaxIdleTimeSeconds: a connection with neither reads nor writes for this
+	// long is closed.
+	DefaultIdleTimeout = 120 * time.Second
+	// DefaultClientAsyncPermits is Java's clientAsyncSemaphoreValue.
+	DefaultClientAsyncPermits = 65535
+	// DefaultClientOnewayPermits is Java's clientOnewaySemaphoreValue.
+	DefaultClientOnewayPermits = 65535
+	// DefaultServerAsyncPermits is Java's serverAsyncSemaphoreValue: requests a server sends
+	// to its clients (e.g. CHECK_TRANSACTION_STATE) asynchronously.
+	DefaultServerAsyncPermits = 64
+	// DefaultServerOnewayPermits is Java's serverOnewaySemaphoreValue.
+	DefaultServerOnewayPermits = 256
+	// DefaultMaxConcurrentHandlers bounds the handlers running at once for one connection.
+	// Java has no per-connection bound (its processor pools are per server); ours equals the
+	// client's async permits so that a Java client at its own limit is never slowed down by
+	// us, while a peer that floods us is stopped by TCP back-pressure instead of memory.
+	DefaultMaxConcurrentHandlers = 65535
+)
+
+// DialFunc opens a connection; net.Dialer.DialContext and MemNetwork.Dial have this shape.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// ClientOption configures a Client.
+type ClientOption interface{ applyClient(*clientConfig) }
+
+// ServerOption configures a Server.
+type ServerOption interface{ applyServer(*serverConfig) }
+
+// Option configures either side: the settings a Client and a Server share.
+type Option interface {
+	ClientOption
+	ServerOption
+}
+
+// endpointConfig holds what both sides use for their connections.
+type endpointConfig struct {
+	logger                *slog.Logger
+	maxFrameSize          int
+	idleTimeout           time.Duration
+	tlsConfig             *tls.Config
+	asyncPermits          int
+	onewayPermits         int
+	maxConcurrentHandlers int
+	ignoreUnknownCodes    bool
+	closeOnTimeout        bool
+}
+
+type clientConfig struct {
+	endpointConfig
+	connectTimeout time.Duration
+	dial           DialFunc
+}
+
+type serverConfig struct {
+	endpointConfig
+}
+
+func defaultEndpointConfig() endpointConfig {
+	return endpointConfig{
+		logger:                slog.Default(),
+		maxFrameSize:          DefaultMaxFrameSize,
+		idleTimeout:           DefaultIdleTimeout,
+		maxConcurrentHandlers: DefaultMaxConcurrentHandlers,
+	}
+}
+
+func newClientConfig(opts []ClientOption) clientConfig {
+	cfg := clientConfig{endpointConfig: defaultEndpointConfig(), connectTimeout: DefaultConnectTimeout}
+	cfg.asyncPermits = DefaultClientAsyncPermits
+	cfg.onewayPermits = DefaultClientOnewayPermits
+	for _, o := range opts {
+		o.applyClient(&cfg)
+	}
+	if cfg.dial == nil {
+		var d net.Dialer
+		cfg.dial = d.DialContext
+	}
+	return cfg
+}
+
+func newServerConfig(opts []ServerOption) serverConfig {
+	cfg := serverConfig{endpointConfig: defaultEndpointConfig()}
+	cfg.asyncPermits = DefaultServerAsyncPermits
+	cfg.onewayPermits = DefaultServerOnewayPermits
+	for _, o := range opts {
+		o.applyServer(&cfg)
+	}
+	return cfg
+}
+
+type sharedOption func(*endpointConfig)
+
+func (o sharedOption) applyClient(c *clientConfig) { o(&c.endpointConfig) }
+func (o sharedOption) applyServer(c *serverConfig) { o(&c.endpointConfig) }
+
+type clientOnlyOption func(*clientConfig)
+
+func (o clientOnlyOption) applyClient(c *clientConfig) { o(c) }
+
+// WithLogger sets where connection events go (bad frames, unmatched responses, closes).
+// Default: slog.Default() at construction time.
+func WithLogger(l *slog.Logger) Option {
+	return sharedOption(func(c *endpointConfig) {
+		if l != nil {
+			c.logger = l
+		}
+	})
+}
+
+// WithMaxFrameSize sets the largest frame accepted from the peer; a bigger length word closes
+// the connection. Default DefaultMaxFrameSize (Java's com.rocketmq.remoting.frameMaxLength).
+func WithMaxFrameSize(n int) Option {
+	return sharedOption(func(c *endpointConfig) { c.maxFrameSize = n })
+}
+
+// WithIdleTimeout closes connections that neither read nor wrote a frame for d.
+// 0 disables. Default DefaultIdleTimeout (120 s).
+func WithIdleTimeout(d time.Duration) Option {
+	return sharedOption(func(c *endpointConfig) { c.idleTimeout = d })
+}
+
+// WithTLS turns on TLS: a Client handshakes as a client after dialing (ServerName defaults to
+// the host of the address), a Server wraps every accepted connection.
+func WithTLS(cfg *tls.Config) Option {
+	return sharedOption(func(c *endpointConfig) { c.tlsConfig = cfg })
+}
+
+// WithAsyncPermits bounds the async requests in flight (all connections of the endpoint
+// together; n < 1 counts as 1). Defaults: client 65535 (clientAsyncSemaphoreValue), server 64
+// (serverAsyncSemaphoreValue).
+func WithAsyncPermits(n int) Option {
+	return sharedOption(func(c *endpointConfig) { c.asyncPermits = n })
+}
+
+// WithOnewayPermits bounds the oneway requests not yet written (n < 1 counts as 1). Defaults: client 65535
+// (clientOnewaySemaphoreValue), server 256 (serverOnewaySemaphoreValue).
+func WithOnewayPermits(n int) Option {
+	return sharedOption(func(c *endpointConfig) { c.onewayPermits = n })
+}
+
+// WithMaxConcurrentHandlers bounds the inbound requests served at once on one connection;
+// beyond it the connection stops reading until a handler returns. Default
+// DefaultMaxConcurrentHandlers.
+func WithMaxConcurrentHandlers(n int) Option {
+	return sharedOption(func(c *endpointConfig) { c.maxConcurrentHandlers = n })
+}
+
+// WithIgnoreUnknownCodes leaves requests with no handler unanswered, as the real name server
+// does, instead of answering REQUEST_CODE_NOT_SUPPORTED as brokers and clients do.
+func WithIgnoreUnknownCodes() Option {
+	return sharedOption(func(c *endpointConfig) { c.ignoreUnknownCodes = true })
+}
+
+// WithCloseOnTimeout closes the connection when a sync request on it times out, failing every
+// other request pending on it: Java's client.closeSocketIfTimeout, which is true in Java.
+// Default false, because one slow answer should not cost the answers already on their way.
+func WithCloseOnTimeout(on bool) Option {
+	return sharedOption(func(c *endpointConfig) { c.closeOnTimeout = on })
+}
+
+// WithConnectTimeout bounds dialing (and the TLS handshake) of a new connection, whatever the
+// deadline of the request that caused it. 0 leaves only the request's own deadline.
+// Default DefaultConnectTimeout (client.connect.timeout, 3 s).
+func WithConnectTimeout(d time.Duration) ClientOption {
+	return clientOnlyOption(func(c *clientConfig) { c.connectTimeout = d })
+}
+
+// WithDialer replaces the dialer, for example with MemNetwork.Dial. Default: a net.Dialer.
+func WithDialer(dial DialFunc) ClientOption {
+	return clientOnlyOption(func(c *clientConfig) { c.dial = dial })
+}

@@ -1,0 +1,247 @@
+package remoting
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// Server serves RocketMQ requests by code. Each request runs in its own goroutine and is
+// answered by opaque, in the serialize type it arrived in; oneway requests are never answered.
+// Requests with no handler get REQUEST_CODE_NOT_SUPPORTED, or nothing with
+// WithIgnoreUnknownCodes. A bad frame closes only the connection it came on.
+type Server struct {
+	cfg serverConfig
+	ep  *endpoint
+
+	mu        sync.Mutex
+	listeners []net.Listener
+	conns     map[*Conn]struct{}
+	onClose   []func(ConnInfo)
+	onOpen    []func(*Conn)
+	shutdown  bool
+}
+
+// NewServer returns a Server with no handlers; give it listeners with Serve or Start.
+func NewServer(opts ...ServerOption) *Server {
+	s := &Server{cfg: newServerConfig(opts), conns: make(map[*Conn]struct{})}
+	s.ep = newEndpoint(&s.cfg.endpointConfig, ErrServerClosed, s.connClosed)
+	return s
+}
+
+// Handle serves requests with the given code with h; a nil h removes the handler. Handlers may
+// be changed while serving.
+func (s *Server) Handle(code int32, h Handler) { s.ep.router.handle(code, h) }
+
+// Use adds interceptors around every request, outermost first.
+func (s *Server) Use(ics ...Interceptor) { s.ep.router.use(ics...) }
+
+// OnConnOpen registers f to run for each accepted connection before its first request is read.
+func (s *Server) OnConnOpen(f func(*Conn)) {
+	s.mu.Lock()
+	s.onOpen = append(s.onOpen, f)
+	s.mu.Unlock()
+}
+
+// OnConnClose registers f to run once for each connection that closes, as soon as it has
+// closed (a name server drops the brokers registered over it).
+func (s *Server) OnConnClose(f func(ConnInfo)) {
+	s.mu.Lock()
+	s.onClose = append(s.onClose, f)
+	s.mu.Unlock()
+}
+
+// Serve accepts connections on l until Shutdown or Close (then it returns ErrServerClosed) or
+// until Accept fails for good.
+func (s *Server) Serve(l net.Listener) error {
+	if !s.addListener(l, false) {
+		return ErrServerClosed
+	}
+	return s.acceptLoop(l)
+}
+
+// Start registers l and serves it in the background, so that Addr is valid when Start returns.
+func (s *Server) Start(l net.Listener) error {
+	if !s.addListener(l, true) {
+		return ErrServerClosed
+	}
+	go func() {
+		defer s.ep.wg.Done()
+		if err := s.acceptLoop(l); err != nil && !errors.Is(err, ErrServerClosed) {
+			s.cfg.logger.Error("remoting: server stopped accepting", "addr", l.Addr().String(), "reason", err)
+		}
+	}()
+	return nil
+}
+
+// addListener registers l unless the server is shut down. With background it also counts the
+// accept loop, under the lock that Shutdown takes before it waits, so no Add races the Wait.
+func (s *Server) addListener(l net.Listener, background bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutdown {
+		_ = l.Close()
+		return false
+	}
+	s.listeners = append(s.listeners, l)
+	if background {
+		s.ep.wg.Add(1)
+	}
+	return true
+}
+
+// Addr returns the address of the first listener, or nil before there is one.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.listeners) == 0 {
+		return nil
+	}
+	return s.listeners[0].Addr()
+}
+
+// Conns returns the open connections.
+func (s *Server) Conns() []*Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		// A closed connection stays in the table until its reader has finished with it.
+		if c.Alive() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (s *Server) acceptLoop(l net.Listener) error {
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			if s.isShutdown() {
+				return ErrServerClosed
+			}
+			var temp interface{ Temporary() bool }
+			if errors.As(err, &temp) && temp.Temporary() {
+				// Out of file descriptors and the like: wait rather than spin or give up.
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.cfg.logger.Warn("remoting: accept failed, retrying", "reason", err, "in", backoff)
+				select {
+				case <-time.After(backoff):
+				case <-s.ep.stop:
+				}
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.accept(nc)
+	}
+}
+
+func (s *Server) isShutdown() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shutdown
+}
+
+func (s *Server) accept(nc net.Conn) {
+	if s.cfg.tlsConfig != nil {
+		nc = tls.Server(nc, s.cfg.tlsConfig)
+	}
+	s.mu.Lock()
+	if s.shutdown {
+		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	c := newConn(s.ep, nc, "")
+	s.conns[c] = struct{}{}
+	onOpen := s.onOpen
+	// Counted under the lock that Shutdown takes before waiting, so no Add races the Wait.
+	s.ep.wg.Add(2)
+	s.mu.Unlock()
+	for _, f := range onOpen {
+		f(c)
+	}
+	c.log.Debug("remoting: connection accepted")
+	c.start()
+}
+
+func (s *Server) connClosed(c *Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	hooks := s.onClose
+	s.mu.Unlock()
+	c.log.Debug("remoting: connection closed", "reason", c.err)
+	for _, f := range hooks {
+		f(c.info)
+	}
+}
+
+// Shutdown stops accepting, lets the requests in flight finish and send their answers, then
+// closes each connection; requests arriving meanwhile are dropped. When ctx ends first, it
+// closes everything at once and returns ctx's error. Handlers still running then see their
+// context end; Shutdown does not wait for them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	conns := s.stopAccepting()
+	for _, c := range conns {
+		c.drain()
+	}
+	finished := make(chan struct{})
+	go func() {
+		s.ep.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return nil
+	case <-ctx.Done():
+		s.closeConns()
+		<-finished
+		return ctx.Err()
+	}
+}
+
+// Close closes the listeners and every connection at once.
+func (s *Server) Close() error {
+	s.stopAccepting()
+	s.closeConns()
+	s.ep.wg.Wait()
+	return nil
+}
+
+func (s *Server) stopAccepting() []*Conn {
+	s.mu.Lock()
+	first := !s.shutdown
+	s.shutdown = true
+	ls := s.listeners
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	if first {
+		close(s.ep.stop)
+	}
+	for _, l := range ls {
+		_ = l.Close()
+	}
+	return conns
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	conns := make([]*Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(ErrServerClosed)
+	}
+}

@@ -1,0 +1,458 @@
+package remoting
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestUnknownCode(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		t.Run("answered", func(t *testing.T) {
+			_, addr := startServer(t, nw)
+			c := newClient(t, nw)
+			for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+				req := request(9999, "")
+				req.SerializeType = st
+				resp, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, req)
+				require.NoError(t, err)
+				require.Equal(t, RequestCodeNotSupported, resp.Code)
+				require.Equal(t, " request type 9999 not supported", resp.Remark)
+				require.Equal(t, st, resp.SerializeType)
+			}
+		})
+		t.Run("ignored like the name server", func(t *testing.T) {
+			srv, addr := startServer(t, nw, WithIgnoreUnknownCodes())
+			seen := make(chan int32, 1)
+			srv.Use(func(next Handler) Handler {
+				return func(ctx context.Context, req *Request) *Command {
+					seen <- req.Command.Code
+					return next(ctx, req)
+				}
+			})
+			c := newClient(t, nw)
+			_, err := c.Invoke(timeoutCtx(t, 50*time.Millisecond), addr, request(9999, ""))
+			require.ErrorIs(t, err, ErrTimeout)
+			require.EqualValues(t, 9999, <-seen, "interceptors see unknown codes too")
+		})
+	})
+}
+
+func TestOnewayRequestIsNeverAnswered(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv, addr := startServer(t, nw)
+		srv.Handle(CodeHeartBeat, echo)
+		nc := dialRaw(t, nw, addr)
+		oneway := request(CodeHeartBeat, "oneway")
+		oneway.Opaque, oneway.Flag = 1, FlagOneway
+		normal := request(CodeHeartBeat, "normal")
+		normal.Opaque = 2
+		writeFrame(t, nc, oneway)
+		writeFrame(t, nc, normal)
+		got, err := NewFrameReader(nc, 0).ReadCommand()
+		require.NoError(t, err)
+		require.EqualValues(t, 2, got.Opaque, "the first frame back answers the normal request")
+		require.Equal(t, "normal", string(got.Body))
+	})
+}
+
+func TestInterceptors(t *testing.T) {
+	type tc struct {
+		name    string
+		timeout time.Duration // 0: 5 s
+		ic      func(gate chan struct{}) Interceptor
+		check   func(t *testing.T, resp *Command, err error)
+	}
+	cases := []tc{
+		{
+			name: "delay",
+			ic: func(gate chan struct{}) Interceptor {
+				return func(next Handler) Handler {
+					return func(ctx context.Context, req *Request) *Command {
+						<-gate
+						return next(ctx, req)
+					}
+				}
+			},
+			check: func(t *testing.T, resp *Command, err error) {
+				require.NoError(t, err)
+				require.Equal(t, "payload", string(resp.Body))
+			},
+		},
+		{
+			name:    "drop",
+			timeout: 100 * time.Millisecond,
+			ic: func(chan struct{}) Interceptor {
+				return func(Handler) Handler {
+					return func(context.Context, *Request) *Command { return nil }
+				}
+			},
+			check: func(t *testing.T, _ *Command, err error) { require.ErrorIs(t, err, ErrTimeout) },
+		},
+		{
+			name: "answer a code",
+			ic: func(chan struct{}) Interceptor {
+				return func(Handler) Handler {
+					return func(_ context.Context, req *Request) *Command {
+						return NewResponse(req.Command, SystemBusy, "[PC_SYNCHRONIZED]broker busy")
+					}
+				}
+			},
+			check: func(t *testing.T, resp *Command, err error) {
+				require.NoError(t, err)
+				require.Equal(t, SystemBusy, resp.Code)
+				require.Equal(t, "[PC_SYNCHRONIZED]broker busy", resp.Remark)
+			},
+		},
+		{
+			name: "replace the answer",
+			ic: func(chan struct{}) Interceptor {
+				return func(next Handler) Handler {
+					return func(ctx context.Context, req *Request) *Command {
+						resp := next(ctx, req)
+						resp.Body = append([]byte("changed "), resp.Body...)
+						return resp
+					}
+				}
+			},
+			check: func(t *testing.T, resp *Command, err error) {
+				require.NoError(t, err)
+				require.Equal(t, "changed payload", string(resp.Body))
+			},
+		},
+		{
+			name: "close the connection",
+			ic: func(chan struct{}) Interceptor {
+				return func(Handler) Handler {
+					return func(_ context.Context, req *Request) *Command {
+						req.Conn.Close()
+						return nil
+					}
+				}
+			},
+			check: func(t *testing.T, _ *Command, err error) { require.ErrorIs(t, err, ErrConnectionClosed) },
+		},
+		{
+			name: "corrupt the answer",
+			ic: func(chan struct{}) Interceptor {
+				return func(Handler) Handler {
+					return func(ctx context.Context, req *Request) *Command {
+						_ = req.Conn.WriteRaw(ctx, []byte{0, 0, 0, 5, 0, 0, 0, 99, '{'})
+						return nil
+					}
+				}
+			},
+			check: func(t *testing.T, _ *Command, err error) {
+				require.ErrorIs(t, err, ErrConnectionClosed)
+				require.ErrorIs(t, err, ErrMalformedFrame, "the client closed the connection over the bad frame")
+			},
+		},
+	}
+	eachNet(t, func(t *testing.T, nw testNet) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				srv, addr := startServer(t, nw)
+				srv.Handle(CodeSendMessage, echo)
+				type seen struct {
+					req  *Command
+					resp *Command
+				}
+				history := make(chan seen, 10)
+				recordHistory := func(next Handler) Handler {
+					return func(ctx context.Context, req *Request) *Command {
+						resp := next(ctx, req)
+						history <- seen{req.Command, resp}
+						return resp
+					}
+				}
+				gate := make(chan struct{})
+				srv.Use(recordHistory, tc.ic(gate))
+				c := newClient(t, nw)
+				result := make(chan error, 1)
+				var resp *Command
+				timeout := cmp.Or(tc.timeout, 5*time.Second)
+				go func() {
+					var err error
+					resp, err = c.Invoke(timeoutCtx(t, timeout), addr, request(CodeSendMessage, "payload"))
+					result <- err
+				}()
+				close(gate)
+				err := <-result
+				tc.check(t, resp, err)
+				h := <-history
+				require.Equal(t, CodeSendMessage, h.req.Code, "the outer interceptor saw the request")
+				require.Empty(t, history)
+			})
+		}
+	})
+}
+
+func TestHandlerPanicAnswersSystemError(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		logs := &logBuffer{}
+		srv, addr := startServer(t, nw, WithLogger(logs.logger()))
+		srv.Handle(CodeSendMessage, func(context.Context, *Request) *Command { panic("boom") })
+		srv.Handle(CodeHeartBeat, echo)
+		c := newClient(t, nw)
+		resp, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeSendMessage, ""))
+		require.NoError(t, err)
+		require.Equal(t, SystemError, resp.Code)
+		require.Equal(t, "boom", resp.Remark)
+		_, err = c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeHeartBeat, ""))
+		require.NoError(t, err, "the connection survives")
+		requireContains(t, logs.String(), "handler panicked")
+	})
+}
+
+func TestRequestKnowsItsConnection(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv, addr := startServer(t, nw)
+		reqs := make(chan *Request, 1)
+		ended := make(chan struct{})
+		srv.Handle(CodeSendMessage, func(ctx context.Context, req *Request) *Command {
+			reqs <- req
+			<-ctx.Done() // a handler learns that its connection closed
+			close(ended)
+			return nil
+		})
+		closed := make(chan ConnInfo, 1)
+		srv.OnConnClose(func(ci ConnInfo) { closed <- ci })
+		c := newClient(t, nw)
+		go func() { _, _ = c.Invoke(timeoutCtx(t, time.Minute), addr, request(CodeSendMessage, "")) }()
+		req := <-reqs
+		conn, err := c.Conn(t.Context(), addr)
+		require.NoError(t, err)
+		require.Equal(t, conn.LocalAddr(), req.Conn.RemoteAddr())
+		require.Equal(t, conn.RemoteAddr(), req.Conn.LocalAddr())
+		require.Equal(t, addr, conn.RemoteAddr())
+		require.False(t, req.Received.IsZero())
+		require.True(t, req.Conn.Alive())
+
+		c.CloseConn(addr)
+		<-req.Conn.Done()
+		<-ended
+		ci := <-closed
+		require.Equal(t, req.Conn.Info(), ci)
+		require.Error(t, req.Conn.Err())
+	})
+}
+
+func TestRespondLater(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv, addr := startServer(t, nw)
+		held := newStash(1)
+		srv.Handle(CodePullMessage, held.handle)
+		c := newClient(t, nw)
+		result := make(chan *Command, 1)
+		c.InvokeAsync(timeoutCtx(t, time.Minute), addr, request(CodePullMessage, ""), func(resp *Command, err error) {
+			require.NoError(t, err)
+			result <- resp
+		})
+		req := <-held.arrived
+		require.NoError(t, req.Respond(NewResponse(req.Command, PullNotFound, "long poll over")))
+		require.Equal(t, PullNotFound, (<-result).Code)
+	})
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv := NewServer()
+		l := watchListener(nw.listen(t))
+		require.NoError(t, srv.Start(l))
+		t.Cleanup(func() { _ = srv.Close() })
+		addr := l.Addr().String()
+		arrived := make(chan struct{})
+		gate := make(chan struct{})
+		srv.Handle(CodeSendMessage, func(ctx context.Context, req *Request) *Command {
+			close(arrived)
+			<-gate
+			return echo(ctx, req)
+		})
+		closed := make(chan ConnInfo, 1)
+		srv.OnConnClose(func(ci ConnInfo) { closed <- ci })
+		c := newClient(t, nw)
+		result := make(chan error, 1)
+		c.InvokeAsync(timeoutCtx(t, time.Minute), addr, request(CodeSendMessage, "in flight"), func(resp *Command, err error) {
+			if err == nil && string(resp.Body) != "in flight" {
+				err = errors.New("wrong answer")
+			}
+			result <- err
+		})
+		<-arrived
+
+		shut := make(chan error, 1)
+		go func() { shut <- srv.Shutdown(timeoutCtx(t, time.Minute)) }()
+		// Shutdown closes the listener first: new connections are refused.
+		<-l.closed
+		other := NewClient(WithDialer(nw.dial))
+		defer other.Close()
+		_, err := other.Conn(t.Context(), addr)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		select {
+		case err := <-shut:
+			t.Fatalf("Shutdown returned %v with a handler in flight", err)
+		default:
+		}
+
+		close(gate)
+		require.NoError(t, <-result, "the request in flight was answered")
+		require.NoError(t, <-shut)
+		<-closed
+		require.ErrorIs(t, srv.Serve(nw.listen(t)), ErrServerClosed)
+	})
+}
+
+func TestShutdownDeadlineClosesEverything(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		l, err := mem.Listen("srv:1")
+		require.NoError(t, err)
+		srv := NewServer()
+		require.NoError(t, srv.Start(l))
+		handlerSawClose := make(chan struct{})
+		srv.Handle(CodeSendMessage, func(ctx context.Context, _ *Request) *Command {
+			<-ctx.Done()
+			close(handlerSawClose)
+			return nil
+		})
+		c := NewClient(WithDialer(mem.Dial))
+		defer c.Close()
+		result := make(chan error, 1)
+		go func() {
+			_, err := c.Invoke(t.Context(), "srv:1", request(CodeSendMessage, ""))
+			result <- err
+		}()
+		synctest.Wait()
+
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		start := time.Now()
+		require.ErrorIs(t, srv.Shutdown(ctx), context.DeadlineExceeded)
+		require.Equal(t, 10*time.Second, time.Since(start))
+		require.ErrorIs(t, <-result, ErrConnectionClosed)
+		<-handlerSawClose
+	})
+}
+
+func TestServeReturnsAfterShutdown(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv := NewServer()
+		l := watchListener(nw.listen(t))
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve(l) }()
+		<-l.accepting
+		require.Equal(t, l.Addr().String(), srv.Addr().String())
+		require.NoError(t, srv.Shutdown(t.Context()))
+		require.ErrorIs(t, <-served, ErrServerClosed)
+		require.ErrorIs(t, srv.Start(nw.listen(t)), ErrServerClosed)
+	})
+}
+
+func TestIdleConnectionsClose(t *testing.T) {
+	cases := []struct {
+		name       string
+		serverIdle time.Duration
+		clientIdle time.Duration
+		wantClosed time.Duration // 0: never
+	}{
+		{"server default 120s", DefaultIdleTimeout, 0, DefaultIdleTimeout},
+		{"client default 120s", 0, DefaultIdleTimeout, DefaultIdleTimeout},
+		{"server configured", 30 * time.Second, 0, 30 * time.Second},
+		{"disabled on both", 0, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := NewMemNetwork()
+				l, err := mem.Listen("namesrv:9876")
+				require.NoError(t, err)
+				srv := NewServer(WithIdleTimeout(tc.serverIdle))
+				require.NoError(t, srv.Start(l))
+				defer srv.Close()
+				srv.Handle(CodeHeartBeat, echo)
+				var closedAt atomic.Int64
+				srv.OnConnClose(func(ConnInfo) { closedAt.Store(time.Now().UnixNano()) })
+				c := NewClient(WithDialer(mem.Dial), WithIdleTimeout(tc.clientIdle))
+				defer c.Close()
+
+				_, err = c.Invoke(t.Context(), "namesrv:9876", request(CodeHeartBeat, ""))
+				require.NoError(t, err)
+				// Traffic half-way through pushes the idle deadline back.
+				time.Sleep(10 * time.Second)
+				_, err = c.Invoke(t.Context(), "namesrv:9876", request(CodeHeartBeat, ""))
+				require.NoError(t, err)
+				start := time.Now()
+
+				if tc.wantClosed == 0 {
+					time.Sleep(time.Hour)
+					synctest.Wait()
+					require.True(t, c.IsConnected("namesrv:9876"))
+					return
+				}
+				time.Sleep(tc.wantClosed - time.Nanosecond)
+				synctest.Wait()
+				require.True(t, c.IsConnected("namesrv:9876"))
+				time.Sleep(time.Nanosecond)
+				synctest.Wait()
+				require.False(t, c.IsConnected("namesrv:9876"))
+				require.Equal(t, tc.wantClosed, time.Unix(0, closedAt.Load()).Sub(start))
+			})
+		})
+	}
+}
+
+func TestBadFrameClosesOnlyThatConnection(t *testing.T) {
+	frameOfLength := func(length uint32, rest ...byte) []byte {
+		return append(binary.BigEndian.AppendUint32(nil, length), rest...)
+	}
+	cases := []struct {
+		name   string
+		bytes  []byte
+		reason string
+	}{
+		{"malformed JSON header", frameOfLength(9, 0, 0, 0, 5, 'n', 'o', 't', '{', '}'), "malformed frame"},
+		{"header longer than frame", frameOfLength(8, 0, 0, 0, 200, 0, 0, 0, 0), "malformed frame"},
+		{"length over the limit", frameOfLength(64 << 10), "frame too large"},
+		{"length word too small", frameOfLength(2), "malformed frame"},
+	}
+	eachNet(t, func(t *testing.T, nw testNet) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				logs := &logBuffer{}
+				srv, addr := startServer(t, nw, WithLogger(logs.logger()), WithMaxFrameSize(32<<10))
+				srv.Handle(CodeHeartBeat, echo)
+				closed := make(chan ConnInfo, 2)
+				srv.OnConnClose(func(ci ConnInfo) { closed <- ci })
+				good := newClient(t, nw)
+				_, err := good.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeHeartBeat, ""))
+				require.NoError(t, err)
+
+				bad := dialRaw(t, nw, addr)
+				_, err = bad.Write(tc.bytes)
+				require.NoError(t, err)
+				_, err = io.ReadAll(bad)
+				if err != nil {
+					// TCP reports a close with unread input as a reset.
+					require.ErrorIs(t, err, syscall.ECONNRESET)
+				}
+				require.Equal(t, bad.LocalAddr().String(), (<-closed).RemoteAddr)
+
+				resp, err := good.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeHeartBeat, "still here"))
+				require.NoError(t, err)
+				require.Equal(t, "still here", string(resp.Body))
+				require.Len(t, srv.Conns(), 1)
+				requireContains(t, logs.String(), "bad frame")
+				requireContains(t, logs.String(), tc.reason)
+			})
+		}
+	})
+}
