@@ -1,0 +1,257 @@
+package fault
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+	"time"
+
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Defaults of a History.
+const (
+	// DefaultKeepEntries bounds the entries a History keeps, so a long run does not grow
+	// without bound; the oldest go first.
+	DefaultKeepEntries = 10_000
+	// DefaultKeepBody is how many bytes of each request body an entry keeps: enough for a
+	// heartbeat or a small message, little enough that a full history stays around 40 MiB.
+	DefaultKeepBody = 4 << 10
+)
+
+// Entry is one request as the server received it and the answer the client got.
+//
+// An entry is recorded when the server is done with the request: after its delay, once it is
+// answered, dropped, refused or its connection closed. A handler that returns nil and answers
+// later with Request.Respond (long polling) is recorded as unanswered at that point, because
+// the transport offers no way to observe the later answer.
+type Entry struct {
+	Seq     uint64        // 1 for the first entry a History records, then up by one; Reset does not restart it
+	Time    time.Time     // when the request's frame was read
+	Latency time.Duration // from Time until the answer was handed to the transport (or the request given up)
+	Peer    string        // the client's address, "host:port"
+	ConnID  uint64        // the server side's remoting.Conn ID: equal for requests on one connection
+
+	Code          int32
+	Language      remoting.LanguageCode
+	Version       int32
+	Opaque        int32
+	Oneway        bool
+	SerializeType remoting.SerializeType
+	ExtFields     map[string]string // a copy of the request header
+	Body          []byte            // a copy of the first bytes of the body, at most the history's KeepBody
+	BodySize      int               // the whole body's length
+
+	// Topic and Groups are what the request is about, read from its header or, for
+	// HEART_BEAT, its body: the topic of sends, pulls, route and offset queries; producer and
+	// consumer groups of sends, pulls, heartbeats, UNREGISTER_CLIENT and the like.
+	Topic  string
+	Groups []string
+
+	// Answered says whether an answer the client can read was written. It is false for oneway
+	// requests, and for requests dropped, closed on, corrupted or left for a later Respond.
+	Answered bool
+	// ResponseCode, Remark and ResponseFields (a copy of the answer's header) describe the
+	// answer when Answered; after ActionCorrupt they describe the handler's answer that was
+	// replaced by the damaged frame.
+	ResponseCode   int32
+	Remark         string
+	ResponseFields map[string]string
+
+	// Fault is the action of the rule that took the request, or "" when none did.
+	Fault Action
+}
+
+// History records the requests a server receives through its Interceptor. It keeps the
+// latest entries only (see KeepEntries). It is safe for concurrent use.
+type History struct {
+	keepEntries int
+	keepBody    int
+
+	mu      sync.Mutex
+	ring    []Entry
+	next    int    // where the next entry goes once the ring is full
+	seq     uint64 // Seq of the latest entry
+	changed chan struct{}
+	watched bool // someone waits on changed, so the next entry must close it
+}
+
+// HistoryOption configures a History.
+type HistoryOption func(*History)
+
+// KeepEntries sets how many of the latest entries are kept (n < 1 counts as 1). Default
+// DefaultKeepEntries.
+func KeepEntries(n int) HistoryOption {
+	return func(h *History) { h.keepEntries = max(n, 1) }
+}
+
+// KeepBody sets how many bytes of each request body are kept (n <= 0: none). Default
+// DefaultKeepBody.
+func KeepBody(n int) HistoryOption {
+	return func(h *History) { h.keepBody = max(n, 0) }
+}
+
+// NewHistory returns an empty history.
+func NewHistory(opts ...HistoryOption) *History {
+	h := &History{keepEntries: DefaultKeepEntries, keepBody: DefaultKeepBody, changed: make(chan struct{})}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// Interceptor returns the interceptor that records requests. Install it outside an
+// Injector's (see Install), so that it sees what the faults did.
+func (h *History) Interceptor() remoting.Interceptor {
+	return func(next remoting.Handler) remoting.Handler {
+		return func(ctx context.Context, req *remoting.Request) (resp *remoting.Command) {
+			e := h.begin(req)
+			n := &note{}
+			defer func() {
+				if p := recover(); p != nil {
+					// The transport turns a handler's panic into this answer; record it,
+					// then let the transport do so.
+					e.finish(req, remoting.NewResponse(req.Command, remoting.SystemError, fmt.Sprint(p)), n)
+					h.record(e)
+					panic(p)
+				}
+			}()
+			resp = next(context.WithValue(ctx, noteKey{}, n), req)
+			e.finish(req, resp, n)
+			h.record(e)
+			return resp
+		}
+	}
+}
+
+// begin copies the request before a handler can touch it: the entry holds what the client sent.
+func (h *History) begin(req *remoting.Request) Entry {
+	cmd := req.Command
+	t := requestTarget(cmd)
+	return Entry{
+		Time:          req.Received,
+		Peer:          req.Conn.RemoteAddr(),
+		ConnID:        req.Conn.ID(),
+		Code:          cmd.Code,
+		Language:      cmd.Language,
+		Version:       cmd.Version,
+		Opaque:        cmd.Opaque,
+		Oneway:        cmd.IsOneway(),
+		SerializeType: cmd.SerializeType,
+		ExtFields:     maps.Clone(cmd.ExtFields),
+		Body:          cloneBytes(cmd.Body[:min(len(cmd.Body), h.keepBody)]),
+		BodySize:      len(cmd.Body),
+		Topic:         t.topic,
+		Groups:        t.groups,
+	}
+}
+
+func cloneBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+func (e *Entry) finish(req *remoting.Request, resp *remoting.Command, n *note) {
+	e.Latency = time.Since(req.Received)
+	e.Fault = n.action
+	answer := resp
+	if n.damaged != nil {
+		answer = n.damaged
+	}
+	e.Answered = resp != nil && !e.Oneway && req.Conn.Alive()
+	if answer != nil && !e.Oneway {
+		e.ResponseCode = answer.Code
+		e.Remark = answer.Remark
+		e.ResponseFields = maps.Clone(answer.ExtFields)
+	}
+}
+
+func (h *History) record(e Entry) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	e.Seq = h.seq
+	if len(h.ring) < h.keepEntries {
+		h.ring = append(h.ring, e)
+	} else {
+		h.ring[h.next] = e
+		h.next = (h.next + 1) % len(h.ring)
+	}
+	if h.watched {
+		close(h.changed)
+		h.changed = make(chan struct{})
+		h.watched = false
+	}
+}
+
+// Entries returns the kept entries, oldest first.
+func (h *History) Entries() []Entry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append(append(make([]Entry, 0, len(h.ring)), h.ring[h.next:]...), h.ring[:h.next]...)
+}
+
+// Requests returns the kept entries with the given request code, oldest first.
+func (h *History) Requests(code int32) []Entry {
+	var out []Entry
+	for _, e := range h.Entries() {
+		if e.Code == code {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// Reset forgets every entry.
+func (h *History) Reset() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ring = h.ring[:0]
+	h.next = 0
+}
+
+// WaitFor returns the first entry that match accepts, looking at the kept entries first,
+// oldest first, and then at each new one as it is recorded; it does not poll. It returns an
+// error wrapping the cause when ctx ends first. To wait only for requests still to come, match
+// on Seq (greater than the latest one seen) or Reset first. match runs without the history's
+// lock held, so it may call the History.
+func (h *History) WaitFor(ctx context.Context, match func(Entry) bool) (Entry, error) {
+	var seen uint64 // entries up to this Seq have been offered to match
+	for {
+		h.mu.Lock()
+		fresh := h.since(seen)
+		h.watched = true
+		changed := h.changed
+		h.mu.Unlock()
+		for _, e := range fresh {
+			if match(e) {
+				return e, nil
+			}
+			seen = e.Seq
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return Entry{}, fmt.Errorf("fault: no matching request recorded: %w", context.Cause(ctx))
+		}
+	}
+}
+
+// since returns the kept entries recorded after seq, oldest first.
+func (h *History) since(seq uint64) []Entry {
+	n := 0
+	for n < len(h.ring) && h.at(len(h.ring)-1-n).Seq > seq {
+		n++
+	}
+	out := make([]Entry, n)
+	for i := range n {
+		out[i] = h.at(len(h.ring) - n + i)
+	}
+	return out
+}
+
+// at returns the i-th kept entry, oldest first.
+func (h *History) at(i int) Entry { return h.ring[(h.next+i)%len(h.ring)] }

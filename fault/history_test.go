@@ -1,0 +1,184 @@
+package fault
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+func TestHistoryRecordsRequestAndAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRigWith(t, NewInjector(1), NewHistory(KeepBody(5)))
+		c := r.client()
+		req := sendV2("orders", "GID_orders")
+		req.Body = []byte("hello world")
+		req.SerializeType = remoting.SerializeRocketMQ
+		sent := time.Now()
+		_, err := r.invoke(c, req)
+		require.NoError(t, err)
+		conn, err := c.Conn(t.Context(), r.addr)
+		require.NoError(t, err)
+		serverConns := r.srv.Conns()
+		require.Len(t, serverConns, 1)
+
+		require.Equal(t, Entry{
+			Seq:            1,
+			Time:           sent,
+			Peer:           conn.LocalAddr(),
+			ConnID:         serverConns[0].ID(),
+			Code:           remoting.CodeSendMessageV2,
+			Language:       remoting.LanguageJava,
+			Version:        remoting.CurrentVersion,
+			Opaque:         req.Opaque,
+			SerializeType:  remoting.SerializeRocketMQ,
+			ExtFields:      map[string]string{"a": "GID_orders", "b": "orders"},
+			Body:           []byte("hello"),
+			BodySize:       11,
+			Topic:          "orders",
+			Groups:         []string{"GID_orders"},
+			Answered:       true,
+			ResponseCode:   remoting.Success,
+			ResponseFields: map[string]string{"msgId": "MSG1", "queueId": "0"},
+		}, r.onlyEntry())
+
+		_, err = r.invoke(c, heartbeatOf(t, "GID_orders"))
+		require.NoError(t, err)
+		beats := r.hist.Requests(remoting.CodeHeartBeat)
+		require.Len(t, beats, 1)
+		require.Equal(t, uint64(2), beats[0].Seq)
+		require.Equal(t, serverConns[0].ID(), beats[0].ConnID, "same connection, same ID")
+		require.Equal(t, []string{"GID_orders", "CID_GID_orders"}, beats[0].Groups)
+	})
+}
+
+func TestHistoryCopiesWhatTheClientSent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.srv.Handle(remoting.CodeSendMessageV2, func(_ context.Context, req *remoting.Request) *remoting.Command {
+			req.Command.ExtFields["b"] = "rewritten"
+			req.Command.Body[0] = 'J'
+			return remoting.NewResponse(req.Command, remoting.Success, "")
+		})
+		_, err := r.invoke(r.client(), sendV2("orders", "GID"))
+		require.NoError(t, err)
+		e := r.onlyEntry()
+		require.Equal(t, "orders", e.ExtFields["b"])
+		require.Equal(t, "hello", string(e.Body))
+	})
+}
+
+func TestHistoryKeepsTheLatestEntries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRigWith(t, NewInjector(1), NewHistory(KeepEntries(3)))
+		c := r.client()
+		for range 5 {
+			_, err := r.invoke(c, heartbeat())
+			require.NoError(t, err)
+		}
+		require.Equal(t, []uint64{3, 4, 5}, seqs(r.hist.Entries()))
+		require.Len(t, r.hist.Requests(remoting.CodeHeartBeat), 3)
+		require.Empty(t, r.hist.Requests(remoting.CodeSendMessageV2))
+
+		r.hist.Reset()
+		require.Empty(t, r.hist.Entries())
+		_, err := r.invoke(c, heartbeat())
+		require.NoError(t, err)
+		require.Equal(t, []uint64{6}, seqs(r.hist.Entries()), "Seq goes on after Reset")
+	})
+}
+
+func seqs(entries []Entry) []uint64 {
+	var out []uint64
+	for _, e := range entries {
+		out = append(out, e.Seq)
+	}
+	return out
+}
+
+func TestHistoryRecordsAHandlerPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.srv.Handle(remoting.CodeSendMessageV2, func(context.Context, *remoting.Request) *remoting.Command { panic("boom") })
+		resp, err := r.invoke(r.client(), sendV2("orders", "GID"))
+		require.NoError(t, err)
+		e := r.onlyEntry()
+		require.True(t, e.Answered)
+		require.Equal(t, resp.Code, e.ResponseCode)
+		require.Equal(t, resp.Remark, e.Remark)
+		require.Equal(t, "boom", e.Remark)
+	})
+}
+
+func TestWaitFor(t *testing.T) {
+	isRoute := func(e Entry) bool { return e.Code == remoting.CodeGetRouteInfoByTopic }
+	routeQuery := func() *remoting.Command {
+		return remoting.NewRequest(remoting.CodeGetRouteInfoByTopic, map[string]string{"topic": "orders"}, nil)
+	}
+
+	t.Run("finds a kept entry at once", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			_, err := r.invoke(r.client(), routeQuery())
+			require.NoError(t, err)
+			e, err := r.hist.WaitFor(t.Context(), isRoute)
+			require.NoError(t, err)
+			require.Equal(t, "orders", e.Topic)
+		})
+	})
+
+	t.Run("wakes on a later request", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			c := r.client()
+			_, err := r.invoke(c, heartbeat())
+			require.NoError(t, err)
+			found := make(chan Entry, 1)
+			go func() {
+				e, err := r.hist.WaitFor(t.Context(), isRoute)
+				require.NoError(t, err)
+				found <- e
+			}()
+			synctest.Wait()
+			require.Empty(t, found, "no route query yet")
+
+			_, err = r.invoke(c, heartbeat())
+			require.NoError(t, err)
+			synctest.Wait()
+			require.Empty(t, found, "a heartbeat does not match")
+
+			time.Sleep(time.Minute)
+			_, err = r.invoke(c, routeQuery())
+			require.NoError(t, err)
+			e := <-found
+			require.Equal(t, uint64(3), e.Seq)
+			require.Equal(t, time.Now(), e.Time)
+		})
+	})
+
+	t.Run("gives up when its context ends", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			hist := NewHistory()
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			start := time.Now()
+			_, err := hist.WaitFor(ctx, isRoute)
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			require.Equal(t, 5*time.Second, time.Since(start))
+		})
+	})
+
+	t.Run("match may call the history", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			_, err := r.invoke(r.client(), routeQuery())
+			require.NoError(t, err)
+			_, err = r.hist.WaitFor(t.Context(), func(Entry) bool { return len(r.hist.Entries()) == 1 })
+			require.NoError(t, err)
+		})
+	})
+}
