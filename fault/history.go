@@ -23,9 +23,9 @@ const (
 // Entry is one request as the server received it and the answer the client got.
 //
 // An entry is recorded when the server is done with the request: after its delay, once it is
-// answered, dropped, refused or its connection closed. A handler that returns nil and answers
-// later with Request.Respond (long polling) is recorded as unanswered at that point, because
-// the transport offers no way to observe the later answer.
+// answered, dropped, refused or its connection closed. A handler that answers later with
+// Request.Respond (long polling, after Request.AnswerLater) is recorded when that answer goes
+// out.
 type Entry struct {
 	Seq     uint64        // 1 for the first entry a History records, then up by one; Reset does not restart it
 	Time    time.Time     // when the request's frame was read
@@ -50,7 +50,7 @@ type Entry struct {
 	Groups []string
 
 	// Answered says whether an answer the client can read was written. It is false for oneway
-	// requests, and for requests dropped, closed on, corrupted or left for a later Respond.
+	// requests, and for requests dropped, closed on or corrupted.
 	Answered bool
 	// ResponseCode, Remark and ResponseFields (a copy of the answer's header) describe the
 	// answer when Answered; after ActionCorrupt they describe the handler's answer that was
@@ -118,6 +118,17 @@ func (h *History) Interceptor() remoting.Interceptor {
 				}
 			}()
 			resp = next(context.WithValue(ctx, noteKey{}, n), req)
+			if resp == nil && req.WillAnswerLater() {
+				// Long polling: the entry is complete when the later answer goes out, or when
+				// the connection closes first.
+				var once sync.Once
+				finish := func(late *remoting.Command) {
+					once.Do(func() { e.finish(req, late, n); h.record(e) })
+				}
+				req.OnRespond(finish)
+				context.AfterFunc(ctx, func() { finish(nil) })
+				return nil
+			}
 			e.finish(req, resp, n)
 			h.record(e)
 			return resp

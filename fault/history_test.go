@@ -182,3 +182,52 @@ func TestWaitFor(t *testing.T) {
 		})
 	})
 }
+
+// A long-polling handler answers after it returned: the entry is recorded with that answer,
+// and not before it.
+func TestHistoryWaitsForALateAnswer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.srv.Handle(remoting.CodePullMessage, func(_ context.Context, req *remoting.Request) *remoting.Command {
+			req.AnswerLater()
+			time.AfterFunc(2*time.Second, func() {
+				resp := remoting.NewResponse(req.Command, remoting.PullNotFound, "no new message")
+				_ = req.Respond(resp)
+			})
+			return nil
+		})
+		c := r.client()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			resp, err := r.invoke(c, remoting.NewRequest(remoting.CodePullMessage, map[string]string{"topic": "T"}, nil))
+			require.NoError(t, err)
+			require.Equal(t, remoting.PullNotFound, resp.Code)
+		}()
+		synctest.Wait()
+		require.Empty(t, r.hist.Entries(), "nothing recorded while the pull is held")
+		<-done
+		e := r.onlyEntry()
+		require.True(t, e.Answered)
+		require.Equal(t, remoting.PullNotFound, e.ResponseCode)
+		require.Equal(t, 2*time.Second, e.Latency)
+		require.Equal(t, "T", e.Topic)
+	})
+}
+
+func TestHistoryRecordsAHeldRequestWhoseConnectionCloses(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		r.srv.Handle(remoting.CodePullMessage, func(_ context.Context, req *remoting.Request) *remoting.Command {
+			req.AnswerLater()
+			return nil
+		})
+		c := r.client()
+		c.InvokeAsync(t.Context(), r.addr, remoting.NewRequest(remoting.CodePullMessage, nil, nil), func(*remoting.Command, error) {})
+		synctest.Wait()
+		require.Empty(t, r.hist.Entries())
+		require.NoError(t, c.Close())
+		synctest.Wait()
+		require.False(t, r.onlyEntry().Answered)
+	})
+}
