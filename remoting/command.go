@@ -58,9 +58,10 @@ type Command struct {
 	// SerializeType is the header encoding the command arrived in, or is to be sent in.
 	SerializeType SerializeType
 
-	// HeaderFields lists the typed header's fields in Java declaration order. Java puts them
-	// into its extFields HashMap in that order, which decides the order of keys sharing a hash
-	// bucket. protocol/ sets it; nil is fine for everything but byte-exact comparisons.
+	// HeaderFields lists the typed header's fields in the order Java puts them into its
+	// extFields HashMap (the order of its reflective field cache), which decides the order of
+	// keys sharing a hash bucket. protocol/ sets it; nil is fine for everything but byte-exact
+	// comparisons.
 	HeaderFields []string
 
 	// FastHeader makes the binary codec write HeaderFields first, in order, then the other

@@ -1,0 +1,242 @@
+package protocol
+
+import (
+	"fmt"
+
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// SendMessageRequestHeader is the header of SEND_MESSAGE (10), which the official Go client
+// sends, and the form brokers work with whatever the request code: SEND_MESSAGE_V2 (310) and
+// SEND_BATCH_MESSAGE (320) carry the same fields under one-letter names (see
+// SendMessageRequestHeaderV2, a plain conversion away).
+type SendMessageRequestHeader struct {
+	ProducerGroup         string // required
+	Topic                 string // required
+	DefaultTopic          string // required: the template topic for auto-creation, TBW102
+	DefaultTopicQueueNums int32  // required
+	QueueID               int32  // required
+	SysFlag               int32  // required
+	BornTimestamp         int64  // required, ms since the epoch
+	Flag                  int32  // required: the message's user flag
+	Properties            string // the encoded property string; "" when null
+	ReconsumeTimes        *int32
+	UnitMode              bool
+	Batch                 bool
+	MaxReconsumeTimes     *int32
+	// BrokerName travels as "bname" in v1 (4.9.7 inherits it from RpcRequestHeader) and as
+	// "n" in v2; the Java client sets it to the queue's broker.
+	BrokerName string
+}
+
+// SendMessageRequestHeaderV2 is the SEND_MESSAGE_V2 / SEND_BATCH_MESSAGE form of the same
+// header. It shares the v1 struct, so Java's createSendMessageRequestHeaderV2 and
+// createSendMessageRequestHeaderV1 are the conversions SendMessageRequestHeaderV2(v1) and
+// SendMessageRequestHeader(v2), which V2 and V1 spell out.
+type SendMessageRequestHeaderV2 SendMessageRequestHeader
+
+// V2 is Java's createSendMessageRequestHeaderV2.
+func (h SendMessageRequestHeader) V2() SendMessageRequestHeaderV2 {
+	return SendMessageRequestHeaderV2(h)
+}
+
+// V1 is Java's createSendMessageRequestHeaderV1.
+func (h SendMessageRequestHeaderV2) V1() SendMessageRequestHeader { return SendMessageRequestHeader(h) }
+
+// HeaderFor returns the header in the form a request with this code carries: v1 for
+// SEND_MESSAGE, v2 for SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
+func (h SendMessageRequestHeader) HeaderFor(code int32) (Header, error) {
+	switch code {
+	case remoting.CodeSendMessage:
+		return h, nil
+	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage:
+		return h.V2(), nil
+	}
+	return nil, fmt.Errorf("protocol: request code %d does not carry a send header", code)
+}
+
+const (
+	classSendMessageRequestHeader   = "SendMessageRequestHeader"
+	classSendMessageRequestHeaderV2 = "SendMessageRequestHeaderV2"
+	classSendMessageResponseHeader  = "SendMessageResponseHeader"
+)
+
+var sendMessageRequestFields = javaFieldSetOrder(
+	javaClass{javaHeaderPackage + classSendMessageRequestHeader, []string{
+		FieldProducerGroup, FieldTopic, FieldDefaultTopic, FieldDefaultTopicQueueNums, FieldQueueID,
+		FieldSysFlag, FieldBornTimestamp, FieldFlag, FieldProperties, FieldReconsumeTimes,
+		FieldUnitMode, FieldBatch, FieldMaxReconsumeTimes,
+	}},
+	rpcRequestHeader,
+)
+
+func (h SendMessageRequestHeader) HeaderFields() []string { return sendMessageRequestFields }
+func (h SendMessageRequestHeader) FastHeader() bool       { return false }
+
+func (h SendMessageRequestHeader) ToExt() map[string]string {
+	ext := make(map[string]string, 14)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h SendMessageRequestHeader) WriteExt(ext map[string]string) {
+	ext[FieldProducerGroup] = h.ProducerGroup
+	ext[FieldTopic] = h.Topic
+	ext[FieldDefaultTopic] = h.DefaultTopic
+	putInt32(ext, FieldDefaultTopicQueueNums, h.DefaultTopicQueueNums)
+	putInt32(ext, FieldQueueID, h.QueueID)
+	putInt32(ext, FieldSysFlag, h.SysFlag)
+	putInt64(ext, FieldBornTimestamp, h.BornTimestamp)
+	putInt32(ext, FieldFlag, h.Flag)
+	putOptString(ext, FieldProperties, h.Properties)
+	putOptInt32(ext, FieldReconsumeTimes, h.ReconsumeTimes)
+	putBool(ext, FieldUnitMode, h.UnitMode)
+	putBool(ext, FieldBatch, h.Batch)
+	putOptInt32(ext, FieldMaxReconsumeTimes, h.MaxReconsumeTimes)
+	putOptString(ext, FieldBrokerNameRPC, h.BrokerName)
+}
+
+// DecodeSendMessageRequestHeader reads the v1 header of SEND_MESSAGE (10).
+func DecodeSendMessageRequestHeader(ext map[string]string) (SendMessageRequestHeader, error) {
+	r := extReader{ext: ext, header: classSendMessageRequestHeader}
+	h := SendMessageRequestHeader{
+		ProducerGroup:         r.str(FieldProducerGroup, true),
+		Topic:                 r.str(FieldTopic, true),
+		DefaultTopic:          r.str(FieldDefaultTopic, true),
+		DefaultTopicQueueNums: r.int32(FieldDefaultTopicQueueNums, true),
+		QueueID:               r.int32(FieldQueueID, true),
+		SysFlag:               r.int32(FieldSysFlag, true),
+		BornTimestamp:         r.int64(FieldBornTimestamp, true),
+		Flag:                  r.int32(FieldFlag, true),
+		Properties:            r.str(FieldProperties, false),
+		ReconsumeTimes:        r.optInt32(FieldReconsumeTimes),
+		UnitMode:              r.bool(FieldUnitMode, false),
+		Batch:                 r.bool(FieldBatch, false),
+		MaxReconsumeTimes:     r.optInt32(FieldMaxReconsumeTimes),
+		BrokerName:            r.str(FieldBrokerNameRPC, false),
+	}
+	return h, r.result()
+}
+
+// The order of SendMessageRequestHeaderV2.encode, which Java's binary codec writes first.
+var sendMessageRequestV2Fields = []string{
+	FieldV2ProducerGroup, FieldV2Topic, FieldV2DefaultTopic, FieldV2DefaultTopicQueueNums,
+	FieldV2QueueID, FieldV2SysFlag, FieldV2BornTimestamp, FieldV2Flag, FieldV2Properties,
+	FieldV2ReconsumeTimes, FieldV2UnitMode, FieldV2MaxReconsumeTimes, FieldV2Batch, FieldV2BrokerName,
+}
+
+func (h SendMessageRequestHeaderV2) HeaderFields() []string { return sendMessageRequestV2Fields }
+func (h SendMessageRequestHeaderV2) FastHeader() bool       { return true }
+
+func (h SendMessageRequestHeaderV2) ToExt() map[string]string {
+	ext := make(map[string]string, 14)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h SendMessageRequestHeaderV2) WriteExt(ext map[string]string) {
+	ext[FieldV2ProducerGroup] = h.ProducerGroup
+	ext[FieldV2Topic] = h.Topic
+	ext[FieldV2DefaultTopic] = h.DefaultTopic
+	putInt32(ext, FieldV2DefaultTopicQueueNums, h.DefaultTopicQueueNums)
+	putInt32(ext, FieldV2QueueID, h.QueueID)
+	putInt32(ext, FieldV2SysFlag, h.SysFlag)
+	putInt64(ext, FieldV2BornTimestamp, h.BornTimestamp)
+	putInt32(ext, FieldV2Flag, h.Flag)
+	putOptString(ext, FieldV2Properties, h.Properties)
+	putOptInt32(ext, FieldV2ReconsumeTimes, h.ReconsumeTimes)
+	putBool(ext, FieldV2UnitMode, h.UnitMode)
+	putOptInt32(ext, FieldV2MaxReconsumeTimes, h.MaxReconsumeTimes)
+	putBool(ext, FieldV2Batch, h.Batch)
+	putOptString(ext, FieldV2BrokerName, h.BrokerName)
+}
+
+// DecodeSendMessageRequestHeaderV2 reads the header of SEND_MESSAGE_V2 (310) and
+// SEND_BATCH_MESSAGE (320).
+func DecodeSendMessageRequestHeaderV2(ext map[string]string) (SendMessageRequestHeaderV2, error) {
+	r := extReader{ext: ext, header: classSendMessageRequestHeaderV2}
+	h := SendMessageRequestHeaderV2{
+		ProducerGroup:         r.str(FieldV2ProducerGroup, true),
+		Topic:                 r.str(FieldV2Topic, true),
+		DefaultTopic:          r.str(FieldV2DefaultTopic, true),
+		DefaultTopicQueueNums: r.int32(FieldV2DefaultTopicQueueNums, true),
+		QueueID:               r.int32(FieldV2QueueID, true),
+		SysFlag:               r.int32(FieldV2SysFlag, true),
+		BornTimestamp:         r.int64(FieldV2BornTimestamp, true),
+		Flag:                  r.int32(FieldV2Flag, true),
+		Properties:            r.str(FieldV2Properties, false),
+		ReconsumeTimes:        r.optInt32(FieldV2ReconsumeTimes),
+		UnitMode:              r.bool(FieldV2UnitMode, false),
+		MaxReconsumeTimes:     r.optInt32(FieldV2MaxReconsumeTimes),
+		Batch:                 r.bool(FieldV2Batch, false),
+		BrokerName:            r.str(FieldV2BrokerName, false),
+	}
+	return h, r.result()
+}
+
+// DecodeSendMessageRequest reads the send header of a request with code SEND_MESSAGE,
+// SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE into the v1 form, as the broker's parseRequestHeader
+// does.
+func DecodeSendMessageRequest(code int32, ext map[string]string) (SendMessageRequestHeader, error) {
+	switch code {
+	case remoting.CodeSendMessage:
+		return DecodeSendMessageRequestHeader(ext)
+	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage:
+		h, err := DecodeSendMessageRequestHeaderV2(ext)
+		return h.V1(), err
+	}
+	return SendMessageRequestHeader{}, fmt.Errorf("protocol: request code %d does not carry a send header", code)
+}
+
+// SendMessageResponseHeader is the header of a successful send's response. MsgID is the
+// broker's offset message id (for a batch, the ids joined by commas) and QueueOffset the first
+// message's offset in the queue.
+//
+// MsgRegion and TraceOn are not fields of Java's class: the broker puts MSG_REGION and
+// TRACE_ON into the response's extFields beside it, and the client reads them from there.
+type SendMessageResponseHeader struct {
+	MsgID         string // required
+	QueueID       int32  // required
+	QueueOffset   int64  // required
+	TransactionID string
+	MsgRegion     string // "" when absent; the client then assumes "DefaultRegion"
+	// TraceOn is nil when absent. The Java client switches tracing off only for the exact
+	// text "false" and so does the decoder: any other value reads as true.
+	TraceOn *bool
+}
+
+var sendMessageResponseFields = []string{FieldMsgID, FieldQueueID, FieldQueueOffset, FieldTransactionID}
+
+func (h SendMessageResponseHeader) HeaderFields() []string { return sendMessageResponseFields }
+func (h SendMessageResponseHeader) FastHeader() bool       { return true }
+
+func (h SendMessageResponseHeader) ToExt() map[string]string {
+	ext := make(map[string]string, 6)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h SendMessageResponseHeader) WriteExt(ext map[string]string) {
+	putOptString(ext, FieldMsgRegion, h.MsgRegion)
+	putOptBool(ext, FieldTraceOn, h.TraceOn)
+	ext[FieldMsgID] = h.MsgID
+	putInt32(ext, FieldQueueID, h.QueueID)
+	putInt64(ext, FieldQueueOffset, h.QueueOffset)
+	putOptString(ext, FieldTransactionID, h.TransactionID)
+}
+
+func DecodeSendMessageResponseHeader(ext map[string]string) (SendMessageResponseHeader, error) {
+	r := extReader{ext: ext, header: classSendMessageResponseHeader}
+	h := SendMessageResponseHeader{
+		MsgID:         r.str(FieldMsgID, true),
+		QueueID:       r.int32(FieldQueueID, true),
+		QueueOffset:   r.int64(FieldQueueOffset, true),
+		TransactionID: r.str(FieldTransactionID, false),
+		MsgRegion:     r.str(FieldMsgRegion, false),
+	}
+	if v, ok := ext[FieldTraceOn]; ok {
+		on := v != "false"
+		h.TraceOn = &on
+	}
+	return h, r.result()
+}
