@@ -20,7 +20,6 @@ type MessageQueue struct {
 type publishInfo struct {
 	topic      string
 	orderTopic bool
-	haveRoute  bool // built from the topic's own route, not the TBW102 fallback or a placeholder
 	queues     []MessageQueue
 	route      *protocol.TopicRouteData
 
@@ -29,9 +28,6 @@ type publishInfo struct {
 	// spreads sends the same way across concurrent senders.
 	next *atomic.Uint32
 }
-
-// ok reports whether there is at least one queue to send to.
-func (p *publishInfo) ok() bool { return p != nil && len(p.queues) > 0 }
 
 // newPublishInfo builds the publish info of topic from its route, as Java's
 // topicRouteData2TopicPublishInfo: an ordered topic takes its queues from orderTopicConf;
