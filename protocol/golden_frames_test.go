@@ -51,9 +51,15 @@ func decodeTyped(t *testing.T, c *remoting.Command, requestCode, requestVersion 
 		case remoting.CodeSendMessage:
 			d.header, err = DecodeSendMessageRequestHeader(c.ExtFields)
 			d.body = c.Body
-		case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage:
+		case remoting.CodeSendMessageV2:
 			d.header, err = DecodeSendMessageRequestHeaderV2(c.ExtFields)
 			d.body = c.Body
+		case remoting.CodeSendBatchMessage:
+			var h SendMessageRequestHeaderV2
+			h, err = DecodeSendMessageRequestHeaderV2(c.ExtFields)
+			require.NoError(t, err)
+			d.header = h
+			d.body, err = DecodeBatch(h.Topic, c.Body)
 		case remoting.CodeHeartBeat:
 			d.body, err = DecodeHeartbeatData(c.Body)
 		case remoting.CodeUnregisterClient:
@@ -123,6 +129,10 @@ func encodeTyped(t *testing.T, orig *remoting.Command, d decodedFrame, requestVe
 		c.Body = b.Encode(standardRoute)
 	case *HeartbeatData:
 		c.Body = b.Encode()
+	case []*Message:
+		var err error
+		c.Body, err = EncodeBatch(b)
+		require.NoError(t, err)
 	case *RegisterBrokerBody:
 		h := d.header.(RegisterBrokerRequestHeader)
 		var err error
