@@ -3,6 +3,8 @@ package protocol
 import (
 	"maps"
 	"slices"
+
+	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // ClusterInfo is the name server's answer to GET_BROKER_CLUSTER_INFO (106).
@@ -27,14 +29,14 @@ func (c *ClusterInfo) Encode() []byte {
 	for i, name := range names {
 		w.mapKey(i, name)
 		b := c.BrokerAddrTable[name]
-		w.brokerData(&b, javaHashMapTableSize(16, len(b.BrokerAddrs)))
+		w.brokerData(&b, javamap.HashMapTableSize(16, len(b.BrokerAddrs)))
 	}
 	w.raw(`},"clusterAddrTable":{`)
 	clusters := JavaHashMapOrder(javaStringKeys(c.ClusterAddrTable), clusterAddrTableCapacity)
 	for i, cluster := range clusters {
 		w.mapKey(i, cluster)
 		brokers := slices.Clone(c.ClusterAddrTable[cluster])
-		slices.SortFunc(brokers, javaStringCompare)
+		slices.SortFunc(brokers, javamap.Compare)
 		w.stringList(JavaHashMapOrder(brokers, 16))
 	}
 	w.raw(`}}`)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // This file holds the two halves of speaking fastjson (1.2.69, the version RocketMQ 4.9.7 ships):
@@ -617,106 +619,14 @@ func (w *fjWriter) stringList(list []string) {
 // order within a bucket. We reproduce the bucket order; within a bucket, where we do not know
 // the insertion order, the caller's order (or Java string order for Go maps) stands in.
 
-// javaStringHash is java.lang.String.hashCode over the UTF-16 form of s.
-func javaStringHash(s string) int32 {
-	var h int32
-	for _, r := range s {
-		if r >= 0x10000 {
-			hi, lo := utf16.EncodeRune(r)
-			h = 31*h + hi
-			h = 31*h + lo
-		} else {
-			h = 31*h + r
-		}
-	}
-	return h
-}
-
-// javaLongHash is java.lang.Long.hashCode.
-func javaLongHash(v int64) int32 { return int32(v ^ int64(uint64(v)>>32)) }
-
-// javaBucket is the bucket index HashMap and ConcurrentHashMap give a hash code in a table of
-// size n (a power of two).
-func javaBucket(h int32, n int) int {
-	u := uint32(h)
-	return int((u ^ u>>16) & uint32(n-1))
-}
-
-// javaTableSizeFor is HashMap.tableSizeFor: the smallest power of two >= c (at least 1).
-func javaTableSizeFor(c int) int {
-	n := 1
-	for n < c && n < 1<<30 {
-		n <<= 1
-	}
-	return n
-}
-
-// javaHashMapTableSize is the table size of a HashMap built with new HashMap<>(initialCapacity)
-// after count puts: it doubles whenever the size exceeds three quarters of the table.
-func javaHashMapTableSize(initialCapacity, count int) int {
-	n := javaTableSizeFor(initialCapacity)
-	for count > n/4*3 && n < 1<<30 {
-		n <<= 1
-	}
-	return n
-}
-
-// javaHashMapCloneTableSize is the table size of HashMap.clone() of a map with count entries:
-// the clone is presized from its count rather than copying the original table.
-func javaHashMapCloneTableSize(count int) int {
-	return javaTableSizeFor(int(float32(count)/0.75 + 1))
-}
-
-// javaConcurrentHashMapTableSize is the table size of new ConcurrentHashMap<>(initialCapacity)
-// (initialCapacity 0: the no-argument constructor) after count puts. Unlike HashMap it sizes
-// for initialCapacity/0.75 up front and doubles as soon as the count reaches three quarters.
-func javaConcurrentHashMapTableSize(initialCapacity, count int) int {
-	n := 16
-	if initialCapacity > 0 {
-		n = javaTableSizeFor(int(1 + float64(initialCapacity)/0.75))
-	}
-	for count >= n-n/4 && n < 1<<30 {
-		n <<= 1
-	}
-	return n
-}
-
-// javaStringCompare is java.lang.String.compareTo: it orders by UTF-16 code units, which differs
-// from Go's byte order for characters above U+FFFF against those in U+E000..U+FFFF.
-func javaStringCompare(a, b string) int {
-	for a != "" && b != "" {
-		ra, na := utf8.DecodeRuneInString(a)
-		rb, nb := utf8.DecodeRuneInString(b)
-		if ra != rb {
-			var bufA, bufB [2]uint16
-			ua, ub := utf16.AppendRune(bufA[:0], ra), utf16.AppendRune(bufB[:0], rb)
-			for i := range min(len(ua), len(ub)) {
-				if ua[i] != ub[i] {
-					return int(ua[i]) - int(ub[i])
-				}
-			}
-			return len(ua) - len(ub)
-		}
-		a, b = a[na:], b[nb:]
-	}
-	return len(a) - len(b)
-}
-
 // javaStringKeys returns the keys of m in Java string order.
 func javaStringKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, javaStringCompare)
+	slices.SortFunc(keys, javamap.Compare)
 	return keys
-}
-
-// orderByJavaBuckets sorts keys stably by bucket in a table of size n.
-func orderByJavaBuckets(keys []string, n int) {
-	slices.SortStableFunc(keys, func(a, b string) int {
-		return javaBucket(javaStringHash(a), n) - javaBucket(javaStringHash(b), n)
-	})
 }
 
 // JavaHashMapOrder returns a copy of keys in the order a java.util.HashMap (or HashSet) created
@@ -725,7 +635,7 @@ func orderByJavaBuckets(keys []string, n int) {
 // (brokers of a route, topics of a topic list) in the order the Java server would.
 func JavaHashMapOrder(keys []string, initialCapacity int) []string {
 	out := slices.Clone(keys)
-	orderByJavaBuckets(out, javaHashMapTableSize(initialCapacity, len(out)))
+	javamap.OrderInTable(out, javamap.HashMapTableSize(initialCapacity, len(out)))
 	return out
 }
 
@@ -738,7 +648,7 @@ func javaLongKeysHashOrder(m map[int64]string, n int) []int64 {
 	}
 	slices.Sort(keys)
 	slices.SortStableFunc(keys, func(a, b int64) int {
-		return javaBucket(javaLongHash(a), n) - javaBucket(javaLongHash(b), n)
+		return javamap.Bucket(javamap.LongHashCode(a), n) - javamap.Bucket(javamap.LongHashCode(b), n)
 	})
 	return keys
 }

@@ -248,7 +248,7 @@ func javaFieldSetOrder(classes ...javaClass) []string {
 			buckets = append(buckets, 0)
 		}
 	}
-	capacity := javamap.Capacity(len(names))
+	capacity := javamap.HashMapTableSize(16, len(names))
 	i := 0
 	for _, c := range classes {
 		classHash := javamap.HashCode(c.name)

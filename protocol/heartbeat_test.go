@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/internal/golden"
+	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // javaHeartbeat is HeartbeatData.encode() of a push consumer and a producer, from Java (see the
@@ -33,7 +34,7 @@ func javaHeartbeatValue() *HeartbeatData {
 				Topic:          "T",
 				SubString:      "TagA || TagB",
 				TagsSet:        []string{"TagA"},
-				CodeSet:        []int32{javaStringHash("TagA")},
+				CodeSet:        []int32{javamap.HashCode("TagA")},
 				SubVersion:     1700000000000,
 				ExpressionType: ExpressionTypeTag,
 			}},

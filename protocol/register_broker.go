@@ -10,6 +10,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // TopicFilterType is Java's TopicFilterType enum, sent by name.
@@ -110,7 +112,7 @@ func (b *RegisterBrokerBody) encodeJSON() []byte {
 // given initial capacity (0: default constructor) holding them.
 func topicTableOrder(table map[string]TopicConfig, initialCapacity int) []string {
 	names := javaStringKeys(table)
-	orderByJavaBuckets(names, javaConcurrentHashMapTableSize(initialCapacity, len(names)))
+	javamap.OrderInTable(names, javamap.ConcurrentHashMapTableSize(initialCapacity, len(names)))
 	return names
 }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // Permission bits of a topic or broker (Java PermName).
@@ -102,7 +104,7 @@ func (d *TopicRouteData) Encode(standard bool) []byte {
 		w.comma(i)
 		// The name server answers with clones of its BrokerData, whose HashMap is presized
 		// from its count; only sorted output ignores that.
-		w.brokerData(&d.BrokerDatas[i], javaHashMapCloneTableSize(len(d.BrokerDatas[i].BrokerAddrs)))
+		w.brokerData(&d.BrokerDatas[i], javamap.HashMapCloneTableSize(len(d.BrokerDatas[i].BrokerAddrs)))
 	}
 	w.raw(`],"filterServerTable":{`)
 	var keys []string
@@ -310,13 +312,13 @@ func (d *TopicRouteData) Equal(other *TopicRouteData) bool {
 	if d.OrderTopicConf != other.OrderTopicConf {
 		return false
 	}
-	queuesByName := func(x, y QueueData) int { return javaStringCompare(x.BrokerName, y.BrokerName) }
+	queuesByName := func(x, y QueueData) int { return javamap.Compare(x.BrokerName, y.BrokerName) }
 	qa := slices.SortedStableFunc(slices.Values(d.QueueDatas), queuesByName)
 	qb := slices.SortedStableFunc(slices.Values(other.QueueDatas), queuesByName)
 	if !slices.Equal(qa, qb) {
 		return false
 	}
-	brokersByName := func(x, y BrokerData) int { return javaStringCompare(x.BrokerName, y.BrokerName) }
+	brokersByName := func(x, y BrokerData) int { return javamap.Compare(x.BrokerName, y.BrokerName) }
 	ba := slices.SortedStableFunc(slices.Values(d.BrokerDatas), brokersByName)
 	bb := slices.SortedStableFunc(slices.Values(other.BrokerDatas), brokersByName)
 	if !slices.EqualFunc(ba, bb, func(x, y BrokerData) bool {

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/internal/golden"
+	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // The "java" vectors in these tests were written by the real thing: rocketmq-common 4.9.7 with
@@ -399,25 +400,25 @@ func TestBodiesJavaHashMapOrder(t *testing.T) {
 	require.Equal(t, []string{"BB", "Aa"}, JavaHashMapOrder([]string{"BB", "Aa"}, 16))
 	require.Equal(t, []string{"Aa", "BB"}, JavaHashMapOrder([]string{"Aa", "BB"}, 16))
 	// The table grows past three quarters full, which moves keys to other buckets.
-	require.Equal(t, 16, javaHashMapTableSize(16, 12))
-	require.Equal(t, 32, javaHashMapTableSize(16, 13))
-	require.Equal(t, 16, javaConcurrentHashMapTableSize(0, 11))
-	require.Equal(t, 32, javaConcurrentHashMapTableSize(0, 12))
-	require.Equal(t, 2048, javaConcurrentHashMapTableSize(1024, 1535))
-	require.Equal(t, 4096, javaConcurrentHashMapTableSize(1024, 1536))
-	require.Equal(t, 2, javaHashMapCloneTableSize(1))
-	require.Equal(t, 4, javaHashMapCloneTableSize(2))
-	require.Equal(t, 8, javaHashMapCloneTableSize(3))
+	require.Equal(t, 16, javamap.HashMapTableSize(16, 12))
+	require.Equal(t, 32, javamap.HashMapTableSize(16, 13))
+	require.Equal(t, 16, javamap.ConcurrentHashMapTableSize(0, 11))
+	require.Equal(t, 32, javamap.ConcurrentHashMapTableSize(0, 12))
+	require.Equal(t, 2048, javamap.ConcurrentHashMapTableSize(1024, 1535))
+	require.Equal(t, 4096, javamap.ConcurrentHashMapTableSize(1024, 1536))
+	require.Equal(t, 2, javamap.HashMapCloneTableSize(1))
+	require.Equal(t, 4, javamap.HashMapCloneTableSize(2))
+	require.Equal(t, 8, javamap.HashMapCloneTableSize(3))
 }
 
 func TestBodiesJavaStringOrderAndHash(t *testing.T) {
-	require.Equal(t, int32(2598919), javaStringHash("TagA"))
-	require.Equal(t, javaStringHash("Aa"), javaStringHash("BB"))
-	require.Equal(t, int32(0), javaStringHash(""))
+	require.Equal(t, int32(2598919), javamap.HashCode("TagA"))
+	require.Equal(t, javamap.HashCode("Aa"), javamap.HashCode("BB"))
+	require.Equal(t, int32(0), javamap.HashCode(""))
 	// Java compares UTF-16 units: U+1F600 (high surrogate 0xD83D) sorts before U+FFFF.
-	require.Negative(t, javaStringCompare("\U0001F600", "\uffff"))
+	require.Negative(t, javamap.Compare("\U0001F600", "\uffff"))
 	require.True(t, "\U0001F600" > "\uffff", "Go orders by code point")
-	require.Negative(t, javaStringCompare("a", "ab"))
-	require.Zero(t, javaStringCompare("ab", "ab"))
-	require.Positive(t, javaStringCompare("b", "a"))
+	require.Negative(t, javamap.Compare("a", "ab"))
+	require.Zero(t, javamap.Compare("ab", "ab"))
+	require.Positive(t, javamap.Compare("b", "a"))
 }

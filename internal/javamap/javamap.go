@@ -8,6 +8,7 @@ package javamap
 
 import (
 	"slices"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -34,38 +35,94 @@ func HashCode(s string) int32 {
 	return h
 }
 
-// bucket is the table index Java's HashMap gives a key: hash ^ (hash >>> 16), masked.
-func bucket(key string, capacity int) int {
-	h := uint32(HashCode(key))
-	return int((h ^ h>>16) & uint32(capacity-1))
+// LongHashCode is Java's Long.hashCode.
+func LongHashCode(v int64) int32 { return int32(v ^ int64(uint64(v)>>32)) }
+
+// Bucket is the index HashMap and ConcurrentHashMap give a hash code in a table of size n (a
+// power of two): the hash spread by h ^ (h >>> 16), masked.
+func Bucket(h int32, n int) int {
+	u := uint32(h)
+	return int((u ^ u>>16) & uint32(n-1))
 }
 
-// Capacity is the table size of a default-constructed HashMap after n insertions: 16, doubled
-// whenever the size passes three quarters of it.
-func Capacity(n int) int {
-	c := 16
-	for n > c*3/4 {
-		c *= 2
+// TableSizeFor is HashMap.tableSizeFor: the smallest power of two >= c (at least 1).
+func TableSizeFor(c int) int {
+	n := 1
+	for n < c && n < 1<<30 {
+		n <<= 1
 	}
-	return c
+	return n
+}
+
+// HashMapTableSize is the table size of new HashMap<>(initialCapacity) after count puts: it
+// doubles whenever the size passes three quarters of the table. The no-argument constructor
+// is initialCapacity 16.
+func HashMapTableSize(initialCapacity, count int) int {
+	n := TableSizeFor(initialCapacity)
+	for count > n/4*3 && n < 1<<30 {
+		n <<= 1
+	}
+	return n
+}
+
+// HashMapCloneTableSize is the table size of HashMap.clone() of a map with count entries:
+// the clone is presized from its count rather than copying the original table.
+func HashMapCloneTableSize(count int) int {
+	return TableSizeFor(int(float32(count)/0.75 + 1))
+}
+
+// ConcurrentHashMapTableSize is the table size of new ConcurrentHashMap<>(initialCapacity)
+// (0: the no-argument constructor) after count puts. Unlike HashMap it sizes for
+// initialCapacity/0.75 up front and doubles as soon as the count reaches three quarters.
+func ConcurrentHashMapTableSize(initialCapacity, count int) int {
+	n := 16
+	if initialCapacity > 0 {
+		n = TableSizeFor(int(1 + float64(initialCapacity)/0.75))
+	}
+	for count >= n-n/4 && n < 1<<30 {
+		n <<= 1
+	}
+	return n
+}
+
+// Compare is Java's String.compareTo: it orders by UTF-16 code units, which differs from Go's
+// byte order for characters above U+FFFF against those in U+E000..U+FFFF.
+func Compare(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			var bufA, bufB [2]uint16
+			ua, ub := utf16.AppendRune(bufA[:0], ra), utf16.AppendRune(bufB[:0], rb)
+			for i := range min(len(ua), len(ub)) {
+				if ua[i] != ub[i] {
+					return int(ua[i]) - int(ub[i])
+				}
+			}
+			return len(ua) - len(ub)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) - len(b)
 }
 
 // Order sorts keys in place into the order a default-constructed Java HashMap holding them
 // iterates. Keys that share a bucket keep their relative order in the slice, as Java keeps
-// insertion order within a bucket; callers that do not know the insertion order get a stable,
-// deterministic result by passing keys sorted.
-func Order(keys []string) {
+// insertion order within a bucket.
+func Order(keys []string) { OrderInTable(keys, HashMapTableSize(16, len(keys))) }
+
+// OrderInTable sorts keys stably by their bucket in a hash table of size n.
+func OrderInTable(keys []string, n int) {
 	if len(keys) < 2 {
 		return
 	}
-	capacity := Capacity(len(keys))
 	var small [32]int
 	idx := small[:0]
 	if len(keys) > len(small) {
 		idx = make([]int, 0, len(keys))
 	}
 	for _, k := range keys {
-		idx = append(idx, bucket(k, capacity))
+		idx = append(idx, Bucket(HashCode(k), n))
 	}
 	// insertion sort: stable, allocation-free, and fast for the dozen keys of a header
 	for i := 1; i < len(keys); i++ {

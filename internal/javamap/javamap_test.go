@@ -43,7 +43,11 @@ func TestOrderMatchesJavaHashMapIteration(t *testing.T) {
 }
 
 func TestCapacityGrowsAtThreeQuarters(t *testing.T) {
-	require.Equal(t, 16, Capacity(12))
-	require.Equal(t, 32, Capacity(13))
-	require.Equal(t, 64, Capacity(25))
+	require.Equal(t, 16, HashMapTableSize(16, 12))
+	require.Equal(t, 32, HashMapTableSize(16, 13))
+	require.Equal(t, 64, HashMapTableSize(16, 25))
+	require.Equal(t, 16, ConcurrentHashMapTableSize(0, 11))
+	require.Equal(t, 32, ConcurrentHashMapTableSize(0, 12))
+	require.Equal(t, 2048, ConcurrentHashMapTableSize(1024, 1535))
+	require.Equal(t, 4096, ConcurrentHashMapTableSize(1024, 1536))
 }
