@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -103,7 +104,7 @@ func (l *latencyFaults) pickOneAtLeast() string {
 			return 1
 		}
 		if a.latency != b.latency {
-			return cmpDuration(a.latency, b.latency)
+			return cmp.Compare(a.latency, b.latency)
 		}
 		return a.availableAfter.Compare(b.availableAfter)
 	})
@@ -112,14 +113,4 @@ func (l *latencyFaults) pickOneAtLeast() string {
 		return items[0].broker
 	}
 	return items[int(l.worst.Add(1)%uint32(half))].broker
-}
-
-func cmpDuration(a, b time.Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"sync/atomic"
@@ -50,7 +51,7 @@ func newPublishInfo(topic string, route *protocol.TopicRouteData) *publishInfo {
 		}
 	}
 	qds := slices.Clone(route.QueueDatas)
-	slices.SortStableFunc(qds, func(a, b protocol.QueueData) int { return compareStrings(a.BrokerName, b.BrokerName) })
+	slices.SortStableFunc(qds, func(a, b protocol.QueueData) int { return cmp.Compare(a.BrokerName, b.BrokerName) })
 	for _, qd := range qds {
 		if !protocol.IsWriteable(qd.Perm) || !hasMaster(route, qd.BrokerName) {
 			continue
@@ -76,16 +77,6 @@ func hasMaster(route *protocol.TopicRouteData, brokerName string) bool {
 		}
 	}
 	return false
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (p *publishInfo) nextIndex() int { return int(p.next.Add(1) & 0x7fffffff) }
