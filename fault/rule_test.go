@@ -74,35 +74,3 @@ func TestRuleString(t *testing.T) {
 			Times: 3, Probability: 0.5, From: 10 * time.Second, For: 5 * time.Second}.String())
 	require.Equal(t, "drop on every code", Rule{Action: ActionDrop}.String())
 }
-
-func TestRequestTarget(t *testing.T) {
-	ext := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
-	cases := []struct {
-		name string
-		cmd  *remoting.Command
-		want target
-	}{
-		{"SEND_MESSAGE", remoting.NewRequest(remoting.CodeSendMessage, ext("topic", "T", "producerGroup", "P", "queueId", "1"), nil), target{"T", []string{"P"}}},
-		{"SEND_MESSAGE_V2", remoting.NewRequest(remoting.CodeSendMessageV2, ext("b", "T", "a", "P", "e", "1"), nil), target{"T", []string{"P"}}},
-		{"SEND_BATCH_MESSAGE", remoting.NewRequest(remoting.CodeSendBatchMessage, ext("b", "T", "a", "P"), nil), target{"T", []string{"P"}}},
-		{"GET_ROUTEINFO_BY_TOPIC", remoting.NewRequest(remoting.CodeGetRouteInfoByTopic, ext("topic", "T"), nil), target{"T", nil}},
-		{"PULL_MESSAGE", remoting.NewRequest(remoting.CodePullMessage, ext("topic", "T", "consumerGroup", "C"), nil), target{"T", []string{"C"}}},
-		{"UNREGISTER_CLIENT", remoting.NewRequest(remoting.CodeUnregisterClient, ext("clientID", "x", "producerGroup", "P", "consumerGroup", "C"), nil), target{"", []string{"P", "C"}}},
-		{"CONSUMER_SEND_MSG_BACK", remoting.NewRequest(remoting.CodeConsumerSendMsgBack, ext("group", "C", "offset", "1"), nil), target{"", []string{"C"}}},
-		{"HEART_BEAT", heartbeatOf(t, "P"), target{"", []string{"P", "CID_P"}}},
-		{"HEART_BEAT with a bad body", remoting.NewRequest(remoting.CodeHeartBeat, nil, []byte("{")), target{}},
-		{"REGISTER_BROKER", remoting.NewRequest(remoting.CodeRegisterBroker, ext("brokerName", "broker-a"), nil), target{}},
-		{"V2 letters mean nothing elsewhere", remoting.NewRequest(remoting.CodeSendMessage, ext("a", "P", "b", "T"), nil), target{}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, requestTarget(tc.cmd))
-		})
-	}
-}
