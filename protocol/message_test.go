@@ -1,247 +1,215 @@
 package protocol
 
 import (
-	"bytes"
+	"encoding/json"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/internal/golden"
-	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// goldenSends returns the send requests of the capture, decoded.
-func goldenSends(t testing.TB) []struct {
-	f   golden.Frame
-	cmd *remoting.Command
-	hdr SendMessageRequestHeader
-} {
-	var out []struct {
-		f   golden.Frame
-		cmd *remoting.Command
-		hdr SendMessageRequestHeader
+// goldenSend is a send request of the capture, read straight from the frame's header so that
+// the message tests do not depend on the typed headers.
+type goldenSend struct {
+	frame         golden.Frame
+	java          bool
+	topic         string
+	properties    string
+	sysFlag       int32
+	bornTimestamp int64
+	body          []byte
+}
+
+func goldenExtFields(tb testing.TB, f golden.Frame) map[string]string {
+	tb.Helper()
+	raw := f.HeaderJSON
+	if len(raw) == 0 {
+		raw = f.HeaderDecoded
 	}
-	for _, f := range golden.Load(t) {
-		if f.Kind == "response" {
+	var h struct {
+		ExtFields map[string]string `json:"extFields"`
+	}
+	require.NoError(tb, json.Unmarshal(raw, &h), f.Name())
+	return h.ExtFields
+}
+
+// goldenSends returns the SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320)
+// requests of the capture. V2 headers name their fields a..n: b topic, f sysFlag, g
+// bornTimestamp, i properties.
+func goldenSends(tb testing.TB) []goldenSend {
+	tb.Helper()
+	var out []goldenSend
+	for _, f := range golden.Load(tb) {
+		if f.Kind == "response" || (f.Code != 10 && f.Code != 310 && f.Code != 320) {
 			continue
 		}
-		switch f.Code {
-		case remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage:
-		default:
-			continue
+		ext := goldenExtFields(tb, f)
+		field := func(v1, v2 string) string {
+			if f.Code == 10 {
+				return ext[v1]
+			}
+			return ext[v2]
 		}
-		c, err := remoting.DecodeFrame(f.Bytes, 0)
-		require.NoError(t, err)
-		h, err := DecodeSendMessageRequest(c.Code, c.ExtFields)
-		require.NoError(t, err)
-		out = append(out, struct {
-			f   golden.Frame
-			cmd *remoting.Command
-			hdr SendMessageRequestHeader
-		}{f, c, h})
+		sysFlag, err := strconv.ParseInt(field("sysFlag", "f"), 10, 32)
+		require.NoError(tb, err)
+		born, err := strconv.ParseInt(field("bornTimestamp", "g"), 10, 64)
+		require.NoError(tb, err)
+		out = append(out, goldenSend{
+			frame:         f,
+			java:          strings.HasPrefix(f.From, "java"),
+			topic:         field("topic", "b"),
+			properties:    field("properties", "i"),
+			sysFlag:       int32(sysFlag),
+			bornTimestamp: born,
+			body:          f.Body(),
+		})
 	}
+	require.NotEmpty(tb, out, "the capture has send requests")
 	return out
 }
 
-func TestGoldenPropertiesRoundTrip(t *testing.T) {
-	sends := goldenSends(t)
-	require.NotEmpty(t, sends)
-	for _, s := range sends {
-		props := DecodeProperties(s.hdr.Properties)
-		if s.cmd.Code != remoting.CodeSendBatchMessage { // a batch's ids are in its messages
-			require.NotEmpty(t, props[PropertyUniqClientMessageID], s.f.Name())
+func goldenSendCase(tb testing.TB, name string) goldenSend {
+	tb.Helper()
+	for _, s := range goldenSends(tb) {
+		if s.frame.Case == name {
+			return s
 		}
-		if strings.HasPrefix(s.f.From, "java") {
-			require.Equal(t, s.hdr.Properties, EncodeProperties(props), "Java's properties re-encode byte for byte")
-		} else {
-			require.True(t, strings.HasSuffix(s.hdr.Properties, "\x02"), "the Go client ends with a separator")
-			require.Equal(t, props, DecodeProperties(EncodeProperties(props)))
-		}
+	}
+	tb.Fatalf("no send request in case %s", name)
+	return goldenSend{}
+}
+
+func TestMessageAccessors(t *testing.T) {
+	m := NewMessage("T", []byte("b"))
+	require.Equal(t, map[string]string{"WAIT": "true"}, m.Properties, "Java's constructor sets WAIT")
+	require.True(t, m.WaitStoreMsgOK())
+
+	m.SetTags("TagA")
+	m.SetKeys("K1", "K2")
+	m.SetDelayLevel(3)
+	m.SetUniqKey("ID")
+	require.Equal(t, "TagA", m.Tags())
+	require.Equal(t, "K1 K2", m.Property(PropertyKeys))
+	require.Equal(t, []string{"K1", "K2"}, m.Keys())
+	require.Equal(t, 3, m.DelayLevel())
+	require.Equal(t, "3", m.Property(PropertyDelayTimeLevel))
+	require.Equal(t, "ID", m.UniqKey())
+	m.ClearProperty(PropertyDelayTimeLevel)
+	require.Equal(t, 0, m.DelayLevel())
+
+	var zero Message
+	require.Nil(t, zero.Keys())
+	require.Equal(t, "", zero.Tags())
+	require.True(t, zero.WaitStoreMsgOK(), "no WAIT property means wait")
+	zero.SetWaitStoreMsgOK(false)
+	require.Equal(t, "false", zero.Property(PropertyWaitStoreMsgOK))
+	require.False(t, zero.WaitStoreMsgOK())
+}
+
+func TestMessagePropertyParsingFollowsJava(t *testing.T) {
+	cases := []struct {
+		name, value string
+		read        func(*Message) any
+		want        any
+	}{
+		{"WAIT", "true", func(m *Message) any { return m.WaitStoreMsgOK() }, true},
+		{"WAIT", "TRUE", func(m *Message) any { return m.WaitStoreMsgOK() }, true},
+		{"WAIT", "false", func(m *Message) any { return m.WaitStoreMsgOK() }, false},
+		{"WAIT", "yes", func(m *Message) any { return m.WaitStoreMsgOK() }, false}, // Boolean.parseBoolean
+		{"TRAN_MSG", "True", func(m *Message) any { return m.TransactionPrepared() }, true},
+		{"TRAN_MSG", "1", func(m *Message) any { return m.TransactionPrepared() }, false},
+		{"DELAY", "18", func(m *Message) any { return m.DelayLevel() }, 18},
+		{"DELAY", "x", func(m *Message) any { return m.DelayLevel() }, 0},
+		{"KEYS", "a  b", func(m *Message) any { return m.Keys() }, []string{"a", "b"}},
+		{"KEYS", "a\tb c", func(m *Message) any { return m.Keys() }, []string{"a\tb", "c"}}, // split on spaces only
+		{"KEYS", " ", func(m *Message) any { return m.Keys() }, []string{}},
+	}
+	for _, c := range cases {
+		m := &Message{Properties: map[string]string{c.name: c.value}}
+		require.Equal(t, c.want, c.read(m), "%s=%q", c.name, c.value)
 	}
 }
 
-func TestPropertiesDecodeEdgeCases(t *testing.T) {
-	cases := map[string]map[string]string{
-		"":                           {},
-		"A\x01":                      {"A": ""},
-		"A\x011\x02B\x012\x02":       {"A": "1", "B": "2"},
-		"junk\x02A\x011":             {"A": "1"},
-		"A\x01x\x01y":                {"A": "x\x01y"},
-		"\x02\x02A\x01v\x02\x02\x02": {"A": "v"},
+func TestPutUserPropertyFollowsJava(t *testing.T) {
+	var m Message
+	require.NoError(t, m.PutUserProperty("goldenProp", "v1"))
+	require.NoError(t, m.PutUserProperty(PropertyTransactionCheckTimes, "1"), "MessageConst names outside STRING_HASH_SET are free")
+	for _, name := range []string{PropertyKeys, PropertyUniqClientMessageID, PropertyCluster, PropertyInnerMultiQueueOffset} {
+		err := m.PutUserProperty(name, "v")
+		require.EqualError(t, err, "The Property<"+name+"> is used by system, input another please")
 	}
-	for in, want := range cases {
-		require.Equal(t, want, DecodeProperties(in), "%q", in)
+	for _, kv := range [][2]string{{"", "v"}, {"n", ""}, {" \t", "v"}, {"n", "\x01\x1f "}} {
+		err := m.PutUserProperty(kv[0], kv[1])
+		require.EqualError(t, err, "The name or value of property can not be null or blank string!", "%q", kv)
 	}
-	require.Error(t, CheckPropertiesLength(strings.Repeat("x", MaxPropertiesLength+1)))
-	require.NoError(t, CheckPropertiesLength(strings.Repeat("x", MaxPropertiesLength)))
+	require.Equal(t, map[string]string{"goldenProp": "v1", PropertyTransactionCheckTimes: "1"}, m.Properties)
 }
 
-func TestGoldenBatchRoundTrip(t *testing.T) {
-	for _, s := range goldenSends(t) {
-		if s.cmd.Code != remoting.CodeSendBatchMessage {
+func TestMessageClone(t *testing.T) {
+	m := NewMessage("T", []byte("b"))
+	c := m.Clone()
+	c.SetTags("x")
+	require.Empty(t, m.Tags())
+	require.Equal(t, "x", c.Tags())
+	require.Equal(t, m.Body, c.Body)
+}
+
+func TestMessageExtIDsAndBody(t *testing.T) {
+	m := &MessageExt{MsgID: "7F000001000051AF0000000000008462"}
+	require.Equal(t, m.MsgID, m.ClientMsgID(), "without UNIQ_KEY the offset id")
+	m.SetUniqKey("C000020217AE30946E097CEEFEFF0000")
+	require.Equal(t, "C000020217AE30946E097CEEFEFF0000", m.ClientMsgID())
+
+	s := goldenSendCase(t, "java-compressed-send")
+	m.Body, m.SysFlag = s.body, s.sysFlag
+	body, err := m.UncompressedBody(1 << 20)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(body), "golden-compressed-body"))
+}
+
+func TestMessageSysFlag(t *testing.T) {
+	cases := []struct {
+		sysFlag int32
+		want    CompressionType
+		err     bool
+	}{
+		{0x1, CompressionZLIB, false}, // before 4.9.4, and the official Go client
+		{0x301, CompressionZLIB, false},
+		{0x101, CompressionLZ4, false},
+		{0x201, CompressionZSTD, false},
+		{0x401, 0, true},
+		{0x701, 0, true},
+	}
+	for _, c := range cases {
+		got, err := CompressionTypeOf(c.sysFlag)
+		if c.err {
+			require.Error(t, err, "%#x", c.sysFlag)
 			continue
 		}
-		msgs, err := DecodeBatch(s.hdr.Topic, s.cmd.Body)
 		require.NoError(t, err)
-		require.Len(t, msgs, 3)
-		for i, m := range msgs {
-			require.Equal(t, "golden-batch-"+string(rune('0'+i)), string(m.Body))
-			require.Equal(t, []string{"K-batch-" + string(rune('0'+i))}, m.Keys())
-			require.Equal(t, "TagA", m.Tags())
-			require.NotEmpty(t, m.UniqKey())
-			require.Equal(t, s.hdr.Topic, m.Topic)
-		}
-		again, err := EncodeBatch(msgs)
-		require.NoError(t, err)
-		require.Equal(t, s.cmd.Body, again, "the batch re-encodes byte for byte")
-		return
+		require.Equal(t, c.want, got, "%#x", c.sysFlag)
+		require.Equal(t, int32(c.want)<<8, got.SysFlag())
 	}
-	t.Fatal("no batch frame in the capture")
+	require.Equal(t, "ZLIB", CompressionZLIB.String())
+	require.Equal(t, "CompressionType(5)", CompressionType(5).String())
+
+	s := goldenSendCase(t, "java-compressed-send")
+	require.Equal(t, int32(769), s.sysFlag)
+	require.True(t, IsCompressed(s.sysFlag))
+	require.Equal(t, SysFlagCompressed|CompressionZLIB.SysFlag(), s.sysFlag, "4.9.7 writes the compressed bit and the ZLIB type")
+	require.Equal(t, int32(0x300), ClearCompressed(s.sysFlag), "clearing the bit keeps the type, as Java does")
+
+	flag := SysFlagBornHostV6 | SysFlagTransactionPrepared
+	require.Equal(t, SysFlagTransactionPrepared, TransactionType(flag))
+	flag = WithTransactionType(flag, SysFlagTransactionCommit)
+	require.Equal(t, SysFlagBornHostV6|SysFlagTransactionCommit, flag)
+	require.Equal(t, SysFlagBornHostV6, WithTransactionType(flag, SysFlagTransactionNotType))
 }
 
-func TestBatchRejectsLyingLengths(t *testing.T) {
-	good, err := EncodeBatch([]*Message{{Body: []byte("abc"), Properties: map[string]string{"K": "v"}}})
-	require.NoError(t, err)
-	for name, mutate := range map[string]func([]byte){
-		"total too big":   func(b []byte) { b[3] = 200 },
-		"total too small": func(b []byte) { b[3] = 5 },
-		"body too long":   func(b []byte) { b[19] = 100 },
-		"props too long":  func(b []byte) { b[24] = 50 },
-	} {
-		b := bytes.Clone(good)
-		mutate(b)
-		_, err := DecodeBatch("T", b)
-		require.Error(t, err, name)
-	}
-	_, err = DecodeBatch("T", good[:10])
-	require.Error(t, err)
-}
-
-func TestGoldenCompressedBody(t *testing.T) {
-	for _, s := range goldenSends(t) {
-		if !IsCompressed(s.hdr.SysFlag) {
-			continue
-		}
-		require.Equal(t, SysFlagCompressionZLIB, s.hdr.SysFlag&SysFlagCompressionTypeMask, "4.9.7 sets the ZLIB type bits")
-		body, err := Decompress(s.cmd.Body, DefaultMaxMessageSize)
-		require.NoError(t, err)
-		require.Greater(t, len(body), 6000)
-		again, err := Compress(body, 5)
-		require.NoError(t, err)
-		back, err := Decompress(again, len(body))
-		require.NoError(t, err)
-		require.Equal(t, body, back)
-		_, err = Decompress(s.cmd.Body, 100)
-		require.ErrorIs(t, err, ErrDecompressedTooLarge)
-		return
-	}
-	t.Fatal("no compressed send in the capture")
-}
-
-func TestDecompressBombIsBounded(t *testing.T) {
-	bomb, err := Compress(make([]byte, 64<<20), 9)
-	require.NoError(t, err)
-	require.Less(t, len(bomb), 1<<20)
-	_, err = Decompress(bomb, 4<<20)
-	require.ErrorIs(t, err, ErrDecompressedTooLarge)
-	_, err = Decompress([]byte("not zlib"), 10)
-	require.Error(t, err)
-}
-
-func TestGoldenOffsetMsgIDs(t *testing.T) {
-	addr, off, err := DecodeOffsetMsgID("7F000001000051AF0000000000008462")
-	require.NoError(t, err)
-	require.Equal(t, netip.MustParseAddrPort("127.0.0.1:20911"), addr)
-	require.Equal(t, int64(0x8462), off)
-	require.Equal(t, "7F000001000051AF0000000000008462", CreateOffsetMsgID(addr, off))
-	v6 := netip.MustParseAddrPort("[fd00::2]:10911")
-	id := CreateOffsetMsgID(v6, 1<<40)
-	require.Len(t, id, 56)
-	back, off, err := DecodeOffsetMsgID(id)
-	require.NoError(t, err)
-	require.Equal(t, v6, back)
-	require.Equal(t, int64(1<<40), off)
-	_, _, err = DecodeOffsetMsgID("XYZ")
-	require.Error(t, err)
-}
-
-func TestGoldenUniqIDsParse(t *testing.T) {
-	for _, s := range goldenSends(t) {
-		if s.cmd.Code == remoting.CodeSendBatchMessage {
-			continue
-		}
-		id := DecodeProperties(s.hdr.Properties)[PropertyUniqClientMessageID]
-		info, err := ParseUniqID(id)
-		require.NoError(t, err, id)
-		require.Equal(t, strings.HasPrefix(s.f.From, "go"), info.MixedCase, id)
-	}
-}
-
-func TestUniqIDGenerator(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := NewUniqIDGenerator(netip.MustParseAddr("192.0.2.7"), 0x1234)
-		a, b := g.Next(), g.Next()
-		require.Len(t, a, 32)
-		require.NotEqual(t, a, b)
-		require.Equal(t, strings.ToUpper(a), a)
-		ia, err := ParseUniqID(a)
-		require.NoError(t, err)
-		ib, err := ParseUniqID(b)
-		require.NoError(t, err)
-		require.Equal(t, netip.MustParseAddr("192.0.2.7"), ia.IP)
-		require.Equal(t, ia.Counter+1, ib.Counter)
-		now := time.Now()
-		y, m, _ := now.Date()
-		require.Equal(t, int32(now.Sub(time.Date(y, m, 1, 0, 0, 0, 0, now.Location())).Milliseconds()), ia.SinceMonthMs)
-	})
-}
-
-func TestStoredMessageRoundTrip(t *testing.T) {
-	body, err := Compress(bytes.Repeat([]byte("payload "), 1000), 5)
-	require.NoError(t, err)
-	msgs := []*MessageExt{
-		{
-			Message: Message{Topic: "T", Flag: 7, Body: []byte("hello"), Properties: map[string]string{"KEYS": "k1 k2", "TAGS": "a"}},
-			QueueID: 3, QueueOffset: 42, CommitLogOffset: 1 << 33, BornTimestamp: 1795587237631, StoreTimestamp: 1795587237640,
-			BornHost: netip.MustParseAddrPort("192.0.2.2:55000"), StoreHost: netip.MustParseAddrPort("127.0.0.1:10911"), ReconsumeTimes: 2,
-		},
-		{
-			Message: Message{Topic: "Big", Body: body, Properties: map[string]string{}},
-			SysFlag: SysFlagCompressed | SysFlagCompressionZLIB, QueueOffset: 43,
-			BornHost: netip.MustParseAddrPort("[fd00::1]:1"), StoreHost: netip.MustParseAddrPort("[fd00::2]:10911"),
-		},
-	}
-	var data []byte
-	for _, m := range msgs {
-		data, err = AppendStoredMessage(data, m)
-		require.NoError(t, err)
-	}
-	got, err := DecodeStoredMessages(data)
-	require.NoError(t, err)
-	require.Len(t, got, 2)
-	for i, m := range got {
-		want := *msgs[i]
-		want.StoreSize = m.StoreSize
-		want.BodyCRC = BodyCRC(want.Body)
-		want.MsgID = CreateOffsetMsgID(want.StoreHost, want.CommitLogOffset)
-		if i == 1 {
-			want.SysFlag |= SysFlagBornHostV6 | SysFlagStoreHostV6
-		}
-		require.Empty(t, cmp.Diff(&want, m, cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })))
-	}
-	for cut := 1; cut < len(data); cut += 17 {
-		if cut == int(got[0].StoreSize) {
-			continue
-		}
-		_, err := DecodeStoredMessages(data[:cut])
-		require.Error(t, err, "cut at %d", cut)
-	}
-}
-
-// DefaultMaxMessageSize is the broker's and producer's default body limit.
-const DefaultMaxMessageSize = 4 << 20
+// cmpAddrPort compares addresses by value; go-cmp cannot look inside netip types.
+var cmpAddrPort = cmp.Comparer(func(a, b netip.AddrPort) bool { return a == b })

@@ -2,54 +2,82 @@ package protocol
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
-	"hash/crc32"
 	"net/netip"
 )
 
-// StoredMagic is the magic code of a 4.x commit-log message (Java MESSAGE_MAGIC_CODE,
-// -626843481 as a Java int).
-const StoredMagic uint32 = 0xDAA320A7
+// A stored message is the broker's commit-log record, and what a PULL_MESSAGE answer carries,
+// one after another (Java CommitLog's encoder; MessageDecoder.decodes reads it):
+//
+//	int32 totalSize | int32 magic | int32 bodyCRC | int32 queueId | int32 flag |
+//	int64 queueOffset | int64 commitLogOffset | int32 sysFlag | int64 bornTimestamp |
+//	bornHost (4 or 16 bytes, int32 port) | int64 storeTimestamp | storeHost (likewise) |
+//	int32 reconsumeTimes | int64 preparedTransactionOffset | int32 bodyLen | body |
+//	int8 topicLen | topic | int16 propertiesLen | properties
+//
+// The host lengths follow the sysFlag bits SysFlagBornHostV6 and SysFlagStoreHostV6.
+const (
+	// StoredMagic is the magic of a 4.x record (Java MESSAGE_MAGIC_CODE, -626843481).
+	StoredMagic uint32 = 0xDAA320A7
+	// StoredMagicV2 marks a 5.x record whose topic length is an int16 (MESSAGE_MAGIC_CODE_V2,
+	// written for topics over 127 bytes). 4.9.7 never writes it; DecodeStoredMessages reads
+	// it so that pulls from a 5.x broker decode too.
+	StoredMagicV2 uint32 = 0xDAA320AB
 
-// BodyCRC is the CRC a broker stores with a body (Java UtilAll.crc32: CRC-32, top bit cleared).
-func BodyCRC(body []byte) int32 { return int32(crc32.ChecksumIEEE(body) & 0x7FFFFFFF) }
+	storedSysFlagAt = 4 + 4 + 4 + 4 + 4 + 8 + 8
+	// storedMinLen is the smallest record: IPv4 hosts, empty body, topic and properties.
+	storedMinLen = storedSysFlagAt + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + 1 + 2
+)
 
-func hostLen(addr netip.AddrPort) int {
-	if addr.Addr().Unmap().Is4() {
-		return 8
-	}
-	return 20
-}
+// MaxStoredTopicLength is the longest topic a 4.x record can hold: its length is a signed byte.
+const MaxStoredTopicLength = 127
+
+func hostIs6(addr netip.AddrPort) bool { return addr.Addr().Unmap().Is6() }
 
 func appendHost(dst []byte, addr netip.AddrPort) []byte {
-	dst = append(dst, addr.Addr().Unmap().AsSlice()...)
+	dst = appendAddr(dst, addr.Addr())
 	return binary.BigEndian.AppendUint32(dst, uint32(addr.Port()))
 }
 
-// AppendStoredMessage appends m in the commit-log encoding a PULL_MESSAGE answer carries
-// (Java CommitLog's format as MessageDecoder.decode reads it). The host flags in SysFlag are
-// set from the addresses; StoreSize and BodyCRC are computed.
-func AppendStoredMessage(dst []byte, m *MessageExt) ([]byte, error) {
-	props := EncodeProperties(m.Properties)
-	if err := CheckPropertiesLength(props); err != nil {
-		return dst, err
+// EncodeStoredMessage returns m in the stored encoding; see AppendStoredMessage.
+func EncodeStoredMessage(m *MessageExt) ([]byte, error) {
+	hosts := 16
+	if hostIs6(m.BornHost) {
+		hosts += 12
 	}
-	if len(m.Topic) > 127 {
-		return dst, fmt.Errorf("protocol: topic of %d bytes does not fit a stored message", len(m.Topic))
+	if hostIs6(m.StoreHost) {
+		hosts += 12
+	}
+	size := storedMinLen + hosts - 16 + len(m.Body) + len(m.Topic) + encodedPropertiesLen(m.Properties)
+	return AppendStoredMessage(make([]byte, 0, size), m)
+}
+
+// AppendStoredMessage appends m in the stored encoding to dst. The encoder derives what the
+// bytes must agree on: totalSize (m.StoreSize is not read), the host bits of the sysFlag
+// (from the addresses) and the offset id's inputs are m's own. BodyCRC is written as given,
+// except that 0 means "compute it" (UtilAll.crc32 of the body, as the broker does on put).
+// Properties go in Java's order. An unset host is written as 0.0.0.0:0.
+func AppendStoredMessage(dst []byte, m *MessageExt) ([]byte, error) {
+	if len(m.Topic) > MaxStoredTopicLength {
+		return dst, fmt.Errorf("protocol: topic of %d bytes does not fit a stored message (max %d)", len(m.Topic), MaxStoredTopicLength)
 	}
 	sysFlag := m.SysFlag &^ (SysFlagBornHostV6 | SysFlagStoreHostV6)
-	if hostLen(m.BornHost) == 20 {
+	if hostIs6(m.BornHost) {
 		sysFlag |= SysFlagBornHostV6
 	}
-	if hostLen(m.StoreHost) == 20 {
+	if hostIs6(m.StoreHost) {
 		sysFlag |= SysFlagStoreHostV6
 	}
-	size := 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + hostLen(m.BornHost) + 8 + hostLen(m.StoreHost) + 4 + 8 +
-		4 + len(m.Body) + 1 + len(m.Topic) + 2 + len(props)
+	crc := m.BodyCRC
+	if crc == 0 {
+		crc = BodyCRC32(m.Body)
+	}
 	be := binary.BigEndian
-	dst = be.AppendUint32(dst, uint32(size))
+	start := len(dst)
+	dst = be.AppendUint32(dst, 0) // totalSize, known at the end
 	dst = be.AppendUint32(dst, StoredMagic)
-	dst = be.AppendUint32(dst, uint32(BodyCRC(m.Body)))
+	dst = be.AppendUint32(dst, uint32(crc))
 	dst = be.AppendUint32(dst, uint32(m.QueueID))
 	dst = be.AppendUint32(dst, uint32(m.Flag))
 	dst = be.AppendUint64(dst, uint64(m.QueueOffset))
@@ -65,11 +93,55 @@ func AppendStoredMessage(dst []byte, m *MessageExt) ([]byte, error) {
 	dst = append(dst, m.Body...)
 	dst = append(dst, byte(len(m.Topic)))
 	dst = append(dst, m.Topic...)
-	dst = be.AppendUint16(dst, uint16(len(props)))
-	return append(dst, props...), nil
+	propsLenAt := len(dst)
+	dst = be.AppendUint16(dst, 0)
+	dst = AppendProperties(dst, m.Properties)
+	propsLen := len(dst) - propsLenAt - 2
+	if propsLen > MaxPropertiesLength {
+		return dst[:start], fmt.Errorf("protocol: message properties of %d bytes exceed %d", propsLen, MaxPropertiesLength)
+	}
+	be.PutUint16(dst[propsLenAt:], uint16(propsLen))
+	be.PutUint32(dst[start:], uint32(len(dst)-start))
+	return dst, nil
 }
 
-// storedReader walks a stored message, refusing to read past its end.
+// ErrStoredMessageCorrupt is wrapped by every DecodeStoredMessages error.
+var ErrStoredMessageCorrupt = errors.New("protocol: corrupt stored message")
+
+// DecodeStoredMessages reads the records of a pull answer. It is stricter than Java's decodes,
+// which ignores the magic and totalSize and stops quietly at the first record it cannot read:
+// here each record must carry a known magic and end exactly where its totalSize says, and a
+// bad record is an error, so that a broken encoder shows. Every length is checked against the
+// bytes that remain before it is used. Bodies alias data and stay as stored (compressed
+// when SysFlag says so; see MessageExt.UncompressedBody); Java's consumer decode inflates them.
+func DecodeStoredMessages(data []byte) ([]*MessageExt, error) {
+	count := 0
+	for p := 0; p < len(data); count++ {
+		if len(data)-p < 4 {
+			return nil, fmt.Errorf("%w: %d stray bytes after record %d", ErrStoredMessageCorrupt, len(data)-p, count)
+		}
+		size := int64(int32(binary.BigEndian.Uint32(data[p:])))
+		if size < storedMinLen || size > int64(len(data)-p) {
+			return nil, fmt.Errorf("%w: record %d claims %d bytes, %d left", ErrStoredMessageCorrupt, count, size, len(data)-p)
+		}
+		p += int(size)
+	}
+	// One allocation for all the messages, and one for the pointers: the count is bounded by
+	// the bytes present, not by anything a record claims.
+	slab := make([]MessageExt, count)
+	msgs := make([]*MessageExt, count)
+	for i, p := 0, 0; i < count; i++ {
+		size := int(binary.BigEndian.Uint32(data[p:]))
+		if err := decodeStoredMessage(&slab[i], data[p:p+size]); err != nil {
+			return nil, fmt.Errorf("%w: record %d: %v", ErrStoredMessageCorrupt, i, err)
+		}
+		msgs[i] = &slab[i]
+		p += size
+	}
+	return msgs, nil
+}
+
+// storedReader walks one record; after the first short read it reads zeros and keeps the error.
 type storedReader struct {
 	b   []byte
 	p   int
@@ -81,7 +153,7 @@ func (r *storedReader) take(n int) []byte {
 		return nil
 	}
 	if n < 0 || n > len(r.b)-r.p {
-		r.err = fmt.Errorf("protocol: stored message field of %d bytes at offset %d runs past its end (%d bytes)", n, r.p, len(r.b))
+		r.err = fmt.Errorf("field of %d bytes at offset %d runs past the record's %d bytes", n, r.p, len(r.b))
 		return nil
 	}
 	v := r.b[r.p : r.p+n : r.p+n]
@@ -108,41 +180,25 @@ func (r *storedReader) host(v6 bool) netip.AddrPort {
 	if v6 {
 		n = 16
 	}
-	ipb := r.take(n)
+	ipBytes := r.take(n)
 	port := r.i32()
 	if r.err != nil {
 		return netip.AddrPort{}
 	}
-	ip, _ := netip.AddrFromSlice(ipb)
+	if port < 0 || port > 0xFFFF {
+		r.err = fmt.Errorf("host port %d out of range", port)
+		return netip.AddrPort{}
+	}
+	ip, _ := netip.AddrFromSlice(ipBytes)
 	return netip.AddrPortFrom(ip, uint16(port))
 }
 
-// DecodeStoredMessages reads the concatenated stored messages of a pull answer.
-func DecodeStoredMessages(data []byte) ([]*MessageExt, error) {
-	var out []*MessageExt
-	for p := 0; p < len(data); {
-		if len(data)-p < 4 {
-			return nil, fmt.Errorf("protocol: %d stray bytes after %d stored messages", len(data)-p, len(out))
-		}
-		size := int(int32(binary.BigEndian.Uint32(data[p:])))
-		if size < 4 || size > len(data)-p {
-			return nil, fmt.Errorf("protocol: stored message %d claims %d bytes, %d left", len(out), size, len(data)-p)
-		}
-		m, err := decodeStoredMessage(data[p : p+size])
-		if err != nil {
-			return nil, fmt.Errorf("stored message %d: %w", len(out), err)
-		}
-		out = append(out, m)
-		p += size
-	}
-	return out, nil
-}
-
-func decodeStoredMessage(b []byte) (*MessageExt, error) {
+func decodeStoredMessage(m *MessageExt, b []byte) error {
 	r := &storedReader{b: b}
-	m := &MessageExt{StoreSize: r.i32()}
-	if magic := uint32(r.i32()); r.err == nil && magic != StoredMagic {
-		return nil, fmt.Errorf("protocol: stored message magic %#x, want %#x", magic, StoredMagic)
+	m.StoreSize = r.i32()
+	magic := uint32(r.i32())
+	if magic != StoredMagic && magic != StoredMagicV2 {
+		return fmt.Errorf("magic %#x, want %#x", magic, StoredMagic)
 	}
 	m.BodyCRC = r.i32()
 	m.QueueID = r.i32()
@@ -159,18 +215,33 @@ func decodeStoredMessage(b []byte) (*MessageExt, error) {
 	if body := r.take(int(r.i32())); len(body) > 0 {
 		m.Body = body
 	}
-	if tl := r.take(1); tl != nil {
-		m.Topic = string(r.take(int(tl[0])))
+	var topicLen int
+	if magic == StoredMagicV2 {
+		if tl := r.take(2); tl != nil {
+			topicLen = int(int16(binary.BigEndian.Uint16(tl)))
+		}
+	} else if tl := r.take(1); tl != nil {
+		topicLen = int(int8(tl[0]))
 	}
+	// The topic and the properties sit two bytes apart: one string holds both.
+	topicAt := r.p
+	r.take(topicLen)
+	propsLen := 0
 	if pl := r.take(2); pl != nil {
-		m.Properties = DecodeProperties(string(r.take(int(binary.BigEndian.Uint16(pl)))))
+		propsLen = int(int16(binary.BigEndian.Uint16(pl)))
 	}
+	r.take(propsLen)
 	if r.err != nil {
-		return nil, r.err
+		return r.err
 	}
 	if r.p != len(b) {
-		return nil, fmt.Errorf("protocol: stored message has %d bytes after its properties", len(b)-r.p)
+		return fmt.Errorf("%d bytes after the properties", len(b)-r.p)
+	}
+	tail := string(b[topicAt:])
+	m.Topic = tail[:topicLen]
+	if propsLen > 0 {
+		m.Properties = DecodeProperties(tail[topicLen+2:])
 	}
 	m.MsgID = CreateOffsetMsgID(m.StoreHost, m.CommitLogOffset)
-	return m, nil
+	return nil
 }
