@@ -1,0 +1,246 @@
+package fakebroker
+
+import (
+	"context"
+	"encoding/binary"
+	"net"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+func TestUnknownCodeIsNotSupported(t *testing.T) {
+	for _, st := range []remoting.SerializeType{remoting.SerializeJSON, remoting.SerializeRocketMQ} {
+		t.Run(st.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRig(t)
+				for _, code := range []int32{9999, remoting.CodeQueryMessage, remoting.CodeGetRouteInfoByTopic} {
+					req := remoting.NewRequest(code, map[string]string{"x": "y"}, nil)
+					req.SerializeType = st
+					resp := r.invoke(req)
+					require.Equal(t, remoting.RequestCodeNotSupported, resp.Code)
+					require.Equal(t, " request type "+itoa(int(code))+" not supported", resp.Remark)
+					require.Nil(t, resp.ExtFields)
+					require.Equal(t, st, resp.SerializeType)
+				}
+			})
+		})
+	}
+}
+
+func TestStartTwiceAndStopTwice(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		require.ErrorIs(t, r.b.Start(), ErrRunning)
+		require.Equal(t, brokerAddr, r.b.Addr())
+		require.Equal(t, brokerAddr, r.b.ListenAddr())
+		require.NoError(t, r.b.Shutdown(context.Background()))
+		require.NoError(t, r.b.Shutdown(context.Background()))
+		r.b.Crash()
+		require.False(t, r.b.Running())
+	})
+}
+
+// A crash drops every connection and registers nothing; a restart comes back on the same
+// address with the messages, topics and consumer offsets, and an empty client table.
+func TestCrashAndRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 4))
+		r.ns.await(t, remoting.CodeRegisterBroker, 1)
+		heartbeat(t, r.client, &protocol.HeartbeatData{ClientID: clientID, ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}}})
+		first := r.send(remoting.CodeSendMessageV2, "T", 0, "before", nil)
+		r.send(remoting.CodeSendMessageV2, "Auto", 0, "auto-created", nil)
+		update := protocol.RequestWithHeader(remoting.CodeUpdateConsumerOffset,
+			protocol.UpdateConsumerOffsetRequestHeader{ConsumerGroup: "cg", Topic: "T", QueueID: 0, CommitOffset: 1}, nil)
+		require.Equal(t, remoting.Success, r.invoke(update).Code)
+		conn, err := r.client.Conn(context.Background(), brokerAddr)
+		require.NoError(t, err)
+
+		r.b.Crash()
+		<-conn.Done()
+		synctest.Wait()
+		require.Empty(t, r.ns.hist.Requests(remoting.CodeUnregisterBroker))
+		require.Empty(t, r.b.Clients())
+		_, err = r.mem.Dial(context.Background(), "tcp", brokerAddr)
+		require.Error(t, err, "the listener is gone")
+		// The name server saw the broker's connection close.
+		nsConns := r.ns.srv.Conns()
+		require.Empty(t, nsConns)
+
+		require.NoError(t, r.b.Start())
+		r.ns.await(t, remoting.CodeRegisterBroker, 3) // start, auto-create, restart
+		require.Equal(t, brokerAddr, r.b.Addr())
+		second := r.send(remoting.CodeSendMessageV2, "T", 0, "after", nil)
+		require.Equal(t, first.QueueOffset+1, second.QueueOffset)
+		require.Len(t, r.b.Messages("T"), 2)
+		_, ok := r.b.Topic("Auto")
+		require.True(t, ok)
+		off, ok := r.b.ConsumerOffset("cg", "T", 0)
+		require.True(t, ok)
+		require.Equal(t, int64(1), off)
+	})
+}
+
+func TestFaultsAndHistory(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 4))
+		busy := r.b.Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError,
+			ResponseCode: remoting.SystemBusy, Remark: "[REJECTREQUEST]system busy, start flow control for a while", Times: 1})
+		resp := r.invoke(sendReq(t, remoting.CodeSendMessageV2, sendHeader("T", 0, nil), []byte("x")))
+		require.Equal(t, remoting.SystemBusy, resp.Code)
+		require.Empty(t, r.b.Messages("T"))
+		r.send(remoting.CodeSendMessageV2, "T", 0, "x", nil)
+		require.Equal(t, 1, busy.Fired())
+		sends := r.b.History().Requests(remoting.CodeSendMessageV2)
+		require.Len(t, sends, 2)
+		require.Equal(t, fault.ActionError, sends[0].Fault)
+		require.Equal(t, "T", sends[1].Topic)
+		require.Equal(t, remoting.Success, sends[1].ResponseCode)
+
+		// A slow broker: the send waits, then is stored.
+		r.b.Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 2 * time.Second, Times: 1})
+		start := time.Now()
+		r.send(remoting.CodeSendMessageV2, "T", 0, "slow", nil)
+		require.Equal(t, 2*time.Second, time.Since(start))
+		require.Len(t, r.b.Messages("T"), 2)
+	})
+}
+
+// Real sockets: the broker listens on a free TCP port and registers over TCP.
+func TestOverTCP(t *testing.T) {
+	nsSrv := remoting.NewServer(remoting.WithLogger(quiet))
+	hist := fault.NewHistory(fault.KeepBody(1 << 20))
+	fault.Install(nsSrv, hist, nil)
+	nsSrv.Handle(remoting.CodeRegisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		return remoting.NewResponse(req.Command, remoting.Success, "")
+	})
+	nsSrv.Handle(remoting.CodeUnregisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		return remoting.NewResponse(req.Command, remoting.Success, "")
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, nsSrv.Start(l))
+	defer nsSrv.Close()
+
+	b := New(WithLogger(quiet), WithNameServers(l.Addr().String()), WithTopic("T", 2))
+	require.NoError(t, b.Start())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err = hist.WaitFor(ctx, func(e fault.Entry) bool { return e.Code == remoting.CodeRegisterBroker })
+	require.NoError(t, err)
+
+	c := remoting.NewClient(remoting.WithLogger(quiet))
+	defer c.Close()
+	resp, err := c.Invoke(ctx, b.Addr(), sendReq(t, remoting.CodeSendMessage, sendHeader("T", 1, nil), []byte("tcp")))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	msgs := b.Messages("T")
+	require.Len(t, msgs, 1)
+	require.Equal(t, b.Addr(), msgs[0].StoreHost)
+
+	require.NoError(t, b.Shutdown(ctx))
+	_, err = hist.WaitFor(ctx, func(e fault.Entry) bool { return e.Code == remoting.CodeUnregisterBroker })
+	require.NoError(t, err)
+}
+
+// Hostile input: frames that are not frames close only their own connection; the broker goes
+// on serving everybody else.
+func TestHostileFrames(t *testing.T) {
+	lengthWord := func(n uint32) []byte { return binary.BigEndian.AppendUint32(nil, n) }
+	cases := []struct {
+		name string
+		data []byte
+	}{
+		{"huge length", lengthWord(1 << 30)},
+		{"negative length", lengthWord(0xFFFFFFF0)},
+		{"too short", append(lengthWord(2), 0, 0)},
+		{"header longer than frame", append(lengthWord(8), 0, 0, 0, 100, 1, 2, 3, 4)},
+		{"header not JSON", append(append(lengthWord(4+5), 0, 0, 0, 5), []byte("{{{{{")...)},
+		{"unknown serialize type", append(append(lengthWord(4+2), 7, 0, 0, 2), []byte("{}")...)},
+		{"truncated binary header", append(append(lengthWord(4+3), 1, 0, 0, 3), 0, 10, 0)},
+	}
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 4))
+		for _, tc := range cases {
+			c, err := r.mem.Dial(context.Background(), "tcp", brokerAddr)
+			require.NoError(t, err)
+			_, _ = c.Write(tc.data)
+			// The broker closes the connection: reading ends.
+			buf := make([]byte, 64)
+			for {
+				if _, err := c.Read(buf); err != nil {
+					break
+				}
+			}
+			c.Close()
+			// Everybody else is still served.
+			r.send(remoting.CodeSendMessageV2, "T", 0, tc.name, nil)
+		}
+		require.Len(t, r.b.Messages("T"), len(cases))
+	})
+}
+
+// Connection churn: clients that connect, heartbeat, hold pulls and vanish in a loop leave no
+// trace, and the broker keeps serving.
+func TestConnectionChurn(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 4))
+		for i := range 50 {
+			c := remoting.NewClient(remoting.WithDialer(r.mem.Dial), remoting.WithLogger(quiet))
+			heartbeat(t, c, &protocol.HeartbeatData{ClientID: "churn" + itoa(i),
+				ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}},
+				ConsumerDataSet: []protocol.ConsumerData{consumerData("cg", "T")}})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				_, _ = c.Invoke(ctx, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", int32(i%4), 0), nil))
+			}()
+			synctest.Wait()
+			require.NoError(t, c.Close())
+			<-done
+		}
+		synctest.Wait()
+		require.Empty(t, r.b.Clients())
+		require.Zero(t, r.b.HeldPulls())
+		r.send(remoting.CodeSendMessageV2, "T", 0, "still here", nil)
+	})
+}
+
+func TestMissingFieldsNameTheField(t *testing.T) {
+	// Every code the broker serves, sent with an empty header: answered (never a hang, never a
+	// crash), errors naming what is missing.
+	codes := []int32{
+		remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage, remoting.CodePullMessage,
+		remoting.CodeQueryConsumerOffset, remoting.CodeUpdateConsumerOffset, remoting.CodeSearchOffsetByTimestamp,
+		remoting.CodeGetMaxOffset, remoting.CodeGetMinOffset, remoting.CodeHeartBeat, remoting.CodeUnregisterClient,
+		remoting.CodeGetConsumerListByGroup, remoting.CodeUpdateAndCreateTopic,
+	}
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		for _, code := range codes {
+			resp := r.invoke(remoting.NewRequest(code, map[string]string{}, nil))
+			switch code {
+			case remoting.CodeUnregisterClient:
+				require.Equal(t, remoting.Success, resp.Code) // Java: nothing to remove, code 0
+			case remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage, remoting.CodeUpdateAndCreateTopic:
+				require.Equal(t, remoting.SystemError, resp.Code, remoting.RequestCodeName(code))
+				if code == remoting.CodeUpdateAndCreateTopic {
+					require.Contains(t, resp.Remark, "topicFilterType = [null] value invalid")
+				} else {
+					require.Equal(t, "The specified topic is blank.", resp.Remark)
+				}
+			default:
+				require.Equal(t, remoting.SystemError, resp.Code, remoting.RequestCodeName(code))
+				require.Contains(t, resp.Remark, "java.lang.NullPointerException", remoting.RequestCodeName(code))
+			}
+		}
+	})
+}

@@ -1,0 +1,367 @@
+package fakebroker
+
+// clients.go serves 34 HEART_BEAT and 35 UNREGISTER_CLIENT and keeps the client table, as Java's
+// ClientManageProcessor, ProducerManager, ConsumerManager, ConsumerGroupInfo and
+// ClientHousekeepingService (4.9.7):
+//
+//   - A heartbeat puts its connection into every producer group and consumer group it names,
+//     keyed by connection (a reconnecting client is a new entry), with its client id, language
+//     and version, and refreshes the entry's last-update time. For each consumer group it first
+//     finds (auto-creating) the subscription group and creates the group's retry topic
+//     %RETRY%group (1 queue, perm 6) with a oneway registration when new; a consumer group
+//     whose members or subscribed topics change gets NOTIFY_CONSUMER_IDS_CHANGED (40, oneway)
+//     pushed to each member. The answer has no extFields. A body that is not a HeartbeatData
+//     is answered SYSTEM_ERROR (Java fails on the null it decodes to).
+//   - Unregistering removes the connection from the named producer and/or consumer group
+//     (the consumer group's members are notified); the answer has empty extFields.
+//   - A closed connection leaves every group at once (consumer groups are notified); a group
+//     left empty is removed.
+//   - A scan (first after 10 s, then every 10 s) drops entries silent for more than 120 s and
+//     closes their connections, without notifying.
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// heartbeatWithoutBody is Java 17's answer to a heartbeat without a body (checked against a
+// real 4.9.7 broker): HeartbeatData.decode makes a String of the null body.
+const heartbeatWithoutBody = `java.lang.NullPointerException: Cannot read the array length because "bytes" is null, java.base/java.lang.String.<init>(String.java:1387)`
+
+// notifyTimeout bounds the push of NOTIFY_CONSUMER_IDS_CHANGED to one consumer.
+const notifyTimeout = 3 * time.Second
+
+// clientChannel is Java's ClientChannelInfo: one connection of a client in one group.
+type clientChannel struct {
+	conn       *remoting.Conn
+	clientID   string
+	language   remoting.LanguageCode
+	version    int32
+	lastUpdate time.Time
+}
+
+type consumerGroupInfo struct {
+	consumeType      protocol.ConsumeType
+	messageModel     protocol.MessageModel
+	consumeFromWhere protocol.ConsumeFromWhere
+	channels         map[uint64]*clientChannel
+	order            []uint64 // connection ids in the order they joined
+	subs             map[string]protocol.SubscriptionData
+	lastUpdate       time.Time
+}
+
+func (g *consumerGroupInfo) removeConn(id uint64) bool {
+	if _, ok := g.channels[id]; !ok {
+		return false
+	}
+	delete(g.channels, id)
+	g.order = slices.DeleteFunc(g.order, func(x uint64) bool { return x == id })
+	return true
+}
+
+func (g *consumerGroupInfo) conns() []*remoting.Conn {
+	out := make([]*remoting.Conn, 0, len(g.order))
+	for _, id := range g.order {
+		out = append(out, g.channels[id].conn)
+	}
+	return out
+}
+
+type clientTable struct {
+	mu        sync.Mutex
+	producers map[string]map[uint64]*clientChannel
+	consumers map[string]*consumerGroupInfo
+}
+
+func newClientTable() *clientTable {
+	return &clientTable{producers: map[string]map[uint64]*clientChannel{}, consumers: map[string]*consumerGroupInfo{}}
+}
+
+func (b *Broker) clientHandlers() []handlerEntry {
+	return []handlerEntry{
+		{remoting.CodeHeartBeat, b.handleHeartbeat},
+		{remoting.CodeUnregisterClient, b.handleUnregisterClient},
+	}
+}
+
+func newChannel(req *remoting.Request, clientID string) *clientChannel {
+	return &clientChannel{
+		conn: req.Conn, clientID: clientID, language: req.Command.Language,
+		version: req.Command.Version, lastUpdate: time.Now(),
+	}
+}
+
+func (b *Broker) handleHeartbeat(_ context.Context, req *remoting.Request) *remoting.Command {
+	cmd := req.Command
+	if len(cmd.Body) == 0 {
+		return answer(cmd, remoting.SystemError, heartbeatWithoutBody)
+	}
+	hb, err := protocol.DecodeHeartbeatData(cmd.Body)
+	if err != nil {
+		return answer(cmd, remoting.SystemError, "com.alibaba.fastjson.JSONException: "+err.Error())
+	}
+	for _, cd := range hb.ConsumerDataSet {
+		if b.groups.find(cd.GroupName, b.cfg.autoCreateGroup) {
+			var sysFlag int32
+			if cd.UnitMode {
+				sysFlag = topicSysFlagUnitSub
+			}
+			if _, created := b.topics.createInSendMessageBack(retryTopicPrefix+cd.GroupName, retryQueueNums,
+				protocol.PermRead|protocol.PermWrite, sysFlag); created {
+				b.registerOneway(regRetryTopic)
+			}
+		}
+		if notify := b.clients.registerConsumer(cd, newChannel(req, hb.ClientID)); notify != nil {
+			b.notifyConsumerIDsChanged(cd.GroupName, notify)
+		}
+	}
+	for _, pd := range hb.ProducerDataSet {
+		b.clients.registerProducer(pd.GroupName, newChannel(req, hb.ClientID))
+	}
+	return answer(cmd, remoting.Success, "")
+}
+
+// registerProducer is ProducerManager.registerProducer.
+func (t *clientTable) registerProducer(group string, ch *clientChannel) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	table := t.producers[group]
+	if table == nil {
+		table = map[uint64]*clientChannel{}
+		t.producers[group] = table
+	}
+	if old, ok := table[ch.conn.ID()]; ok {
+		old.lastUpdate = ch.lastUpdate
+		return
+	}
+	table[ch.conn.ID()] = ch
+}
+
+// registerConsumer is ConsumerManager.registerConsumer; it returns the members to notify when
+// the group changed (nil otherwise).
+func (t *clientTable) registerConsumer(cd protocol.ConsumerData, ch *clientChannel) []*remoting.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.consumers[cd.GroupName]
+	if g == nil {
+		g = &consumerGroupInfo{channels: map[uint64]*clientChannel{}, subs: map[string]protocol.SubscriptionData{}}
+		t.consumers[cd.GroupName] = g
+	}
+	g.consumeType, g.messageModel, g.consumeFromWhere = cd.ConsumeType, cd.MessageModel, cd.ConsumeFromWhere
+	changed := false
+	id := ch.conn.ID()
+	if old, ok := g.channels[id]; ok {
+		if old.clientID != ch.clientID {
+			g.channels[id] = ch // Java logs a [BUG] and replaces the entry
+		}
+		g.channels[id].lastUpdate = ch.lastUpdate
+	} else {
+		g.channels[id] = ch
+		g.order = append(g.order, id)
+		changed = true
+	}
+	// updateSubscription: new or dropped topics change the group; a newer version replaces.
+	seen := map[string]bool{}
+	for _, sd := range cd.SubscriptionDataSet {
+		seen[sd.Topic] = true
+		old, ok := g.subs[sd.Topic]
+		switch {
+		case !ok:
+			g.subs[sd.Topic] = sd
+			changed = true
+		case sd.SubVersion > old.SubVersion:
+			g.subs[sd.Topic] = sd
+		}
+	}
+	for topic := range g.subs {
+		if !seen[topic] {
+			delete(g.subs, topic)
+			changed = true
+		}
+	}
+	g.lastUpdate = ch.lastUpdate
+	if !changed {
+		return nil
+	}
+	return g.conns()
+}
+
+func (b *Broker) handleUnregisterClient(_ context.Context, req *remoting.Request) *remoting.Command {
+	cmd := req.Command
+	h, _ := protocol.DecodeUnregisterClientRequestHeader(cmd.ExtFields)
+	id := req.Conn.ID()
+	if h.ProducerGroup != "" {
+		// Java removes the client id from a map that refuses null keys, when the group has members.
+		if b.clients.hasProducers(h.ProducerGroup) {
+			if resp := check(cmd, keyed(protocol.FieldClientID)); resp != nil {
+				return resp
+			}
+		}
+		b.clients.unregisterProducer(h.ProducerGroup, id)
+	}
+	if h.ConsumerGroup != "" {
+		b.groups.find(h.ConsumerGroup, b.cfg.autoCreateGroup)
+		if members, ok := b.clients.unregisterConsumer(h.ConsumerGroup, id); ok {
+			b.notifyConsumerIDsChanged(h.ConsumerGroup, members)
+		}
+	}
+	return answerWithHeader(cmd, remoting.Success, "")
+}
+
+func (t *clientTable) hasProducers(group string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.producers[group]) > 0
+}
+
+func (t *clientTable) unregisterProducer(group string, conn uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	table := t.producers[group]
+	if len(table) == 0 {
+		return
+	}
+	delete(table, conn)
+	if len(table) == 0 {
+		delete(t.producers, group)
+	}
+}
+
+// unregisterConsumer is ConsumerManager.unregisterConsumer: ok when the group existed, with
+// the members left to notify.
+func (t *clientTable) unregisterConsumer(group string, conn uint64) ([]*remoting.Conn, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.consumers[group]
+	if g == nil {
+		return nil, false
+	}
+	g.removeConn(conn)
+	if len(g.channels) == 0 {
+		delete(t.consumers, group)
+	}
+	return g.conns(), true
+}
+
+// clientsConnClosed is doChannelCloseEvent of both managers.
+func (b *Broker) clientsConnClosed(conn uint64) {
+	notify := b.clients.connClosed(conn)
+	for _, group := range slices.Sorted(maps.Keys(notify)) {
+		b.notifyConsumerIDsChanged(group, notify[group])
+	}
+}
+
+func (t *clientTable) connClosed(conn uint64) map[string][]*remoting.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for group, table := range t.producers {
+		delete(table, conn)
+		if len(table) == 0 {
+			delete(t.producers, group)
+		}
+	}
+	notify := map[string][]*remoting.Conn{}
+	for group, g := range t.consumers {
+		if !g.removeConn(conn) {
+			continue
+		}
+		if len(g.channels) == 0 {
+			delete(t.consumers, group)
+		}
+		notify[group] = g.conns()
+	}
+	return notify
+}
+
+// notifyConsumerIDsChanged is Broker2Client.notifyConsumerIdsChanged for each member.
+func (b *Broker) notifyConsumerIDsChanged(group string, members []*remoting.Conn) {
+	if !b.cfg.notifyConsumerIDs || group == "" {
+		return
+	}
+	for _, c := range members {
+		req := protocol.RequestWithHeader(remoting.CodeNotifyConsumerIDsChanged,
+			protocol.NotifyConsumerIdsChangedRequestHeader{ConsumerGroup: group}, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
+		if err := c.InvokeOneway(ctx, req); err != nil {
+			b.log.Debug("fakebroker: notifyConsumerIdsChanged failed", "group", group, "reason", err)
+		}
+		cancel()
+	}
+}
+
+// scanClients is ClientHousekeepingService.scanExceptionChannel: entries silent for longer than
+// the expiry leave their groups and their connections are closed.
+func (b *Broker) scanClients() {
+	for _, c := range b.clients.expire(time.Now(), b.cfg.clientExpiry) {
+		b.log.Info("fakebroker: client expired", "addr", c.RemoteAddr())
+		_ = c.Close()
+	}
+}
+
+func (t *clientTable) expire(now time.Time, expiry time.Duration) []*remoting.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	closing := map[uint64]*remoting.Conn{}
+	for group, table := range t.producers {
+		for id, ch := range table {
+			if now.Sub(ch.lastUpdate) > expiry {
+				delete(table, id)
+				closing[id] = ch.conn
+			}
+		}
+		if len(table) == 0 {
+			delete(t.producers, group)
+		}
+	}
+	for group, g := range t.consumers {
+		for _, id := range slices.Clone(g.order) {
+			if ch := g.channels[id]; now.Sub(ch.lastUpdate) > expiry {
+				g.removeConn(id)
+				closing[id] = ch.conn
+			}
+		}
+		if len(g.channels) == 0 {
+			delete(t.consumers, group)
+		}
+	}
+	out := make([]*remoting.Conn, 0, len(closing))
+	for _, id := range slices.Sorted(maps.Keys(closing)) {
+		out = append(out, closing[id])
+	}
+	return out
+}
+
+func (b *Broker) clientScanLoop(ctx context.Context) {
+	defer b.loops.Done()
+	t := time.NewTimer(b.cfg.clientScanDelay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		b.scanClients()
+		t.Reset(b.cfg.clientScanPeriod)
+	}
+}
+
+// consumerGroup returns a copy of what the table holds for a consumer group.
+func (t *clientTable) consumerGroup(group string) (clientIDs []string, subs map[string]protocol.SubscriptionData, model protocol.MessageModel, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.consumers[group]
+	if g == nil {
+		return nil, nil, "", false
+	}
+	for _, id := range g.order {
+		clientIDs = append(clientIDs, g.channels[id].clientID)
+	}
+	return clientIDs, maps.Clone(g.subs), g.messageModel, true
+}

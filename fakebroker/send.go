@@ -1,0 +1,463 @@
+package fakebroker
+
+// send.go serves 10 SEND_MESSAGE (v1 header, what the official Go client sends), 310
+// SEND_MESSAGE_V2 (the Java client) and 320 SEND_BATCH_MESSAGE, as Java's SendMessageProcessor
+// and AbstractSendMessageProcessor.msgCheck (4.9.7):
+//
+//   - Every answer but an exception's carries MSG_REGION (regionId) and TRACE_ON (traceOn) in its
+//     extFields (preSend), errors included.
+//   - Checks in Java's order: a broker that is not writable refuses an ordered topic (16 "the
+//     broker[IP] sending message is forbidden"; other topics are still taken, as in 4.9.7); the
+//     topic name (1, TopicValidator's texts); topics clients may not send to (16 "Sending
+//     message to topic[T] is forbidden."); an unknown topic is auto-created from the request's
+//     defaultTopic (see topics.go) or, for a %RETRY% topic, created with 1 queue; else 17
+//     "topic[T] not exist, apply first please!" and the FAQ line; queueId >= max(read, write
+//     queues) is 1 "request queueId[N] is illegal, TopicConfig [...] Producer: ADDR".
+//   - A batch is whatever header says batch=true, whatever the code (Java decides by the
+//     header); a negative queueId picks a random queue.
+//   - Single messages: the retry-topic rules (subscription group, max reconsume times, dead
+//     letter queue %DLQ%group), MULTI_TAGS for MULTI_TAG topics, CLUSTER added to the
+//     properties and WAIT dropped from what is stored, transaction half messages stored in
+//     RMQ_SYS_TRANS_HALF_TOPIC (or refused with 16 when rejectTransactionMessage), delayed
+//     messages stored in SCHEDULE_TOPIC_XXXX and delivered to their topic when due.
+//   - Store checks (13 MESSAGE_ILLEGAL "the message is illegal, maybe msg body or properties
+//     length not matched. ..."): properties over 32767 bytes, a body over maxMessageSize, a
+//     record over maxMessageSize + 64 KiB; for a batch, the whole body over maxMessageSize, or a
+//     transaction or delay flag on it.
+//   - Success: code 0, msgId the offset message id (a batch's ids joined by commas), queueId,
+//     queueOffset (the first message's).
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// versionV349 is MQVersion.Version.V3_4_9.ordinal(): from it on the broker honours the
+// request's maxReconsumeTimes.
+const versionV349 = 121
+
+// DLQ and retry defaults of SubscriptionGroupConfig.
+const defaultRetryMaxTimes = 16
+
+// TopicSysFlag bits (Java TopicSysFlag).
+const (
+	topicSysFlagUnit    = 0x1
+	topicSysFlagUnitSub = 0x2
+)
+
+func (b *Broker) sendHandlers() []handlerEntry {
+	return []handlerEntry{
+		{remoting.CodeSendMessage, b.handleSend},
+		{remoting.CodeSendMessageV2, b.handleSend},
+		{remoting.CodeSendBatchMessage, b.handleSend},
+	}
+}
+
+// sendFieldNames are the extField keys of the send header fields, v1 or v2.
+type sendFieldNames struct {
+	topic, defaultTopic, defaultTopicQueueNums, queueID, sysFlag, bornTimestamp, flag string
+}
+
+var (
+	sendFieldsV1 = sendFieldNames{
+		protocol.FieldTopic, protocol.FieldDefaultTopic, protocol.FieldDefaultTopicQueueNums,
+		protocol.FieldQueueID, protocol.FieldSysFlag, protocol.FieldBornTimestamp, protocol.FieldFlag,
+	}
+	sendFieldsV2 = sendFieldNames{
+		protocol.FieldV2Topic, protocol.FieldV2DefaultTopic, protocol.FieldV2DefaultTopicQueueNums,
+		protocol.FieldV2QueueID, protocol.FieldV2SysFlag, protocol.FieldV2BornTimestamp, protocol.FieldV2Flag,
+	}
+)
+
+// Stack frames of the send path's unboxings in 4.9.7.
+const (
+	frameSendProcessor = "org.apache.rocketmq.broker.processor.SendMessageProcessor."
+	frameMsgCheck      = "org.apache.rocketmq.broker.processor.AbstractSendMessageProcessor.msgCheck(AbstractSendMessageProcessor.java:218)"
+)
+
+// sendNeeds are the fields the send path unboxes, with Java's exception texts (the header is
+// the v1 class whatever the request code: parseRequestHeader converts v2 to it).
+type sendNeeds struct {
+	topic, defaultTopic, defaultTopicQueueNums, queueID need
+	sysFlag, flag, bornTimestamp                        need // single message
+	batchSysFlag, batchFlag, batchBornTimestamp         need
+}
+
+func newSendNeeds(f sendFieldNames) sendNeeds {
+	const class = "SendMessageRequestHeader"
+	return sendNeeds{
+		topic:                 keyed(f.topic),
+		defaultTopic:          keyed(f.defaultTopic),
+		defaultTopicQueueNums: unboxed(class, "defaultTopicQueueNums", f.defaultTopicQueueNums, "Integer", ""),
+		queueID:               unboxed(class, "queueId", f.queueID, "Integer", frameMsgCheck),
+		sysFlag:               unboxed(class, "sysFlag", f.sysFlag, "Integer", frameSendProcessor+"handleRetryAndDLQ(SendMessageProcessor.java:381)"),
+		flag:                  unboxed(class, "flag", f.flag, "Integer", frameSendProcessor+"asyncSendMessage(SendMessageProcessor.java:294)"),
+		bornTimestamp:         unboxed(class, "bornTimestamp", f.bornTimestamp, "Long", frameSendProcessor+"asyncSendMessage(SendMessageProcessor.java:297)"),
+		batchSysFlag:          unboxed(class, "sysFlag", f.sysFlag, "Integer", frameSendProcessor+"asyncSendBatchMessage(SendMessageProcessor.java:605)"),
+		batchFlag:             unboxed(class, "flag", f.flag, "Integer", frameSendProcessor+"asyncSendBatchMessage(SendMessageProcessor.java:611)"),
+		batchBornTimestamp:    unboxed(class, "bornTimestamp", f.bornTimestamp, "Long", frameSendProcessor+"asyncSendBatchMessage(SendMessageProcessor.java:614)"),
+	}
+}
+
+var (
+	sendNeedsV1 = newSendNeeds(sendFieldsV1)
+	sendNeedsV2 = newSendNeeds(sendFieldsV2)
+)
+
+// sendRequest is one send being served.
+type sendRequest struct {
+	req   *remoting.Request
+	cmd   *remoting.Command
+	h     protocol.SendMessageRequestHeader
+	needs *sendNeeds
+	resp  *remoting.Command // preSend's response, with MSG_REGION and TRACE_ON
+}
+
+// lacks answers Java's exception when a needed field is missing, or returns nil.
+func (s *sendRequest) lacks(n need) *remoting.Command { return check(s.cmd, n) }
+
+func (s *sendRequest) fail(code int32, remark string) *remoting.Command {
+	s.resp.Code, s.resp.Remark = code, remark
+	return s.resp
+}
+
+func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.Command {
+	cmd := req.Command
+	h, err := protocol.DecodeSendMessageRequest(cmd.Code, cmd.ExtFields)
+	fastCodes := cmd.Code != remoting.CodeSendMessage
+	if resp := headerFailure(cmd, err, fastCodes); resp != nil {
+		return resp
+	}
+	s := &sendRequest{req: req, cmd: cmd, h: h, needs: &sendNeedsV1, resp: b.preSend(cmd)}
+	if fastCodes {
+		s.needs = &sendNeedsV2
+	}
+	tc, resp := b.msgCheck(s)
+	if resp != nil {
+		return resp
+	}
+	if h.Batch {
+		return b.sendBatch(s, tc)
+	}
+	return b.sendMessage(s, tc)
+}
+
+// preSend is the response every send answer starts from.
+func (b *Broker) preSend(cmd *remoting.Command) *remoting.Command {
+	resp := answerWithHeader(cmd, -1, "")
+	resp.ExtFields[protocol.FieldMsgRegion] = b.cfg.region
+	resp.ExtFields[protocol.FieldTraceOn] = strconv.FormatBool(b.cfg.traceOn)
+	resp.HeaderFields = protocol.SendMessageResponseHeader{}.HeaderFields()
+	resp.FastHeader = true
+	return resp
+}
+
+// msgCheck is AbstractSendMessageProcessor.msgCheck; it returns the topic or the answer.
+func (b *Broker) msgCheck(s *sendRequest) (protocol.TopicConfig, *remoting.Command) {
+	topic := s.h.Topic
+	if !protocol.IsWriteable(b.permission()) {
+		if resp := s.lacks(s.needs.topic); resp != nil {
+			return protocol.TopicConfig{}, resp
+		}
+		if b.topics.isOrderTopic(topic) {
+			return protocol.TopicConfig{}, s.fail(remoting.NoPermission, "the broker["+b.brokerIP1()+"] sending message is forbidden")
+		}
+	}
+	if verr := protocol.BrokerCheckTopic(topic); verr != nil {
+		return protocol.TopicConfig{}, s.fail(remoting.SystemError, verr.Error())
+	}
+	if verr := protocol.BrokerCheckNotAllowedSendTopic(topic); verr != nil {
+		return protocol.TopicConfig{}, s.fail(remoting.NoPermission, verr.Error())
+	}
+	tc, ok := b.topics.get(topic)
+	if !ok {
+		var topicSysFlag int32
+		if s.h.UnitMode {
+			if isRetryTopic(topic) {
+				topicSysFlag = topicSysFlagUnitSub
+			} else {
+				topicSysFlag = topicSysFlagUnit
+			}
+		}
+		// Java unboxes defaultTopicQueueNums for the call, then looks the default topic up.
+		if resp := check(s.cmd, s.needs.defaultTopicQueueNums, s.needs.defaultTopic); resp != nil {
+			return protocol.TopicConfig{}, resp
+		}
+		var created bool
+		tc, ok, created = b.topics.createInSendMessage(topic, s.h.DefaultTopic, s.h.DefaultTopicQueueNums, topicSysFlag)
+		if created {
+			b.log.Info("fakebroker: topic auto-created", "topic", topic, "defaultTopic", s.h.DefaultTopic, "producer", remoteAddr(s.req))
+			b.registerOneway(regAutoCreate)
+		}
+		if !ok && isRetryTopic(topic) {
+			tc, created = b.topics.createInSendMessageBack(topic, retryQueueNums, protocol.PermRead|protocol.PermWrite, topicSysFlag)
+			ok = true
+			if created {
+				b.registerOneway(regRetryTopic)
+			}
+		}
+		if !ok {
+			return protocol.TopicConfig{}, s.fail(remoting.TopicNotExist,
+				"topic["+topic+"] not exist, apply first please!"+faqSuffix)
+		}
+	}
+	if resp := s.lacks(s.needs.queueID); resp != nil {
+		return protocol.TopicConfig{}, resp
+	}
+	if valid := max(tc.WriteQueueNums, tc.ReadQueueNums); s.h.QueueID >= valid {
+		return protocol.TopicConfig{}, s.fail(remoting.SystemError, fmt.Sprintf(
+			"request queueId[%d] is illegal, %s Producer: %s", s.h.QueueID, topicConfigString(tc), remoteAddr(s.req)))
+	}
+	return tc, nil
+}
+
+// topicConfigString is TopicConfig.toString.
+func topicConfigString(tc protocol.TopicConfig) string {
+	filter := string(tc.TopicFilterType)
+	if filter == "" {
+		filter = "null"
+	}
+	return fmt.Sprintf("TopicConfig [topicName=%s, readQueueNums=%d, writeQueueNums=%d, perm=%s, topicFilterType=%s, topicSysFlag=%d, order=%t]",
+		tc.TopicName, tc.ReadQueueNums, tc.WriteQueueNums, protocol.PermString(tc.Perm), filter, tc.TopicSysFlag, tc.Order)
+}
+
+// queueFor is the queue a message goes to: the request's, or a random one when negative.
+func (s *sendRequest) queueFor(tc protocol.TopicConfig) (int32, *remoting.Command) {
+	q := s.h.QueueID
+	if q >= 0 {
+		return q, nil
+	}
+	if tc.WriteQueueNums <= 0 {
+		return 0, answer(s.cmd, remoting.SystemError, "java.lang.ArithmeticException: / by zero")
+	}
+	return int32(rand.IntN(99999999) % int(tc.WriteQueueNums)), nil
+}
+
+// sendMessage is asyncSendMessage: one message.
+func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.Command {
+	queueID, resp := s.queueFor(tc)
+	if resp != nil {
+		return resp
+	}
+	m := &protocol.MessageExt{}
+	m.Topic, m.QueueID = s.h.Topic, queueID
+	if resp := b.handleRetryAndDLQ(s, m, &tc); resp != nil {
+		return resp
+	}
+	if resp := s.lacks(s.needs.sysFlag); resp != nil {
+		return resp
+	}
+	m.SysFlag = s.h.SysFlag
+	if tc.TopicFilterType == protocol.MultiTag {
+		m.SysFlag |= protocol.SysFlagMultiTags
+	}
+	m.Body = s.cmd.Body
+	if resp := s.lacks(s.needs.flag); resp != nil {
+		return resp
+	}
+	m.Flag = s.h.Flag
+	props := protocol.DecodeProperties(s.h.Properties)
+	if props == nil {
+		props = map[string]string{}
+	}
+	if resp := s.lacks(s.needs.bornTimestamp); resp != nil {
+		return resp
+	}
+	m.BornTimestamp = s.h.BornTimestamp
+	m.BornHost = parseHost(remoteAddr(s.req))
+	if s.h.ReconsumeTimes != nil {
+		m.ReconsumeTimes = *s.h.ReconsumeTimes
+	}
+	props[protocol.PropertyCluster] = b.cfg.cluster
+	delete(props, protocol.PropertyWaitStoreMsgOK) // not stored (9 bytes saved per message)
+	m.Properties = props
+
+	if strings.EqualFold(props[protocol.PropertyTransactionPrepared], "true") {
+		if b.cfg.rejectTransactional {
+			return s.fail(remoting.NoPermission, "the broker["+b.brokerIP1()+"] sending transaction message is forbidden")
+		}
+		halfMessage(m)
+	}
+	if code, remark := b.checkStoreMessage(m); code != remoting.Success {
+		return s.fail(code, remark)
+	}
+	delayed := delayMessage(m)
+	res, err := b.put([]*protocol.MessageExt{m})
+	if err != nil {
+		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())
+	}
+	if delayed {
+		b.scheduleDelivery(res.stored[0])
+	}
+	return b.sendOK(s, res.msgIDs[0], queueID, res.firstOffset)
+}
+
+// handleRetryAndDLQ applies the retry-topic rules: a message for %RETRY%group that has been
+// consumed maxReconsumeTimes times goes to the group's dead-letter topic instead.
+func (b *Broker) handleRetryAndDLQ(s *sendRequest, m *protocol.MessageExt, tc *protocol.TopicConfig) *remoting.Command {
+	if !isRetryTopic(s.h.Topic) {
+		return nil
+	}
+	group := strings.TrimPrefix(s.h.Topic, retryTopicPrefix)
+	if !b.groups.find(group, b.cfg.autoCreateGroup) {
+		return s.fail(remoting.SubscriptionGroupNotExist, "subscription group not exist, "+group+" "+faqSuffix)
+	}
+	maxTimes := int32(defaultRetryMaxTimes)
+	if s.cmd.Version >= versionV349 && s.h.MaxReconsumeTimes != nil {
+		maxTimes = *s.h.MaxReconsumeTimes
+	}
+	var times int32
+	if s.h.ReconsumeTimes != nil {
+		times = *s.h.ReconsumeTimes
+	}
+	if times < maxTimes {
+		return nil
+	}
+	dlq := dlqTopicPrefix + group
+	dtc, created := b.topics.createInSendMessageBack(dlq, dlqQueueNums, protocol.PermRead|protocol.PermWrite, 0)
+	if created {
+		b.registerOneway(regRetryTopic)
+	}
+	m.Topic, m.QueueID = dlq, int32(rand.IntN(99999999)%dlqQueueNums)
+	*tc = dtc
+	return nil
+}
+
+// halfMessage is TransactionalMessageBridge.parseHalfMessageInner: a prepared message is kept
+// in the half topic, out of consumers' sight, with its real topic and queue in properties.
+func halfMessage(m *protocol.MessageExt) {
+	m.Properties[protocol.PropertyRealTopic] = m.Topic
+	m.Properties[protocol.PropertyRealQueueID] = strconv.Itoa(int(m.QueueID))
+	m.SysFlag = protocol.WithTransactionType(m.SysFlag, protocol.SysFlagTransactionNotType)
+	m.Topic, m.QueueID = protocol.TransHalfTopic, 0
+}
+
+// checkStoreMessage is the store's refusal of a message too big for the commit log.
+func (b *Broker) checkStoreMessage(m *protocol.MessageExt) (int32, string) {
+	propsLen := len(protocol.EncodeProperties(m.Properties))
+	bodyLen := len(m.Body)
+	// calMsgLength with IPv4 hosts: 91 fixed bytes before the topic, 2 for the properties length.
+	msgLen := 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + bodyLen + 1 + len(m.Topic) + 2 + propsLen
+	if propsLen > protocol.MaxPropertiesLength || bodyLen > b.cfg.maxMessageSize || msgLen > b.cfg.maxMessageSize+64*1024 {
+		return remoting.MessageIllegal, b.illegalMessageRemark()
+	}
+	return remoting.Success, ""
+}
+
+func (b *Broker) illegalMessageRemark() string {
+	return fmt.Sprintf("the message is illegal, maybe msg body or properties length not matched. msg body length limit %dB, msg properties length limit 32KB.", b.cfg.maxMessageSize)
+}
+
+func (b *Broker) sendOK(s *sendRequest, msgID string, queueID int32, queueOffset int64) *remoting.Command {
+	resp := s.resp
+	resp.Code, resp.Remark = remoting.Success, ""
+	traceOn := b.cfg.traceOn
+	protocol.SetHeader(resp, protocol.SendMessageResponseHeader{
+		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.cfg.region, TraceOn: &traceOn,
+	})
+	return resp
+}
+
+// sendBatch is asyncSendBatchMessage.
+func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Command {
+	queueID, resp := s.queueFor(tc)
+	if resp != nil {
+		return resp
+	}
+	topic := s.h.Topic
+	if len(topic) > protocol.MaxStoredTopicLength {
+		return s.fail(remoting.MessageIllegal, "message topic length too long "+strconv.Itoa(len(topic)))
+	}
+	if resp := s.lacks(s.needs.batchSysFlag); resp != nil {
+		return resp
+	}
+	sysFlag := s.h.SysFlag
+	if tc.TopicFilterType == protocol.MultiTag {
+		sysFlag |= protocol.SysFlagMultiTags
+	}
+	if resp := s.lacks(s.needs.batchFlag); resp != nil {
+		return resp
+	}
+	batchProps := protocol.DecodeProperties(s.h.Properties)
+	if batchProps == nil {
+		batchProps = map[string]string{}
+	}
+	if resp := s.lacks(s.needs.batchBornTimestamp); resp != nil {
+		return resp
+	}
+	batchProps[protocol.PropertyCluster] = b.cfg.cluster
+	// DefaultMessageStore.checkMessages and CommitLog.asyncPutMessages.
+	if len(s.cmd.Body) > b.cfg.maxMessageSize ||
+		protocol.TransactionType(sysFlag) != protocol.SysFlagTransactionNotType ||
+		(&protocol.Message{Properties: batchProps}).DelayLevel() > 0 {
+		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())
+	}
+	if len(protocol.EncodeProperties(batchProps)) > protocol.MaxPropertiesLength {
+		return answer(s.cmd, remoting.SystemError, "java.lang.RuntimeException: Properties size of messageExtBatch exceeded!")
+	}
+	decoded, err := protocol.DecodeBatch(topic, s.cmd.Body)
+	if err != nil {
+		return answer(s.cmd, remoting.SystemError, "java.nio.BufferUnderflowException: "+err.Error())
+	}
+	born := parseHost(remoteAddr(s.req))
+	var reconsume int32
+	if s.h.ReconsumeTimes != nil {
+		reconsume = *s.h.ReconsumeTimes
+	}
+	msgs := make([]*protocol.MessageExt, len(decoded))
+	for i, d := range decoded {
+		m := &protocol.MessageExt{}
+		m.Topic, m.QueueID, m.Flag, m.Body = topic, queueID, d.Flag, d.Body
+		// The stored properties are the message's followed by the batch's; a name in both
+		// reads as the batch's value.
+		props := make(map[string]string, len(d.Properties)+len(batchProps))
+		for k, v := range d.Properties {
+			props[k] = v
+		}
+		for k, v := range batchProps {
+			props[k] = v
+		}
+		m.Properties = props
+		m.SysFlag, m.BornTimestamp, m.BornHost, m.ReconsumeTimes = sysFlag, s.h.BornTimestamp, born, reconsume
+		msgs[i] = m
+	}
+	if len(msgs) == 0 {
+		// Java appends nothing and answers with no ids at the queue's current offset.
+		return b.sendOK(s, "", queueID, b.store.maxOffset(topic, queueID))
+	}
+	res, err := b.put(msgs)
+	if err != nil {
+		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())
+	}
+	return b.sendOK(s, strings.Join(res.msgIDs, ","), queueID, res.firstOffset)
+}
+
+// put stores msgs (one queue) with the broker's store host and time, and wakes the pulls
+// waiting on that queue.
+func (b *Broker) put(msgs []*protocol.MessageExt) (putResult, error) {
+	host := b.currentStoreHost()
+	now := time.Now().UnixMilli()
+	for _, m := range msgs {
+		m.StoreTimestamp = now
+		m.SysFlag &^= protocol.SysFlagBornHostV6 | protocol.SysFlagStoreHostV6
+		if m.BornHost.Addr().Unmap().Is6() {
+			m.SysFlag |= protocol.SysFlagBornHostV6
+		}
+		if host.Addr().Unmap().Is6() {
+			m.SysFlag |= protocol.SysFlagStoreHostV6
+		}
+	}
+	res, err := b.store.put(host, msgs)
+	if err != nil {
+		return res, err
+	}
+	b.messageArrived(msgs[0].Topic, msgs[0].QueueID, res.maxOffset, res.tagsCodes)
+	return res, nil
+}
