@@ -265,7 +265,11 @@ func (r *fjReader) topicConfig() (TopicConfig, error) {
 			t.Perm, err = r.int32()
 		case "topicFilterType":
 			s, err = r.enum([]string{string(SingleTag), string(MultiTag)})
-			t.TopicFilterType = TopicFilterType(s)
+			if s != "" {
+				// null or "" keeps Java's field default: a null here would be left out when
+				// written and read back as SINGLE_TAG, so the body would not re-encode stably.
+				t.TopicFilterType = TopicFilterType(s)
+			}
 		case "topicSysFlag":
 			t.TopicSysFlag, err = r.int32()
 		case "order":
