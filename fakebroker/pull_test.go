@@ -331,3 +331,29 @@ func TestPullHeldRequestsDroppedOnCrash(t *testing.T) {
 		require.Zero(t, r.b.HeldPulls())
 	})
 }
+
+// The official Go client's consumer heartbeat (its codeSet holds the tag hashes as JSON
+// strings, its subVersion is in nanoseconds) and its pull (subVersion 0, no subscription in the
+// request) filter by tag as a Java consumer's do.
+func TestPullGoClientConsumer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 4))
+		hb := `{"clientID":"192.0.2.2@77","producerDataSet":[],"consumerDataSet":[{"groupName":"go_cg",` +
+			`"consumeType":"CONSUME_PASSIVELY","messageModel":"CLUSTERING","consumeFromWhere":"CONSUME_FROM_LAST_OFFSET",` +
+			`"subscriptionDataSet":[{"classFilterMode":false,"topic":"T","subString":"TagB","tagsSet":["TagB"],` +
+			`"codeSet":["2598920"],"subVersion":1700000000123456789,"expressionType":"TAG"}],"unitMode":false}]}`
+		req := remoting.NewRequest(remoting.CodeHeartBeat, map[string]string{}, []byte(hb))
+		req.Language, req.Version = remoting.LanguageGo, 317
+		require.Equal(t, remoting.Success, r.invoke(req).Code)
+		r.send(remoting.CodeSendMessage, "T", 0, "a", map[string]string{"TAGS": "TagA"})
+		r.send(remoting.CodeSendMessage, "T", 0, "b", map[string]string{"TAGS": "TagB"})
+		h := pullHeader("go_cg", "T", 0, 0)
+		h.SysFlag = pullFlagSuspend
+		resp := r.pull(h)
+		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+		msgs, err := protocol.DecodeStoredMessages(resp.Body)
+		require.NoError(t, err)
+		require.Len(t, msgs, 1)
+		require.Equal(t, "b", string(msgs[0].Body))
+	})
+}
