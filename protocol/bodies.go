@@ -28,15 +28,15 @@ func (t *TopicList) Encode() []byte {
 func DecodeTopicList(data []byte) (*TopicList, error) {
 	t := &TopicList{}
 	err := fjDecode(data, "TopicList", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "topicList":
-				t.Topics, err = r.stringList()
+				t.Topics, err = r.StringList()
 			case "brokerAddr":
-				t.BrokerAddr, err = r.str()
+				t.BrokerAddr, err = r.Str()
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -68,12 +68,12 @@ func (t *KVTable) Encode() []byte {
 func DecodeKVTable(data []byte) (*KVTable, error) {
 	t := &KVTable{Table: map[string]string{}}
 	err := fjDecode(data, "KVTable", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			if key != "table" {
-				return r.skip()
+				return r.Skip()
 			}
-			return r.object(func(k string) error {
-				v, err := r.str()
+			return r.Object(func(k string) error {
+				v, err := r.Str()
 				t.Table[k] = v
 				return err
 			})
@@ -101,12 +101,12 @@ func (b *GetConsumerListByGroupResponseBody) Encode() []byte {
 func DecodeGetConsumerListByGroupResponseBody(data []byte) (*GetConsumerListByGroupResponseBody, error) {
 	b := &GetConsumerListByGroupResponseBody{}
 	err := fjDecode(data, "GetConsumerListByGroupResponseBody", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			if key != "consumerIdList" {
-				return r.skip()
+				return r.Skip()
 			}
 			var err error
-			b.ConsumerIDList, err = r.stringList()
+			b.ConsumerIDList, err = r.StringList()
 			return err
 		})
 	})
@@ -140,19 +140,19 @@ func (w *fjWriter) messageQueues(mqs []MessageQueue) {
 
 func (r *fjReader) messageQueues() ([]MessageQueue, error) {
 	var out []MessageQueue
-	err := r.array(func() error {
+	err := r.Array(func() error {
 		var mq MessageQueue
-		err := r.object(func(key string) error {
+		err := r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "topic":
-				mq.Topic, err = r.str()
+				mq.Topic, err = r.Str()
 			case "brokerName":
-				mq.BrokerName, err = r.str()
+				mq.BrokerName, err = r.Str()
 			case "queueId":
-				mq.QueueID, err = r.int32()
+				mq.QueueID, err = r.Int32()
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -214,17 +214,17 @@ func encodeMQBatch(clientID, group string, mqs []MessageQueue) []byte {
 
 func decodeMQBatch(data []byte, what string, clientID, group *string, mqs *[]MessageQueue) error {
 	return fjDecode(data, what, func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "clientId":
-				*clientID, err = r.str()
+				*clientID, err = r.Str()
 			case "consumerGroup":
-				*group, err = r.str()
+				*group, err = r.Str()
 			case "mqSet":
 				*mqs, err = r.messageQueues()
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -247,9 +247,9 @@ func (b *LockBatchResponseBody) Encode() []byte {
 func DecodeLockBatchResponseBody(data []byte) (*LockBatchResponseBody, error) {
 	b := &LockBatchResponseBody{}
 	err := fjDecode(data, "LockBatchResponseBody", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			if key != "lockOKMQSet" {
-				return r.skip()
+				return r.Skip()
 			}
 			var err error
 			b.LockOKMQSet, err = r.messageQueues()

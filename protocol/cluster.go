@@ -47,11 +47,11 @@ func (c *ClusterInfo) Encode() []byte {
 func DecodeClusterInfo(data []byte) (*ClusterInfo, error) {
 	c := &ClusterInfo{}
 	err := fjDecode(data, "ClusterInfo", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			switch key {
 			case "brokerAddrTable":
 				c.BrokerAddrTable = map[string]BrokerData{}
-				return r.object(func(name string) error {
+				return r.Object(func(name string) error {
 					b, err := r.brokerData()
 					c.BrokerAddrTable[name] = b
 					return err
@@ -61,7 +61,7 @@ func DecodeClusterInfo(data []byte) (*ClusterInfo, error) {
 				c.ClusterAddrTable, err = r.stringListMap()
 				return err
 			default:
-				return r.skip()
+				return r.Skip()
 			}
 		})
 	})

@@ -164,33 +164,33 @@ func (w *fjWriter) subscriptionData(s *SubscriptionData) {
 func DecodeHeartbeatData(data []byte) (*HeartbeatData, error) {
 	h := &HeartbeatData{}
 	err := fjDecode(data, "HeartbeatData", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "clientID":
-				h.ClientID, err = r.str()
+				h.ClientID, err = r.Str()
 			case "producerDataSet":
-				err = r.array(func() error {
+				err = r.Array(func() error {
 					var p ProducerData
-					err := r.object(func(key string) error {
+					err := r.Object(func(key string) error {
 						if key == "groupName" {
 							var err error
-							p.GroupName, err = r.str()
+							p.GroupName, err = r.Str()
 							return err
 						}
-						return r.skip()
+						return r.Skip()
 					})
 					h.ProducerDataSet = append(h.ProducerDataSet, p)
 					return err
 				})
 			case "consumerDataSet":
-				err = r.array(func() error {
+				err = r.Array(func() error {
 					c, err := r.consumerData()
 					h.ConsumerDataSet = append(h.ConsumerDataSet, c)
 					return err
 				})
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -203,12 +203,12 @@ func DecodeHeartbeatData(data []byte) (*HeartbeatData, error) {
 
 func (r *fjReader) consumerData() (ConsumerData, error) {
 	var c ConsumerData
-	err := r.object(func(key string) error {
+	err := r.Object(func(key string) error {
 		var err error
 		var s string
 		switch key {
 		case "groupName":
-			c.GroupName, err = r.str()
+			c.GroupName, err = r.Str()
 		case "consumeType":
 			s, err = r.enum(consumeTypeOrdinals)
 			c.ConsumeType = ConsumeType(s)
@@ -219,15 +219,15 @@ func (r *fjReader) consumerData() (ConsumerData, error) {
 			s, err = r.enum(consumeFromWhereOrdinals)
 			c.ConsumeFromWhere = ConsumeFromWhere(s)
 		case "subscriptionDataSet":
-			err = r.array(func() error {
+			err = r.Array(func() error {
 				sd, err := r.subscriptionData()
 				c.SubscriptionDataSet = append(c.SubscriptionDataSet, sd)
 				return err
 			})
 		case "unitMode":
-			c.UnitMode, err = r.boolean()
+			c.UnitMode, err = r.Bool()
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		return err
 	})
@@ -236,32 +236,32 @@ func (r *fjReader) consumerData() (ConsumerData, error) {
 
 func (r *fjReader) subscriptionData() (SubscriptionData, error) {
 	s := SubscriptionData{ExpressionType: ExpressionTypeTag}
-	err := r.object(func(key string) error {
+	err := r.Object(func(key string) error {
 		var err error
 		switch key {
 		case "classFilterMode":
-			s.ClassFilterMode, err = r.boolean()
+			s.ClassFilterMode, err = r.Bool()
 		case "topic":
-			s.Topic, err = r.str()
+			s.Topic, err = r.Str()
 		case "subString":
-			s.SubString, err = r.str()
+			s.SubString, err = r.Str()
 		case "tagsSet":
-			s.TagsSet, err = r.stringList()
+			s.TagsSet, err = r.StringList()
 		case "codeSet":
-			err = r.array(func() error {
-				code, err := r.int32()
+			err = r.Array(func() error {
+				code, err := r.Int32()
 				s.CodeSet = append(s.CodeSet, code)
 				return err
 			})
 		case "subVersion":
-			s.SubVersion, err = r.int64()
+			s.SubVersion, err = r.Int64()
 		case "expressionType":
 			var t string
-			if t, err = r.str(); t != "" {
+			if t, err = r.Str(); t != "" {
 				s.ExpressionType = t
 			}
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		return err
 	})
@@ -271,9 +271,8 @@ func (r *fjReader) subscriptionData() (SubscriptionData, error) {
 // enum reads an enum given by name or, as fastjson also allows, by ordinal. Unknown names are
 // kept as they are so a newer peer's value is not lost.
 func (r *fjReader) enum(ordinals []string) (string, error) {
-	r.ws()
-	if c := r.peek(); c == '-' || c >= '0' && c <= '9' {
-		n, err := r.int64()
+	if c := r.Peek(); c == '-' || c >= '0' && c <= '9' {
+		n, err := r.Int64()
 		if err != nil {
 			return "", err
 		}
@@ -282,5 +281,5 @@ func (r *fjReader) enum(ordinals []string) (string, error) {
 		}
 		return ordinals[n], nil
 	}
-	return r.str()
+	return r.Str()
 }

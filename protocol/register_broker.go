@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rocketsim/rocketsim/internal/fjson"
 	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
@@ -198,15 +199,15 @@ func DecodeRegisterBrokerBody(data []byte, compressed bool) (*RegisterBrokerBody
 	b := &RegisterBrokerBody{}
 	b.TopicConfigSerializeWrapper.TopicConfigTable = map[string]TopicConfig{}
 	err := fjDecode(data, "RegisterBrokerBody", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "filterServerList":
-				b.FilterServerList, err = r.stringList()
+				b.FilterServerList, err = r.StringList()
 			case "topicConfigSerializeWrapper":
 				err = r.topicConfigSerializeWrapper(&b.TopicConfigSerializeWrapper)
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -218,32 +219,32 @@ func DecodeRegisterBrokerBody(data []byte, compressed bool) (*RegisterBrokerBody
 }
 
 func (r *fjReader) topicConfigSerializeWrapper(wr *TopicConfigSerializeWrapper) error {
-	return r.object(func(key string) error {
+	return r.Object(func(key string) error {
 		switch key {
 		case "dataVersion":
 			return r.dataVersion(&wr.DataVersion)
 		case "topicConfigTable":
-			return r.object(func(name string) error {
+			return r.Object(func(name string) error {
 				t, err := r.topicConfig()
 				wr.TopicConfigTable[name] = t
 				return err
 			})
 		default:
-			return r.skip()
+			return r.Skip()
 		}
 	})
 }
 
 func (r *fjReader) dataVersion(v *DataVersion) error {
-	return r.object(func(key string) error {
+	return r.Object(func(key string) error {
 		var err error
 		switch key {
 		case "counter":
-			v.Counter, err = r.int64()
+			v.Counter, err = r.Int64()
 		case "timestamp":
-			v.Timestamp, err = r.int64()
+			v.Timestamp, err = r.Int64()
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		return err
 	})
@@ -251,18 +252,18 @@ func (r *fjReader) dataVersion(v *DataVersion) error {
 
 func (r *fjReader) topicConfig() (TopicConfig, error) {
 	t := NewTopicConfig("")
-	err := r.object(func(key string) error {
+	err := r.Object(func(key string) error {
 		var err error
 		var s string
 		switch key {
 		case "topicName":
-			t.TopicName, err = r.str()
+			t.TopicName, err = r.Str()
 		case "readQueueNums":
-			t.ReadQueueNums, err = r.int32()
+			t.ReadQueueNums, err = r.Int32()
 		case "writeQueueNums":
-			t.WriteQueueNums, err = r.int32()
+			t.WriteQueueNums, err = r.Int32()
 		case "perm":
-			t.Perm, err = r.int32()
+			t.Perm, err = r.Int32()
 		case "topicFilterType":
 			s, err = r.enum([]string{string(SingleTag), string(MultiTag)})
 			if s != "" {
@@ -271,11 +272,11 @@ func (r *fjReader) topicConfig() (TopicConfig, error) {
 				t.TopicFilterType = TopicFilterType(s)
 			}
 		case "topicSysFlag":
-			t.TopicSysFlag, err = r.int32()
+			t.TopicSysFlag, err = r.Int32()
 		case "order":
-			t.Order, err = r.boolean()
+			t.Order, err = r.Bool()
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		return err
 	})
@@ -377,8 +378,7 @@ func decodeCompressedRegisterBrokerBody(data []byte) (*RegisterBrokerBody, error
 		return fail(fmt.Errorf("filter server list: %w", err))
 	}
 	// Java logs a bad filter server list and registers the broker without one.
-	r := &fjReader{src: filterJSON}
-	if list, err := r.stringList(); err == nil {
+	if list, err := fjson.NewReader(filterJSON).StringList(); err == nil {
 		b.FilterServerList = list
 	}
 	return b, nil

@@ -171,11 +171,11 @@ func (w *fjWriter) queueData(q *QueueData) {
 func DecodeTopicRouteData(data []byte) (*TopicRouteData, error) {
 	d := &TopicRouteData{}
 	err := fjDecode(data, "TopicRouteData", func(r *fjReader) error {
-		return r.object(func(key string) error {
+		return r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "orderTopicConf":
-				d.OrderTopicConf, err = r.str()
+				d.OrderTopicConf, err = r.Str()
 			case "queueDatas":
 				d.QueueDatas, err = r.queueDatas()
 			case "brokerDatas":
@@ -183,7 +183,7 @@ func DecodeTopicRouteData(data []byte) (*TopicRouteData, error) {
 			case "filterServerTable":
 				d.FilterServerTable, err = r.stringListMap()
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -196,23 +196,23 @@ func DecodeTopicRouteData(data []byte) (*TopicRouteData, error) {
 
 func (r *fjReader) queueDatas() ([]QueueData, error) {
 	var out []QueueData
-	err := r.array(func() error {
+	err := r.Array(func() error {
 		var q QueueData
-		err := r.object(func(key string) error {
+		err := r.Object(func(key string) error {
 			var err error
 			switch key {
 			case "brokerName":
-				q.BrokerName, err = r.str()
+				q.BrokerName, err = r.Str()
 			case "readQueueNums":
-				q.ReadQueueNums, err = r.int32()
+				q.ReadQueueNums, err = r.Int32()
 			case "writeQueueNums":
-				q.WriteQueueNums, err = r.int32()
+				q.WriteQueueNums, err = r.Int32()
 			case "perm":
-				q.Perm, err = r.int32()
+				q.Perm, err = r.Int32()
 			case "topicSysFlag":
-				q.TopicSysFlag, err = r.int32()
+				q.TopicSysFlag, err = r.Int32()
 			default:
-				err = r.skip()
+				err = r.Skip()
 			}
 			return err
 		})
@@ -224,7 +224,7 @@ func (r *fjReader) queueDatas() ([]QueueData, error) {
 
 func (r *fjReader) brokerDatas() ([]BrokerData, error) {
 	var out []BrokerData
-	err := r.array(func() error {
+	err := r.Array(func() error {
 		b, err := r.brokerData()
 		out = append(out, b)
 		return err
@@ -234,17 +234,17 @@ func (r *fjReader) brokerDatas() ([]BrokerData, error) {
 
 func (r *fjReader) brokerData() (BrokerData, error) {
 	var b BrokerData
-	err := r.object(func(key string) error {
+	err := r.Object(func(key string) error {
 		var err error
 		switch key {
 		case "cluster":
-			b.Cluster, err = r.str()
+			b.Cluster, err = r.Str()
 		case "brokerName":
-			b.BrokerName, err = r.str()
+			b.BrokerName, err = r.Str()
 		case "brokerAddrs":
 			b.BrokerAddrs, err = r.brokerAddrs()
 		default:
-			err = r.skip()
+			err = r.Skip()
 		}
 		return err
 	})
@@ -254,12 +254,12 @@ func (r *fjReader) brokerData() (BrokerData, error) {
 // brokerAddrs reads a Map<Long,String> whose keys come bare ({0:"a"}) or quoted ({"0":"a"}).
 func (r *fjReader) brokerAddrs() (map[int64]string, error) {
 	out := map[int64]string{}
-	err := r.object(func(key string) error {
+	err := r.Object(func(key string) error {
 		id, err := strconv.ParseInt(key, 10, 64)
 		if err != nil {
-			return r.errorf("brokerId %q is not a number", key)
+			return r.Errorf("brokerId %q is not a number", key)
 		}
-		addr, err := r.str()
+		addr, err := r.Str()
 		out[id] = addr
 		return err
 	})
@@ -269,8 +269,8 @@ func (r *fjReader) brokerAddrs() (map[int64]string, error) {
 // stringListMap reads a Map<String,List<String>>.
 func (r *fjReader) stringListMap() (map[string][]string, error) {
 	out := map[string][]string{}
-	err := r.object(func(key string) error {
-		list, err := r.stringList()
+	err := r.Object(func(key string) error {
+		list, err := r.StringList()
 		out[key] = list
 		return err
 	})

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/rocketsim/rocketsim/internal/fjson"
 	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
@@ -397,48 +398,42 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 func decodeJSONHeader(h []byte) (*Command, error) {
-	p := jsonParser{src: h, s: string(h)}
+	r := fjson.NewStrictReader(h)
+	if r.Peek() != '{' {
+		return nil, malformed("JSON header: %v", r.Errorf("expected an object"))
+	}
 	c := &Command{}
-	err := p.object(func(key string) error {
+	err := r.Object(func(key string) error {
+		var err error
 		switch key {
 		case "code":
-			v, err := p.int32()
-			c.Code = v
-			return err
+			c.Code, err = r.Int32()
 		case "flag":
-			v, err := p.int32()
-			c.Flag = v
-			return err
+			c.Flag, err = r.Int32()
 		case "opaque":
-			v, err := p.int32()
-			c.Opaque = v
-			return err
+			c.Opaque, err = r.Int32()
 		case "version":
-			v, err := p.int32()
-			c.Version = v
-			return err
+			c.Version, err = r.Int32()
 		case "language":
-			v, ok, err := p.scalar()
-			if ok {
+			var v string
+			var ok bool
+			if v, ok, err = r.Scalar(); ok {
 				c.Language = ParseLanguage(v)
 			}
-			return err
 		case "remark":
-			v, _, err := p.scalar()
-			c.Remark = v
-			return err
+			c.Remark, err = r.Str()
 		case "extFields":
-			return p.extFields(c)
+			err = readExtFields(r, c)
 		default:
-			return p.skip(0)
+			err = r.Skip()
 		}
+		return err
 	})
+	if err == nil {
+		err = r.End()
+	}
 	if err != nil {
 		return nil, malformed("JSON header: %v", err)
-	}
-	p.space()
-	if p.i != len(p.src) {
-		return nil, malformed("JSON header: %d bytes after the object", len(p.src)-p.i)
 	}
 	return c, nil
 }
