@@ -749,3 +749,19 @@ func (b *Broker) permission() int32 { return b.topics.brokerPermission() }
 func (b *Broker) String() string {
 	return fmt.Sprintf("fakebroker{%s/%s %s}", b.cfg.cluster, b.cfg.name, b.Addr())
 }
+
+// every runs one of the broker's scheduled tasks, as Java's scheduled executors do: first after
+// first, then after whatever the task returns, until ctx ends. It counts in b.loops.
+func (b *Broker) every(ctx context.Context, first time.Duration, task func() (next time.Duration)) {
+	defer b.loops.Done()
+	t := time.NewTimer(first)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		t.Reset(task())
+	}
+}

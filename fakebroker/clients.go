@@ -338,18 +338,10 @@ func (t *clientTable) expire(now time.Time, expiry time.Duration) []*remoting.Co
 }
 
 func (b *Broker) clientScanLoop(ctx context.Context) {
-	defer b.loops.Done()
-	t := time.NewTimer(b.cfg.clientScanDelay)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	b.every(ctx, b.cfg.clientScanDelay, func() time.Duration {
 		b.scanClients()
-		t.Reset(b.cfg.clientScanPeriod)
-	}
+		return b.cfg.clientScanPeriod
+	})
 }
 
 // consumerGroup returns a copy of what the table holds for a consumer group.

@@ -233,22 +233,13 @@ func (b *Broker) unregisterAll(ctx context.Context, client *remoting.Client) {
 }
 
 func (b *Broker) registerLoop(ctx context.Context) {
-	defer b.loops.Done()
-	t := time.NewTimer(b.cfg.registerDelay)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	b.every(ctx, b.cfg.registerDelay, func() time.Duration {
 		b.registerAll(ctx, regPeriodic, false, true, nil)
-		period := b.cfg.registerPeriod
-		if period <= 0 {
-			period = DefaultRegisterPeriod
+		if b.cfg.registerPeriod <= 0 {
+			return DefaultRegisterPeriod
 		}
-		t.Reset(period)
-	}
+		return b.cfg.registerPeriod
+	})
 }
 
 // RegisterNow sends a two-way REGISTER_BROKER of the whole table to every name server and

@@ -356,20 +356,12 @@ func (b *Broker) SetPermission(ctx context.Context, perm int32) {
 // sees: its first check, transactionCheckInterval (60 s) after start, creates
 // RMQ_SYS_TRANS_HALF_TOPIC (1 queue, perm 6) if missing, with a oneway registration.
 func (b *Broker) transactionCheckLoop(ctx context.Context) {
-	defer b.loops.Done()
-	t := time.NewTimer(b.cfg.transactionCheckInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	b.every(ctx, b.cfg.transactionCheckInterval, func() time.Duration {
 		if _, created := b.topics.createInSendMessageBack(protocol.TransHalfTopic, 1, protocol.PermRead|protocol.PermWrite, 0); created {
 			b.registerOneway(regTransaction)
 		}
-		t.Reset(b.cfg.transactionCheckInterval)
-	}
+		return b.cfg.transactionCheckInterval
+	})
 }
 
 // isRetryTopic reports whether topic is a consumer group's retry topic.
