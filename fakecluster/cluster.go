@@ -1,0 +1,508 @@
+// Package fakecluster starts a fake RocketMQ cluster, a fakenamesrv name server and N
+// fakebroker brokers registered with it over the wire, in one call, and serves the admin HTTP
+// API that tools in any language use to read what was stored and to inject faults.
+//
+// In a Go test:
+//
+//	c := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithTopic("Orders", 4))
+//	// point any RocketMQ client at c.NameServerAddr(); read c.Messages("Orders") afterwards.
+//
+// The cluster runs on loopback TCP by default, or on a remoting.MemNetwork (WithMemNetwork) so
+// that a testing/synctest bubble can drive its 30 s registrations and 120 s expiry in virtual
+// time.
+package fakecluster
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rocketsim/rocketsim/fakebroker"
+	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// DefaultStartTimeout bounds how long New waits for every broker to appear on the name server.
+const DefaultStartTimeout = 10 * time.Second
+
+// ErrUnknownBroker is returned for a broker name the cluster does not have.
+var ErrUnknownBroker = errors.New("fakecluster: unknown broker")
+
+// Cluster is a running fake cluster. Its methods are safe for concurrent use.
+type Cluster struct {
+	cfg     config
+	ns      *fakenamesrv.Server
+	brokers []*fakebroker.Broker // in name order: broker-a, broker-b, ...
+}
+
+type topicSpec struct {
+	config  protocol.TopicConfig
+	brokers []string // nil: every broker
+}
+
+type config struct {
+	brokers      int
+	cluster      string
+	host         string
+	nsAddr       string
+	autoCreate   bool
+	topics       []topicSpec
+	mem          *remoting.MemNetwork
+	logger       *slog.Logger
+	nsOpts       []fakenamesrv.Option
+	brokerOpts   []fakebroker.Option
+	perBroker    map[string][]fakebroker.Option
+	startTimeout time.Duration
+}
+
+// Option configures a cluster.
+type Option func(*config)
+
+// WithBrokers sets how many brokers to start (named broker-a, broker-b, ...). Default 1.
+func WithBrokers(n int) Option { return func(c *config) { c.brokers = n } }
+
+// WithCluster sets the brokers' brokerClusterName. Default DefaultCluster.
+func WithCluster(name string) Option { return func(c *config) { c.cluster = name } }
+
+// WithHost sets the host every server listens on. Default 127.0.0.1.
+func WithHost(host string) Option { return func(c *config) { c.host = host } }
+
+// WithNameServerAddr sets the name server's listen address ("host:0" picks a free port).
+func WithNameServerAddr(addr string) Option { return func(c *config) { c.nsAddr = addr } }
+
+// WithAutoCreateTopic sets the brokers' autoCreateTopicEnable: a send to an unknown topic
+// creates it from TBW102, as on a default 4.9.7 broker. Default true.
+func WithAutoCreateTopic(on bool) Option { return func(c *config) { c.autoCreate = on } }
+
+// WithTopic creates a topic with the given read and write queue count on every broker.
+func WithTopic(name string, queues int) Option {
+	return WithTopicOn(name, queues)
+}
+
+// WithTopicOn creates a topic on the named brokers only (every broker when none is named).
+func WithTopicOn(name string, queues int, brokers ...string) Option {
+	return WithTopicConfig(topicConfig(name, queues), brokers...)
+}
+
+// WithTopicConfig creates a topic with a full configuration on the named brokers (every broker
+// when none is named).
+func WithTopicConfig(tc protocol.TopicConfig, brokers ...string) Option {
+	return func(c *config) { c.topics = append(c.topics, topicSpec{config: tc, brokers: brokers}) }
+}
+
+// WithMemNetwork runs the cluster on an in-memory network instead of loopback TCP: clients
+// reach it with remoting.WithDialer(mem.Dial). Create mem, and start the cluster, inside the
+// testing/synctest bubble that uses them.
+func WithMemNetwork(mem *remoting.MemNetwork) Option { return func(c *config) { c.mem = mem } }
+
+// WithLogger sets the logger of every server. Default: logs are discarded.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithNameServerOptions passes options to the name server (expiry, scan interval, KV config...).
+func WithNameServerOptions(opts ...fakenamesrv.Option) Option {
+	return func(c *config) { c.nsOpts = append(c.nsOpts, opts...) }
+}
+
+// WithBrokerOptions passes options to every broker; they are applied after the cluster's own,
+// so they win over them.
+func WithBrokerOptions(opts ...fakebroker.Option) Option {
+	return func(c *config) { c.brokerOpts = append(c.brokerOpts, opts...) }
+}
+
+// WithBrokerOptionsFor passes options to one broker, after those of WithBrokerOptions.
+func WithBrokerOptionsFor(name string, opts ...fakebroker.Option) Option {
+	return func(c *config) {
+		if c.perBroker == nil {
+			c.perBroker = map[string][]fakebroker.Option{}
+		}
+		c.perBroker[name] = append(c.perBroker[name], opts...)
+	}
+}
+
+// WithStartTimeout bounds how long New waits for the brokers to register. Default 10 s.
+func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
+
+func topicConfig(name string, queues int) protocol.TopicConfig {
+	tc := protocol.NewTopicConfig(name)
+	tc.ReadQueueNums, tc.WriteQueueNums = int32(queues), int32(queues)
+	return tc
+}
+
+// BrokerName returns the name of the i-th broker (0-based): broker-a, broker-b, ..., broker-z,
+// broker-27, ...
+func BrokerName(i int) string {
+	if i < 26 {
+		return "broker-" + string(rune('a'+i))
+	}
+	return fmt.Sprintf("broker-%d", i+1)
+}
+
+// Start starts a cluster for a test and stops it (abruptly, as a killed process) when the test
+// and its subtests end. It fails the test when the cluster cannot start.
+func Start(tb testing.TB, opts ...Option) *Cluster {
+	tb.Helper()
+	c, err := New(opts...)
+	if err != nil {
+		tb.Fatalf("fakecluster: %v", err)
+	}
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// New starts a cluster: the name server listens, then every broker starts and registers with
+// it. New returns once the name server lists every broker and every topic given by options, so
+// a route query made right after it is answered.
+func New(opts ...Option) (*Cluster, error) {
+	cfg := config{
+		brokers:      1,
+		cluster:      "DefaultCluster",
+		host:         "127.0.0.1",
+		autoCreate:   true,
+		logger:       slog.New(slog.DiscardHandler),
+		startTimeout: DefaultStartTimeout,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.brokers < 0 {
+		return nil, fmt.Errorf("fakecluster: %d brokers", cfg.brokers)
+	}
+	names := make([]string, cfg.brokers)
+	for i := range names {
+		names[i] = BrokerName(i)
+	}
+	for _, ts := range cfg.topics {
+		for _, b := range ts.brokers {
+			if !slices.Contains(names, b) {
+				return nil, fmt.Errorf("%w %q for topic %s", ErrUnknownBroker, b, ts.config.TopicName)
+			}
+		}
+	}
+	for name := range cfg.perBroker {
+		if !slices.Contains(names, name) {
+			return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)
+		}
+	}
+
+	c := &Cluster{cfg: cfg}
+	c.ns = fakenamesrv.New(append([]fakenamesrv.Option{fakenamesrv.WithLogger(cfg.logger)}, cfg.nsOpts...)...)
+	nsAddr := cmp.Or(cfg.nsAddr, net.JoinHostPort(cfg.host, "0"))
+	l, err := c.listen(nsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("fakecluster: name server: %w", err)
+	}
+	if err := c.ns.Start(l); err != nil {
+		_ = l.Close()
+		return nil, fmt.Errorf("fakecluster: name server: %w", err)
+	}
+	for _, name := range names {
+		b := fakebroker.New(c.brokerOptions(name)...)
+		if err := b.Start(); err != nil {
+			_ = c.Close()
+			return nil, fmt.Errorf("fakecluster: %s: %w", name, err)
+		}
+		c.brokers = append(c.brokers, b)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.startTimeout)
+	defer cancel()
+	if err := c.ns.Await(ctx, c.ready); err != nil {
+		_ = c.Close()
+		return nil, fmt.Errorf("fakecluster: brokers did not register with the name server: %w", err)
+	}
+	return c, nil
+}
+
+func (c *Cluster) listen(addr string) (net.Listener, error) {
+	if c.cfg.mem != nil {
+		return c.cfg.mem.Listen(addr)
+	}
+	return net.Listen("tcp", addr)
+}
+
+func (c *Cluster) brokerOptions(name string) []fakebroker.Option {
+	opts := []fakebroker.Option{
+		fakebroker.WithName(name),
+		fakebroker.WithCluster(c.cfg.cluster),
+		fakebroker.WithLogger(c.cfg.logger),
+		fakebroker.WithListenAddr(net.JoinHostPort(c.cfg.host, "0")),
+		fakebroker.WithNameServers(c.ns.Addr()),
+		fakebroker.WithAutoCreateTopic(c.cfg.autoCreate),
+	}
+	if c.cfg.mem != nil {
+		opts = append(opts, fakebroker.WithListenFunc(c.cfg.mem.Listen), fakebroker.WithDialer(c.cfg.mem.Dial))
+	}
+	for _, ts := range c.cfg.topics {
+		if len(ts.brokers) == 0 || slices.Contains(ts.brokers, name) {
+			opts = append(opts, fakebroker.WithTopics(ts.config))
+		}
+	}
+	opts = append(opts, c.cfg.brokerOpts...)
+	return append(opts, c.cfg.perBroker[name]...)
+}
+
+// ready reports whether every running, unsilenced broker is online on the name server and every
+// topic from the options has a route.
+func (c *Cluster) ready() bool {
+	for _, b := range c.brokers {
+		if !b.Running() || b.Silenced() {
+			continue
+		}
+		if info, ok := c.ns.Broker(b.Addr()); !ok || !info.Online {
+			return false
+		}
+	}
+	for _, ts := range c.cfg.topics {
+		if _, ok := c.ns.Route(ts.config.TopicName); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// NameServerAddr returns the address clients use as their name server ("host:port").
+func (c *Cluster) NameServerAddr() string { return c.ns.Addr() }
+
+// NameServer returns the name server, for its history, faults and snapshots.
+func (c *Cluster) NameServer() *fakenamesrv.Server { return c.ns }
+
+// Network returns the in-memory network the cluster runs on, or nil on TCP.
+func (c *Cluster) Network() *remoting.MemNetwork { return c.cfg.mem }
+
+// Dialer returns how clients reach the cluster: the MemNetwork's Dial, or nil for plain TCP.
+func (c *Cluster) Dialer() remoting.DialFunc {
+	if c.cfg.mem == nil {
+		return nil
+	}
+	return c.cfg.mem.Dial
+}
+
+// Brokers returns the brokers in name order.
+func (c *Cluster) Brokers() []*fakebroker.Broker { return slices.Clone(c.brokers) }
+
+// Broker returns the broker with the given name, or nil.
+func (c *Cluster) Broker(name string) *fakebroker.Broker {
+	for _, b := range c.brokers {
+		if b.Name() == name {
+			return b
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) broker(name string) (*fakebroker.Broker, error) {
+	if b := c.Broker(name); b != nil {
+		return b, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)
+}
+
+// CrashBroker stops a broker as a killed process stops: its listener and connections close at
+// once and nothing is unregistered; the name server drops it when its connection closes.
+func (c *Cluster) CrashBroker(name string) error {
+	b, err := c.broker(name)
+	if err != nil {
+		return err
+	}
+	b.Crash()
+	return nil
+}
+
+// StopBroker stops a broker cleanly: requests in flight are answered and it unregisters from
+// the name server.
+func (c *Cluster) StopBroker(ctx context.Context, name string) error {
+	b, err := c.broker(name)
+	if err != nil {
+		return err
+	}
+	return b.Shutdown(ctx)
+}
+
+// StartBroker brings a stopped or crashed broker back on its address, with its topics and
+// messages, and returns once the name server lists it again. Starting a running broker is a
+// no-op.
+func (c *Cluster) StartBroker(ctx context.Context, name string) error {
+	b, err := c.broker(name)
+	if err != nil {
+		return err
+	}
+	if err := b.Start(); err != nil && !errors.Is(err, fakebroker.ErrRunning) {
+		return err
+	}
+	if b.Silenced() {
+		return nil
+	}
+	return c.ns.Await(ctx, func() bool {
+		info, ok := c.ns.Broker(b.Addr())
+		return ok && info.Online
+	})
+}
+
+// SilenceBroker stops (true) or resumes (false) a broker's registrations while it keeps serving
+// clients: the name server expires it after its broker expiry (120 s by default). Resuming
+// registers at once.
+func (c *Cluster) SilenceBroker(ctx context.Context, name string, on bool) error {
+	b, err := c.broker(name)
+	if err != nil {
+		return err
+	}
+	b.Silence(on)
+	if !on {
+		b.RegisterNow(ctx)
+	}
+	return nil
+}
+
+// CreateTopic creates or updates a topic with the given queue count on the named brokers
+// (every broker when none is named), as mqadmin updateTopic does: each broker registers the
+// change with the name server before CreateTopic returns, so routes change at once.
+func (c *Cluster) CreateTopic(ctx context.Context, topic string, queues int, brokers ...string) error {
+	return c.CreateTopicConfig(ctx, topicConfig(topic, queues), brokers...)
+}
+
+// CreateTopicConfig is CreateTopic with a full topic configuration (permission, order...).
+func (c *Cluster) CreateTopicConfig(ctx context.Context, tc protocol.TopicConfig, brokers ...string) error {
+	targets, err := c.pick(brokers)
+	if err != nil {
+		return err
+	}
+	if err := protocol.CheckTopic(tc.TopicName); err != nil {
+		return err
+	}
+	for _, b := range targets {
+		b.CreateTopic(ctx, tc)
+	}
+	return ctx.Err()
+}
+
+// DeleteTopic deletes a topic as mqadmin deleteTopic does: each named broker (every broker when
+// none is named) drops it from its table (its stored messages stay, as on a real broker), then
+// DELETE_TOPIC_IN_NAMESRV goes to the name server over the wire for the cluster. Brokers that
+// were not named and still hold the topic write it again, so their queues stay routed.
+func (c *Cluster) DeleteTopic(ctx context.Context, topic string, brokers ...string) error {
+	targets, err := c.pick(brokers)
+	if err != nil {
+		return err
+	}
+	for _, b := range targets {
+		b.DeleteTopic(ctx, topic)
+	}
+	var opts []remoting.ClientOption
+	if d := c.Dialer(); d != nil {
+		opts = append(opts, remoting.WithDialer(d))
+	}
+	admin := remoting.NewClient(append(opts, remoting.WithLogger(c.cfg.logger))...)
+	defer admin.Close()
+	req := remoting.NewRequest(remoting.CodeDeleteTopicInNamesrv,
+		map[string]string{"topic": topic, "clusterName": c.cfg.cluster}, nil)
+	resp, err := admin.Invoke(ctx, c.ns.Addr(), req)
+	if err != nil {
+		return fmt.Errorf("fakecluster: delete topic %s on the name server: %w", topic, err)
+	}
+	if resp.Code != remoting.Success {
+		return fmt.Errorf("fakecluster: delete topic %s on the name server: code %d: %s", topic, resp.Code, resp.Remark)
+	}
+	// A name server only takes queue data from a registration whose data version moved, so the
+	// remaining brokers rewrite their config (a new version) rather than merely register again.
+	for _, b := range c.brokers {
+		if tc, has := b.Topic(topic); has && b.Running() && !slices.Contains(targets, b) {
+			b.CreateTopic(ctx, tc)
+		}
+	}
+	return ctx.Err()
+}
+
+func (c *Cluster) pick(names []string) ([]*fakebroker.Broker, error) {
+	if len(names) == 0 {
+		return c.Brokers(), nil
+	}
+	var out []*fakebroker.Broker
+	for _, name := range names {
+		b, err := c.broker(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Messages returns the messages stored for topic on every broker, by broker, queue and offset.
+func (c *Cluster) Messages(topic string) []fakebroker.Message {
+	var out []fakebroker.Message
+	for _, b := range c.brokers {
+		out = append(out, b.Messages(topic)...)
+	}
+	slices.SortStableFunc(out, func(a, b fakebroker.Message) int {
+		return cmp.Or(cmp.Compare(a.Broker, b.Broker), cmp.Compare(a.QueueID, b.QueueID),
+			cmp.Compare(a.QueueOffset, b.QueueOffset))
+	})
+	return out
+}
+
+// Clients returns every broker's client table, one row per connection, by broker and client id.
+func (c *Cluster) Clients() []fakebroker.ClientInfo {
+	var out []fakebroker.ClientInfo
+	for _, b := range c.brokers {
+		out = append(out, b.Clients()...)
+	}
+	return out
+}
+
+// Faults returns the fault injector of "namesrv" or of the named broker.
+func (c *Cluster) Faults(target string) (*fault.Injector, error) {
+	if target == NameServerTarget {
+		return c.ns.Faults(), nil
+	}
+	b, err := c.broker(target)
+	if err != nil {
+		return nil, err
+	}
+	return b.Faults(), nil
+}
+
+// ClearFaults removes every fault rule from every server.
+func (c *Cluster) ClearFaults() {
+	c.ns.Faults().Clear()
+	for _, b := range c.brokers {
+		b.Faults().Clear()
+	}
+}
+
+// NameServerTarget names the name server where a broker name is expected (faults, admin API).
+const NameServerTarget = "namesrv"
+
+// AwaitRoute returns once the name server's route for topic satisfies cond (any route when cond
+// is nil), checking after every registration; it does not poll.
+func (c *Cluster) AwaitRoute(ctx context.Context, topic string, cond func(*protocol.TopicRouteData) bool) error {
+	return c.ns.Await(ctx, func() bool {
+		r, ok := c.ns.Route(topic)
+		return ok && (cond == nil || cond(r))
+	})
+}
+
+// Shutdown stops the cluster cleanly: brokers unregister, then the name server stops.
+func (c *Cluster) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, b := range c.brokers {
+		errs = append(errs, b.Shutdown(ctx))
+	}
+	errs = append(errs, c.ns.Shutdown(ctx))
+	return errors.Join(errs...)
+}
+
+// Close stops the cluster at once, as killed processes stop.
+func (c *Cluster) Close() error {
+	for _, b := range c.brokers {
+		b.Crash()
+	}
+	return c.ns.Close()
+}

@@ -1,0 +1,243 @@
+package fakecluster_test
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/rocketsim/rocketsim/fakebroker"
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// client is what a RocketMQ client does with the cluster, over its network.
+type client struct {
+	t *testing.T
+	c *remoting.Client
+}
+
+func newClient(t *testing.T, cl *fakecluster.Cluster) *client {
+	var opts []remoting.ClientOption
+	if d := cl.Dialer(); d != nil {
+		opts = append(opts, remoting.WithDialer(d))
+	}
+	c := remoting.NewClient(opts...)
+	t.Cleanup(func() { _ = c.Close() })
+	return &client{t: t, c: c}
+}
+
+func (c *client) invoke(addr string, req *remoting.Command) (*remoting.Command, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c.c.Invoke(ctx, addr, req)
+}
+
+// route asks the name server for a topic's route; nil when it answers TOPIC_NOT_EXIST.
+func (c *client) route(ns, topic string) *protocol.TopicRouteData {
+	c.t.Helper()
+	resp, err := c.invoke(ns, protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
+		protocol.GetRouteInfoRequestHeader{Topic: topic}, nil))
+	require.NoError(c.t, err)
+	if resp.Code == remoting.TopicNotExist {
+		return nil
+	}
+	require.Equal(c.t, remoting.Success, resp.Code, resp.Remark)
+	r, err := protocol.DecodeTopicRouteData(resp.Body)
+	require.NoError(c.t, err)
+	return r
+}
+
+// send sends one SEND_MESSAGE_V2 and returns the broker's answer.
+func (c *client) send(addr, topic string, queue int32, body string, props map[string]string) *remoting.Command {
+	c.t.Helper()
+	h := protocol.SendMessageRequestHeader{
+		ProducerGroup: "pg", Topic: topic, DefaultTopic: protocol.AutoCreateTopicKey, DefaultTopicQueueNums: 4,
+		QueueID: queue, BornTimestamp: 1_700_000_000_000, Properties: protocol.EncodeProperties(props),
+	}
+	hdr, err := h.HeaderFor(remoting.CodeSendMessageV2)
+	require.NoError(c.t, err)
+	resp, err := c.invoke(addr, protocol.RequestWithHeader(remoting.CodeSendMessageV2, hdr, []byte(body)))
+	require.NoError(c.t, err)
+	return resp
+}
+
+func (c *client) heartbeat(addr, clientID string, producerGroups ...string) {
+	c.t.Helper()
+	hb := &protocol.HeartbeatData{ClientID: clientID}
+	for _, g := range producerGroups {
+		hb.ProducerDataSet = append(hb.ProducerDataSet, protocol.ProducerData{GroupName: g})
+	}
+	resp, err := c.invoke(addr, remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode()))
+	require.NoError(c.t, err)
+	require.Equal(c.t, remoting.Success, resp.Code, resp.Remark)
+}
+
+func brokerNames(r *protocol.TopicRouteData) []string {
+	var names []string
+	for _, q := range r.QueueDatas {
+		names = append(names, q.BrokerName)
+	}
+	return names
+}
+
+func TestStartIsReadyForClients(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithTopic("Orders", 4),
+		fakecluster.WithTopicOn("Audit", 2, "broker-b"))
+	c := newClient(t, cl)
+
+	// The first route query made after Start already sees every broker and topic.
+	r := c.route(cl.NameServerAddr(), "Orders")
+	require.NotNil(t, r)
+	require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(r))
+	require.Equal(t, []string{"broker-b"}, brokerNames(c.route(cl.NameServerAddr(), "Audit")))
+	require.Nil(t, c.route(cl.NameServerAddr(), "Nobody"))
+
+	st := cl.Status()
+	require.Len(t, st.Brokers, 2)
+	for i, b := range st.Brokers {
+		require.Equal(t, fakecluster.BrokerName(i), b.Name)
+		require.True(t, b.Online)
+		require.True(t, *b.Registered)
+		require.Equal(t, cl.Broker(b.Name).Addr(), b.Addr)
+	}
+
+	resp := c.send(cl.Broker("broker-b").Addr(), "Orders", 3, "hello", map[string]string{"TAGS": "A", "KEYS": "k1 k2"})
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	msgs := cl.Messages("Orders")
+	require.Len(t, msgs, 1)
+	require.Equal(t, "broker-b", msgs[0].Broker)
+	require.Equal(t, []string{"k1", "k2"}, msgs[0].Keys)
+}
+
+func TestStartRejectsUnknownBrokerNames(t *testing.T) {
+	_, err := fakecluster.New(fakecluster.WithTopicOn("T", 1, "broker-z"))
+	require.ErrorIs(t, err, fakecluster.ErrUnknownBroker)
+	_, err = fakecluster.New(fakecluster.WithBrokerOptionsFor("broker-q"))
+	require.ErrorIs(t, err, fakecluster.ErrUnknownBroker)
+	_, err = fakecluster.New(fakecluster.WithBrokers(-1))
+	require.Error(t, err)
+}
+
+func TestBrokerNames(t *testing.T) {
+	got := []string{fakecluster.BrokerName(0), fakecluster.BrokerName(1), fakecluster.BrokerName(25), fakecluster.BrokerName(26)}
+	require.Equal(t, []string{"broker-a", "broker-b", "broker-z", "broker-27"}, got)
+}
+
+// Crash, silence, restart and topic changes show on the name server as they would with real
+// brokers; in a synctest bubble, 120 s of broker expiry take no wall time.
+func TestBrokerLifecycleInVirtualTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := remoting.NewMemNetwork()
+		cl := fakecluster.Start(t, fakecluster.WithMemNetwork(mem), fakecluster.WithBrokers(2),
+			fakecluster.WithTopic("Orders", 4))
+		c := newClient(t, cl)
+		ns := cl.NameServerAddr()
+		ctx := context.Background()
+
+		// A crash closes the broker's connection: the name server drops it at once.
+		require.NoError(t, cl.CrashBroker("broker-a"))
+		synctest.Wait()
+		require.Equal(t, []string{"broker-b"}, brokerNames(c.route(ns, "Orders")))
+		require.False(t, cl.Status().Brokers[0].Online)
+
+		require.NoError(t, cl.StartBroker(ctx, "broker-a"))
+		require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(c.route(ns, "Orders")))
+
+		// A silenced broker keeps serving but expires after 120 s (scanned every 10 s).
+		require.NoError(t, cl.SilenceBroker(ctx, "broker-b", true))
+		time.Sleep(100 * time.Second)
+		require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(c.route(ns, "Orders")))
+		time.Sleep(40 * time.Second)
+		synctest.Wait()
+		require.Equal(t, []string{"broker-a"}, brokerNames(c.route(ns, "Orders")))
+		st := cl.Status().Brokers[1]
+		require.True(t, st.Online)
+		require.False(t, *st.Registered)
+		require.NoError(t, cl.SilenceBroker(ctx, "broker-b", false))
+		require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(c.route(ns, "Orders")))
+
+		// Topic changes register before CreateTopic returns.
+		require.NoError(t, cl.CreateTopic(ctx, "Fresh", 2, "broker-b"))
+		r := c.route(ns, "Fresh")
+		require.Equal(t, []string{"broker-b"}, brokerNames(r))
+		require.EqualValues(t, 2, r.QueueDatas[0].WriteQueueNums)
+		require.NoError(t, cl.CreateTopic(ctx, "Fresh", 2, "broker-a"))
+		require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(c.route(ns, "Fresh")))
+		require.NoError(t, cl.DeleteTopic(ctx, "Fresh", "broker-b"))
+		require.Equal(t, []string{"broker-a"}, brokerNames(c.route(ns, "Fresh")))
+		require.NoError(t, cl.DeleteTopic(ctx, "Fresh"))
+		require.Nil(t, c.route(ns, "Fresh"))
+		_, kept := cl.Broker("broker-a").Topic("Fresh")
+		require.False(t, kept)
+
+		// A clean stop unregisters.
+		require.NoError(t, cl.StopBroker(ctx, "broker-a"))
+		require.Equal(t, []string{"broker-b"}, brokerNames(c.route(ns, "Orders")))
+		require.ErrorIs(t, cl.CrashBroker("nope"), fakecluster.ErrUnknownBroker)
+	})
+}
+
+func TestBrokerOptionsReachBrokers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cl := fakecluster.Start(t, fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(2),
+			fakecluster.WithCluster("C1"), fakecluster.WithAutoCreateTopic(false),
+			fakecluster.WithBrokerOptions(fakebroker.WithPermission(4)),
+			fakecluster.WithBrokerOptionsFor("broker-b", fakebroker.WithPermission(6)),
+			fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(time.Minute)))
+		c := newClient(t, cl)
+		require.EqualValues(t, 4, cl.Broker("broker-a").Permission())
+		require.EqualValues(t, 6, cl.Broker("broker-b").Permission())
+		require.Equal(t, "C1", cl.Broker("broker-a").Cluster())
+		resp := c.send(cl.Broker("broker-b").Addr(), "Unknown", 0, "x", nil)
+		require.Equal(t, remoting.TopicNotExist, resp.Code)
+		require.Nil(t, cl.Broker("broker-c"))
+		require.Len(t, cl.Brokers(), 2)
+	})
+}
+
+// Starting and stopping clusters in a loop leaves no goroutine or connection behind (goleak in
+// TestMain checks the goroutines).
+func TestStartStopLoop(t *testing.T) {
+	for range 20 {
+		cl, err := fakecluster.New(fakecluster.WithBrokers(2), fakecluster.WithTopic("T", 2))
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		require.NoError(t, cl.Shutdown(ctx))
+		cancel()
+	}
+	synctest.Test(t, func(t *testing.T) {
+		for range 50 {
+			cl, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(3))
+			require.NoError(t, err)
+			require.NoError(t, cl.Close())
+		}
+	})
+}
+
+func TestAwaitRoute(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cl := fakecluster.Start(t, fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(2))
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		done := make(chan error, 1)
+		go func() {
+			done <- cl.AwaitRoute(ctx, "Later", func(r *protocol.TopicRouteData) bool { return len(r.QueueDatas) == 2 })
+		}()
+		require.NoError(t, cl.CreateTopic(ctx, "Later", 1, "broker-a"))
+		synctest.Wait()
+		require.Empty(t, done)
+		require.NoError(t, cl.CreateTopic(ctx, "Later", 1, "broker-b"))
+		require.NoError(t, <-done)
+		r, ok := cl.NameServer().Route("Later")
+		require.True(t, ok)
+		require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(r))
+	})
+}
