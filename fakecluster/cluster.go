@@ -306,14 +306,22 @@ func (c *Cluster) broker(name string) (*fakebroker.Broker, error) {
 }
 
 // CrashBroker stops a broker as a killed process stops: its listener and connections close at
-// once and nothing is unregistered; the name server drops it when its connection closes.
+// once and nothing is unregistered; the name server drops it when its connection closes, which
+// CrashBroker waits for.
 func (c *Cluster) CrashBroker(name string) error {
 	b, err := c.broker(name)
 	if err != nil {
 		return err
 	}
 	b.Crash()
-	return nil
+	// The name server drops the broker when it notices the closed connection; wait for that,
+	// so that the caller sees the cluster as clients will from now on.
+	ctx, cancel := context.WithTimeout(context.Background(), c.cfg.startTimeout)
+	defer cancel()
+	return c.ns.Await(ctx, func() bool {
+		info, ok := c.ns.Broker(b.Addr())
+		return !ok || !info.Online
+	})
 }
 
 // StopBroker stops a broker cleanly: requests in flight are answered and it unregisters from
