@@ -194,8 +194,8 @@ func TestServeSignals(t *testing.T) {
 			cmd := exec.Command(bin, "serve", "-namesrv", "127.0.0.1:0", "-brokers", "2")
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
+			stderr := newLockedWriter()
+			cmd.Stderr = stderr
 			require.NoError(t, cmd.Start())
 			lines := bufio.NewScanner(stdout)
 			require.True(t, lines.Scan(), stderr.String())
