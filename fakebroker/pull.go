@@ -364,6 +364,9 @@ func (b *Broker) wake(hp *heldPull) {
 	if resp == nil {
 		return
 	}
+	// executeRequestWhenWakeup writes the answer as processRequest created it, in JSON, even to
+	// a pull that came with a binary header.
+	resp.SerializeType = remoting.SerializeJSON
 	if err := hp.req.Respond(resp); err != nil {
 		b.log.Debug("fakebroker: held pull not answered", "reason", err)
 	}

@@ -357,3 +357,30 @@ func TestPullGoClientConsumer(t *testing.T) {
 		require.Equal(t, "b", string(msgs[0].Body))
 	})
 }
+
+// Java's executeRequestWhenWakeup writes a held pull's answer as processRequest created it: in
+// JSON, even when the pull came with a binary header; an immediate answer keeps the request's
+// serialize type.
+func TestPullAnswerSerializeType(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := pullRig(t)
+		binaryPull := func(offset int64) *remoting.Command {
+			req := protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", 0, offset), nil)
+			req.SerializeType = remoting.SerializeRocketMQ
+			return r.invoke(req)
+		}
+		r.send(remoting.CodeSendMessageV2, "T", 0, "first", nil)
+		now := binaryPull(0)
+		require.Equal(t, remoting.Success, now.Code)
+		require.Equal(t, remoting.SerializeRocketMQ, now.SerializeType)
+
+		done := make(chan *remoting.Command, 1)
+		go func() { done <- binaryPull(1) }()
+		synctest.Wait()
+		require.Equal(t, 1, r.b.HeldPulls())
+		r.send(remoting.CodeSendMessageV2, "T", 0, "second", nil)
+		late := <-done
+		require.Equal(t, remoting.Success, late.Code)
+		require.Equal(t, remoting.SerializeJSON, late.SerializeType)
+	})
+}

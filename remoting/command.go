@@ -55,7 +55,9 @@ type Command struct {
 	ExtFields map[string]string
 	Body      []byte
 
-	// SerializeType is the header encoding the command arrived in, or is to be sent in.
+	// SerializeType is the header encoding the command arrived in, or is to be sent in. A server
+	// writes an answer in the answer's SerializeType: NewResponse copies the request's, as Java
+	// does for a processor's answer; Java's exception and late answers go out in JSON.
 	SerializeType SerializeType
 
 	// HeaderFields lists the typed header's fields in the order Java puts them into its

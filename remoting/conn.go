@@ -228,9 +228,12 @@ func (r *router) dispatch(ctx context.Context, req *Request) *Command {
 	if r.ignoreUnknown {
 		return nil
 	}
-	// Java's exact remark, leading space included: peers match on it.
-	return NewResponse(req.Command, RequestCodeNotSupported,
+	// Java's exact remark, leading space included: peers match on it. Java writes this answer
+	// as created, in JSON, whatever the request's serialize type.
+	resp := NewResponse(req.Command, RequestCodeNotSupported,
 		fmt.Sprintf(" request type %d not supported", req.Command.Code))
+	resp.SerializeType = SerializeJSON
+	return resp
 }
 
 // semaphore bounds requests in flight, as Java's Semaphore(permits) does.
@@ -692,6 +695,8 @@ func (c *Conn) callHandler(req *Request) (resp *Command) {
 		if p := recover(); p != nil {
 			c.log.Error("remoting: handler panicked", "code", req.Command.Code, "panic", p, "stack", string(debug.Stack()))
 			resp = NewResponse(req.Command, SystemError, fmt.Sprint(p))
+			// Java writes the answer to a processor's exception as created: in JSON.
+			resp.SerializeType = SerializeJSON
 		}
 	}()
 	return c.ep.router.serve(c.ctx, req)
@@ -700,7 +705,6 @@ func (c *Conn) callHandler(req *Request) (resp *Command) {
 func (c *Conn) respond(req, resp *Command) error {
 	resp.Opaque = req.Opaque
 	resp.Flag = resp.Flag&^FlagOneway | FlagResponse
-	resp.SerializeType = req.SerializeType
 	_, err := c.enqueue(resp, false)
 	return err
 }

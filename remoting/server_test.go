@@ -27,7 +27,7 @@ func TestUnknownCode(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, RequestCodeNotSupported, resp.Code)
 				require.Equal(t, " request type 9999 not supported", resp.Remark)
-				require.Equal(t, st, resp.SerializeType)
+				require.Equal(t, SerializeJSON, resp.SerializeType, "Java writes this answer in JSON whatever the request's type")
 			}
 		})
 		t.Run("ignored like the name server", func(t *testing.T) {
@@ -203,12 +203,18 @@ func TestHandlerPanicAnswersSystemError(t *testing.T) {
 		srv.Handle(CodeSendMessage, func(context.Context, *Request) *Command { panic("boom") })
 		srv.Handle(CodeHeartBeat, echo)
 		c := newClient(t, nw)
-		resp, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeSendMessage, ""))
+		req := request(CodeSendMessage, "")
+		req.SerializeType = SerializeRocketMQ
+		resp, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, req)
 		require.NoError(t, err)
 		require.Equal(t, SystemError, resp.Code)
 		require.Equal(t, "boom", resp.Remark)
-		_, err = c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeHeartBeat, ""))
+		require.Equal(t, SerializeJSON, resp.SerializeType, "Java writes an exception's answer in JSON")
+		req = request(CodeHeartBeat, "")
+		req.SerializeType = SerializeRocketMQ
+		resp, err = c.Invoke(timeoutCtx(t, 5*time.Second), addr, req)
 		require.NoError(t, err, "the connection survives")
+		require.Equal(t, SerializeRocketMQ, resp.SerializeType, "a handler's answer keeps the request's type")
 		requireContains(t, logs.String(), "handler panicked")
 	})
 }
