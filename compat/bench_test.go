@@ -1,0 +1,194 @@
+package compat
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apache/rocketmq-client-go/v2/primitive"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+const (
+	benchTopic   = "BenchTopic"
+	benchQueues  = 8
+	benchSenders = 64
+	benchBody    = 128
+)
+
+// BenchmarkOfficialClientSync64 measures sync sends through one fake broker over loopback:
+// the official Go client v2.1.2, 64 goroutines sending at once through one producer, 128-byte
+// bodies. It reports msgs/s and the p50/p99 latency of SendSync.
+func BenchmarkOfficialClientSync64(b *testing.B) {
+	c := fakecluster.Start(b, fakecluster.WithTopic(benchTopic, benchQueues))
+	runSync64(b, c)
+}
+
+// BenchmarkOfficialClientSync64Echo is the same load against a raw loopback echo server that
+// answers every frame with a canned SEND_MESSAGE success, with no broker behind it: the
+// machine's and the client's limit, to put the fake broker's figure in proportion. The name
+// server is the fake's; its route names the echo server as the broker (an address rewrite).
+func BenchmarkOfficialClientSync64Echo(b *testing.B) {
+	c := fakecluster.Start(b, fakecluster.WithTopic(benchTopic, benchQueues))
+	echo := startEcho(b)
+	c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echo)
+	runSync64(b, c)
+}
+
+func runSync64(b *testing.B, c cluster) {
+	p := newProducer(b, c)
+	body := make([]byte, benchBody)
+	for i := range body {
+		body[i] = 'a' + byte(i%26)
+	}
+	// The first send fetches the route and dials the broker.
+	_, err := p.SendSync(context.Background(), primitive.NewMessage(benchTopic, body))
+	require.NoError(b, err)
+
+	var (
+		next      atomic.Int64
+		failures  atomic.Int64
+		firstErr  atomic.Value
+		wg        sync.WaitGroup
+		latencies = make([][]time.Duration, benchSenders)
+	)
+	b.ResetTimer()
+	start := time.Now()
+	for w := range benchSenders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, b.N/benchSenders+1)
+			for next.Add(1) <= int64(b.N) {
+				t0 := time.Now()
+				_, err := p.SendSync(context.Background(), primitive.NewMessage(benchTopic, body))
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+			}
+			latencies[w] = lat
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := failures.Load(); n > 0 {
+		b.Fatalf("%d of %d sends failed, first: %v", n, b.N, firstErr.Load())
+	}
+
+	all := slices.Concat(latencies...)
+	slices.Sort(all)
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(quantile(all, 0.50).Seconds()*1e3, "p50-ms")
+	b.ReportMetric(quantile(all, 0.99).Seconds()*1e3, "p99-ms")
+}
+
+// quantile returns the q-quantile of sorted durations (nearest rank).
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// startEcho starts a loopback TCP server that answers every request frame with a canned
+// SEND_MESSAGE success (same opaque and header encoding, a fixed msgId, queue 0, offset 0), and
+// sends nothing for oneway frames. It stops with tb.
+func startEcho(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(tb, err)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns = map[net.Conn]struct{}{}
+	)
+	canned := map[string]string{
+		"msgId":       "7F00000100002A9F0000000000000000",
+		"queueId":     "0",
+		"queueOffset": "0",
+	}
+	serve := func(conn net.Conn) {
+		defer wg.Done()
+		defer func() { _ = conn.Close() }()
+		br := bufio.NewReaderSize(conn, 64<<10)
+		bw := bufio.NewWriterSize(conn, 64<<10)
+		fr := remoting.NewFrameReader(br, 0)
+		var frame []byte
+		for {
+			req, err := fr.ReadCommand()
+			if err != nil {
+				return
+			}
+			if !req.IsOneway() {
+				resp := remoting.NewResponse(req, remoting.Success, "")
+				resp.ExtFields = canned
+				if frame, err = resp.AppendFrame(frame[:0]); err != nil {
+					return
+				}
+				if _, err := bw.Write(frame); err != nil {
+					return
+				}
+			}
+			// Answers batch up while more requests are already buffered.
+			if br.Buffered() == 0 && bw.Flush() != nil {
+				return
+			}
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns[conn] = struct{}{}
+			mu.Unlock()
+			wg.Add(1)
+			go serve(conn)
+		}
+	}()
+	tb.Cleanup(func() {
+		err := l.Close()
+		if err != nil && !errors.Is(err, net.ErrClosed) {
+			tb.Error(err)
+		}
+		mu.Lock()
+		for conn := range conns {
+			_ = conn.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return l.Addr().String()
+}
+
+// TestEchoAnswersOfficialClient keeps the echo benchmark's plumbing honest: the official client
+// routed to the echo server gets a SEND_OK with the canned ids, and the fake broker gets nothing.
+func TestEchoAnswersOfficialClient(t *testing.T) {
+	c := fakecluster.Start(t, fakecluster.WithTopic(benchTopic, benchQueues))
+	echo := startEcho(t)
+	c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echo)
+	p := newProducer(t, c)
+	r, err := p.SendSync(context.Background(), primitive.NewMessage(benchTopic, []byte("to the echo")))
+	require.NoError(t, err)
+	require.Equal(t, primitive.SendOK, r.Status)
+	require.Equal(t, "7F00000100002A9F0000000000000000", r.OffsetMsgID)
+	require.NotEmpty(t, r.MsgID)
+	require.Empty(t, c.Messages(benchTopic))
+}
