@@ -1,0 +1,528 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// lockTimeout is Java's LOCK_TIMEOUT_MILLIS: how long route updates, offline-broker cleanup
+// and unregistering wait for their lock.
+const lockTimeout = 3 * time.Second
+
+// Java's first delays of the scheduled tasks.
+const (
+	firstRoutePoll = 10 * time.Millisecond
+	firstHeartbeat = time.Second
+)
+
+// instance is Java's MQClientInstance: one remoting client, one route cache and one set of
+// scheduled tasks, shared by every producer with the same client id.
+type instance struct {
+	id  string
+	cfg config
+	m   *Manager
+
+	startMu sync.Mutex // Java's synchronized start and shutdown
+	state   State
+	rc      *remoting.Client
+	ns      *nameServers
+	cancel  context.CancelFunc
+	tasks   sync.WaitGroup
+
+	mu          sync.Mutex
+	producers   map[string]*Producer // the inner producer's entry is nil
+	routes      map[string]*protocol.TopicRouteData
+	brokerAddrs map[string]map[int64]string
+	versions    map[string]map[string]int32
+
+	nsLock   chan struct{} // Java's lockNamesrv
+	hbLock   chan struct{} // Java's lockHeartbeat
+	hbRounds atomic.Int64
+}
+
+func newInstance(m *Manager, id string, cfg config) *instance {
+	cfg.nameServers = slices.Clone(cfg.nameServers)
+	return &instance{
+		id: id, cfg: cfg, m: m,
+		ns:          newNameServers(cfg.nameServers),
+		producers:   map[string]*Producer{InnerProducerGroup: nil},
+		routes:      make(map[string]*protocol.TopicRouteData),
+		brokerAddrs: make(map[string]map[int64]string),
+		versions:    make(map[string]map[string]int32),
+		nsLock:      make(chan struct{}, 1),
+		hbLock:      make(chan struct{}, 1),
+	}
+}
+
+// tryLock takes a channel lock, waiting at most d (0: not at all) or until ctx ends.
+func tryLock(ctx context.Context, lock chan struct{}, d time.Duration) bool {
+	select {
+	case lock <- struct{}{}:
+		return true
+	default:
+	}
+	if d <= 0 {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case lock <- struct{}{}:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return false
+}
+
+func unlock(lock chan struct{}) { <-lock }
+
+func (inst *instance) registerProducer(group string, p *Producer) bool {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	if _, ok := inst.producers[group]; ok {
+		return false
+	}
+	inst.producers[group] = p
+	return true
+}
+
+func (inst *instance) producerCount() int {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	return len(inst.producers)
+}
+
+func (inst *instance) userProducers() []*Producer {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	ps := make([]*Producer, 0, len(inst.producers))
+	for _, p := range inst.producers {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// start is MQClientInstance.start: the first producer starts the instance, later ones find it
+// RUNNING and share it.
+func (inst *instance) start() error {
+	inst.startMu.Lock()
+	defer inst.startMu.Unlock()
+	switch inst.state {
+	case StateCreateJust:
+		inst.state = StateStartFailed
+		ctx, cancel := context.WithCancel(context.Background())
+		inst.cancel = cancel
+		if inst.ns.empty() {
+			inst.fetchNameServers(ctx)
+		}
+		opts := []remoting.ClientOption{remoting.WithLogger(inst.cfg.logger)}
+		if inst.cfg.dialer != nil {
+			opts = append(opts, remoting.WithDialer(inst.cfg.dialer))
+		}
+		if inst.cfg.tls != nil {
+			opts = append(opts, remoting.WithTLS(inst.cfg.tls))
+		}
+		inst.rc = remoting.NewClient(opts...)
+		inst.tasks.Add(1)
+		go inst.runTasks(ctx)
+		inst.state = StateRunning
+		return nil
+	case StateStartFailed:
+		return clientError(-1, "The Factory object["+inst.id+"] has been created before, and failed.", nil)
+	}
+	return nil
+}
+
+// release unregisters group and stops the instance when only its inner producer is left.
+func (inst *instance) release(group string) {
+	inst.mu.Lock()
+	delete(inst.producers, group)
+	inst.mu.Unlock()
+	inst.unregisterClient(group)
+
+	inst.m.mu.Lock()
+	last := inst.m.releaseLocked(inst)
+	inst.m.mu.Unlock()
+	if last {
+		inst.shutdown()
+	}
+}
+
+// shutdown is MQClientInstance.shutdown once its last producer has left: the inner producer
+// unregisters, the tasks stop, the connections close.
+func (inst *instance) shutdown() {
+	inst.startMu.Lock()
+	defer inst.startMu.Unlock()
+	if inst.state != StateRunning {
+		if inst.cancel != nil {
+			inst.cancel()
+		}
+		return
+	}
+	inst.mu.Lock()
+	delete(inst.producers, InnerProducerGroup)
+	inst.mu.Unlock()
+	inst.unregisterClient(InnerProducerGroup)
+	inst.state = StateShutdownAlready
+	inst.cancel()
+	inst.tasks.Wait()
+	_ = inst.rc.Close()
+}
+
+// task is one of the instance's periodic jobs.
+type task struct {
+	next  time.Time
+	every time.Duration
+	run   func(context.Context)
+}
+
+// runTasks runs the periodic work on one goroutine, as Java's single-threaded
+// MQClientFactoryScheduledThread does: a slow task delays the others, none overlap, and each
+// keeps a fixed rate (a late run is followed at once by the next one due).
+func (inst *instance) runTasks(ctx context.Context) {
+	defer inst.tasks.Done()
+	now := time.Now()
+	tasks := []*task{
+		{next: now.Add(firstRoutePoll), every: inst.cfg.pollInterval, run: inst.updateAllRoutes},
+		{next: now.Add(firstHeartbeat), every: inst.cfg.heartbeatEvery, run: func(ctx context.Context) {
+			inst.cleanOfflineBrokers(ctx)
+			inst.sendHeartbeatToAllBrokers(ctx)
+		}},
+	}
+	if len(inst.cfg.nameServers) == 0 && inst.cfg.nsFetchEvery > 0 {
+		tasks = append(tasks, &task{next: now.Add(inst.cfg.nsFetchFirst), every: inst.cfg.nsFetchEvery, run: inst.fetchNameServers})
+	}
+	tasks = slices.DeleteFunc(tasks, func(t *task) bool { return t.every <= 0 })
+	if len(tasks) == 0 {
+		<-ctx.Done()
+		return
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		t := slices.MinFunc(tasks, func(a, b *task) int { return a.next.Compare(b.next) })
+		timer.Reset(time.Until(t.next))
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		t.run(ctx)
+		t.next = t.next.Add(t.every)
+	}
+}
+
+func (inst *instance) request(code int32, h protocol.Header, body []byte) *remoting.Command {
+	var req *remoting.Command
+	if h == nil {
+		req = remoting.NewRequest(code, nil, body)
+	} else {
+		req = protocol.RequestWithHeader(code, h, body)
+	}
+	req.SerializeType = inst.cfg.serializeType
+	return req
+}
+
+// invokeNameServer sends req to the chosen name server. A transport failure un-chooses it,
+// so that the next request fails over to another one: Java gets the same effect by closing
+// the channel on a timeout (clientCloseSocketIfTimeout).
+func (inst *instance) invokeNameServer(ctx context.Context, req *remoting.Command) (*remoting.Command, error) {
+	addr, err := inst.ns.pick(ctx, inst.rc)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, inst.cfg.apiTimeout)
+	defer cancel()
+	resp, err := inst.rc.Invoke(ctx, addr, req)
+	if err != nil {
+		inst.ns.forget(addr, inst.rc)
+		return nil, transportError(addr, err)
+	}
+	return resp, nil
+}
+
+// getRoute is MQClientAPIImpl.getTopicRouteInfoFromNameServer.
+func (inst *instance) getRoute(ctx context.Context, topic string) (*protocol.TopicRouteData, error) {
+	resp, err := inst.invokeNameServer(ctx, inst.request(remoting.CodeGetRouteInfoByTopic, protocol.GetRouteInfoRequestHeader{Topic: topic}, nil))
+	if err != nil {
+		return nil, err
+	}
+	if resp.Code != remoting.Success {
+		return nil, &ClientError{Code: int(resp.Code), Msg: resp.Remark, codeForm: true, Err: responseCodeError(resp.Code)}
+	}
+	return protocol.DecodeTopicRouteData(resp.Body)
+}
+
+// updateRoute is updateTopicRouteInfoFromNameServer(topic, isDefault, producer): fetch the
+// route (TBW102's, cut to the default queue count, when isDefault), and when it changed or a
+// producer lacks it, publish it to every producer of the instance.
+func (inst *instance) updateRoute(ctx context.Context, topic string, isDefault bool) (bool, error) {
+	if !tryLock(ctx, inst.nsLock, lockTimeout) {
+		inst.cfg.logger.Warn("updateTopicRouteInfoFromNameServer tryLock timeout 3000ms")
+		return false, nil
+	}
+	defer unlock(inst.nsLock)
+	var route *protocol.TopicRouteData
+	var err error
+	if isDefault {
+		route, err = inst.getRoute(ctx, inst.cfg.createTopicKey)
+		if route != nil {
+			for i := range route.QueueDatas {
+				n := min(int32(inst.cfg.topicQueueNums), route.QueueDatas[i].ReadQueueNums)
+				route.QueueDatas[i].ReadQueueNums, route.QueueDatas[i].WriteQueueNums = n, n
+			}
+		}
+	} else {
+		route, err = inst.getRoute(ctx, topic)
+	}
+	if err != nil {
+		// The cached route, if any, stays in use.
+		if topic != inst.cfg.createTopicKey {
+			inst.cfg.logger.Warn("updateTopicRouteInfoFromNameServer failed", "topic", topic, "err", err)
+		}
+		return false, err
+	}
+	inst.mu.Lock()
+	changed := protocol.RouteChanged(inst.routes[topic], route) || inst.needsRouteLocked(topic)
+	if changed {
+		for _, bd := range route.BrokerDatas {
+			inst.brokerAddrs[bd.BrokerName] = maps.Clone(bd.BrokerAddrs)
+		}
+		inst.routes[topic] = route.Clone()
+	}
+	producers := make([]*Producer, 0, len(inst.producers))
+	for _, p := range inst.producers {
+		if p != nil {
+			producers = append(producers, p)
+		}
+	}
+	inst.mu.Unlock()
+	if changed {
+		info := newPublishInfo(topic, route)
+		for _, p := range producers {
+			p.setPublishInfo(topic, info)
+		}
+	}
+	return changed, nil
+}
+
+// needsRouteLocked is isNeedUpdateTopicRouteInfo: some producer has no usable queues for topic.
+func (inst *instance) needsRouteLocked(topic string) bool {
+	for _, p := range inst.producers {
+		if p != nil && p.needsRoute(topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// updateAllRoutes refreshes every topic any producer has published to (TBW102 included).
+func (inst *instance) updateAllRoutes(ctx context.Context) {
+	topics := map[string]bool{}
+	for _, p := range inst.userProducers() {
+		for _, t := range p.publishTopics() {
+			topics[t] = true
+		}
+	}
+	for _, t := range slices.Sorted(maps.Keys(topics)) {
+		if ctx.Err() != nil {
+			return
+		}
+		_, _ = inst.updateRoute(ctx, t, false)
+	}
+}
+
+// cleanOfflineBrokers drops broker addresses that no cached route mentions any more.
+func (inst *instance) cleanOfflineBrokers(ctx context.Context) {
+	if !tryLock(ctx, inst.nsLock, lockTimeout) {
+		return
+	}
+	defer unlock(inst.nsLock)
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	for name, addrs := range inst.brokerAddrs {
+		kept := make(map[int64]string, len(addrs))
+		for id, addr := range addrs {
+			if inst.addrInRoutesLocked(addr) {
+				kept[id] = addr
+			}
+		}
+		if len(kept) == 0 {
+			delete(inst.brokerAddrs, name)
+			inst.cfg.logger.Info("the broker[" + name + "] name's host is offline, remove it")
+			continue
+		}
+		inst.brokerAddrs[name] = kept
+	}
+}
+
+func (inst *instance) addrInRoutesLocked(addr string) bool {
+	for _, r := range inst.routes {
+		for _, bd := range r.BrokerDatas {
+			for _, a := range bd.BrokerAddrs {
+				if a == addr {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// brokerTargets lists broker addresses in a stable order, masters only when asked.
+func (inst *instance) brokerTargets(mastersOnly bool) []brokerTarget {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	var out []brokerTarget
+	for _, name := range slices.Sorted(maps.Keys(inst.brokerAddrs)) {
+		addrs := inst.brokerAddrs[name]
+		for _, id := range slices.Sorted(maps.Keys(addrs)) {
+			if mastersOnly && id != protocol.MasterID {
+				continue
+			}
+			out = append(out, brokerTarget{name: name, id: id, addr: addrs[id]})
+		}
+	}
+	return out
+}
+
+type brokerTarget struct {
+	name string
+	id   int64
+	addr string
+}
+
+// sendHeartbeatToAllBrokers is sendHeartbeatToAllBrokerWithLock: skipped when a round is
+// already running; one HEART_BEAT after another, to masters only since a producer-only client
+// has no consumers.
+func (inst *instance) sendHeartbeatToAllBrokers(ctx context.Context) {
+	if !tryLock(ctx, inst.hbLock, 0) {
+		inst.cfg.logger.Warn("lock heartBeat, but failed. [" + inst.id + "]")
+		return
+	}
+	defer unlock(inst.hbLock)
+	inst.mu.Lock()
+	hb := &protocol.HeartbeatData{ClientID: inst.id}
+	for _, g := range slices.Sorted(maps.Keys(inst.producers)) {
+		hb.ProducerDataSet = append(hb.ProducerDataSet, protocol.ProducerData{GroupName: g})
+	}
+	inst.mu.Unlock()
+	if len(hb.ProducerDataSet) == 0 {
+		inst.cfg.logger.Warn("sending heartbeat, but no consumer and no producer. [" + inst.id + "]")
+		return
+	}
+	targets := inst.brokerTargets(true)
+	if len(targets) == 0 {
+		return
+	}
+	inst.hbRounds.Add(1)
+	body := hb.Encode()
+	for _, t := range targets {
+		if ctx.Err() != nil {
+			return
+		}
+		actx, cancel := context.WithTimeout(ctx, inst.cfg.apiTimeout)
+		resp, err := inst.rc.Invoke(actx, t.addr, inst.request(remoting.CodeHeartBeat, nil, body))
+		cancel()
+		if err == nil && resp.Code != remoting.Success {
+			err = &BrokerError{Code: resp.Code, Remark: resp.Remark, BrokerAddr: t.addr}
+		}
+		if err != nil {
+			inst.cfg.logger.Info("send heart beat to broker failed", "broker", t.name, "addr", t.addr, "err", err)
+			continue
+		}
+		inst.mu.Lock()
+		if inst.versions[t.name] == nil {
+			inst.versions[t.name] = make(map[string]int32)
+		}
+		inst.versions[t.name][t.addr] = resp.Version
+		inst.mu.Unlock()
+	}
+}
+
+// unregisterClient sends UNREGISTER_CLIENT for group to every broker address, slaves too.
+func (inst *instance) unregisterClient(group string) {
+	ctx := context.Background()
+	if !tryLock(ctx, inst.hbLock, lockTimeout) {
+		inst.cfg.logger.Warn("lock heartBeat, but failed. [" + inst.id + "]")
+		return
+	}
+	defer unlock(inst.hbLock)
+	if inst.rc == nil {
+		return
+	}
+	for _, t := range inst.brokerTargets(false) {
+		actx, cancel := context.WithTimeout(ctx, inst.cfg.apiTimeout)
+		resp, err := inst.rc.Invoke(actx, t.addr, inst.request(remoting.CodeUnregisterClient,
+			protocol.UnregisterClientRequestHeader{ClientID: inst.id, ProducerGroup: group}, nil))
+		cancel()
+		if err == nil && resp.Code != remoting.Success {
+			err = &BrokerError{Code: resp.Code, Remark: resp.Remark, BrokerAddr: t.addr}
+		}
+		if err != nil {
+			inst.cfg.logger.Warn("unregister client exception", "addr", t.addr, "err", err)
+		}
+	}
+}
+
+// masterAddr is findBrokerAddressInPublish.
+func (inst *instance) masterAddr(broker string) string {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	return inst.brokerAddrs[broker][protocol.MasterID]
+}
+
+// InstanceSnapshot is a copy of what a client instance knows, for tests and diagnostics.
+type InstanceSnapshot struct {
+	ClientID         string
+	State            State
+	NameServers      []string
+	ChosenNameServer string
+	// ProducerGroups lists the registered groups, InnerProducerGroup included, sorted.
+	ProducerGroups []string
+	// BrokerAddrs is the broker address table: broker name -> broker id -> address.
+	BrokerAddrs map[string]map[int64]string
+	// Routes are the cached routes by topic.
+	Routes map[string]*protocol.TopicRouteData
+	// BrokerVersions is the version each broker address answered the last heartbeat with.
+	BrokerVersions map[string]map[string]int32
+	// HeartbeatRounds counts heartbeat rounds that had at least one broker to go to.
+	HeartbeatRounds int64
+}
+
+func (inst *instance) snapshot() InstanceSnapshot {
+	inst.startMu.Lock()
+	state := inst.state
+	inst.startMu.Unlock()
+	s := InstanceSnapshot{ClientID: inst.id, State: state, HeartbeatRounds: inst.hbRounds.Load()}
+	s.NameServers, s.ChosenNameServer = inst.ns.snapshot()
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	s.ProducerGroups = slices.Sorted(maps.Keys(inst.producers))
+	s.BrokerAddrs = make(map[string]map[int64]string, len(inst.brokerAddrs))
+	for k, v := range inst.brokerAddrs {
+		s.BrokerAddrs[k] = maps.Clone(v)
+	}
+	s.Routes = make(map[string]*protocol.TopicRouteData, len(inst.routes))
+	for k, v := range inst.routes {
+		s.Routes[k] = v.Clone()
+	}
+	s.BrokerVersions = make(map[string]map[string]int32, len(inst.versions))
+	for k, v := range inst.versions {
+		s.BrokerVersions[k] = maps.Clone(v)
+	}
+	return s
+}
+
+var errNoNameServer = errors.New("client: no name server address")

@@ -1,0 +1,248 @@
+package client
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Defaults of DefaultMQProducer and ClientConfig in Java 4.9.7.
+const (
+	DefaultInstanceName             = "DEFAULT"
+	DefaultCreateTopicKey           = "TBW102"
+	DefaultTopicQueueNums           = 4
+	DefaultSendTimeout              = 3 * time.Second
+	DefaultRetryTimes               = 2
+	DefaultRetryTimesAsync          = 2
+	DefaultCompressOver             = 4096
+	DefaultCompressLevel            = 5
+	DefaultMaxMessageSize           = 4 << 20
+	DefaultPollNameServerInterval   = 30 * time.Second
+	DefaultHeartbeatInterval        = 30 * time.Second
+	DefaultMQClientAPITimeout       = 3 * time.Second
+	DefaultNameServerDomain         = "jmenv.tbsite.net"
+	DefaultNameServerSubgroup       = "nsaddr"
+	DefaultNameServerFetchInterval  = 2 * time.Minute
+	DefaultNameServerFetchFirstWait = 10 * time.Second
+)
+
+// DefaultRetryResponseCodes are the broker answers after which a sync send tries again
+// (Java 4.9.7 retryResponseCodes). SYSTEM_BUSY is not among them in 4.9.7; Java added it in
+// 5.3.0, and WithRetryResponseCodes can add it here.
+var DefaultRetryResponseCodes = []int32{
+	remoting.TopicNotExist, remoting.ServiceNotAvailable, remoting.SystemError,
+	remoting.NoPermission, remoting.NoBuyerID, remoting.NotInCurrentUnit,
+}
+
+// config is everything a producer and its client instance are configured with.
+type config struct {
+	group          string
+	namespace      string
+	instanceName   string
+	clientIP       string
+	unitName       string
+	nameServers    []string
+	nsDomain       string
+	nsSubgroup     string
+	nsFetchEvery   time.Duration
+	nsFetchFirst   time.Duration
+	sendTimeout    time.Duration
+	attemptTimeout time.Duration // 0: an attempt may use the whole remaining budget
+	retries        int
+	asyncRetries   int
+	retryNotStored bool
+	retryCodes     []int32
+	compressOver   int
+	compressLevel  int
+	maxMessageSize int
+	createTopicKey string
+	topicQueueNums int
+	pollInterval   time.Duration
+	heartbeatEvery time.Duration
+	apiTimeout     time.Duration
+	vipChannel     bool
+	tls            *tls.Config
+	latencyTable   *LatencyTable // nil: latency fault tolerance off, as Java's default
+	dialer         remoting.DialFunc
+	manager        *Manager
+	httpClient     *http.Client
+	serializeType  remoting.SerializeType
+	logger         *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		instanceName:   DefaultInstanceName,
+		nsDomain:       DefaultNameServerDomain,
+		nsSubgroup:     DefaultNameServerSubgroup,
+		nsFetchEvery:   DefaultNameServerFetchInterval,
+		nsFetchFirst:   DefaultNameServerFetchFirstWait,
+		sendTimeout:    DefaultSendTimeout,
+		retries:        DefaultRetryTimes,
+		asyncRetries:   DefaultRetryTimesAsync,
+		retryCodes:     DefaultRetryResponseCodes,
+		compressOver:   DefaultCompressOver,
+		compressLevel:  DefaultCompressLevel,
+		maxMessageSize: DefaultMaxMessageSize,
+		createTopicKey: DefaultCreateTopicKey,
+		topicQueueNums: DefaultTopicQueueNums,
+		pollInterval:   DefaultPollNameServerInterval,
+		heartbeatEvery: DefaultHeartbeatInterval,
+		apiTimeout:     DefaultMQClientAPITimeout,
+		logger:         slog.New(slog.DiscardHandler),
+	}
+}
+
+// nameServersFromEnv reads NAMESRV_ADDR as Java's ClientConfig does: ';'-separated, and a
+// value that starts with "http://" is cut to what follows its last '/'.
+func nameServersFromEnv() []string { return parseNameServers(os.Getenv("NAMESRV_ADDR")) }
+
+func parseNameServers(s string) []string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "http://") {
+		s = s[strings.LastIndex(s, "/")+1:]
+	}
+	var out []string
+	for _, a := range strings.Split(s, ";") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Option configures a Producer.
+type Option func(*config)
+
+// WithNamespace prefixes the group and topics with "namespace%", as Java's namespace does.
+func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
+
+// WithInstanceName sets the instance name; producers with the same client IP, instance name
+// and unit name share one client instance. "DEFAULT" (the default) is replaced by
+// "PID#nanotime" at start, as Java 4.9+ does, so default producers never share.
+func WithInstanceName(name string) Option { return func(c *config) { c.instanceName = name } }
+
+// WithClientIP overrides the address the client reports in its client id and message ids.
+func WithClientIP(ip string) Option { return func(c *config) { c.clientIP = ip } }
+
+// WithUnitName appends "@unit" to the client id and "-unit?nofix=1" to the name-server URL.
+func WithUnitName(unit string) Option { return func(c *config) { c.unitName = unit } }
+
+// WithNameServers sets the name-server list ("host:port" each). Without it the producer reads
+// NAMESRV_ADDR, and without that it fetches the list over HTTP (WithNameServerDomain).
+func WithNameServers(addrs ...string) Option {
+	return func(c *config) { c.nameServers = append([]string(nil), addrs...) }
+}
+
+// WithNameServerDomain sets where the HTTP name-server list is fetched:
+// http://domain:8080/rocketmq/subgroup (no ":8080" when domain has a port), every interval,
+// the first time after firstWait, and once at start.
+func WithNameServerDomain(domain, subgroup string, interval, firstWait time.Duration) Option {
+	return func(c *config) {
+		c.nsDomain, c.nsSubgroup, c.nsFetchEvery, c.nsFetchFirst = domain, subgroup, interval, firstWait
+	}
+}
+
+// WithSendTimeout sets the total budget of a send, retries included (Java sendMsgTimeout).
+// A context deadline, when earlier, wins.
+func WithSendTimeout(d time.Duration) Option { return func(c *config) { c.sendTimeout = d } }
+
+// WithAttemptTimeout caps each attempt of a sync send while retries remain, so that a hung
+// broker cannot eat the whole budget (Java 5.3.3 sendMsgMaxTimeoutPerRequest). 0: no cap.
+func WithAttemptTimeout(d time.Duration) Option { return func(c *config) { c.attemptTimeout = d } }
+
+// WithRetries sets how many times a failed sync send is tried again (Java
+// retryTimesWhenSendFailed, default 2).
+func WithRetries(n int) Option { return func(c *config) { c.retries = max(n, 0) } }
+
+// WithAsyncRetries sets how many times an async send is tried again after a network failure
+// (Java retryTimesWhenSendAsyncFailed, default 2).
+func WithAsyncRetries(n int) Option { return func(c *config) { c.asyncRetries = max(n, 0) } }
+
+// WithRetryAnotherBrokerWhenNotStoreOK makes a sync send whose result is not SEND_OK try
+// again (Java retryAnotherBrokerWhenNotStoreOK, default false).
+func WithRetryAnotherBrokerWhenNotStoreOK(on bool) Option {
+	return func(c *config) { c.retryNotStored = on }
+}
+
+// WithRetryResponseCodes replaces the broker answers after which a sync send tries again.
+func WithRetryResponseCodes(codes ...int32) Option {
+	return func(c *config) { c.retryCodes = append([]int32(nil), codes...) }
+}
+
+// WithCompression sets the body size from which bodies are zlib-compressed and the level
+// (Java compressMsgBodyOverHowmuch 4096, level 5).
+func WithCompression(overBytes, level int) Option {
+	return func(c *config) { c.compressOver, c.compressLevel = overBytes, level }
+}
+
+// WithMaxMessageSize sets the largest body a send accepts (Java maxMessageSize, 4 MiB).
+func WithMaxMessageSize(n int) Option { return func(c *config) { c.maxMessageSize = n } }
+
+// WithCreateTopicKey sets the topic whose route stands in for a topic that has none yet, and
+// that the broker creates new topics from (Java createTopicKey, "TBW102"), with the number of
+// queues such a topic gets (Java defaultTopicQueueNums, 4).
+func WithCreateTopicKey(key string, queueNums int) Option {
+	return func(c *config) { c.createTopicKey, c.topicQueueNums = key, queueNums }
+}
+
+// WithPollNameServerInterval sets the route refresh period (Java 30 s).
+func WithPollNameServerInterval(d time.Duration) Option {
+	return func(c *config) { c.pollInterval = d }
+}
+
+// WithHeartbeatInterval sets the period of offline-broker cleanup and heartbeats (Java 30 s).
+func WithHeartbeatInterval(d time.Duration) Option { return func(c *config) { c.heartbeatEvery = d } }
+
+// WithMQClientAPITimeout bounds route queries, heartbeats and unregistering (Java 3 s).
+func WithMQClientAPITimeout(d time.Duration) Option { return func(c *config) { c.apiTimeout = d } }
+
+// WithVIPChannel sends to the broker's VIP port (its port minus 2), as Java's
+// vipChannelEnabled does.
+func WithVIPChannel(on bool) Option { return func(c *config) { c.vipChannel = on } }
+
+// WithTLS connects to brokers and name servers over TLS.
+func WithTLS(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+
+// WithLatencyFaultTolerance turns on Java's sendLatencyFaultEnable with the given table
+// (DefaultLatencyTable is Java's); nil turns it off.
+func WithLatencyFaultTolerance(table *LatencyTable) Option {
+	return func(c *config) { c.latencyTable = table }
+}
+
+// WithDialer replaces how connections are made, e.g. with remoting.MemNetwork.Dial.
+func WithDialer(dial remoting.DialFunc) Option { return func(c *config) { c.dialer = dial } }
+
+// WithManager sets the client-instance manager the producer registers with; nil means
+// DefaultManager.
+func WithManager(m *Manager) Option { return func(c *config) { c.manager = m } }
+
+// WithHTTPClient sets the client that fetches the name-server list over HTTP; tests give one
+// whose Transport dials a remoting.MemNetwork. Default: a client with Java's 3 s timeout.
+func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.httpClient = hc } }
+
+// WithBinaryHeader sends every request with the ROCKETMQ binary header instead of JSON, as a
+// Java client started with -Drocketmq.serialize.type=ROCKETMQ does.
+func WithBinaryHeader(on bool) Option {
+	return func(c *config) {
+		c.serializeType = remoting.SerializeJSON
+		if on {
+			c.serializeType = remoting.SerializeRocketMQ
+		}
+	}
+}
+
+// WithLogger sets where the client logs what Java logs (failed heartbeats, route errors).
+// Default: discarded.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
