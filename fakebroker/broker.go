@@ -14,6 +14,10 @@
 //	pull.go       11 PULL_MESSAGE with long polling
 //	offsets.go    14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
 //	consumers.go  38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
+//	sendback.go   36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
+//	schedule.go   delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
+//	view.go       33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
+//	await.go      waiting for client-table and held-pull changes, for tests
 //	introspect.go read-only snapshots of the state for tests and the admin API
 //
 // Every answer, error remark included, follows rocketmq-all-4.9.7's broker (the processors in
@@ -36,11 +40,14 @@
 //     so its answers come up to 5 s late.
 //   - A batch message's stored properties name WAIT once; Java's string keeps the message's and
 //     the batch's (10 bytes more per message, so later commit-log offsets differ by that much).
-//   - Not modelled: consumer send-back (36), END_TRANSACTION (37) and transaction checks (half
-//     messages are stored in RMQ_SYS_TRANS_HALF_TOPIC and stay there), queries by key or id
-//     (12, 33), slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by
-//     default in Java too), the OFFSET_MOVED_EVENT messages Java writes when it corrects a
-//     pull's offset, disk-related answers (store busy, disk full), and message retention (the
+//   - Delayed messages are delivered exactly when due; Java checks each level every 100 ms
+//     (and first 1 s after start). VIEW_MESSAGE_BY_ID and send-back find a message only at the
+//     commit-log offset where its record starts.
+//   - Not modelled: END_TRANSACTION (37) and transaction checks (half messages are stored in
+//     RMQ_SYS_TRANS_HALF_TOPIC and stay there), queries by key or unique id (12), slaves and
+//     HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
+//     the OFFSET_MOVED_EVENT messages Java writes when it corrects a pull's offset,
+//     disk-related answers (store busy, disk full), and message retention (the
 //     minimum offset of every queue stays 0).
 //
 // Time comes from the standard time package only, so a test running the fake inside a
@@ -167,6 +174,7 @@ type config struct {
 	traceTopicEnable         bool
 	rejectTransactional      bool
 	transactionCheckInterval time.Duration
+	messageDelayLevel        string
 }
 
 // Option configures a Broker.
@@ -368,6 +376,7 @@ func New(opts ...Option) *Broker {
 		regs:    &registrations{},
 	}
 	b.topics = newTopicTable(&cfg)
+	b.delays.init(cfg.messageDelayLevel)
 	return b
 }
 
@@ -412,6 +421,9 @@ var ErrRunning = errors.New("fakebroker: broker already running")
 // registration and the client expiry scan. After Shutdown or Crash it starts the broker again
 // on the same address, with its topics, messages and offsets kept.
 func (b *Broker) Start() error {
+	if err := b.delayLevelsError(); err != nil {
+		return err
+	}
 	b.mu.Lock()
 	if b.running {
 		b.mu.Unlock()
@@ -579,7 +591,7 @@ func (b *Broker) newServer() *remoting.Server {
 	seen := map[int32]bool{}
 	for _, family := range [][]handlerEntry{
 		b.sendHandlers(), b.topicHandlers(), b.clientHandlers(), b.pullHandlers(),
-		b.offsetHandlers(), b.consumerHandlers(),
+		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
 	} {
 		for _, e := range family {
 			if seen[e.code] {

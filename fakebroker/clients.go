@@ -77,6 +77,7 @@ type clientTable struct {
 	mu        sync.Mutex
 	producers map[string]map[uint64]*clientChannel
 	consumers map[string]*consumerGroupInfo
+	changed   changeNotifier // see await.go
 }
 
 func newClientTable() *clientTable {
@@ -131,6 +132,7 @@ func (b *Broker) handleHeartbeat(_ context.Context, req *remoting.Request) *remo
 func (t *clientTable) registerProducer(group string, ch *clientChannel) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.changed.notify()
 	table := t.producers[group]
 	if table == nil {
 		table = map[uint64]*clientChannel{}
@@ -148,6 +150,7 @@ func (t *clientTable) registerProducer(group string, ch *clientChannel) {
 func (t *clientTable) registerConsumer(cd protocol.ConsumerData, ch *clientChannel) []*remoting.Conn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.changed.notify()
 	g := t.consumers[cd.GroupName]
 	if g == nil {
 		g = &consumerGroupInfo{channels: map[uint64]*clientChannel{}, subs: map[string]protocol.SubscriptionData{}}
@@ -223,6 +226,7 @@ func (t *clientTable) hasProducers(group string) bool {
 func (t *clientTable) unregisterProducer(group string, conn uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.changed.notify()
 	table := t.producers[group]
 	if len(table) == 0 {
 		return
@@ -238,6 +242,7 @@ func (t *clientTable) unregisterProducer(group string, conn uint64) {
 func (t *clientTable) unregisterConsumer(group string, conn uint64) ([]*remoting.Conn, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.changed.notify()
 	g := t.consumers[group]
 	if g == nil {
 		return nil, false
@@ -260,6 +265,7 @@ func (b *Broker) clientsConnClosed(conn uint64) {
 func (t *clientTable) connClosed(conn uint64) map[string][]*remoting.Conn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.changed.notify()
 	for group, table := range t.producers {
 		delete(table, conn)
 		if len(table) == 0 {
@@ -307,6 +313,7 @@ func (b *Broker) scanClients() {
 func (t *clientTable) expire(now time.Time, expiry time.Duration) []*remoting.Conn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer t.changed.notify()
 	closing := map[uint64]*remoting.Conn{}
 	for group, table := range t.producers {
 		for id, ch := range table {

@@ -239,9 +239,10 @@ type heldPull struct {
 }
 
 type pullHolds struct {
-	mu    sync.Mutex
-	m     map[queueKey][]*heldPull
-	wakes sync.WaitGroup // answers being computed by timers
+	mu      sync.Mutex
+	m       map[queueKey][]*heldPull
+	wakes   sync.WaitGroup // answers being computed by timers
+	changed changeNotifier // see await.go
 }
 
 func newPullHolds() *pullHolds { return &pullHolds{m: map[queueKey][]*heldPull{}} }
@@ -258,6 +259,7 @@ func (p *pullHolds) hold(b *Broker, hp *heldPull, timeout time.Duration) {
 		}
 	})
 	p.mu.Unlock()
+	p.changed.notify()
 	// A message that arrived between the store's answer and now would not wake the pull.
 	if b.store.maxOffset(hp.key.topic, hp.key.queue) > hp.offset && p.take(hp) {
 		hp.timer.Stop()
@@ -269,6 +271,7 @@ func (p *pullHolds) hold(b *Broker, hp *heldPull, timeout time.Duration) {
 func (p *pullHolds) take(hp *heldPull) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.changed.notify()
 	list := p.m[hp.key]
 	i := slices.Index(list, hp)
 	if i < 0 {
@@ -288,6 +291,7 @@ func (p *pullHolds) take(hp *heldPull) bool {
 func (p *pullHolds) arrived(key queueKey, maxOffset int64, codes []int32) []*heldPull {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.changed.notify()
 	var woken, kept []*heldPull
 	for _, hp := range p.m[key] {
 		match := false
@@ -318,6 +322,7 @@ func (p *pullHolds) arrived(key queueKey, maxOffset int64, codes []int32) []*hel
 func (p *pullHolds) dropConn(conn uint64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer p.changed.notify()
 	for key, list := range p.m {
 		list = slices.DeleteFunc(list, func(hp *heldPull) bool {
 			if hp.req.Conn != nil && hp.req.Conn.ID() == conn {
@@ -344,6 +349,7 @@ func (p *pullHolds) dropAll() {
 	}
 	p.m = map[queueKey][]*heldPull{}
 	p.mu.Unlock()
+	p.changed.notify()
 	p.wakes.Wait()
 }
 

@@ -276,6 +276,7 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 		m.ReconsumeTimes = *s.h.ReconsumeTimes
 	}
 	props[protocol.PropertyCluster] = b.cfg.cluster
+	wait, hadWait := props[protocol.PropertyWaitStoreMsgOK]
 	delete(props, protocol.PropertyWaitStoreMsgOK) // not stored (9 bytes saved per message)
 	m.Properties = props
 
@@ -288,7 +289,11 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	if code, remark := b.checkStoreMessage(m); code != remoting.Success {
 		return s.fail(code, remark)
 	}
-	delayed := delayMessage(m)
+	delayed := b.delayMessage(m)
+	if delayed && hadWait {
+		// The delay path rebuilds the stored properties from the map, where Java put WAIT back.
+		m.Properties[protocol.PropertyWaitStoreMsgOK] = wait
+	}
 	res, err := b.put([]*protocol.MessageExt{m})
 	if err != nil {
 		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())

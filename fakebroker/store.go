@@ -19,12 +19,9 @@ package fakebroker
 //     nearer of its neighbours (the earlier on a tie).
 
 import (
-	"maps"
 	"net/netip"
 	"slices"
-	"strconv"
 	"sync"
-	"time"
 
 	"github.com/rocketsim/rocketsim/internal/javamap"
 	"github.com/rocketsim/rocketsim/protocol"
@@ -65,10 +62,11 @@ type store struct {
 	phys    int64 // the commit log's next physical offset
 	queues  map[queueKey][]*storedMessage
 	byTopic map[string][]*storedMessage // in commit-log order
+	byPhys  map[int64]*storedMessage    // by commit-log offset (see lookup)
 }
 
 func newStore() *store {
-	return &store{queues: map[queueKey][]*storedMessage{}, byTopic: map[string][]*storedMessage{}}
+	return &store{queues: map[queueKey][]*storedMessage{}, byTopic: map[string][]*storedMessage{}, byPhys: map[int64]*storedMessage{}}
 }
 
 // putResult is what a put tells the sender.
@@ -117,6 +115,9 @@ func (s *store) put(storeHost netip.AddrPort, msgs []*protocol.MessageExt) (putR
 	res.stored = stored
 	s.queues[key] = append(q, stored...)
 	s.byTopic[key.topic] = append(s.byTopic[key.topic], stored...)
+	for _, sm := range stored {
+		s.byPhys[sm.ext.CommitLogOffset] = sm
+	}
 	res.maxOffset = int64(len(s.queues[key]))
 	return res, nil
 }
@@ -287,125 +288,4 @@ func filterFromSubscription(sd protocol.SubscriptionData) *messageFilter {
 		}
 	}
 	return f
-}
-
-// ---- delayed messages (Java's ScheduleMessageService) ----
-
-// delayLevels is MessageStoreConfig.messageDelayLevel: "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m
-// 9m 10m 20m 30m 1h 2h", level 1 first.
-var delayLevels = []time.Duration{
-	time.Second, 5 * time.Second, 10 * time.Second, 30 * time.Second,
-	time.Minute, 2 * time.Minute, 3 * time.Minute, 4 * time.Minute, 5 * time.Minute,
-	6 * time.Minute, 7 * time.Minute, 8 * time.Minute, 9 * time.Minute, 10 * time.Minute,
-	20 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour,
-}
-
-// delayMessage is what CommitLog.asyncPutMessage does to a message with a delay level: it goes
-// to SCHEDULE_TOPIC_XXXX, queue level-1, its topic and queue kept in REAL_TOPIC and REAL_QID
-// (a level over the highest is lowered to it). It reports whether m was delayed.
-func delayMessage(m *protocol.MessageExt) bool {
-	switch protocol.TransactionType(m.SysFlag) {
-	case protocol.SysFlagTransactionNotType, protocol.SysFlagTransactionCommit:
-	default:
-		return false
-	}
-	level := m.DelayLevel()
-	if level <= 0 {
-		return false
-	}
-	if level > len(delayLevels) {
-		level = len(delayLevels)
-		m.SetDelayLevel(level)
-	}
-	m.Properties[protocol.PropertyRealTopic] = m.Topic
-	m.Properties[protocol.PropertyRealQueueID] = strconv.Itoa(int(m.QueueID))
-	m.Topic, m.QueueID = protocol.ScheduleTopic, int32(level-1)
-	return true
-}
-
-// delayedMessage is a message waiting in the schedule topic.
-type delayedMessage struct {
-	msg   *storedMessage
-	due   time.Time
-	timer *time.Timer // nil while the broker is stopped
-	done  bool
-}
-
-type delays struct {
-	mu      sync.Mutex
-	pending []*delayedMessage
-}
-
-// scheduleDelivery arms the delivery of a message stored in the schedule topic, at its store
-// time plus its level's delay (ScheduleMessageService.computeDeliverTimestamp).
-func (b *Broker) scheduleDelivery(sm *storedMessage) {
-	level := sm.ext.DelayLevel()
-	if level <= 0 || level > len(delayLevels) {
-		return
-	}
-	d := &delayedMessage{msg: sm, due: time.UnixMilli(sm.ext.StoreTimestamp).Add(delayLevels[level-1])}
-	b.delays.mu.Lock()
-	defer b.delays.mu.Unlock()
-	b.delays.pending = append(b.delays.pending, d)
-	if b.Running() {
-		d.timer = time.AfterFunc(time.Until(d.due), func() { b.deliver(d) })
-	}
-}
-
-// armDelays starts the timers of the messages still waiting (at Start).
-func (b *Broker) armDelays() {
-	b.delays.mu.Lock()
-	defer b.delays.mu.Unlock()
-	for _, d := range b.delays.pending {
-		if !d.done && d.timer == nil {
-			d.timer = time.AfterFunc(time.Until(d.due), func() { b.deliver(d) })
-		}
-	}
-}
-
-// disarmDelays stops the timers (when the broker stops); the messages wait for the next Start.
-func (b *Broker) disarmDelays() {
-	b.delays.mu.Lock()
-	defer b.delays.mu.Unlock()
-	for _, d := range b.delays.pending {
-		if d.timer != nil {
-			d.timer.Stop()
-			d.timer = nil
-		}
-	}
-}
-
-// deliver is ScheduleMessageService's messageTimeup and put: the message goes to its real topic
-// and queue without its DELAY property, with a new store time; REAL_TOPIC and REAL_QID stay.
-func (b *Broker) deliver(d *delayedMessage) {
-	b.delays.mu.Lock()
-	if d.done || d.timer == nil {
-		b.delays.mu.Unlock()
-		return
-	}
-	if !b.Running() { // fired as the broker stopped: wait for the next Start
-		d.timer = nil
-		b.delays.mu.Unlock()
-		return
-	}
-	d.done = true
-	d.timer = nil
-	b.delays.pending = slices.DeleteFunc(b.delays.pending, func(x *delayedMessage) bool { return x == d })
-	b.delays.mu.Unlock()
-
-	src := d.msg.ext
-	queue, err := strconv.Atoi(src.Property(protocol.PropertyRealQueueID))
-	if err != nil {
-		b.log.Warn("fakebroker: delayed message without a real queue", "msgId", src.MsgID)
-		return
-	}
-	m := &protocol.MessageExt{}
-	m.Topic, m.QueueID = src.Property(protocol.PropertyRealTopic), int32(queue)
-	m.Body, m.Flag, m.SysFlag = src.Body, src.Flag, src.SysFlag
-	m.Properties = maps.Clone(src.Properties)
-	delete(m.Properties, protocol.PropertyDelayTimeLevel)
-	m.BornTimestamp, m.BornHost, m.ReconsumeTimes = src.BornTimestamp, src.BornHost, src.ReconsumeTimes
-	if _, err := b.put([]*protocol.MessageExt{m}); err != nil {
-		b.log.Warn("fakebroker: delayed message not delivered", "msgId", src.MsgID, "reason", err)
-	}
 }
