@@ -20,8 +20,8 @@ import (
 // A delay runs in the goroutine of the request it holds, so it never holds up other requests,
 // not even those on the same connection.
 //
-// Oneway requests have no answer: delay, drop and close act on them, while error and corrupt
-// rules pass them by (without spending their budget) so that a rule meant for the answers of
+// Oneway requests have no answer: delay, drop and close act on them, while error, corrupt and
+// override rules pass them by (without spending their budget) so that a rule meant for the answers of
 // sends is not used up by oneway sends.
 type Injector struct {
 	mu    sync.Mutex
@@ -147,7 +147,7 @@ func (inj *Injector) match(cmd *remoting.Command) (Rule, bool) {
 		if now.Before(h.opens) || r.Code != 0 && r.Code != cmd.Code {
 			continue
 		}
-		if oneway && (r.Action == ActionError || r.Action == ActionCorrupt) {
+		if oneway && (r.Action == ActionError || r.Action == ActionCorrupt || r.Action == ActionOverride) {
 			continue
 		}
 		if r.Topic != "" || r.Group != "" {
@@ -195,6 +195,16 @@ func apply(ctx context.Context, r Rule, req *remoting.Request, next remoting.Han
 		// answer leads to anyway.
 		_ = req.Conn.WriteRaw(ctx, corruptFrame)
 		return nil
+	case ActionOverride:
+		resp := next(ctx, req)
+		if resp == nil {
+			return nil
+		}
+		resp.Code = r.ResponseCode
+		if r.Remark != "" {
+			resp.Remark = r.Remark
+		}
+		return resp
 	default: // ActionDelay
 		return next(ctx, req)
 	}

@@ -99,6 +99,17 @@ func TestActions(t *testing.T) {
 			stored: true,
 			entry:  Entry{Fault: ActionCorrupt, ResponseCode: remoting.Success},
 		},
+		{
+			name: "override stores the send and answers another code with the handler's header",
+			rule: Rule{Code: remoting.CodeSendMessageV2, Action: ActionOverride, ResponseCode: remoting.FlushDiskTimeout},
+			check: func(t *testing.T, got outcome) {
+				require.NoError(t, got.err)
+				require.Equal(t, remoting.FlushDiskTimeout, got.resp.Code)
+				require.NotEmpty(t, got.resp.ExtFields, "the handler's header is kept")
+			},
+			stored: true,
+			entry:  Entry{Fault: ActionOverride, Answered: true, ResponseCode: remoting.FlushDiskTimeout},
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,6 +212,7 @@ func TestOnewayRequests(t *testing.T) {
 	}{
 		{"error passes oneway by", Rule{Action: ActionError}, 0, true},
 		{"corrupt passes oneway by", Rule{Action: ActionCorrupt}, 0, true},
+		{"override passes oneway by", Rule{Action: ActionOverride, ResponseCode: remoting.FlushDiskTimeout}, 0, true},
 		{"drop drops", Rule{Action: ActionDrop}, 1, false},
 		{"delay delays", Rule{Action: ActionDelay, Delay: time.Second}, 1, true},
 		{"close closes", Rule{Action: ActionClose}, 1, false},

@@ -33,6 +33,12 @@ const (
 	// remoting.ErrMalformedFrame. A handler that answers later through Request.Respond has no
 	// answer to corrupt: its answer goes through unharmed.
 	ActionCorrupt Action = "corrupt"
+	// ActionOverride runs the handler (a send is stored) and answers with Rule.ResponseCode
+	// instead of the handler's code, keeping its header and body; Rule.Remark replaces the
+	// remark when set. This is a broker that stored a message but reports FLUSH_DISK_TIMEOUT
+	// (10), FLUSH_SLAVE_TIMEOUT (12) or SLAVE_NOT_AVAILABLE (11), which Java's client turns
+	// into a send result with that status rather than an error.
+	ActionOverride Action = "override"
 )
 
 // Rule says which requests to harm and how. The zero values of the optional fields mean "no
@@ -60,8 +66,8 @@ type Rule struct {
 	// client went away.
 	Delay time.Duration
 
-	ResponseCode int32  // ActionError's answer; 0 stands for SYSTEM_ERROR
-	Remark       string // ActionError's remark
+	ResponseCode int32  // ActionError's and ActionOverride's code; 0 stands for SYSTEM_ERROR with ActionError
+	Remark       string // ActionError's remark; ActionOverride's when not empty
 
 	// Times is how many requests the rule harms before it retires: 1 is one-shot, 0 keeps it
 	// until it is removed or its window ends.
@@ -89,10 +95,14 @@ func (r Rule) Validate() error {
 			errs = append(errs, errors.New("action delay needs a positive delay"))
 		}
 	case ActionDrop, ActionError, ActionClose, ActionCorrupt:
+	case ActionOverride:
+		if r.ResponseCode == 0 {
+			errs = append(errs, errors.New("action override needs a responseCode"))
+		}
 	case "":
 		errs = append(errs, errors.New("no action"))
 	default:
-		errs = append(errs, fmt.Errorf("unknown action %q (want delay, drop, error, close or corrupt)", r.Action))
+		errs = append(errs, fmt.Errorf("unknown action %q (want delay, drop, error, close, corrupt or override)", r.Action))
 	}
 	if r.Delay < 0 {
 		errs = append(errs, errors.New("negative delay"))
@@ -118,7 +128,7 @@ func (r Rule) String() string {
 	if r.Delay > 0 {
 		s += " after " + r.Delay.String()
 	}
-	if r.Action == ActionError {
+	if r.Action == ActionError || r.Action == ActionOverride {
 		s += fmt.Sprintf(" code %d %q", r.answerCode(), r.Remark)
 	}
 	if r.Code != 0 {

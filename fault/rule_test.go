@@ -32,6 +32,12 @@ func TestRuleFromAdminJSON(t *testing.T) {
 			body: `{"action":"drop","topic":"T","group":"G","probability":0.25,"fromMs":10000,"forMs":5000}`,
 			want: Rule{Action: ActionDrop, Topic: "T", Group: "G", Probability: 0.25, From: 10 * time.Second, For: 5 * time.Second},
 		},
+		{
+			name: "override",
+			body: `{"code":310,"action":"override","responseCode":10}`,
+			want: Rule{Code: 310, Action: ActionOverride, ResponseCode: remoting.FlushDiskTimeout},
+		},
+		{name: "override without a code", body: `{"action":"override"}`, err: "needs a responseCode"},
 		{name: "unknown action", body: `{"action":"explode"}`, err: `unknown action "explode"`},
 		{name: "no action", body: `{"code":310}`, err: "no action"},
 		{name: "delay without delayMs", body: `{"action":"delay"}`, err: "needs a positive delay"},

@@ -52,6 +52,15 @@ Feature: Sending messages
     Then the send fails with broker code 2
     And the brokers received 1 send
 
+  @fake-only
+  Scenario: a message stored without a clean flush is a result, not an error, and is not retried
+    Given "broker-a" stores sends but answers code 10
+    And "broker-b" stores sends but answers code 10
+    When producer "p" sends a message to "Orders"
+    Then the send succeeds with status FLUSH_DISK_TIMEOUT
+    And the brokers received 1 send
+    And the brokers stored 1 message of "Orders"
+
   Scenario Outline: an invalid message is refused before it is sent
     When producer "p" sends <message>
     Then the send fails with "<text>"

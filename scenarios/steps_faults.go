@@ -36,6 +36,9 @@ func (w *World) faultSteps(sc *godog.ScenarioContext) {
 		return w.addSendFault(broker, fault.Rule{Action: fault.ActionError, ResponseCode: int32(code),
 			Remark: "injected by the scenario", Times: times(once)})
 	})
+	sc.Step(`^"([^"]*)" stores sends but answers code (\d+)( once)?$`, func(broker string, code int, once string) error {
+		return w.addSendFault(broker, fault.Rule{Action: fault.ActionOverride, ResponseCode: int32(code), Times: times(once)})
+	})
 	sc.Step(`^the name server delays route queries by (\d+) seconds?$`, func(n int) error {
 		return w.addFault(fakecluster.NameServerTarget, fault.Rule{Code: remoting.CodeGetRouteInfoByTopic,
 			Action: fault.ActionDelay, Delay: time.Duration(n) * time.Second})
