@@ -41,6 +41,7 @@ type Cluster struct {
 	cfg     config
 	ns      *fakenamesrv.Server
 	brokers []*fakebroker.Broker // in name order: broker-a, broker-b, ...
+	slaves  []*fakebroker.Broker // brokerId 1 of each name, with WithSlaves
 }
 
 type topicSpec struct {
@@ -50,6 +51,7 @@ type topicSpec struct {
 
 type config struct {
 	brokers      int
+	slaves       bool
 	cluster      string
 	host         string
 	nsAddr       string
@@ -68,6 +70,13 @@ type Option func(*config)
 
 // WithBrokers sets how many brokers to start (named broker-a, broker-b, ...). Default 1.
 func WithBrokers(n int) Option { return func(c *config) { c.brokers = n } }
+
+// WithSlaves gives every broker name a slave: a second broker with the same name and topics,
+// brokerId 1, registered with the name server, so that routes list a master and a slave
+// address. The slave does not replicate the master's store (clients write to masters only); it
+// is there for what clients do with slave addresses: heartbeats when they consume, unregister
+// on shutdown, cleanup when it goes away.
+func WithSlaves() Option { return func(c *config) { c.slaves = true } }
 
 // WithCluster sets the brokers' brokerClusterName. Default DefaultCluster.
 func WithCluster(name string) Option { return func(c *config) { c.cluster = name } }
@@ -211,6 +220,16 @@ func New(opts ...Option) (*Cluster, error) {
 		}
 		c.brokers = append(c.brokers, b)
 	}
+	if cfg.slaves {
+		for _, name := range names {
+			s := fakebroker.New(append(c.brokerOptions(name), fakebroker.WithBrokerID(1))...)
+			if err := s.Start(); err != nil {
+				_ = c.Close()
+				return nil, fmt.Errorf("fakecluster: slave of %s: %w", name, err)
+			}
+			c.slaves = append(c.slaves, s)
+		}
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.startTimeout)
 	defer cancel()
@@ -252,7 +271,7 @@ func (c *Cluster) brokerOptions(name string) []fakebroker.Option {
 // ready reports whether every running, unsilenced broker is online on the name server and every
 // topic from the options has a route.
 func (c *Cluster) ready() bool {
-	for _, b := range c.brokers {
+	for _, b := range append(c.Brokers(), c.slaves...) {
 		if !b.Running() || b.Silenced() {
 			continue
 		}
@@ -287,6 +306,19 @@ func (c *Cluster) Dialer() remoting.DialFunc {
 
 // Brokers returns the brokers in name order.
 func (c *Cluster) Brokers() []*fakebroker.Broker { return slices.Clone(c.brokers) }
+
+// Slaves returns the slaves (WithSlaves) in name order.
+func (c *Cluster) Slaves() []*fakebroker.Broker { return slices.Clone(c.slaves) }
+
+// Slave returns the slave of the named broker, or nil.
+func (c *Cluster) Slave(name string) *fakebroker.Broker {
+	for _, b := range c.slaves {
+		if b.Name() == name {
+			return b
+		}
+	}
+	return nil
+}
 
 // Broker returns the broker with the given name, or nil.
 func (c *Cluster) Broker(name string) *fakebroker.Broker {
@@ -456,10 +488,10 @@ func (c *Cluster) Messages(topic string) []fakebroker.Message {
 	return out
 }
 
-// Clients returns every broker's client table, one row per connection, by broker and client id.
+// Clients returns every broker's client table (masters, then slaves), one row per connection.
 func (c *Cluster) Clients() []fakebroker.ClientInfo {
 	var out []fakebroker.ClientInfo
-	for _, b := range c.brokers {
+	for _, b := range append(c.Brokers(), c.slaves...) {
 		out = append(out, b.Clients()...)
 	}
 	return out
@@ -500,7 +532,7 @@ func (c *Cluster) AwaitRoute(ctx context.Context, topic string, cond func(*proto
 // Shutdown stops the cluster cleanly: brokers unregister, then the name server stops.
 func (c *Cluster) Shutdown(ctx context.Context) error {
 	var errs []error
-	for _, b := range c.brokers {
+	for _, b := range append(c.Brokers(), c.slaves...) {
 		errs = append(errs, b.Shutdown(ctx))
 	}
 	errs = append(errs, c.ns.Shutdown(ctx))
@@ -509,7 +541,7 @@ func (c *Cluster) Shutdown(ctx context.Context) error {
 
 // Close stops the cluster at once, as killed processes stop.
 func (c *Cluster) Close() error {
-	for _, b := range c.brokers {
+	for _, b := range append(c.Brokers(), c.slaves...) {
 		b.Crash()
 	}
 	return c.ns.Close()

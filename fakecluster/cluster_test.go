@@ -241,3 +241,18 @@ func TestAwaitRoute(t *testing.T) {
 		require.ElementsMatch(t, []string{"broker-a", "broker-b"}, brokerNames(r))
 	})
 }
+
+func TestSlaves(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cl := fakecluster.Start(t, fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(2),
+			fakecluster.WithSlaves(), fakecluster.WithTopic("Orders", 4))
+		c := newClient(t, cl)
+		r := c.route(cl.NameServerAddr(), "Orders")
+		require.Len(t, r.BrokerDatas, 2)
+		for _, bd := range r.BrokerDatas {
+			require.Equal(t, map[int64]string{0: cl.Broker(bd.BrokerName).Addr(), 1: cl.Slave(bd.BrokerName).Addr()}, bd.BrokerAddrs)
+		}
+		require.Len(t, cl.Slaves(), 2)
+		require.Nil(t, cl.Slave("broker-x"))
+	})
+}
