@@ -2,14 +2,7 @@ package remoting
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	mrand "math/rand/v2"
 	"net"
 	"os"
@@ -23,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/rocketsim/rocketsim/internal/testcert"
 )
 
 func TestRoundTripInBothSerializeTypes(t *testing.T) {
@@ -622,34 +617,9 @@ func TestInvokeWithExpiredContextSendsNothing(t *testing.T) {
 	})
 }
 
-func selfSignedTLS(t *testing.T) (server, client *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "rocketsim test"},
-		DNSNames:     []string{"localhost"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	cert, err := x509.ParseCertificate(der)
-	require.NoError(t, err)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	client = &tls.Config{RootCAs: pool}
-	return server, client
-}
-
 func TestTLS(t *testing.T) {
 	eachNet(t, func(t *testing.T, nw testNet) {
-		serverTLS, clientTLS := selfSignedTLS(t)
+		serverTLS, clientTLS := testcert.New(t)
 		srv, addr := startServer(t, nw, WithTLS(serverTLS))
 		srv.Handle(CodeHeartBeat, echo)
 		if nw.mem != nil {
