@@ -80,6 +80,19 @@ func (p *Producer) SendBatch(ctx context.Context, msgs ...*Message) (*SendResult
 	return p.sendDefault(ctx, out, modeSync)
 }
 
+// SendBatchAsync sends msgs as one SEND_BATCH_MESSAGE without waiting, as Java's
+// send(Collection, SendCallback) does: cb runs exactly once, on a goroutine of its own, with
+// the async retry rules of SendAsync. A batch that fails its checks is reported through cb.
+func (p *Producer) SendBatchAsync(ctx context.Context, cb func(*SendResult, error), msgs ...*Message) {
+	once := onceCallback(cb)
+	out, err := p.batch(msgs)
+	if err != nil {
+		go once(nil, err)
+		return
+	}
+	go p.sendAsync(ctx, out, time.Now(), once)
+}
+
 // batch is DefaultMQProducer.batch: check, give every message its id, encode.
 func (p *Producer) batch(msgs []*Message) (*outgoing, error) {
 	if err := protocol.CheckBatch(msgs); err != nil {

@@ -389,3 +389,31 @@ func TestPublishInfoSnapshotIsACopy(t *testing.T) {
 		require.NotEqual(t, "mutated", p.Snapshot().BrokerAddrs["broker-a"][0])
 	})
 }
+
+func TestSendBatchAsync(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, fakecluster.WithTopic("T", 4))
+		p := r.started()
+		type outcome struct {
+			res *SendResult
+			err error
+		}
+		got := make(chan outcome, 2)
+		cb := func(res *SendResult, err error) { got <- outcome{res, err} }
+
+		p.SendBatchAsync(background, cb, NewMessage("T", []byte("a")), NewMessage("T", []byte("b")))
+		ok := <-got
+		require.NoError(t, ok.err)
+		ids := strings.Split(ok.res.MsgID, ",")
+		stored := r.c.Messages("T")
+		require.Len(t, stored, 2)
+		require.Equal(t, ids, []string{stored[0].MsgID, stored[1].MsgID})
+		require.Len(t, r.c.Broker("broker-a").History().Requests(remoting.CodeSendBatchMessage), 1)
+
+		p.SendBatchAsync(background, cb, NewMessage("T", []byte("a")), NewMessage("U", []byte("b")))
+		bad := <-got
+		require.ErrorContains(t, bad.err, "Failed to initiate the MessageBatch")
+		synctest.Wait()
+		require.Empty(t, got, "each callback runs once")
+	})
+}
