@@ -10,7 +10,16 @@ import (
 func TestMain(m *testing.M) {
 	// The official client logs through a process-wide logrus logger at info level.
 	rlog.SetLogLevel("error")
-	goleak.VerifyTestMain(m, officialClientLeaks()...)
+	goleak.VerifyTestMain(cleanAfterRun{m}, officialClientLeaks()...)
+}
+
+// cleanAfterRun removes what the tests built for the whole run (the Java peer's classes) once
+// every test is done, before goleak looks for leftover goroutines.
+type cleanAfterRun struct{ m *testing.M }
+
+func (c cleanAfterRun) Run() int {
+	defer javaPeerCleanup()
+	return c.m.Run()
 }
 
 // officialClientLeaks are the goroutines rocketmq-client-go v2.1.2 leaves behind after every

@@ -1,0 +1,391 @@
+package rocketsim;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.MessageQueueSelector;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageClientExt;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+/**
+ * The Java peer of rocketsim's compat tests: the official RocketMQ 4.9.7 Java client driven
+ * against a name server given on the command line.
+ *
+ * <pre>
+ * java -cp CP rocketsim.JavaPeer NAMESRV SCENARIO TOPIC GROUP [COUNT]
+ * </pre>
+ *
+ * Producer scenarios: sync, async, oneway, batch, queue, selector, compressed, or producer
+ * (all of them in that order, in one producer). Each ends with the producer's shutdown, which
+ * sends UNREGISTER_CLIENT to every broker. The serialize type of the headers is the client's
+ * default (JSON) unless the JVM runs with -Drocketmq.serialize.type=ROCKETMQ.
+ *
+ * The consumer scenario starts a DefaultMQPushConsumer of GROUP on TOPIC (all tags, from the
+ * first offset), prints every message it gets, and shuts down once it has COUNT distinct
+ * message ids and a grace period without new ones has passed (to see duplicates).
+ *
+ * Output: one JSON object per line on stdout, each with "op". Messages built by the producer
+ * scenarios carry index i: tag "tag{i%3}", keys "k{i}" and "order-{i}", user properties
+ * user-a=va-{i} and user_b="value with spaces", and the body "{op} body {i}" (the compressed
+ * scenario: a 16 KiB text starting with that).
+ */
+public final class JavaPeer {
+    private static final Object OUT = new Object();
+
+    private JavaPeer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: JavaPeer NAMESRV SCENARIO TOPIC GROUP [COUNT]");
+            System.exit(2);
+        }
+        String ns = args[0];
+        String scenario = args[1];
+        String topic = args[2];
+        String group = args[3];
+        int count = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+        int rc;
+        try {
+            if (scenario.equals("consumer")) {
+                rc = consume(ns, topic, group, count);
+            } else {
+                rc = produce(ns, scenario, topic, group, count);
+            }
+        } catch (Throwable e) {
+            emit(new Line("fatal").put("error", e.toString()));
+            e.printStackTrace();
+            rc = 1;
+        }
+        System.out.flush();
+        // The client's non-daemon threads are all stopped by shutdown; exit anyway so that a
+        // leftover thread never hangs the test.
+        System.exit(rc);
+    }
+
+    // ---- producer ----
+
+    private static final List<String> ALL = Arrays.asList(
+        "sync", "async", "oneway", "batch", "queue", "selector", "compressed");
+
+    private static int produce(String ns, String scenario, String topic, String group, int n) throws Exception {
+        List<String> steps = scenario.equals("producer") ? ALL : List.of(scenario);
+        for (String s : steps) {
+            if (!ALL.contains(s)) {
+                throw new IllegalArgumentException("unknown scenario " + s);
+            }
+        }
+        DefaultMQProducer p = new DefaultMQProducer(group);
+        p.setNamesrvAddr(ns);
+        p.setInstanceName(group); // the client id is IP@group
+        p.setSendMsgTimeout(5000);
+        p.setRetryTimesWhenSendFailed(0); // a failure is a finding: show it, do not hide it
+        p.setRetryTimesWhenSendAsyncFailed(0);
+        p.start();
+        emit(new Line("started").put("clientId", p.buildMQClientId())
+            .put("serializeType", System.getProperty("rocketmq.serialize.type", "JSON")));
+        int failures = 0;
+        for (String s : steps) {
+            failures += step(p, s, topic, n);
+        }
+        emit(stopping());
+        p.shutdown();
+        emit(new Line("shutdown"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    static Message message(String topic, int i, byte[] body) {
+        Message m = new Message(topic, "tag" + (i % 3), "k" + i + " order-" + i, body);
+        m.putUserProperty("user-a", "va-" + i);
+        m.putUserProperty("user_b", "value with spaces");
+        return m;
+    }
+
+    static byte[] body(String op, int i) {
+        return (op + " body " + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** compressible is a 16 KiB text that zlib shrinks a lot, but not to nothing. */
+    static byte[] compressible(String op, int i) {
+        StringBuilder sb = new StringBuilder(op + " body " + i + ";");
+        for (int k = 0; sb.length() < 16 << 10; k++) {
+            sb.append(String.format("line %05d of a compressible body;", k));
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int step(DefaultMQProducer p, String op, String topic, int n) throws Exception {
+        int failures = 0;
+        switch (op) {
+            case "sync":
+                for (int i = 0; i < n; i++) {
+                    failures += sent(op, i, j -> p.send(message(topic, j, body(op, j))));
+                }
+                break;
+            case "compressed":
+                for (int i = 0; i < 2; i++) {
+                    failures += sent(op, i, j -> p.send(message(topic, j, compressible(op, j))));
+                }
+                break;
+            case "async": {
+                CountDownLatch done = new CountDownLatch(n);
+                AtomicInteger failed = new AtomicInteger();
+                for (int i = 0; i < n; i++) {
+                    final int idx = i;
+                    p.send(message(topic, i, body(op, i)), new SendCallback() {
+                        @Override
+                        public void onSuccess(SendResult r) {
+                            emit(result(op, idx, r));
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onException(Throwable e) {
+                            emit(new Line(op).put("i", idx).put("error", e.toString()));
+                            failed.incrementAndGet();
+                            done.countDown();
+                        }
+                    });
+                }
+                if (!done.await(30, TimeUnit.SECONDS)) {
+                    emit(new Line(op).put("error", "callbacks missing: " + done.getCount()));
+                    failures++;
+                }
+                failures += failed.get();
+                break;
+            }
+            case "oneway":
+                for (int i = 0; i < n; i++) {
+                    try {
+                        p.sendOneway(message(topic, i, body(op, i)));
+                        emit(new Line(op).put("i", i));
+                    } catch (Exception e) {
+                        emit(new Line(op).put("i", i).put("error", e.toString()));
+                        failures++;
+                    }
+                }
+                break;
+            case "batch": {
+                List<Message> batch = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    batch.add(message(topic, i, body(op, i)));
+                }
+                failures += sent(op, 0, j -> p.send((Collection<Message>) batch));
+                break;
+            }
+            case "queue": {
+                // The last queue of the route (sorted by broker, then queue id).
+                List<MessageQueue> mqs = sorted(p.fetchPublishMessageQueues(topic));
+                MessageQueue mq = mqs.get(mqs.size() - 1);
+                emit(new Line("target").put("scenario", op).put("brokerName", mq.getBrokerName())
+                    .put("queueId", mq.getQueueId()));
+                for (int i = 0; i < n; i++) {
+                    failures += sent(op, i, j -> p.send(message(topic, j, body(op, j)), mq));
+                }
+                break;
+            }
+            case "selector": {
+                // Orders keyed by i % 3 go to the (i % 3)-th queue of the sorted route.
+                MessageQueueSelector sel = (mqs, msg, arg) -> sorted(mqs).get((Integer) arg % mqs.size());
+                for (int i = 0; i < n; i++) {
+                    failures += sent(op, i, j -> p.send(message(topic, j, body(op, j)), sel, j % 3));
+                }
+                break;
+            }
+            default:
+                throw new IllegalArgumentException(op);
+        }
+        return failures;
+    }
+
+    static List<MessageQueue> sorted(Collection<MessageQueue> mqs) {
+        List<MessageQueue> out = new ArrayList<>(mqs);
+        out.sort(Comparator.comparing(MessageQueue::getBrokerName).thenComparingInt(MessageQueue::getQueueId));
+        return out;
+    }
+
+    interface Send {
+        SendResult send(int i) throws Exception;
+    }
+
+    private static int sent(String op, int i, Send s) {
+        try {
+            emit(result(op, i, s.send(i)));
+            return 0;
+        } catch (Exception e) {
+            emit(new Line(op).put("i", i).put("error", e.toString()));
+            return 1;
+        }
+    }
+
+    static Line result(String op, int i, SendResult r) {
+        return new Line(op).put("i", i)
+            .put("status", r.getSendStatus().name())
+            .put("msgId", r.getMsgId())
+            .put("offsetMsgId", r.getOffsetMsgId())
+            .put("brokerName", r.getMessageQueue().getBrokerName())
+            .put("queueId", r.getMessageQueue().getQueueId())
+            .put("queueOffset", r.getQueueOffset())
+            .put("regionId", r.getRegionId())
+            .put("traceOn", r.isTraceOn());
+    }
+
+    // ---- consumer ----
+
+    private static int consume(String ns, String topic, String group, int expect) throws Exception {
+        Set<String> ids = new HashSet<>();
+        AtomicInteger total = new AtomicInteger();
+        Object lock = new Object();
+        long[] lastNew = {System.nanoTime()};
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(ns);
+        c.setInstanceName(group);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.subscribe(topic, "*");
+        c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                total.incrementAndGet();
+                synchronized (lock) {
+                    if (ids.add(m.getMsgId())) {
+                        lastNew[0] = System.nanoTime();
+                    }
+                    lock.notifyAll();
+                }
+                Map<String, String> props = new TreeMap<>(m.getProperties());
+                emit(new Line("received")
+                    .put("msgId", m.getMsgId())
+                    .put("offsetMsgId", m instanceof MessageClientExt ? ((MessageClientExt) m).getOffsetMsgId() : null)
+                    .put("brokerName", ctx.getMessageQueue().getBrokerName())
+                    .put("queueId", m.getQueueId())
+                    .put("queueOffset", m.getQueueOffset())
+                    .put("tags", m.getTags())
+                    .put("keys", m.getKeys())
+                    .put("userA", props.get("user-a"))
+                    .put("sysFlag", m.getSysFlag())
+                    .put("reconsumeTimes", m.getReconsumeTimes())
+                    .put("bodyLen", m.getBody().length)
+                    .put("bodySha256", sha256(m.getBody())));
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        c.start();
+        emit(new Line("started").put("clientId", c.buildMQClientId()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        long grace = TimeUnit.MILLISECONDS.toNanos(1500);
+        boolean complete;
+        synchronized (lock) {
+            while (true) {
+                long now = System.nanoTime();
+                if (now > deadline || (ids.size() >= expect && now - lastNew[0] > grace)) {
+                    break;
+                }
+                lock.wait(100);
+            }
+            complete = ids.size() >= expect;
+        }
+        emit(stopping());
+        c.shutdown(); // persists the offsets (15, oneway) and sends UNREGISTER_CLIENT (35)
+        emit(new Line("shutdown").put("distinct", ids.size()).put("total", total.get()));
+        return complete ? 0 : 1;
+    }
+
+    /** stopping marks when shutdown starts, in the client log's timestamp format. */
+    static Line stopping() {
+        return new Line("stopping").put("at", new java.text.SimpleDateFormat("yyyy-MM-dd HH:mm:ss,SSS").format(new java.util.Date()));
+    }
+
+    static String sha256(byte[] b) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (byte x : md.digest(b)) {
+            sb.append(String.format("%02x", x));
+        }
+        return sb.toString();
+    }
+
+    // ---- output ----
+
+    static void emit(Line l) {
+        synchronized (OUT) {
+            System.out.println(l.end());
+            System.out.flush();
+        }
+    }
+
+    /** Line is one JSON object, fields in the order put. */
+    static final class Line {
+        private final StringBuilder sb = new StringBuilder("{");
+
+        Line(String op) {
+            put("op", op);
+        }
+
+        Line put(String k, Object v) {
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            quote(k);
+            sb.append(':');
+            if (v == null) {
+                sb.append("null");
+            } else if (v instanceof Number || v instanceof Boolean) {
+                sb.append(v);
+            } else {
+                quote(v.toString());
+            }
+            return this;
+        }
+
+        String end() {
+            return sb.toString() + "}";
+        }
+
+        private void quote(String s) {
+            sb.append('"');
+            for (int i = 0; i < s.length(); i++) {
+                char ch = s.charAt(i);
+                switch (ch) {
+                    case '"':
+                        sb.append("\\\"");
+                        break;
+                    case '\\':
+                        sb.append("\\\\");
+                        break;
+                    default:
+                        if (ch < 0x20) {
+                            sb.append(String.format("\\u%04x", (int) ch));
+                        } else {
+                            sb.append(ch);
+                        }
+                }
+            }
+            sb.append('"');
+        }
+    }
+}
