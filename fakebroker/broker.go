@@ -175,10 +175,16 @@ type config struct {
 	rejectTransactional      bool
 	transactionCheckInterval time.Duration
 	messageDelayLevel        string
+	vipChannel               bool
 }
 
 // Option configures a Broker.
 type Option func(*config)
+
+// WithVIPChannel makes the broker also serve its VIP channel, as Java's fastRemotingServer does
+// on the listen port minus 2 (clients with vipChannelEnabled send there). Off by default: on
+// free ports, port-2 may belong to someone else. Start fails when that port cannot be had.
+func WithVIPChannel(on bool) Option { return func(c *config) { c.vipChannel = on } }
 
 // WithName sets brokerName. Default DefaultBrokerName.
 func WithName(name string) Option { return func(c *config) { c.name = name } }
@@ -447,6 +453,13 @@ func (b *Broker) Start() error {
 		b.mu.Unlock()
 		return err
 	}
+	if b.cfg.vipChannel {
+		if err := b.listenVIPLocked(srv); err != nil {
+			_ = srv.Close()
+			b.mu.Unlock()
+			return err
+		}
+	}
 	b.srv = srv
 	b.nsClient = remoting.NewClient(b.nameServerClientOptions()...)
 	b.running = true
@@ -482,6 +495,29 @@ func (b *Broker) listenLocked() (net.Listener, error) {
 		return b.cfg.listen(addr)
 	}
 	return net.Listen("tcp", addr)
+}
+
+// listenVIPLocked serves srv on the VIP port too: the listen port minus 2, same host.
+func (b *Broker) listenVIPLocked(srv *remoting.Server) error {
+	host, port, err := net.SplitHostPort(b.listenOn)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 3 {
+		return fmt.Errorf("fakebroker: no VIP port below listen port %s", port)
+	}
+	vip := net.JoinHostPort(host, strconv.Itoa(n-2))
+	var l net.Listener
+	if b.cfg.listen != nil {
+		l, err = b.cfg.listen(vip)
+	} else {
+		l, err = net.Listen("tcp", vip)
+	}
+	if err != nil {
+		return fmt.Errorf("fakebroker: VIP channel: %w", err)
+	}
+	return srv.Start(l)
 }
 
 func (b *Broker) nameServerClientOptions() []remoting.ClientOption {

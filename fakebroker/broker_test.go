@@ -244,3 +244,26 @@ func TestMissingFieldsNameTheField(t *testing.T) {
 		}
 	})
 }
+
+func TestVIPChannel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithVIPChannel(true))
+		vip := r.newClient()
+		resp, err := vip.Invoke(t.Context(), "127.0.0.1:10909", remoting.NewRequest(9999, nil, nil))
+		require.NoError(t, err, "the VIP port serves requests")
+		require.Equal(t, remoting.RequestCodeNotSupported, resp.Code)
+
+		// Crash and restart bring the VIP port back too.
+		r.b.Crash()
+		require.NoError(t, r.b.Start())
+		_, err = r.newClient().Invoke(t.Context(), "127.0.0.1:10909", remoting.NewRequest(9999, nil, nil))
+		require.NoError(t, err)
+
+		// A VIP port someone else holds fails the start.
+		taken, err := r.mem.Listen("127.0.0.1:20909")
+		require.NoError(t, err)
+		defer taken.Close()
+		b := New(append(baseOptions(r.mem, nsAddr), WithName("broker-b"), WithListenAddr("127.0.0.1:20911"), WithVIPChannel(true))...)
+		require.ErrorContains(t, b.Start(), "VIP channel")
+	})
+}

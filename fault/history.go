@@ -31,6 +31,7 @@ type Entry struct {
 	Time    time.Time     // when the request's frame was read
 	Latency time.Duration // from Time until the answer was handed to the transport (or the request given up)
 	Peer    string        // the client's address, "host:port"
+	Local   string        // the server's address the request came to: which listener, such as a broker's VIP port
 	ConnID  uint64        // the server side's remoting.Conn ID: equal for requests on one connection
 
 	Code          int32
@@ -143,6 +144,7 @@ func (h *History) begin(req *remoting.Request) Entry {
 	return Entry{
 		Time:          req.Received,
 		Peer:          req.Conn.RemoteAddr(),
+		Local:         req.Conn.LocalAddr(),
 		ConnID:        req.Conn.ID(),
 		Code:          cmd.Code,
 		Language:      cmd.Language,

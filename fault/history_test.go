@@ -30,6 +30,7 @@ func TestHistoryRecordsRequestAndAnswer(t *testing.T) {
 			Seq:            1,
 			Time:           sent,
 			Peer:           conn.LocalAddr(),
+			Local:          r.addr,
 			ConnID:         serverConns[0].ID(),
 			Code:           remoting.CodeSendMessageV2,
 			Language:       remoting.LanguageJava,
