@@ -1,10 +1,7 @@
 package compat
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"net"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/fakecluster"
-	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/internal/echobroker"
 )
 
 const (
@@ -39,7 +36,7 @@ func BenchmarkOfficialClientSync64(b *testing.B) {
 // server is the fake's; its route names the echo server as the broker (an address rewrite).
 func BenchmarkOfficialClientSync64Echo(b *testing.B) {
 	c := fakecluster.Start(b, fakecluster.WithTopic(benchTopic, benchQueues))
-	echo := startEcho(b)
+	echo := echobroker.Start(b)
 	c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echo)
 	runSync64(b, c)
 }
@@ -103,86 +100,11 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
-// startEcho starts a loopback TCP server that answers every request frame with a canned
-// SEND_MESSAGE success (same opaque and header encoding, a fixed msgId, queue 0, offset 0), and
-// sends nothing for oneway frames. It stops with tb.
-func startEcho(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(tb, err)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		conns = map[net.Conn]struct{}{}
-	)
-	canned := map[string]string{
-		"msgId":       "7F00000100002A9F0000000000000000",
-		"queueId":     "0",
-		"queueOffset": "0",
-	}
-	serve := func(conn net.Conn) {
-		defer wg.Done()
-		defer func() { _ = conn.Close() }()
-		br := bufio.NewReaderSize(conn, 64<<10)
-		bw := bufio.NewWriterSize(conn, 64<<10)
-		fr := remoting.NewFrameReader(br, 0)
-		var frame []byte
-		for {
-			req, err := fr.ReadCommand()
-			if err != nil {
-				return
-			}
-			if !req.IsOneway() {
-				resp := remoting.NewResponse(req, remoting.Success, "")
-				resp.ExtFields = canned
-				if frame, err = resp.AppendFrame(frame[:0]); err != nil {
-					return
-				}
-				if _, err := bw.Write(frame); err != nil {
-					return
-				}
-			}
-			// Answers batch up while more requests are already buffered.
-			if br.Buffered() == 0 && bw.Flush() != nil {
-				return
-			}
-		}
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[conn] = struct{}{}
-			mu.Unlock()
-			wg.Add(1)
-			go serve(conn)
-		}
-	}()
-	tb.Cleanup(func() {
-		err := l.Close()
-		if err != nil && !errors.Is(err, net.ErrClosed) {
-			tb.Error(err)
-		}
-		mu.Lock()
-		for conn := range conns {
-			_ = conn.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String()
-}
-
 // TestEchoAnswersOfficialClient keeps the echo benchmark's plumbing honest: the official client
 // routed to the echo server gets a SEND_OK with the canned ids, and the fake broker gets nothing.
 func TestEchoAnswersOfficialClient(t *testing.T) {
 	c := fakecluster.Start(t, fakecluster.WithTopic(benchTopic, benchQueues))
-	echo := startEcho(t)
+	echo := echobroker.Start(t)
 	c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echo)
 	p := newProducer(t, c)
 	r, err := p.SendSync(context.Background(), primitive.NewMessage(benchTopic, []byte("to the echo")))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/internal/echobroker"
 )
 
 // The race's settings, the same for both clients.
@@ -152,7 +153,7 @@ func BenchmarkRaceEcho(b *testing.B) {
 	for _, cl := range clients {
 		b.Run("mode=sync/client="+cl.name, func(b *testing.B) {
 			c := fakecluster.Start(b, fakecluster.WithTopic(raceTopic, raceQueues))
-			c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), startEcho(b))
+			c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echobroker.Start(b))
 			race(b, cl.start(b, c), false)
 		})
 	}
