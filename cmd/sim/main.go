@@ -25,6 +25,7 @@ type command struct {
 
 var commands = []command{
 	{"serve", "run a fake cluster (name server, brokers, admin API) until interrupted", runServe},
+	{"load", "run producers against a fake or real cluster and account for every message", runLoad},
 }
 
 // errUsage reports a command line that could not be parsed; the flag package already said why.

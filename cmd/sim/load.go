@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/rocketsim/rocketsim/load"
+)
+
+const loadSynopsis = "[-namesrv HOST:PORT] [-brokers N] [-topic T] [-mode sync|async|oneway|batch] " +
+	"[-producers N] [-concurrency N] [-size BYTES] [-rate MSGS_PER_S] [-duration D | -messages N] " +
+	"[-plan FILE] [-report FILE.html] [-json]"
+
+// runLoad is "sim load" (design.md §3): progress on stderr, with -json the summary as the last
+// line of stdout, with -report an HTML report.
+func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("load", loadSynopsis, stderr)
+	var cfg load.Config
+	fs.StringVar(&cfg.NameServer, "namesrv", "", "name server of an existing cluster, fake or real (default: start an in-process fake cluster)")
+	fs.IntVar(&cfg.Brokers, "brokers", 0, fmt.Sprintf("brokers of the in-process cluster (default %d, or the plan's)", load.DefaultBrokers))
+	memnet := fs.Bool("memnet", false, "run the in-process cluster on an in-memory network instead of loopback TCP")
+	fs.StringVar(&cfg.Topic, "topic", load.DefaultTopic, "topic; with -topics N > 1: T-0 ... T-(N-1)")
+	fs.IntVar(&cfg.Topics, "topics", 1, "number of topics")
+	fs.IntVar(&cfg.Queues, "queues", 0, fmt.Sprintf("write queues per topic and broker when the run creates the topic (default %d, or the plan's)", load.DefaultQueues))
+	mode := fs.String("mode", "sync", "send mode: sync, async, oneway or batch")
+	fs.IntVar(&cfg.Producers, "producers", load.DefaultProducers, "producers (client instances)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", load.DefaultConcurrency, "senders per producer")
+	fs.IntVar(&cfg.InFlight, "inflight", load.DefaultInFlight, "async: outstanding sends per sender")
+	fs.IntVar(&cfg.BatchSize, "batch-size", load.DefaultBatchSize, "batch: messages per batch")
+	fs.IntVar(&cfg.Size, "size", load.DefaultSize, "message body size in bytes")
+	fs.Float64Var(&cfg.Rate, "rate", 0, "messages per second over all senders (0: as fast as possible)")
+	fs.DurationVar(&cfg.Duration, "duration", 0, fmt.Sprintf("how long to send (default %v, or the plan's)", load.DefaultDuration))
+	fs.Int64Var(&cfg.Messages, "messages", 0, "how many messages to send (instead of -duration)")
+	fs.DurationVar(&cfg.SendTimeout, "send-timeout", 0, "budget of one send, retries included (default the client's 3s)")
+	fs.DurationVar(&cfg.AttemptTimeout, "attempt-timeout", 0, "cap on each attempt of a sync send while retries remain (default none)")
+	retries := fs.Int("retries", 2, "retries of a failed send (sync and async)")
+	fs.BoolVar(&cfg.LatencyFault, "latency-fault", false, "turn on the client's latency fault tolerance (Java's table)")
+	fs.DurationVar(&cfg.RoutePoll, "route-poll", 0, "producers' route refresh period (default the plan's, else 30s)")
+	planFile := fs.String("plan", "", "fault plan, JSON or YAML (in-process cluster only); see examples/plans/")
+	fs.Float64Var(&cfg.PlanSpeed, "plan-speed", 1, "run the plan this many times faster (offsets, windows, expiry and its duration)")
+	fs.DurationVar(&cfg.Interval, "interval", load.DefaultInterval, "progress and report sampling interval")
+	fs.DurationVar(&cfg.Settle, "settle", 0, "wait before reading the stores back (default: the plan's longest delay + 100ms)")
+	report := fs.String("report", "", "write an HTML report (charts of throughput and latency) to this file")
+	jsonOut := fs.Bool("json", false, "print the summary as one JSON object, the last line of stdout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	usageErr := func(format string, a ...any) error {
+		fmt.Fprintf(stderr, format+"\n", a...)
+		fs.Usage()
+		return errUsage
+	}
+	m, err := load.ParseMode(*mode)
+	if err != nil {
+		return usageErr("-mode: %v", err)
+	}
+	cfg.Mode = m
+	if *retries < 0 {
+		return usageErr("-retries must not be negative")
+	}
+	cfg.Retries = *retries
+	if *retries == 0 {
+		cfg.Retries = -1
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, v := range map[string]int{"brokers": cfg.Brokers, "topics": cfg.Topics, "queues": cfg.Queues, "producers": cfg.Producers,
+		"concurrency": cfg.Concurrency, "inflight": cfg.InFlight, "batch-size": cfg.BatchSize, "size": cfg.Size} {
+		if set[name] && v < 1 {
+			return usageErr("-%s must be at least 1", name)
+		}
+	}
+	if set["plan-speed"] && cfg.PlanSpeed <= 0 {
+		return usageErr("-plan-speed must be positive")
+	}
+	if set["duration"] && set["messages"] {
+		return usageErr("give -duration or -messages, not both")
+	}
+	if set["duration"] && cfg.Duration <= 0 {
+		return usageErr("-duration must be positive")
+	}
+	if set["messages"] && cfg.Messages <= 0 {
+		return usageErr("-messages must be positive")
+	}
+	if set["brokers"] && cfg.NameServer != "" {
+		return usageErr("-brokers is for the in-process cluster; it cannot go with -namesrv")
+	}
+	cfg.MemNetwork = *memnet
+	if *planFile != "" {
+		p, err := load.LoadPlan(*planFile)
+		if err != nil {
+			return usageErr("-plan: %v", err)
+		}
+		cfg.Plan = p
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageErr("%v", err)
+	}
+	cfg.Progress = stderr
+
+	res, err := load.Run(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	s := res.Summary
+	fmt.Fprintf(stderr, "Done: %s, %d producer(s) x %d sender(s), %d B: sent %d, acked %d, failed %d, lost %s, duplicated %s in %.2fs (%.0f msg/s); latency µs p50 %d p90 %d p99 %d p99.9 %d max %d\n",
+		s.Mode, s.Producers, s.Concurrency, s.Size, s.Messages.Sent, s.Messages.Acked, s.Messages.Failed,
+		notChecked(s.Messages.Lost), notChecked(s.Messages.Duplicated), s.ElapsedSeconds, s.Throughput,
+		s.LatencyMicros.P50, s.LatencyMicros.P90, s.LatencyMicros.P99, s.LatencyMicros.P999, s.LatencyMicros.Max)
+	if *report != "" {
+		if err := writeReport(*report, res); err != nil {
+			return fmt.Errorf("-report: %w", err)
+		}
+		fmt.Fprintf(stderr, "Report: %s\n", *report)
+	}
+	if *jsonOut {
+		line, err := res.JSON()
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
+			return err
+		}
+	}
+	var failedSteps int
+	for _, ev := range res.Events {
+		if ev.Err != "" {
+			failedSteps++
+		}
+	}
+	if failedSteps > 0 {
+		return fmt.Errorf("%d plan step(s) failed", failedSteps)
+	}
+	if s.Messages.Lost > 0 {
+		return fmt.Errorf("%d acknowledged message(s) lost", s.Messages.Lost)
+	}
+	return nil
+}
+
+func notChecked(n int64) string {
+	if n < 0 {
+		return "not checked"
+	}
+	return fmt.Sprint(n)
+}
+
+func writeReport(path string, res *load.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := load.WriteReport(f, res); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,348 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// syncBuffer is a bytes.Buffer for a progress writer.
+type syncBuffer struct {
+	mu  chan struct{}
+	buf bytes.Buffer
+}
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{mu: make(chan struct{}, 1)} }
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu <- struct{}{}
+	defer func() { <-b.mu }()
+	return b.buf.String()
+}
+
+func run(t *testing.T, cfg Config) *Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if cfg.Interval == 0 {
+		cfg.Interval = 50 * time.Millisecond
+	}
+	res, err := Run(ctx, cfg)
+	require.NoError(t, err)
+	m := res.Summary.Messages
+	require.Equal(t, m.Sent, m.Acked+m.Failed, "every message is acked or failed: %+v", m)
+	return res
+}
+
+var progressRE = regexp.MustCompile(`^Current Time: \d{13} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}$`)
+
+func TestSyncRunAccountsForEveryMessage(t *testing.T) {
+	progress := newSyncBuffer()
+	res := run(t, Config{Mode: ModeSync, Messages: 400, Concurrency: 4, Progress: progress})
+	require.Equal(t, Counts{Sent: 400, Acked: 400}, res.Summary.Messages)
+	require.True(t, res.Checked)
+	require.Positive(t, res.Summary.LatencyMicros.P50)
+	require.LessOrEqual(t, res.Summary.LatencyMicros.P50, res.Summary.LatencyMicros.P99)
+	require.LessOrEqual(t, res.Summary.LatencyMicros.P999, res.Summary.LatencyMicros.Max)
+	require.Positive(t, res.Summary.Throughput)
+	lines := strings.Split(strings.TrimSpace(progress.String()), "\n")
+	require.NotEmpty(t, lines)
+	for _, l := range lines {
+		require.Regexp(t, progressRE, l)
+	}
+}
+
+func TestAsyncRunAccountsForEveryMessage(t *testing.T) {
+	res := run(t, Config{Mode: ModeAsync, Messages: 600, Concurrency: 2, InFlight: 8, Topics: 3, MemNetwork: true})
+	require.Equal(t, Counts{Sent: 600, Acked: 600}, res.Summary.Messages)
+	require.Equal(t, []string{"RocketsimLoad-0", "RocketsimLoad-1", "RocketsimLoad-2"}, res.Topics)
+}
+
+func TestBatchAndOnewayRuns(t *testing.T) {
+	res := run(t, Config{Mode: ModeBatch, Messages: 250, BatchSize: 16, Concurrency: 2})
+	require.Equal(t, Counts{Sent: 250, Acked: 250}, res.Summary.Messages, "the last batch is partial")
+	// Oneway sends get no answer: acked counts the stored messages.
+	res = run(t, Config{Mode: ModeOneway, Messages: 300, Concurrency: 2})
+	require.Equal(t, Counts{Sent: 300, Acked: 300}, res.Summary.Messages)
+}
+
+// A broker that holds the first send longer than the attempt timeout: the client retries and
+// the retry is acknowledged, while the held attempt is still stored afterwards. That is a real
+// duplicate, not a loss.
+func TestRetryAfterStoredAttemptIsADuplicate(t *testing.T) {
+	plan := &Plan{Name: "dup", Brokers: 1, Steps: []Step{{Action: "fault", Fault: &fakecluster.FaultRequest{
+		Target: "broker-a", Rule: fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 300 * time.Millisecond, Times: 1}}}}}
+	res := run(t, Config{Mode: ModeSync, Messages: 20, Concurrency: 1, Plan: plan, AttemptTimeout: 100 * time.Millisecond})
+	require.Equal(t, Counts{Sent: 20, Acked: 20, Duplicated: 1}, res.Summary.Messages)
+	require.Len(t, res.Events, 1)
+	require.Empty(t, res.Events[0].Err)
+}
+
+// A refused send is failed, never acked; and a send that timed out after the broker stored it
+// is failed but stored (not lost).
+func TestFailuresAreNotAcked(t *testing.T) {
+	plan := &Plan{Name: "busy", Brokers: 1, Steps: []Step{{Action: "fault", Sends: true, Fault: &fakecluster.FaultRequest{
+		Target: "broker-a", Rule: fault.Rule{Action: fault.ActionError, ResponseCode: remoting.SystemBusy, Times: 5}}}}}
+	res := run(t, Config{Mode: ModeAsync, Messages: 50, Concurrency: 1, InFlight: 1, Plan: plan})
+	require.Equal(t, Counts{Sent: 50, Acked: 45, Failed: 5}, res.Summary.Messages)
+	require.Equal(t, int64(5), res.Points[len(res.Points)-1].RespFailed, "broker refusals are Response Failed")
+
+	plan = &Plan{Name: "late", Brokers: 1, Steps: []Step{{Action: "fault", Fault: &fakecluster.FaultRequest{
+		Target: "broker-a", Rule: fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 300 * time.Millisecond, Times: 1}}}}}
+	res = run(t, Config{Mode: ModeSync, Messages: 10, Concurrency: 1, Plan: plan, SendTimeout: 100 * time.Millisecond, Retries: -1})
+	require.Equal(t, Counts{Sent: 10, Acked: 9, Failed: 1}, res.Summary.Messages)
+	require.Equal(t, int64(1), res.StoredNotAcked)
+}
+
+func shippedPlans(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../examples/plans/*.json")
+	require.NoError(t, err)
+	for _, want := range []string{"broker-crash.json", "slow-broker.json", "busy-broker.json", "route-change.json", "silent-broker.json"} {
+		require.Contains(t, files, "../examples/plans/"+want)
+	}
+	return files
+}
+
+// Every shipped plan runs, each step applies, and no acknowledged message is lost.
+func TestShippedPlansLoseNothing(t *testing.T) {
+	for _, file := range shippedPlans(t) {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		for _, mode := range []Mode{ModeSync, ModeAsync} {
+			t.Run(name+"/"+string(mode), func(t *testing.T) {
+				t.Parallel()
+				plan, err := LoadPlan(file)
+				require.NoError(t, err)
+				progress := newSyncBuffer()
+				// A margin after the plan's end, so that a slow step under -race still happens in the run.
+				res := run(t, Config{Mode: mode, Plan: plan, PlanSpeed: 10, Duration: plan.Duration.D()/10 + 500*time.Millisecond,
+					Rate: 2000, Concurrency: 4, Progress: progress})
+				m := res.Summary.Messages
+				require.Zero(t, m.Lost, "lost: %+v", m)
+				require.Positive(t, m.Acked)
+				require.Len(t, res.Events, len(plan.Steps), progress.String())
+				for _, ev := range res.Events {
+					require.Empty(t, ev.Err, ev.Text)
+					require.Contains(t, progress.String(), "Plan step ")
+				}
+				if name == "busy-broker" {
+					require.Positive(t, m.Failed, "SYSTEM_BUSY answers fail their sends")
+				}
+			})
+		}
+	}
+}
+
+func TestPlanYAMLMatchesJSON(t *testing.T) {
+	js := `{"duration":"2s","brokers":2,"steps":[{"at":"1s","action":"fault","sends":true,
+	  "fault":{"target":"broker-a","action":"error","responseCode":2,"probability":0.5,"forMs":500}},
+	  {"at":1500,"action":"crash","broker":"broker-b"}]}`
+	yml := `
+duration: 2s
+brokers: 2
+steps:
+  - at: 1s
+    action: fault
+    sends: true
+    fault: {target: broker-a, action: error, responseCode: 2, probability: 0.5, forMs: 500}
+  - at: 1500
+    action: crash
+    broker: broker-b
+`
+	a, err := ParsePlan([]byte(js), false)
+	require.NoError(t, err)
+	b, err := ParsePlan([]byte(yml), true)
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+	require.Equal(t, 1500*time.Millisecond, a.Steps[1].At.D())
+	require.Equal(t, 500*time.Millisecond, a.Steps[0].Fault.Rule.For)
+
+	for _, bad := range []string{
+		`{"steps":[{"at":"1s","action":"explode"}]}`,
+		`{"steps":[{"at":"1s","action":"crash"}]}`,
+		`{"steps":[{"at":"1s","action":"fault"}]}`,
+		`{"stepz":[]}`,
+		`{"steps":[{"at":"soon","action":"crash","broker":"broker-a"}]}`,
+	} {
+		_, err := ParsePlan([]byte(bad), false)
+		require.Error(t, err, bad)
+	}
+	// Broker names are checked against the cluster size.
+	cfg := Config{Brokers: 1, Plan: a}
+	require.ErrorContains(t, cfg.Validate(), "broker-b")
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, cfg := range []Config{
+		{Mode: "later"}, {Concurrency: -1}, {Size: -5}, {Rate: -1}, {Topic: "bad topic!"},
+		{NameServer: "127.0.0.1:9876", Plan: &Plan{}}, {Interval: time.Millisecond},
+	} {
+		require.Error(t, cfg.Validate(), "%+v", cfg)
+	}
+	require.NoError(t, (&Config{}).Validate())
+}
+
+// The summary has exactly the contract's fields (design.md §3).
+func TestSummaryJSONContract(t *testing.T) {
+	res := run(t, Config{Messages: 50, Concurrency: 1})
+	line, err := res.JSON()
+	require.NoError(t, err)
+	require.NotContains(t, string(line), "\n")
+
+	type counts struct {
+		Sent, Acked, Failed, Lost, Duplicated *int64
+	}
+	type latency struct {
+		P50, P90, P99, P999, Max *int64
+	}
+	var strict struct {
+		Mode           *string
+		Producers      *int
+		Concurrency    *int
+		Size           *int
+		Messages       *counts
+		ElapsedSeconds *float64
+		Throughput     *float64
+		LatencyMicros  *latency
+	}
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&strict))
+	var keys map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(line, &keys))
+	require.ElementsMatch(t, []string{"mode", "producers", "concurrency", "size", "messages", "elapsedSeconds", "throughput", "latencyMicros"}, mapKeys(keys))
+	var msgs, lat map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(keys["messages"], &msgs))
+	require.NoError(t, json.Unmarshal(keys["latencyMicros"], &lat))
+	require.ElementsMatch(t, []string{"sent", "acked", "failed", "lost", "duplicated"}, mapKeys(msgs))
+	require.ElementsMatch(t, []string{"p50", "p90", "p99", "p999", "max"}, mapKeys(lat))
+	require.Equal(t, "sync", *strict.Mode)
+	require.Equal(t, int64(50), *strict.Messages.Sent)
+}
+
+func mapKeys(m map[string]json.RawMessage) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Against any name server: the topic is created over the wire, and the stores are read back
+// with PULL_MESSAGE, which finds a duplicate as the in-process path does.
+func TestExternalNameServerReadBack(t *testing.T) {
+	c := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithAutoCreateTopic(false))
+	c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 300 * time.Millisecond, Times: 1})
+	res := run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadExternal", Messages: 300, Concurrency: 1,
+		AttemptTimeout: 100 * time.Millisecond, Settle: 400 * time.Millisecond})
+	require.True(t, res.Checked, res.Notes)
+	require.Equal(t, Counts{Sent: 300, Acked: 300, Duplicated: 1}, res.Summary.Messages)
+	require.Len(t, c.Messages("LoadExternal"), 301)
+
+	// A second run on the same topic counts only its own messages.
+	res = run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadExternal", Messages: 100, Mode: ModeBatch, BatchSize: 10})
+	require.Equal(t, Counts{Sent: 100, Acked: 100}, res.Summary.Messages)
+}
+
+func TestExternalUnreachableIsNotChecked(t *testing.T) {
+	progress := newSyncBuffer()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := Run(ctx, Config{NameServer: "127.0.0.1:1", Messages: 1, Progress: progress, SendTimeout: 200 * time.Millisecond})
+	// The producer starts (Java's does without a name server), the send fails.
+	if err == nil {
+		require.Contains(t, progress.String(), "not")
+	}
+}
+
+func TestReportRendersInChromium(t *testing.T) {
+	plan, err := LoadPlan("../examples/plans/broker-crash.json")
+	require.NoError(t, err)
+	res := run(t, Config{Plan: plan, PlanSpeed: 20, Duration: plan.Duration.D()/20 + 500*time.Millisecond, Rate: 2000, Concurrency: 2})
+	dir := t.TempDir()
+	file := filepath.Join(dir, "report.html")
+	var buf bytes.Buffer
+	require.NoError(t, WriteReport(&buf, res))
+	html := buf.String()
+	for _, ref := range []string{"<script", "<link", " src=", " href=", "@import", "url("} {
+		require.NotContains(t, html, ref, "self-contained: nothing to fetch")
+	}
+	require.NoError(t, os.WriteFile(file, buf.Bytes(), 0o644))
+
+	chromium := "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		if p, err := exec.LookPath("chromium"); err == nil {
+			chromium = p
+		} else if os.Getenv("ROCKETSIM_REQUIRE_CHROMIUM") == "1" {
+			t.Fatal("chromium is required (ROCKETSIM_REQUIRE_CHROMIUM=1) but not installed")
+		} else {
+			t.Skip("chromium not installed (apt-get install chromium); set ROCKETSIM_REQUIRE_CHROMIUM=1 to require it")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--dump-dom", "file://"+file)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	dom, err := cmd.Output()
+	require.NoError(t, err, stderr.String())
+	got := string(dom)
+	for _, id := range []string{"chart-throughput", "chart-latency"} {
+		re := regexp.MustCompile(`<svg[^>]*id="` + id + `"[\s\S]*?</svg>`)
+		svg := re.FindString(got)
+		require.NotEmpty(t, svg, "%s rendered", id)
+		require.Regexp(t, `<polyline[^>]*points="\d+\.\d,\d+\.\d( \d+\.\d,\d+\.\d)+"`, svg, "%s has a drawn series", id)
+		require.Equal(t, 2, strings.Count(svg, `class="plan-step"`), "%s marks both plan steps", id)
+	}
+	require.Contains(t, got, "crash broker-a")
+}
+
+func TestAckSetAcrossChunks(t *testing.T) {
+	var a ackSet
+	want := []int64{0, 1, 63, 64, ackChunkWords*64 - 1, ackChunkWords * 64, 3*ackChunkWords*64 + 5}
+	for _, s := range slices.Backward(want) {
+		a.add(s)
+	}
+	a.add(64) // twice is once
+	var got []int64
+	a.each(func(s int64) { got = append(got, s) })
+	require.Equal(t, want, got)
+}
+
+func TestLimiterPaces(t *testing.T) {
+	l := &limiter{interval: 10 * time.Millisecond}
+	ctx := context.Background()
+	start := time.Now()
+	for range 6 {
+		require.NoError(t, l.wait(ctx, 1))
+	}
+	require.GreaterOrEqual(t, time.Since(start), 45*time.Millisecond)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	require.Error(t, l.wait(cctx, 100))
+}

@@ -1,0 +1,339 @@
+package load
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Duration is a time.Duration written as "1.5s", "300ms" in plan files (a bare number is
+// milliseconds).
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// MarshalJSON writes d as a Go duration string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "1.5s" or a number of milliseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var ms float64
+		if err := json.Unmarshal(b, &ms); err != nil {
+			return fmt.Errorf("duration: want a string such as \"1.5s\" or milliseconds, got %s", b)
+		}
+		*d = Duration(ms * float64(time.Millisecond))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Plan is a timed fault plan: steps applied to the in-process cluster at their offsets from
+// the start of sending. Its optional settings size the cluster and the timers so that the plan
+// means what it says in a short run.
+type Plan struct {
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Duration is the run's duration when neither a duration nor a message count is given.
+	Duration Duration `json:"duration,omitempty"`
+	Brokers  int      `json:"brokers,omitempty"` // brokers of the in-process cluster
+	Queues   int      `json:"queues,omitempty"`  // queues of the topic on each broker
+	// TopicBrokers creates the run's topics on these brokers only (default: every broker).
+	TopicBrokers []string `json:"topicBrokers,omitempty"`
+	// RoutePoll is the producers' route refresh period (Java 30 s), so that route changes reach
+	// them during a short run.
+	RoutePoll Duration `json:"routePoll,omitempty"`
+	// BrokerExpiry is the name server's broker expiry (120 s): a silenced broker drops out of
+	// the routes after it. Brokers then register every third of it, and the name server scans
+	// every quarter of it.
+	BrokerExpiry Duration `json:"brokerExpiry,omitempty"`
+	Steps        []Step   `json:"steps"`
+}
+
+// Step is one action of a plan.
+//
+//	crash        broker: stop it as a killed process (fakecluster.CrashBroker)
+//	stop         broker: stop it cleanly (it unregisters)
+//	start        broker: bring it back with its messages
+//	silence      broker: stop its registrations while it serves (it expires on the name server)
+//	unsilence    broker: register again at once
+//	fault        fault: add a rule ({"target":"broker-a","action":"delay","delayMs":200,...},
+//	             the admin API's form); with "sends": true the rule is added for each send code
+//	             (SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE) when its code is 0
+//	clear-faults remove every rule
+//	create-topic topic (default: the run's topics), queues, brokers (default: every broker):
+//	             create or update a topic, as mqadmin updateTopic does; routes change at once
+//	delete-topic topic (default: the run's topics), brokers: remove it from those brokers
+type Step struct {
+	At      Duration                  `json:"at"`
+	Action  string                    `json:"action"`
+	Broker  string                    `json:"broker,omitempty"`
+	Fault   *fakecluster.FaultRequest `json:"fault,omitempty"`
+	Sends   bool                      `json:"sends,omitempty"`
+	Topic   string                    `json:"topic,omitempty"`
+	Queues  int                       `json:"queues,omitempty"`
+	Brokers []string                  `json:"brokers,omitempty"`
+	Note    string                    `json:"note,omitempty"`
+}
+
+var stepActions = []string{"crash", "stop", "start", "silence", "unsilence", "fault", "clear-faults", "create-topic", "delete-topic"}
+
+// LoadPlan reads a plan from a .json, .yaml or .yml file.
+func LoadPlan(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	p, err := ParsePlan(data, ext == ".yaml" || ext == ".yml")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if p.Name == "" {
+		p.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return p, nil
+}
+
+// ParsePlan reads a plan in JSON, or YAML when isYAML (the same fields). Unknown fields are
+// errors, so that a misspelt key does not silently do nothing.
+func ParsePlan(data []byte, isYAML bool) (*Plan, error) {
+	if isYAML {
+		var v any
+		if err := yaml.Unmarshal(data, &v); err != nil {
+			return nil, err
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("yaml: %w", err)
+		}
+		data = j
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, err
+	}
+	if err := p.validate(0); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// validate checks the steps; brokers > 0 also checks broker names against the cluster size.
+func (p *Plan) validate(brokers int) error {
+	var errs []error
+	known := func(name string) bool {
+		if brokers <= 0 {
+			return name != ""
+		}
+		for i := range brokers {
+			if fakecluster.BrokerName(i) == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, b := range p.TopicBrokers {
+		if !known(b) {
+			errs = append(errs, fmt.Errorf("topicBrokers: unknown broker %q", b))
+		}
+	}
+	for i, s := range p.Steps {
+		bad := func(format string, args ...any) {
+			errs = append(errs, fmt.Errorf("step %d (%s at %v): %s", i+1, s.Action, s.At.D(), fmt.Sprintf(format, args...)))
+		}
+		if s.At < 0 {
+			bad("negative offset")
+		}
+		switch s.Action {
+		case "crash", "stop", "start", "silence", "unsilence":
+			if !known(s.Broker) {
+				bad("unknown or missing broker %q", s.Broker)
+			}
+		case "fault":
+			if s.Fault == nil {
+				bad("missing fault")
+			} else if s.Fault.Target != fakecluster.NameServerTarget && !known(s.Fault.Target) {
+				bad("unknown fault target %q", s.Fault.Target)
+			}
+		case "clear-faults":
+		case "create-topic", "delete-topic":
+			for _, b := range s.Brokers {
+				if !known(b) {
+					bad("unknown broker %q", b)
+				}
+			}
+			if s.Action == "create-topic" && (s.Queues < 0 || s.Queues > 1024) {
+				bad("queues must be 0..1024")
+			}
+		default:
+			bad("unknown action (want one of %s)", strings.Join(stepActions, ", "))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// maxDelay is the longest delay of the plan's fault rules.
+func (p *Plan) maxDelay() time.Duration {
+	var d time.Duration
+	if p == nil {
+		return 0
+	}
+	for _, s := range p.Steps {
+		if s.Fault != nil {
+			d = max(d, s.Fault.Rule.Delay)
+		}
+	}
+	return d
+}
+
+// describe is the step as the progress output and the report name it, its fault window
+// scaled by speed.
+func (s Step) describe(speed float64) string {
+	var b strings.Builder
+	b.WriteString(s.Action)
+	switch s.Action {
+	case "crash", "stop", "start", "silence", "unsilence":
+		b.WriteString(" " + s.Broker)
+	case "fault":
+		r := s.Fault.Rule
+		if speed > 0 && speed != 1 {
+			r.For = time.Duration(float64(r.For) / speed)
+		}
+		fmt.Fprintf(&b, " %s %s", s.Fault.Target, r.Action)
+		if r.Delay > 0 {
+			fmt.Fprintf(&b, " %v", r.Delay)
+		}
+		if r.Action == fault.ActionError || r.Action == fault.ActionOverride {
+			fmt.Fprintf(&b, " code %d", r.ResponseCode)
+		}
+		switch {
+		case s.Sends && r.Code == 0:
+			b.WriteString(" on sends")
+		case r.Code != 0:
+			fmt.Fprintf(&b, " on %s", remoting.RequestCodeName(r.Code))
+		}
+		if r.Probability > 0 && r.Probability < 1 {
+			fmt.Fprintf(&b, " p=%g", r.Probability)
+		}
+		if r.Times > 0 {
+			fmt.Fprintf(&b, " x%d", r.Times)
+		}
+		if r.For > 0 {
+			fmt.Fprintf(&b, " for %v", r.For)
+		}
+	case "create-topic", "delete-topic":
+		if s.Topic != "" {
+			b.WriteString(" " + s.Topic)
+		}
+		if s.Queues > 0 {
+			fmt.Fprintf(&b, " queues=%d", s.Queues)
+		}
+		if len(s.Brokers) > 0 {
+			b.WriteString(" on " + strings.Join(s.Brokers, ","))
+		}
+	}
+	if s.Note != "" {
+		b.WriteString(" (" + s.Note + ")")
+	}
+	return b.String()
+}
+
+// Event is a plan step as it was applied.
+type Event struct {
+	Offset time.Duration // since the start of sending
+	Text   string
+	Err    string // why the step failed, "" when it did not
+}
+
+// applyStep carries out one step on the cluster; topics are the run's topics.
+func applyStep(ctx context.Context, c *fakecluster.Cluster, s Step, topics []string, speed float64, queues int) error {
+	switch s.Action {
+	case "crash":
+		return c.CrashBroker(s.Broker)
+	case "stop":
+		return c.StopBroker(ctx, s.Broker)
+	case "start":
+		return c.StartBroker(ctx, s.Broker)
+	case "silence", "unsilence":
+		return c.SilenceBroker(ctx, s.Broker, s.Action == "silence")
+	case "fault":
+		inj, err := c.Faults(s.Fault.Target)
+		if err != nil {
+			return err
+		}
+		r := s.Fault.Rule
+		if speed > 0 && speed != 1 {
+			r.From = time.Duration(float64(r.From) / speed)
+			r.For = time.Duration(float64(r.For) / speed)
+		}
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		if s.Sends && r.Code == 0 {
+			for _, code := range []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage} {
+				rc := r
+				rc.Code = code
+				inj.Add(rc)
+			}
+			return nil
+		}
+		inj.Add(r)
+		return nil
+	case "clear-faults":
+		c.ClearFaults()
+		return nil
+	case "create-topic", "delete-topic":
+		names := topics
+		if s.Topic != "" {
+			names = []string{s.Topic}
+		}
+		var errs []error
+		for _, t := range names {
+			if s.Action == "create-topic" {
+				errs = append(errs, c.CreateTopic(ctx, t, cmpOr(s.Queues, queues), s.Brokers...))
+			} else {
+				errs = append(errs, c.DeleteTopic(ctx, t, s.Brokers...))
+			}
+		}
+		return errors.Join(errs...)
+	}
+	return fmt.Errorf("unknown action %q", s.Action)
+}
+
+func cmpOr(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// sortedSteps returns the steps by offset, stable for equal offsets.
+func (p *Plan) sortedSteps() []Step {
+	steps := slices.Clone(p.Steps)
+	slices.SortStableFunc(steps, func(a, b Step) int { return cmp.Compare(a.At, b.At) })
+	return steps
+}

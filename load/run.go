@@ -1,0 +1,605 @@
+package load
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	mathbits "math/bits"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketsim/rocketsim/client"
+	"github.com/rocketsim/rocketsim/fakebroker"
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Summary is the "sim load -json" object (design.md §3); its field set is a contract.
+type Summary struct {
+	Mode           string  `json:"mode"`
+	Producers      int     `json:"producers"`
+	Concurrency    int     `json:"concurrency"`
+	Size           int     `json:"size"`
+	Messages       Counts  `json:"messages"`
+	ElapsedSeconds float64 `json:"elapsedSeconds"`
+	// Throughput is acknowledged messages per second of elapsed time.
+	Throughput    float64 `json:"throughput"`
+	LatencyMicros Latency `json:"latencyMicros"`
+}
+
+// Counts accounts for every message of a run; see the package documentation. Lost and
+// Duplicated are -1 when the stores could not be read back.
+type Counts struct {
+	Sent       int64 `json:"sent"`
+	Acked      int64 `json:"acked"`
+	Failed     int64 `json:"failed"`
+	Lost       int64 `json:"lost"`
+	Duplicated int64 `json:"duplicated"`
+}
+
+// Latency is the distribution of acknowledged requests' latencies (one per batch in batch
+// mode, the write in oneway mode), in microseconds.
+type Latency struct {
+	P50  int64 `json:"p50"`
+	P90  int64 `json:"p90"`
+	P99  int64 `json:"p99"`
+	P999 int64 `json:"p999"`
+	Max  int64 `json:"max"`
+}
+
+// Result is what a run produced: the summary and what the report draws.
+type Result struct {
+	Summary Summary
+	Config  Config // with defaults filled in
+	RunID   string
+	Topics  []string
+	Start   time.Time
+	Points  []Point
+	Events  []Event
+	Notes   []string
+	// StoredNotAcked counts messages stored although their send failed (a timeout after the
+	// broker stored it, say): not lost, but worth knowing.
+	StoredNotAcked int64
+	Checked        bool // whether the stores were read back
+}
+
+// JSON returns the summary object of the contract.
+func (r *Result) JSON() ([]byte, error) { return json.Marshal(r.Summary) }
+
+// lockedWriter serializes progress lines from the ticker and the plan.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// ackSet is a bitmap of the sequence numbers of acknowledged messages: one bit per message,
+// so a long run costs megabytes, not a map entry per message. It grows in chunks; set bits
+// are written atomically.
+type ackSet struct {
+	mu     sync.RWMutex
+	chunks []*[ackChunkWords]atomic.Uint64
+}
+
+const ackChunkWords = 1 << 12 // 262,144 messages per 32 KiB chunk
+
+func (a *ackSet) add(seq int64) {
+	word := seq / 64
+	c, w := int(word/ackChunkWords), word%ackChunkWords
+	a.mu.RLock()
+	if c >= len(a.chunks) {
+		a.mu.RUnlock()
+		a.mu.Lock()
+		for c >= len(a.chunks) {
+			a.chunks = append(a.chunks, new([ackChunkWords]atomic.Uint64))
+		}
+		a.mu.Unlock()
+		a.mu.RLock()
+	}
+	a.chunks[c][w].Or(1 << (seq % 64))
+	a.mu.RUnlock()
+}
+
+// each calls f for every acknowledged sequence number, in order.
+func (a *ackSet) each(f func(seq int64)) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	for c, chunk := range a.chunks {
+		for w := range chunk {
+			bits := chunk[w].Load()
+			for bits != 0 {
+				b := int64(mathbits.TrailingZeros64(bits))
+				f((int64(c)*ackChunkWords+int64(w))*64 + b)
+				bits &= bits - 1
+			}
+		}
+	}
+}
+
+const limiterSlack = 5 * time.Millisecond
+
+// limiter paces sends to a rate shared by every sender, without bursts after a stall.
+type limiter struct {
+	mu       sync.Mutex
+	interval time.Duration // per message
+	next     time.Time
+}
+
+func (l *limiter) wait(ctx context.Context, n int) error {
+	if l == nil {
+		return ctx.Err()
+	}
+	l.mu.Lock()
+	// Timers oversleep by tens of microseconds: a sender that wakes late may catch up on the
+	// last few milliseconds, but a stall does not turn into a burst.
+	now := time.Now()
+	if floor := now.Add(-limiterSlack); l.next.Before(floor) {
+		l.next = floor
+	}
+	at := l.next
+	l.next = l.next.Add(time.Duration(n) * l.interval)
+	l.mu.Unlock()
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type runner struct {
+	cfg     Config
+	runID   string
+	prefix  string // runID + "-"
+	topics  []string
+	body    []byte
+	next    atomic.Int64
+	sent    atomic.Int64
+	acked   ackSet
+	lim     *limiter
+	coll    *collector
+	errs    errorTally
+	pending sync.WaitGroup // async callbacks outstanding
+}
+
+func (r *runner) key(seq int64) string { return r.prefix + strconv.FormatInt(seq, 10) }
+
+func (r *runner) message(topic string, seq int64) *client.Message {
+	m := client.NewMessage(topic, r.body)
+	m.SetProperty(KeyProperty, r.key(seq))
+	return m
+}
+
+// claim reserves up to n sequence numbers; got is 0 when the message count is reached.
+func (r *runner) claim(n int) (first int64, got int) {
+	first = r.next.Add(int64(n)) - int64(n)
+	if r.cfg.Messages > 0 {
+		if first >= r.cfg.Messages {
+			return 0, 0
+		}
+		return first, int(min(int64(n), r.cfg.Messages-first))
+	}
+	return first, n
+}
+
+// sender sends until sendCtx ends or the count is reached.
+func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderStats) {
+	var sem chan struct{}
+	if r.cfg.Mode == ModeAsync {
+		sem = make(chan struct{}, r.cfg.InFlight)
+	}
+	n := 1
+	if r.cfg.Mode == ModeBatch {
+		n = r.cfg.BatchSize
+	}
+	bg := context.Background() // sends in flight finish on their own budget
+	for sendCtx.Err() == nil {
+		if err := r.lim.wait(sendCtx, n); err != nil {
+			return
+		}
+		first, got := r.claim(n)
+		if got == 0 {
+			return
+		}
+		switch r.cfg.Mode {
+		case ModeSync:
+			m := r.message(r.topics[first%int64(len(r.topics))], first)
+			r.sent.Add(1)
+			start := time.Now()
+			_, err := p.Send(bg, m)
+			st.record(time.Since(start), 1, err)
+			if err == nil {
+				r.acked.add(first)
+			}
+		case ModeOneway:
+			m := r.message(r.topics[first%int64(len(r.topics))], first)
+			r.sent.Add(1)
+			start := time.Now()
+			err := p.SendOneway(bg, m)
+			st.record(time.Since(start), 1, err)
+		case ModeBatch:
+			topic := r.topics[(first/int64(n))%int64(len(r.topics))]
+			msgs := make([]*client.Message, got)
+			for i := range msgs {
+				msgs[i] = r.message(topic, first+int64(i))
+			}
+			r.sent.Add(int64(got))
+			start := time.Now()
+			_, err := p.SendBatch(bg, msgs...)
+			st.record(time.Since(start), got, err)
+			if err == nil {
+				for i := range got {
+					r.acked.add(first + int64(i))
+				}
+			}
+		case ModeAsync:
+			sem <- struct{}{}
+			m := r.message(r.topics[first%int64(len(r.topics))], first)
+			r.sent.Add(1)
+			r.pending.Add(1)
+			start := time.Now()
+			seq := first
+			p.SendAsync(bg, m, func(_ *client.SendResult, err error) {
+				st.record(time.Since(start), 1, err)
+				if err == nil {
+					r.acked.add(seq)
+				}
+				<-sem
+				r.pending.Done()
+			})
+		}
+	}
+}
+
+func newRunID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Run carries out a run and accounts for its messages. It returns an error when the run could
+// not start (bad configuration, no cluster, producers that would not start); a plan step that
+// failed is an Event with Err set, and the run goes on.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := cfg.withDefaults()
+	out := &lockedWriter{w: c.Progress}
+	c.Progress = out
+	res := &Result{Config: c, RunID: newRunID(), Topics: c.topicNames()}
+	note := func(format string, args ...any) {
+		s := fmt.Sprintf(format, args...)
+		res.Notes = append(res.Notes, s)
+		fmt.Fprintln(out, "Note: "+s)
+	}
+
+	// The cluster.
+	var (
+		cluster *fakecluster.Cluster
+		ext     *external
+		nsAddr  = c.NameServer
+		dialer  remoting.DialFunc
+		err     error
+	)
+	if nsAddr == "" {
+		cluster, err = startCluster(c, res.Topics)
+		if err != nil {
+			return nil, fmt.Errorf("start the in-process cluster: %w", err)
+		}
+		defer func() { _ = cluster.Close() }()
+		nsAddr, dialer = cluster.NameServerAddr(), cluster.Dialer()
+	} else {
+		ext = newExternal(nsAddr)
+		defer ext.close()
+		if err := ext.prepare(ctx, res.Topics, c.Queues, note); err != nil {
+			note("stores will not be read back: %v", err)
+			ext.broken = true
+		}
+	}
+
+	// The producers.
+	mgr := client.NewManager()
+	producers := make([]*client.Producer, 0, c.Producers)
+	defer func() {
+		for _, p := range producers {
+			p.Shutdown()
+		}
+	}()
+	for i := range c.Producers {
+		opts := []client.Option{
+			client.WithGroup(DefaultGroup),
+			client.WithNameServers(nsAddr),
+			client.WithManager(mgr),
+			client.WithInstanceName(fmt.Sprintf("load-%s-%d", res.RunID, i)),
+		}
+		if dialer != nil {
+			opts = append(opts, client.WithDialer(dialer))
+		}
+		if c.SendTimeout > 0 {
+			opts = append(opts, client.WithSendTimeout(c.SendTimeout))
+		}
+		if c.AttemptTimeout > 0 {
+			opts = append(opts, client.WithAttemptTimeout(c.AttemptTimeout))
+		}
+		if c.Retries != 0 {
+			n := max(c.Retries, 0)
+			opts = append(opts, client.WithRetries(n), client.WithAsyncRetries(n))
+		}
+		if c.LatencyFault {
+			opts = append(opts, client.WithLatencyFaultTolerance(&client.DefaultLatencyTable))
+		}
+		if c.RoutePoll > 0 {
+			opts = append(opts, client.WithPollNameServerInterval(c.RoutePoll), client.WithHeartbeatInterval(c.RoutePoll))
+		}
+		opts = append(opts, c.ClientOptions...)
+		p, err := client.NewProducer(opts...)
+		if err != nil {
+			return nil, fmt.Errorf("producer %d: %w", i, err)
+		}
+		if err := p.Start(); err != nil {
+			return nil, fmt.Errorf("start producer %d: %w", i, err)
+		}
+		producers = append(producers, p)
+	}
+
+	// Send.
+	r := &runner{cfg: c, runID: res.RunID, prefix: res.RunID + "-", topics: res.Topics, body: makeBody(c.Size)}
+	if c.Rate > 0 {
+		r.lim = &limiter{interval: time.Duration(float64(time.Second) / c.Rate)}
+	}
+	start := time.Now()
+	res.Start = start
+	r.coll = &collector{start: start, last: start, out: out}
+	sendCtx, stopSending := context.WithCancel(ctx)
+	defer stopSending()
+	if c.Messages == 0 {
+		var cancel context.CancelFunc
+		sendCtx, cancel = context.WithDeadline(sendCtx, start.Add(c.Duration))
+		defer cancel()
+	}
+
+	// Steps at offset 0 are in force before the first send; the others follow on their own.
+	var planDone chan struct{}
+	var later []Event
+	if c.Plan != nil {
+		steps := c.Plan.sortedSteps()
+		k := 0
+		for k < len(steps) && steps[k].At <= 0 {
+			k++
+		}
+		res.Events = runPlan(sendCtx, c, cluster, steps[:k], res.Topics, start, out)
+		planDone = make(chan struct{})
+		go func() {
+			defer close(planDone)
+			later = runPlan(sendCtx, c, cluster, steps[k:], res.Topics, start, out)
+		}()
+	}
+
+	var senders sync.WaitGroup
+	for _, p := range producers {
+		for range c.Concurrency {
+			st := newSenderStats(&r.errs)
+			r.coll.add(st)
+			senders.Go(func() { r.sender(sendCtx, p, st) })
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		senders.Wait()
+		r.pending.Wait()
+		close(done)
+	}()
+	ticker := time.NewTicker(c.Interval)
+	var end time.Time
+loop:
+	for {
+		select {
+		case now := <-ticker.C:
+			r.coll.tick(now)
+		case <-done:
+			end = time.Now()
+			break loop
+		}
+	}
+	ticker.Stop()
+	if last := end.Sub(r.coll.last); last >= c.Interval/4 || len(r.coll.points) == 0 {
+		r.coll.tick(end)
+	}
+	stopSending()
+	if planDone != nil {
+		<-planDone
+		res.Events = append(res.Events, later...)
+	}
+	res.Points = r.coll.points
+
+	// Producers leave before the stores are read, and faults go so that nothing is held.
+	for _, p := range producers {
+		p.Shutdown()
+	}
+	producers = nil
+	if cluster != nil {
+		cluster.ClearFaults()
+	}
+	settle := c.Settle
+	if settle == 0 {
+		settle = c.Plan.maxDelay() + DefaultSettle
+	}
+	time.Sleep(settle)
+
+	// Account.
+	var stored map[int64]int32
+	switch {
+	case cluster != nil:
+		stored = make(map[int64]int32)
+		for _, t := range res.Topics {
+			r.countStored(stored, cluster.Messages(t))
+		}
+		res.Checked = true
+	case ext != nil && !ext.broken:
+		stored, err = ext.readBack(context.WithoutCancel(ctx), res.Topics, r.prefix)
+		if err != nil {
+			note("could not read the stores back, lost and duplicated not checked: %v", err)
+		} else {
+			res.Checked = true
+		}
+	}
+	res.Summary = r.summarize(c, end.Sub(start), stored, res)
+	if c.Mode == ModeOneway && !res.Checked {
+		note("oneway sends get no acknowledgement and the stores were not read: acked is 0")
+	}
+	for _, l := range r.errs.lines() {
+		note("%s", l)
+	}
+	if res.StoredNotAcked > 0 {
+		note("%d message(s) reported failed were stored all the same (a timeout or lost answer after the broker stored them)", res.StoredNotAcked)
+	}
+	return res, nil
+}
+
+func (r *runner) countStored(stored map[int64]int32, msgs []fakebroker.Message) {
+	for _, m := range msgs {
+		if seq, ok := r.parseKey(m.Properties[KeyProperty]); ok {
+			stored[seq]++
+		}
+	}
+}
+
+func (r *runner) parseKey(k string) (int64, bool) {
+	rest, ok := strings.CutPrefix(k, r.prefix)
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseInt(rest, 10, 64)
+	return seq, err == nil
+}
+
+func (r *runner) summarize(c Config, elapsed time.Duration, stored map[int64]int32, res *Result) Summary {
+	s := Summary{Mode: string(c.Mode), Producers: c.Producers, Concurrency: c.Concurrency, Size: c.Size,
+		ElapsedSeconds: elapsed.Seconds()}
+	s.Messages.Sent = r.sent.Load()
+	var acked int64
+	r.acked.each(func(int64) { acked++ })
+	if stored == nil {
+		s.Messages.Lost, s.Messages.Duplicated = -1, -1
+		if c.Mode == ModeOneway {
+			acked = 0
+		}
+	} else {
+		var lost, dup, storedAny int64
+		for _, n := range stored {
+			if n > 0 {
+				storedAny++
+				dup += int64(n - 1)
+			}
+		}
+		if c.Mode == ModeOneway {
+			acked = storedAny
+		} else {
+			var ackedStored int64
+			r.acked.each(func(seq int64) {
+				if stored[seq] == 0 {
+					lost++
+				} else {
+					ackedStored++
+				}
+			})
+			res.StoredNotAcked = storedAny - ackedStored
+		}
+		s.Messages.Lost, s.Messages.Duplicated = lost, dup
+	}
+	s.Messages.Acked = acked
+	s.Messages.Failed = s.Messages.Sent - acked
+	if elapsed > 0 {
+		s.Throughput = float64(acked) / elapsed.Seconds()
+	}
+	h := r.coll.total()
+	s.LatencyMicros = Latency{P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
+		P999: h.ValueAtQuantile(99.9), Max: h.Max()}
+	return s
+}
+
+// makeBody returns size bytes of printable, poorly compressible text.
+func makeBody(size int) []byte {
+	b := make([]byte, size)
+	_, _ = rand.Read(b)
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return b
+}
+
+// startCluster starts the in-process cluster the run's configuration and plan ask for.
+func startCluster(c Config, topics []string) (*fakecluster.Cluster, error) {
+	opts := []fakecluster.Option{fakecluster.WithBrokers(c.Brokers), fakecluster.WithAutoCreateTopic(true)}
+	if c.MemNetwork {
+		opts = append(opts, fakecluster.WithMemNetwork(remoting.NewMemNetwork()))
+	}
+	var topicBrokers []string
+	if c.Plan != nil {
+		topicBrokers = c.Plan.TopicBrokers
+		if c.Plan.BrokerExpiry > 0 {
+			exp := c.scale(c.Plan.BrokerExpiry.D())
+			opts = append(opts,
+				fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(exp), fakenamesrv.WithScanInterval(exp/4, exp/4)),
+				fakecluster.WithBrokerOptions(fakebroker.WithRegisterPeriod(exp/3)))
+		}
+	}
+	for _, t := range topics {
+		opts = append(opts, fakecluster.WithTopicOn(t, c.Queues, topicBrokers...))
+	}
+	return fakecluster.New(opts...)
+}
+
+// runPlan applies steps (sorted) at their offsets from start until sendCtx ends.
+func runPlan(sendCtx context.Context, c Config, cluster *fakecluster.Cluster, steps []Step, topics []string, start time.Time, out io.Writer) []Event {
+	var events []Event
+	for _, s := range steps {
+		at := c.scale(s.At.D())
+		if d := time.Until(start.Add(at)); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-sendCtx.Done():
+				t.Stop()
+				fmt.Fprintf(out, "Plan step +%.2fs: %s: not reached (the run ended)\n", at.Seconds(), s.describe(c.PlanSpeed))
+				continue
+			}
+		}
+		if sendCtx.Err() != nil {
+			fmt.Fprintf(out, "Plan step +%.2fs: %s: not reached (the run ended)\n", at.Seconds(), s.describe(c.PlanSpeed))
+			continue
+		}
+		stepCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := applyStep(stepCtx, cluster, s, topics, c.PlanSpeed, c.Queues)
+		cancel()
+		ev := Event{Offset: time.Since(start), Text: s.describe(c.PlanSpeed)}
+		if err != nil {
+			ev.Err = err.Error()
+			fmt.Fprintf(out, "Plan step +%.2fs: %s: FAILED: %v\n", ev.Offset.Seconds(), ev.Text, err)
+		} else {
+			fmt.Fprintf(out, "Plan step +%.2fs: %s\n", ev.Offset.Seconds(), ev.Text)
+		}
+		events = append(events, ev)
+	}
+	return events
+}

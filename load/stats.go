@@ -1,0 +1,204 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/rocketsim/rocketsim/client"
+)
+
+// Histogram bounds: 1 µs to 10 minutes at 3 significant digits.
+const (
+	histMin    = 1
+	histMax    = int64(10 * time.Minute / time.Microsecond)
+	histDigits = 3
+)
+
+func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMax, histDigits) }
+
+// senderStats is what one sender (and the async callbacks of its sends) recorded. The progress
+// ticker drains the interval part.
+type senderStats struct {
+	errs       *errorTally
+	mu         sync.Mutex
+	interval   *hdrhistogram.Histogram // latencies of this interval, µs
+	total      *hdrhistogram.Histogram
+	ok         int64 // messages acknowledged (oneway: written) in this interval
+	rtSum      int64 // µs, this interval, of the requests counted in reqs
+	reqs       int64
+	sendFailed int64 // cumulative, messages
+	respFailed int64 // cumulative, messages
+	maxRT      int64 // µs, cumulative
+}
+
+func newSenderStats(errs *errorTally) *senderStats {
+	return &senderStats{errs: errs, interval: newHist(), total: newHist()}
+}
+
+// errorTally counts failed messages by error text, for the notes: the first maxErrorTexts
+// texts, then "other".
+type errorTally struct {
+	mu    sync.Mutex
+	n     map[string]int64
+	order []string
+}
+
+const maxErrorTexts = 8
+
+func (t *errorTally) add(err error, n int) {
+	text := err.Error()
+	if len(text) > 300 {
+		text = text[:300] + "..."
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n == nil {
+		t.n = make(map[string]int64)
+	}
+	if _, ok := t.n[text]; !ok {
+		if len(t.order) >= maxErrorTexts {
+			text = "other errors"
+		}
+		if _, ok := t.n[text]; !ok {
+			t.order = append(t.order, text)
+		}
+	}
+	t.n[text] += int64(n)
+}
+
+// lines returns "N message(s): text" per error text, in order of first appearance.
+func (t *errorTally) lines() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]string, 0, len(t.order))
+	for _, text := range t.order {
+		out = append(out, fmt.Sprintf("%d message(s) failed with: %s", t.n[text], text))
+	}
+	return out
+}
+
+// record counts one request of n messages that took lat and ended with err.
+func (s *senderStats) record(lat time.Duration, n int, err error) {
+	us := max(lat.Microseconds(), 1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.errs.add(err, n)
+		var be *client.BrokerError
+		if errors.As(err, &be) {
+			s.respFailed += int64(n)
+		} else {
+			s.sendFailed += int64(n)
+		}
+		return
+	}
+	_ = s.interval.RecordValue(min(us, histMax))
+	_ = s.total.RecordValue(min(us, histMax))
+	s.ok += int64(n)
+	s.rtSum += us
+	s.reqs++
+	s.maxRT = max(s.maxRT, us)
+}
+
+// Point is one sampling interval of a run, for the report.
+type Point struct {
+	Offset     time.Duration // end of the interval, since the start of sending
+	TPS        float64       // messages acknowledged per second
+	FailedTPS  float64       // messages failed per second
+	AvgMs      float64
+	P50Ms      float64
+	P99Ms      float64
+	P999Ms     float64
+	MaxMs      float64
+	SendFailed int64 // cumulative
+	RespFailed int64 // cumulative
+}
+
+// collector merges the senders' stats at each tick.
+type collector struct {
+	mu       sync.Mutex
+	senders  []*senderStats
+	start    time.Time
+	last     time.Time
+	lastFail int64
+	points   []Point
+	out      io.Writer
+}
+
+func (c *collector) add(s *senderStats) {
+	c.mu.Lock()
+	c.senders = append(c.senders, s)
+	c.mu.Unlock()
+}
+
+// tick closes an interval at now, prints the progress line and keeps the point.
+func (c *collector) tick(now time.Time) Point {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := newHist()
+	var ok, rtSum, reqs, sendFailed, respFailed, maxRT int64
+	for _, s := range c.senders {
+		s.mu.Lock()
+		h.Merge(s.interval)
+		s.interval.Reset()
+		ok += s.ok
+		rtSum += s.rtSum
+		reqs += s.reqs
+		s.ok, s.rtSum, s.reqs = 0, 0, 0
+		sendFailed += s.sendFailed
+		respFailed += s.respFailed
+		maxRT = max(maxRT, s.maxRT)
+		s.mu.Unlock()
+	}
+	secs := now.Sub(c.last).Seconds()
+	if secs <= 0 {
+		secs = 1e-9
+	}
+	c.last = now
+	p := Point{
+		Offset:     now.Sub(c.start),
+		TPS:        float64(ok) / secs,
+		FailedTPS:  float64(sendFailed+respFailed-c.lastFail) / secs,
+		P50Ms:      ms(h.ValueAtQuantile(50)),
+		P99Ms:      ms(h.ValueAtQuantile(99)),
+		P999Ms:     ms(h.ValueAtQuantile(99.9)),
+		MaxMs:      ms(h.Max()),
+		SendFailed: sendFailed,
+		RespFailed: respFailed,
+	}
+	c.lastFail = sendFailed + respFailed
+	if reqs > 0 {
+		p.AvgMs = float64(rtSum) / float64(reqs) / 1000
+	}
+	c.points = append(c.points, p)
+	fmt.Fprintln(c.out, ProgressLine(now, p, maxRT))
+	return p
+}
+
+// total merges every sender's whole-run histogram.
+func (c *collector) total() *hdrhistogram.Histogram {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := newHist()
+	for _, s := range c.senders {
+		s.mu.Lock()
+		h.Merge(s.total)
+		s.mu.Unlock()
+	}
+	return h
+}
+
+func ms(us int64) float64 { return float64(us) / 1000 }
+
+// ProgressLine is one progress line: the Java benchmark tool's columns (Send TPS of the
+// interval, Max RT since the start, Average RT of the interval, Send Failed and Response Failed
+// since the start), then the interval's p50, p99 and p99.9 in milliseconds.
+func ProgressLine(now time.Time, p Point, maxRTMicros int64) string {
+	return fmt.Sprintf("Current Time: %d Send TPS: %d Max RT(ms): %d Average RT(ms): %7.3f Send Failed: %d Response Failed: %d p50(ms): %.3f p99(ms): %.3f p99.9(ms): %.3f",
+		now.UnixMilli(), int64(p.TPS+0.5), (maxRTMicros+999)/1000, p.AvgMs, p.SendFailed, p.RespFailed, p.P50Ms, p.P99Ms, p.P999Ms)
+}
