@@ -637,6 +637,13 @@ func (b *Broker) newServer() *remoting.Server {
 			srv.Handle(e.code, e.handler)
 		}
 	}
+	// Codes nobody handles reach the broker's default processor (AdminBrokerProcessor), whose
+	// answer, unlike the transport's own, keeps the request's serialize type (checked against a
+	// real 4.9.7 broker by realrmq's differential test).
+	srv.HandleDefault(func(_ context.Context, req *remoting.Request) *remoting.Command {
+		return remoting.NewResponse(req.Command, remoting.RequestCodeNotSupported,
+			" request type "+strconv.Itoa(int(req.Command.Code))+" not supported")
+	})
 	return srv
 }
 

@@ -27,7 +27,7 @@ func TestUnknownCodeIsNotSupported(t *testing.T) {
 					require.Equal(t, remoting.RequestCodeNotSupported, resp.Code)
 					require.Equal(t, " request type "+itoa(int(code))+" not supported", resp.Remark)
 					require.Nil(t, resp.ExtFields)
-					require.Equal(t, remoting.SerializeJSON, resp.SerializeType, "Java answers unknown codes in JSON")
+					require.Equal(t, st, resp.SerializeType, "the broker's default processor keeps the request's type")
 				}
 			})
 		})

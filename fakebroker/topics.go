@@ -1,6 +1,7 @@
 package fakebroker
 
-// topics.go serves 17 UPDATE_AND_CREATE_TOPIC and holds the broker's topic table, as Java's
+// topics.go serves 17 UPDATE_AND_CREATE_TOPIC and 21 GET_ALL_TOPIC_CONFIG and holds the broker's
+// topic table, as Java's
 // TopicConfigManager and AdminBrokerProcessor.updateAndCreateTopic (4.9.7):
 //
 //   - The table starts with the system topics a 4.9.7 broker registers (seen in the golden
@@ -23,6 +24,9 @@ package fakebroker
 //     moves the data version and registers that one topic two-way
 //     (registerIncrementBrokerData); the answer has no extFields.
 //   - A broker whose brokerPermission is not read+write registers every topic with that perm.
+//   - 21 answers code 0 with empty (not absent) extFields and the whole table with its data
+//     version as TopicConfigManager.encode writes it (what mqadmin reads); the perms are the
+//     table's own, not the registered ones.
 
 import (
 	"context"
@@ -257,7 +261,18 @@ func (t *topicTable) dataVersion() protocol.DataVersion {
 // ---- request handlers ----
 
 func (b *Broker) topicHandlers() []handlerEntry {
-	return []handlerEntry{{remoting.CodeUpdateAndCreateTopic, b.handleUpdateAndCreateTopic}}
+	return []handlerEntry{
+		{remoting.CodeUpdateAndCreateTopic, b.handleUpdateAndCreateTopic},
+		{remoting.CodeGetAllTopicConfig, b.handleGetAllTopicConfig},
+	}
+}
+
+func (b *Broker) handleGetAllTopicConfig(_ context.Context, req *remoting.Request) *remoting.Command {
+	topics, version := b.topics.snapshot()
+	resp := remoting.NewResponse(req.Command, remoting.Success, "")
+	resp.ExtFields = map[string]string{}
+	resp.Body = (&protocol.TopicConfigSerializeWrapper{TopicConfigTable: topics, DataVersion: version}).Encode()
+	return resp
 }
 
 func (b *Broker) handleUpdateAndCreateTopic(_ context.Context, req *remoting.Request) *remoting.Command {

@@ -208,3 +208,18 @@ func TestTransactionCheckCreatesTheHalfTopic(t *testing.T) {
 		require.True(t, strings.Contains(strings.Join(r.b.Registrations()[len(r.b.Registrations())-1].Topics, ","), "RMQ_SYS_TRANS_HALF_TOPIC"))
 	})
 }
+
+func TestGetAllTopicConfig(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("Orders", 4))
+		resp := r.invoke(remoting.NewRequest(remoting.CodeGetAllTopicConfig, nil, nil))
+		require.Equal(t, remoting.Success, resp.Code)
+		require.Equal(t, map[string]string{}, resp.ExtFields)
+		wr, err := protocol.DecodeTopicConfigSerializeWrapper(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, r.b.DataVersion(), wr.DataVersion)
+		require.Len(t, wr.TopicConfigTable, len(r.b.Topics()))
+		require.EqualValues(t, 4, wr.TopicConfigTable["Orders"].WriteQueueNums)
+		require.Contains(t, wr.TopicConfigTable, protocol.AutoCreateTopicKey)
+	})
+}

@@ -97,16 +97,40 @@ func (b *RegisterBrokerBody) encodeJSON() []byte {
 	w := &fjWriter{}
 	w.raw(`{"filterServerList":`)
 	w.stringList(b.FilterServerList)
-	w.raw(`,"topicConfigSerializeWrapper":{"dataVersion":`)
-	w.dataVersion(b.TopicConfigSerializeWrapper.DataVersion)
-	w.raw(`,"topicConfigTable":{`)
-	table := b.TopicConfigSerializeWrapper.TopicConfigTable
-	for i, name := range topicTableOrder(table, topicConfigManagerCapacity) {
-		w.mapKey(i, name)
-		w.topicConfig(table[name])
-	}
-	w.raw(`}}}`)
+	w.raw(`,"topicConfigSerializeWrapper":`)
+	w.topicConfigSerializeWrapper(&b.TopicConfigSerializeWrapper)
+	w.byte('}')
 	return w.buf
+}
+
+// Encode writes the wrapper as Java's TopicConfigManager.encode does: the body of
+// GET_ALL_TOPIC_CONFIG (21), and the broker's topics.json.
+func (wr *TopicConfigSerializeWrapper) Encode() []byte {
+	w := &fjWriter{}
+	w.topicConfigSerializeWrapper(wr)
+	return w.buf
+}
+
+// DecodeTopicConfigSerializeWrapper reads the body of GET_ALL_TOPIC_CONFIG.
+func DecodeTopicConfigSerializeWrapper(data []byte) (*TopicConfigSerializeWrapper, error) {
+	wr := &TopicConfigSerializeWrapper{TopicConfigTable: map[string]TopicConfig{}}
+	if err := fjDecode(data, "TopicConfigSerializeWrapper", func(r *fjReader) error {
+		return r.topicConfigSerializeWrapper(wr)
+	}); err != nil {
+		return nil, err
+	}
+	return wr, nil
+}
+
+func (w *fjWriter) topicConfigSerializeWrapper(wr *TopicConfigSerializeWrapper) {
+	w.raw(`{"dataVersion":`)
+	w.dataVersion(wr.DataVersion)
+	w.raw(`,"topicConfigTable":{`)
+	for i, name := range topicTableOrder(wr.TopicConfigTable, topicConfigManagerCapacity) {
+		w.mapKey(i, name)
+		w.topicConfig(wr.TopicConfigTable[name])
+	}
+	w.raw(`}}`)
 }
 
 // topicTableOrder lists the topics in the iteration order of a Java ConcurrentHashMap with the

@@ -179,6 +179,7 @@ type ConnInfo struct {
 type router struct {
 	mu            sync.RWMutex
 	handlers      map[int32]Handler
+	fallback      Handler // for codes without a handler of their own; nil: Java's generic answer
 	interceptors  []Interceptor
 	chain         Handler
 	ignoreUnknown bool
@@ -198,6 +199,12 @@ func (r *router) handle(code int32, h Handler) {
 		return
 	}
 	r.handlers[code] = h
+}
+
+func (r *router) handleDefault(h Handler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fallback = h
 }
 
 func (r *router) use(ics ...Interceptor) {
@@ -221,6 +228,9 @@ func (r *router) serve(ctx context.Context, req *Request) *Command {
 func (r *router) dispatch(ctx context.Context, req *Request) *Command {
 	r.mu.RLock()
 	h := r.handlers[req.Command.Code]
+	if h == nil {
+		h = r.fallback
+	}
 	r.mu.RUnlock()
 	if h != nil {
 		return h(ctx, req)

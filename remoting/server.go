@@ -36,6 +36,11 @@ func NewServer(opts ...ServerOption) *Server {
 // be changed while serving.
 func (s *Server) Handle(code int32, h Handler) { s.ep.router.handle(code, h) }
 
+// HandleDefault serves the codes that have no handler of their own with h, as Java's
+// registerDefaultProcessor does (a broker's AdminBrokerProcessor answers unknown codes itself,
+// so its answer keeps the request's serialize type); nil restores the generic answer.
+func (s *Server) HandleDefault(h Handler) { s.ep.router.handleDefault(h) }
+
 // Use adds interceptors around every request, outermost first.
 func (s *Server) Use(ics ...Interceptor) { s.ep.router.use(ics...) }
 

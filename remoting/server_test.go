@@ -462,3 +462,24 @@ func TestBadFrameClosesOnlyThatConnection(t *testing.T) {
 		}
 	})
 }
+
+func TestHandleDefault(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv, addr := startServer(t, nw)
+		srv.HandleDefault(func(_ context.Context, req *Request) *Command {
+			return NewResponse(req.Command, RequestCodeNotSupported, "mine")
+		})
+		c := newClient(t, nw)
+		req := request(9999, "")
+		req.SerializeType = SerializeRocketMQ
+		resp, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, req)
+		require.NoError(t, err)
+		require.Equal(t, "mine", resp.Remark)
+		require.Equal(t, SerializeRocketMQ, resp.SerializeType)
+
+		srv.HandleDefault(nil)
+		resp, err = c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(9999, ""))
+		require.NoError(t, err)
+		require.Equal(t, " request type 9999 not supported", resp.Remark)
+	})
+}
