@@ -2,6 +2,8 @@
 //
 //	sim serve   a standalone fake RocketMQ cluster (name server + brokers) and its admin API,
 //	            for tests written in any language
+//	sim load    load runs against a fake or real cluster, with fault plans and accounting
+//	sim real    real RocketMQ servers (JVMs from Maven Central jars), with the same ready line
 //
 // Run "sim <command> -h" for a command's flags.
 package main
@@ -26,6 +28,7 @@ type command struct {
 var commands = []command{
 	{"serve", "run a fake cluster (name server, brokers, admin API) until interrupted", runServe},
 	{"load", "run producers against a fake or real cluster and account for every message", runLoad},
+	{"real", "run real RocketMQ (JVMs from Maven Central) until interrupted", runReal},
 }
 
 // errUsage reports a command line that could not be parsed; the flag package already said why.

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/realrmq"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -208,4 +209,32 @@ func TestServeSignals(t *testing.T) {
 			require.Contains(t, stderr.String(), "stopping")
 		})
 	}
+}
+
+// sim real prints serve's ready line for real servers and stops them on interrupt.
+func TestRealServers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts JVMs")
+	}
+	if err := realrmq.Available(t.Context(), realrmq.DefaultVersion); err != nil {
+		realrmq.SkipUnavailable(t, err)
+		t.Fatal(err)
+	}
+	stdoutR, stdoutW := io.Pipe()
+	stderr := newLockedWriter()
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"real", "-brokers", "1"}, stdoutW, stderr)
+		_ = stdoutW.Close()
+		exit <- code
+	}()
+	lines := bufio.NewScanner(stdoutR)
+	require.True(t, lines.Scan(), "no ready line; stderr:\n%s", stderr.String())
+	ready := decodeReady(t, lines.Text())
+	require.Len(t, ready.Brokers, 1)
+	require.Equal(t, []string{"broker-a"}, routeBrokers(t, ready.NameSrv, "TBW102"))
+	cancel()
+	require.False(t, lines.Scan())
+	require.Equal(t, 0, <-exit, stderr.String())
 }

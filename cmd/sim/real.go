@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/rocketsim/rocketsim/realrmq"
+)
+
+// runReal starts real RocketMQ servers (JVMs from Maven Central jars) and keeps them up until
+// interrupted, printing the same ready line as "sim serve" so that tools can swap one for the
+// other.
+func runReal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("real", "[-brokers N] [-version V] [-cluster NAME] [-auto-create=true] [-logs DIR]", stderr)
+	brokers := fs.Int("brokers", 1, "number of brokers (broker-a, broker-b, ...)")
+	version := fs.String("version", realrmq.DefaultVersion, "RocketMQ version from Maven Central")
+	cluster := fs.String("cluster", realrmq.DefaultCluster, "brokerClusterName of the brokers")
+	autoCreate := fs.Bool("auto-create", true, "autoCreateTopicEnable on the brokers")
+	logs := fs.String("logs", "", "folder for the servers' logs (default: a temporary folder, removed at exit)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *brokers < 1 {
+		fmt.Fprintln(stderr, "-brokers must be at least 1")
+		return errUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	opts := []realrmq.Option{
+		realrmq.WithBrokers(*brokers), realrmq.WithVersion(*version),
+		realrmq.WithCluster(*cluster), realrmq.WithAutoCreateTopic(*autoCreate),
+	}
+	if *logs != "" {
+		opts = append(opts, realrmq.WithLogDir(*logs))
+	}
+	logger.Info("starting real RocketMQ", "version", *version, "brokers", *brokers)
+	c, err := realrmq.Launch(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := c.Close(); err != nil {
+			logger.Warn("unclean stop", "err", err)
+		}
+	}()
+	ready := serveReady{NameSrv: c.NameServerAddr()}
+	for _, b := range c.Brokers() {
+		ready.Brokers = append(ready.Brokers, serveBroker{Name: b.Name, Addr: b.Addr})
+	}
+	line, err := json.Marshal(ready)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
+		return err
+	}
+	logger.Info("real RocketMQ ready", "namesrv", ready.NameSrv, "logs", c.LogDir())
+	if err := c.Wait(ctx); err != nil {
+		return err
+	}
+	logger.Info("stopping")
+	return nil
+}

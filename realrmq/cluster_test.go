@@ -1,0 +1,175 @@
+package realrmq
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// TestLifecycle runs its own cluster (in parallel with the shared one) to check that the
+// options reach the servers and that a broker stops, comes back on its store, and crashes.
+func TestLifecycle(t *testing.T) {
+	t.Parallel()
+	c := Start(t,
+		WithCluster("LifeCluster"),
+		WithBrokerNames("life-a"),
+		WithBrokerPermission(4),
+		WithDefaultTopicQueueNums(4),
+		WithRegisterNameServerPeriod(10*time.Second),
+		WithHeap(128, 384),
+	)
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+
+	brokers := c.Brokers()
+	require.Len(t, brokers, 1)
+	b := brokers[0]
+	assert.Equal(t, Broker{Name: "life-a", Addr: b.Addr, Cluster: "LifeCluster", Running: true}, b)
+	info, err := c.ClusterInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"life-a"}, info.ClusterAddrTable["LifeCluster"])
+	assert.Equal(t, map[int64]string{0: b.Addr}, info.BrokerAddrTable["life-a"].BrokerAddrs)
+
+	// defaultTopicQueueNums sizes TBW102; brokerPermission 4 is advertised for every topic.
+	tbw, ok := route(t, ctx, c, protocol.AutoCreateTopicKey)
+	require.True(t, ok)
+	assert.Equal(t, int32(4), tbw.QueueDatas[0].WriteQueueNums)
+	assert.Equal(t, int32(4), tbw.QueueDatas[0].Perm)
+
+	require.NoError(t, c.CreateTopic(ctx, "LifeTopic", 2))
+	rd, ok := route(t, ctx, c, "LifeTopic")
+	require.True(t, ok, "a created topic is routable at once")
+	assert.Equal(t, protocol.QueueData{BrokerName: "life-a", ReadQueueNums: 2, WriteQueueNums: 2, Perm: 4}, rd.QueueDatas[0])
+
+	// A clean stop unregisters: the route goes at once.
+	require.NoError(t, c.StopBroker("life-a"))
+	assert.False(t, c.Brokers()[0].Running)
+	_, ok = route(t, ctx, c, "LifeTopic")
+	assert.False(t, ok, "route after StopBroker")
+	assert.Error(t, c.CreateTopic(ctx, "Other", 1), "no running broker to create on")
+
+	// Back on the same address and store: the topic is still there.
+	require.NoError(t, c.StartBroker(ctx, "life-a"))
+	assert.Equal(t, b, c.Brokers()[0])
+	rd, ok = route(t, ctx, c, "LifeTopic")
+	require.True(t, ok, "route after StartBroker")
+	assert.Equal(t, int32(2), rd.QueueDatas[0].WriteQueueNums)
+	assert.Error(t, c.StartBroker(ctx, "life-a"), "starting a running broker")
+
+	// A crash: the name server drops the broker when its connection closes.
+	require.NoError(t, c.KillBroker("life-a"))
+	require.NoError(t, poll(ctx, func() (bool, error) {
+		_, ok := route(t, ctx, c, "LifeTopic")
+		return !ok, nil
+	}))
+	assert.Error(t, c.StopBroker("nope"))
+
+	// Deliberate stops are not crashes; a server dying on its own is.
+	quick, cancelQuick := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancelQuick()
+	assert.NoError(t, c.Wait(quick))
+	c.mu.Lock()
+	ns := c.ns
+	c.mu.Unlock()
+	require.NoError(t, ns.cmd.Process.Kill())
+	assert.ErrorContains(t, c.Wait(ctx), "namesrv exited unexpectedly")
+}
+
+// TestVersion5 starts a 5.x name server and broker when ROCKETSIM_REAL_V5 names a release
+// (e.g. 5.3.3). Not part of the default run: a 5.x broker takes about 15 s to start and as
+// long to stop on a 2-core machine.
+func TestVersion5(t *testing.T) {
+	v := os.Getenv("ROCKETSIM_REAL_V5")
+	if v == "" {
+		t.Skip("set ROCKETSIM_REAL_V5=5.3.3 (a 5.x release) to start a 5.x cluster")
+	}
+	t.Parallel()
+	c := Start(t, WithVersion(v), WithBrokerNames("v5-a"))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	assert.Equal(t, v, c.Version())
+	require.NoError(t, c.CreateTopic(ctx, "V5Topic", 2))
+	rd, ok := route(t, ctx, c, "V5Topic")
+	require.True(t, ok)
+	assert.Equal(t, int32(2), rd.QueueDatas[0].WriteQueueNums)
+}
+
+func route(t *testing.T, ctx context.Context, c *Cluster, topic string) (*protocol.TopicRouteData, bool) {
+	t.Helper()
+	resp, err := c.Client().Invoke(ctx, c.NameServerAddr(),
+		protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic, protocol.GetRouteInfoRequestHeader{Topic: topic}, nil))
+	require.NoError(t, err)
+	if resp.Code == remoting.TopicNotExist {
+		return nil, false
+	}
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	rd, err := protocol.DecodeTopicRouteData(resp.Body)
+	require.NoError(t, err)
+	return rd, true
+}
+
+// TestUnavailable checks the skip path a machine without Java takes (it needs no JVM).
+func TestUnavailable(t *testing.T) {
+	t.Setenv("JAVA_HOME", "")
+	t.Setenv("PATH", t.TempDir())
+	_, err := Launch(t.Context())
+	require.ErrorIs(t, err, ErrUnavailable)
+	assert.ErrorContains(t, err, "java not found")
+
+	t.Setenv(RequireEnv, "")
+	var inner *testing.T
+	t.Run("skips", func(t *testing.T) {
+		inner = t
+		Start(t)
+		t.Error("Start returned without Java")
+	})
+	assert.True(t, inner.Skipped(), "Start skips without %s=1", RequireEnv)
+}
+
+func TestOptions(t *testing.T) {
+	cfg := defaultConfig()
+	WithBrokers(3)(&cfg)
+	assert.Equal(t, []string{"broker-a", "broker-b", "broker-c"}, cfg.brokerNames)
+	WithBrokerNames("x", "x")(&cfg)
+	assert.Error(t, cfg.validate())
+	assert.Equal(t, "broker-26", brokerName(26))
+}
+
+func TestFreePorts(t *testing.T) {
+	seen := map[int]bool{}
+	for range 5 {
+		p, err := freePorts(-2, 0, 1)
+		require.NoError(t, err)
+		for _, off := range []int{-2, 0, 1} {
+			assert.False(t, seen[p+off], "port %d handed out twice", p+off)
+			seen[p+off] = true
+			l, err := net.Listen("tcp", ":"+strconv.Itoa(p+off))
+			require.NoError(t, err, "port %d is free", p+off)
+			_ = l.Close()
+		}
+	}
+}
+
+func TestPollStopsOnError(t *testing.T) {
+	boom := errors.New("boom")
+	n := 0
+	err := poll(t.Context(), func() (bool, error) {
+		n++
+		if n == 3 {
+			return false, boom
+		}
+		return false, nil
+	})
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 3, n)
+}

@@ -1,0 +1,450 @@
+package realrmq
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/rocketsim/rocketsim/fakebroker"
+	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Differential conformance: the same requests go to the fakes (fakenamesrv + fakebroker on
+// loopback) and to the real 4.9.7 servers, and the answers are compared after normalising
+// what legitimately differs between two deployments (addresses, commit-log offsets inside
+// message ids, timestamps). Where the fakes are known to differ, the case names the field
+// and both values, so the test fails when either side changes.
+
+// side is one deployment: a name server and the two brokers (broker-a with Java's defaults,
+// broker-b without auto-creation), and a client of its own.
+type side struct {
+	name    string // "fake" or "real"
+	ns      string
+	brokers map[string]string // broker name -> addr
+	cli     *remoting.Client
+	// vars carries per-side values between cases (a commit-log offset read from a msgId).
+	vars map[string]int64
+}
+
+// answer is a normalised response.
+type answer struct {
+	NoAnswer  bool // nothing came back before the deadline
+	Code      int32
+	Remark    string
+	Ext       map[string]string // nil: the response had no extFields
+	Body      string
+	Language  remoting.LanguageCode
+	Version   int32
+	Serialize remoting.SerializeType // the header encoding of the answer
+}
+
+// fieldDiff is a known difference: field is "code", "remark", "body", "noanswer",
+// "serialize", "ext" (all of it) or "ext.<key>"; fake and real are the normalised values each side gives.
+type fieldDiff struct {
+	field      string
+	fake, real string
+}
+
+type diffCase struct {
+	name   string
+	code   int32
+	target string // "ns" or a broker name
+	req    func(s *side) *remoting.Command
+	// norm normalises what this case's answer may legitimately differ in (beyond addresses).
+	norm func(s *side, a *answer)
+	// after runs on each side with its raw answer (to remember values for later cases).
+	after func(t *testing.T, s *side, resp *remoting.Command)
+	// timeout for a request expected to get no answer.
+	timeout time.Duration
+	// settled, if set, says whether an answer reflects what the case waits for (a oneway
+	// registration the broker sent to its name server); ask repeats the request until it
+	// does, for at most 5 s, then compares what it has.
+	settled func(*remoting.Command) bool
+	known   []fieldDiff
+}
+
+type diffRow struct {
+	code   int32
+	name   string
+	result string
+}
+
+// diffRuns counts TestDifferential's runs in this process (go test -count=N).
+var diffRuns atomic.Int32
+
+func TestDifferential(t *testing.T) {
+	t.Parallel() // with TestLifecycle: the two clusters start together
+	realC := sharedCluster(t)
+	if diffRuns.Add(1) > 1 {
+		// The shared cluster holds the first run's topics and messages, and the cases
+		// expect fresh brokers (queue offsets from 0) like the fakes they compare with.
+		realC = Start(t, sharedOptions()...)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+
+	fake := startFakeSide(t, ctx)
+	rs := &side{name: "real", ns: realC.NameServerAddr(), brokers: map[string]string{}, cli: remoting.NewClient(), vars: map[string]int64{}}
+	t.Cleanup(func() { _ = rs.cli.Close() })
+	for _, b := range realC.Brokers() {
+		rs.brokers[b.Name] = b.Addr
+	}
+
+	var rows []diffRow
+	for _, group := range [][]diffCase{nameServerCases(), brokerCases()} {
+		for _, dc := range group {
+			ok := t.Run(fmt.Sprintf("%d_%s", dc.code, dc.name), func(t *testing.T) {
+				rows = append(rows, runDiffCase(t, ctx, dc, fake, rs))
+			})
+			if !ok && ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	var sb strings.Builder
+	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "code\tcase\tfake vs real")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d %s\t%s\t%s\n", r.code, remoting.RequestCodeName(r.code), r.name, r.result)
+	}
+	_ = tw.Flush()
+	t.Logf("differential conformance, fake vs real %s:\n%s", realC.Version(), sb.String())
+}
+
+// startFakeSide starts the fakes on loopback as the real cluster is configured.
+func startFakeSide(t *testing.T, ctx context.Context) *side {
+	t.Helper()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ns := fakenamesrv.New(fakenamesrv.WithLogger(quiet))
+	if err := ns.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ns.Close() })
+	s := &side{name: "fake", ns: ns.Addr(), brokers: map[string]string{}, cli: remoting.NewClient(), vars: map[string]int64{}}
+	t.Cleanup(func() { _ = s.cli.Close() })
+	for _, b := range []*fakebroker.Broker{
+		fakebroker.New(fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet)),
+		fakebroker.New(fakebroker.WithName(brokerNoAuto), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet),
+			fakebroker.WithAutoCreateTopic(false)),
+	} {
+		if err := b.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(b.Crash)
+		s.brokers[b.Name()] = b.Addr()
+	}
+	if err := ns.Await(ctx, func() bool { return len(ns.Brokers()) == 2 }); err != nil {
+		t.Fatalf("fake brokers did not register: %v", err)
+	}
+	return s
+}
+
+func runDiffCase(t *testing.T, ctx context.Context, dc diffCase, fake, rs *side) diffRow {
+	row := diffRow{code: dc.code, name: dc.name}
+	// Both sides at once: cases that expect no answer wait out their timeout only once.
+	answers := make(chan struct {
+		s *side
+		a answer
+	}, 2)
+	for _, s := range []*side{fake, rs} {
+		go func() {
+			answers <- struct {
+				s *side
+				a answer
+			}{s, ask(t, ctx, dc, s)}
+		}()
+	}
+	var fa, ra answer
+	for range 2 {
+		r := <-answers
+		if r.s == fake {
+			fa = r.a
+		} else {
+			ra = r.a
+		}
+	}
+	t.Logf("fake: %s", fa)
+	t.Logf("real: %s", ra)
+	var differs []string
+	for _, k := range dc.known {
+		f, r := fa.field(k.field), ra.field(k.field)
+		if f != k.fake || r != k.real {
+			t.Errorf("known difference in %s changed:\n fake %q (was %q)\n real %q (was %q)", k.field, f, k.fake, r, k.real)
+		}
+		fa.setField(k.field, "<known>")
+		ra.setField(k.field, "<known>")
+		differs = append(differs, k.field)
+	}
+	if d := cmp.Diff(fa, ra); d != "" {
+		t.Errorf("fake and real differ (-fake +real):\n%s", d)
+		row.result = "DIFFERENT (unexpected)"
+		return row
+	}
+	row.result = "same"
+	if len(differs) > 0 {
+		row.result = "different (known): " + strings.Join(differs, ", ")
+	}
+	return row
+}
+
+// ask sends the case's request to one side and normalises the answer.
+func ask(t *testing.T, ctx context.Context, dc diffCase, s *side) answer {
+	addr := s.ns
+	if dc.target != "ns" {
+		addr = s.brokers[dc.target]
+	}
+	timeout := dc.timeout
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	resp, err := invoke(ctx, s, addr, dc.req(s), timeout)
+	for deadline := time.Now().Add(5 * time.Second); err == nil && dc.settled != nil && !dc.settled(resp) && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond) // the other server's oneway request is in flight: nothing to wait on
+		resp, err = invoke(ctx, s, addr, dc.req(s), timeout)
+	}
+	if err != nil {
+		if errors.Is(err, remoting.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			return answer{NoAnswer: true}
+		}
+		t.Errorf("%s: %v", s.name, err)
+		return answer{Remark: "error: " + err.Error()}
+	}
+	if dc.after != nil {
+		dc.after(t, s, resp)
+	}
+	a := answer{Code: resp.Code, Remark: resp.Remark, Ext: resp.ExtFields, Body: string(resp.Body),
+		Language: resp.Language, Version: resp.Version, Serialize: resp.SerializeType}
+	if a.Ext != nil {
+		a.Ext = maps.Clone(a.Ext)
+	}
+	if dc.norm != nil {
+		dc.norm(s, &a)
+	}
+	a.Remark = s.addrs(a.Remark)
+	a.Body = s.addrs(a.Body)
+	for k, v := range a.Ext {
+		a.Ext[k] = s.addrs(v)
+	}
+	return a
+}
+
+func invoke(ctx context.Context, s *side, addr string, req *remoting.Command, timeout time.Duration) (*remoting.Command, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return s.cli.Invoke(ctx, addr, req)
+}
+
+var anyAddr = regexp.MustCompile(`\d{1,3}(\.\d{1,3}){3}:\d+`)
+
+// addrs replaces this side's server addresses by their role and any other loopback
+// address (a client's ephemeral port) by <client>.
+func (s *side) addrs(v string) string {
+	v = strings.ReplaceAll(v, s.ns, "<ns>")
+	for name, addr := range s.brokers {
+		v = strings.ReplaceAll(v, addr, "<"+name+">")
+	}
+	return anyAddr.ReplaceAllStringFunc(v, func(a string) string {
+		if strings.HasPrefix(a, "127.") {
+			return "<client>"
+		}
+		return a // addresses the test made up (192.0.2.x) are the same on both sides
+	})
+}
+
+func (a answer) String() string {
+	if a.NoAnswer {
+		return "no answer"
+	}
+	body := a.Body
+	if len(body) > 600 {
+		body = body[:600] + fmt.Sprintf("...(%d bytes)", len(a.Body))
+	}
+	ext := "<none>"
+	if a.Ext != nil {
+		ext = fmt.Sprint(a.Ext)
+	}
+	return fmt.Sprintf("code=%d remark=%q ext=%s body=%s (lang %d, version %d, serialize %d)",
+		a.Code, a.Remark, ext, body, a.Language, a.Version, a.Serialize)
+}
+
+func (a answer) field(f string) string {
+	switch {
+	case f == "noanswer":
+		return fmt.Sprint(a.NoAnswer)
+	case f == "code":
+		return fmt.Sprint(a.Code)
+	case f == "serialize":
+		return fmt.Sprint(a.Serialize)
+	case f == "remark":
+		return a.Remark
+	case f == "body":
+		return a.Body
+	case f == "ext":
+		if a.Ext == nil {
+			return "<none>"
+		}
+		return fmt.Sprint(a.Ext)
+	case strings.HasPrefix(f, "ext."):
+		v, ok := a.Ext[strings.TrimPrefix(f, "ext.")]
+		if !ok {
+			return "<absent>"
+		}
+		return v
+	}
+	panic("unknown field " + f)
+}
+
+func (a *answer) setField(f, v string) {
+	switch {
+	case f == "noanswer":
+		a.NoAnswer = false
+	case f == "code":
+		a.Code = -999
+	case f == "serialize":
+		a.Serialize = 99
+	case f == "remark":
+		a.Remark = v
+	case f == "body":
+		a.Body = v
+	case f == "ext":
+		a.Ext = map[string]string{"<known>": v}
+	case strings.HasPrefix(f, "ext."):
+		if a.Ext == nil {
+			a.Ext = map[string]string{}
+		}
+		a.Ext[strings.TrimPrefix(f, "ext.")] = v
+	}
+}
+
+// ---- normalisers ----
+
+var (
+	offsetMsgID = regexp.MustCompile(`^[0-9A-F]{32}$`)
+)
+
+// normMsgID replaces each offset message id in ext msgId (comma-joined for batches) by
+// <msgId>: it holds the commit-log offset, which depends on everything stored before.
+func normMsgID(_ *side, a *answer) {
+	if v, ok := a.Ext["msgId"]; ok {
+		ids := strings.Split(v, ",")
+		for i, id := range ids {
+			if offsetMsgID.MatchString(id) {
+				ids[i] = "<msgId>"
+			}
+		}
+		a.Ext["msgId"] = strings.Join(ids, ",")
+	}
+}
+
+// normTopicList sorts a {"topicList":[...]} body and drops the topics whose presence depends
+// on timing, not on requests (the transaction half topic appears about 60 s after start).
+func normTopicList(_ *side, a *answer) {
+	var tl struct {
+		TopicList []string `json:"topicList"`
+	}
+	if err := json.Unmarshal([]byte(a.Body), &tl); err != nil {
+		return
+	}
+	tl.TopicList = slices.DeleteFunc(tl.TopicList, func(t string) bool {
+		return t == "RMQ_SYS_TRANS_HALF_TOPIC" || t == "RMQ_SYS_TRANS_OP_HALF_TOPIC" || t == "TRANS_CHECK_MAX_TIME_TOPIC"
+	})
+	sort.Strings(tl.TopicList)
+	a.Body = "sorted " + strings.Join(tl.TopicList, ",")
+}
+
+// normTopicConfigTable reduces a TopicConfigSerializeWrapper body (its data version and the
+// system topics depend on the broker's age) to whether it holds DiffTopic as created.
+func normTopicConfigTable(_ *side, a *answer) {
+	if a.Body == "" {
+		return
+	}
+	var w struct {
+		TopicConfigTable map[string]struct {
+			ReadQueueNums, WriteQueueNums, Perm int32
+		} `json:"topicConfigTable"`
+	}
+	if err := json.Unmarshal([]byte(a.Body), &w); err != nil {
+		a.Body = "undecodable: " + err.Error()
+		return
+	}
+	tc, ok := w.TopicConfigTable[diffTopic]
+	if !ok {
+		a.Body = "<topic config table without DiffTopic>"
+		return
+	}
+	a.Body = fmt.Sprintf("<topic config table with DiffTopic %d/%d perm %d>", tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm)
+}
+
+// normStored decodes stored messages (a pull's or a view's body) and keeps what two brokers
+// fed the same requests must agree on: not store times or commit-log positions.
+func normStored(s *side, a *answer) {
+	if a.Body == "" {
+		return
+	}
+	msgs, err := protocol.DecodeStoredMessages([]byte(a.Body))
+	if err != nil {
+		a.Body = "undecodable: " + err.Error()
+		return
+	}
+	raw := rawStoredProperties([]byte(a.Body))
+	if len(raw) != len(msgs) {
+		a.Body = fmt.Sprintf("undecodable: %d records, %d property strings", len(msgs), len(raw))
+		return
+	}
+	var sb strings.Builder
+	for i, m := range msgs {
+		fmt.Fprintf(&sb, "[topic=%s queue=%d qoff=%d size=%d flag=%d sysFlag=%d crc=%d reconsume=%d prepared=%d body=%q bornHost=%s storeHost=%s props=%s]",
+			m.Topic, m.QueueID, m.QueueOffset, m.StoreSize, m.Flag, m.SysFlag, m.BodyCRC, m.ReconsumeTimes,
+			m.PreparedTransactionOffset, m.Body, s.addrs(m.BornHost.String()), s.addrs(m.StoreHost.String()),
+			raw[i])
+	}
+	a.Body = sb.String()
+}
+
+// rawStoredProperties returns each stored record's properties string as the broker wrote it,
+// in its order and with duplicates (the decoded map hides both), \x01 and \x02 shown as = and ;.
+func rawStoredProperties(data []byte) []string {
+	var out []string
+	for p := 0; p+4 <= len(data); {
+		size := int(binary.BigEndian.Uint32(data[p:]))
+		if size <= 0 || p+size > len(data) {
+			break
+		}
+		rec := data[p : p+size]
+		p += size
+		sysFlag := binary.BigEndian.Uint32(rec[36:])
+		q := 48 // through bornTimestamp
+		q += hostLen(sysFlag&0x10 != 0) + 8 + hostLen(sysFlag&0x20 != 0) + 4 + 8
+		q += 4 + int(binary.BigEndian.Uint32(rec[q:]))
+		q += 1 + int(rec[q])
+		n := int(binary.BigEndian.Uint16(rec[q:]))
+		props := string(rec[q+2 : q+2+n])
+		out = append(out, strings.NewReplacer("\x01", "=", "\x02", ";").Replace(props))
+	}
+	return out
+}
+
+// hostLen is the size of a stored host: IPv4 + port, or IPv6 + port.
+func hostLen(v6 bool) int {
+	if v6 {
+		return 20
+	}
+	return 8
+}
