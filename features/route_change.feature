@@ -40,3 +40,4 @@ Feature: Route changes reach the producer within one poll
     When topic "Orders" is created on "broker-b" with 4 queues
     And 31 seconds pass
     Then producer "q2" routes "Orders" to brokers "broker-a, broker-b"
+    And producer "q1" routes "Orders" to brokers "broker-a, broker-b"

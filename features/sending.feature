@@ -61,6 +61,7 @@ Feature: Sending messages
     And the brokers received 1 send
     And the brokers stored 1 message of "Orders"
 
+  @needs-history
   Scenario Outline: an invalid message is refused before it is sent
     When producer "p" sends <message>
     Then the send fails with "<text>"

@@ -5,6 +5,7 @@ Feature: Starting a producer
   Background:
     Given a cluster with 1 broker and topic "Orders" with 4 queues
 
+  @needs-history
   Scenario: start with a name-server list
     Given a producer "p" in group "PG"
     When producer "p" starts
@@ -12,7 +13,6 @@ Feature: Starting a producer
     And producer "p" can send a message to "Orders"
     And the name server received a route query for "Orders"
 
-  @fake-only
   Scenario: start with NAMESRV_ADDR
     Given the environment variable NAMESRV_ADDR holds the name server's address
     And a producer "p" in group "PG" without a name-server list

@@ -15,19 +15,27 @@ func backendFromEnv(t *testing.T) Backend {
 	switch name := os.Getenv("ROCKETSIM_BACKEND"); name {
 	case "", "fake":
 		return fakeBackend{}
+	case "real":
+		r := newRealBackend()
+		r.prepare(t)
+		t.Cleanup(func() { r.close(t) })
+		return r
 	default:
-		t.Fatalf("ROCKETSIM_BACKEND=%q: unknown backend (known: fake)", name)
+		t.Fatalf("ROCKETSIM_BACKEND=%q: unknown backend (known: fake, real)", name)
 		return nil
 	}
 }
 
 // TestFeatures runs every feature in ../features, scenarios in random order, each as a subtest.
-// GODOG_TAGS filters scenarios (godog's tag expression), for example "@fake-only".
+// GODOG_TAGS filters scenarios (godog's tag expression), for example "@fake-only". A backend
+// with real time (ROCKETSIM_BACKEND=real) leaves out @fake-only scenarios (faults, 120 s
+// expiry, in-memory endpoints) and @needs-history ones (assertions on requests a server
+// received, which real servers do not record).
 func TestFeatures(t *testing.T) {
 	backend := backendFromEnv(t)
 	tags := os.Getenv("GODOG_TAGS")
 	if !backend.Virtual() {
-		tags = strings.Trim(tags+" && ~@fake-only", " &")
+		tags = strings.Trim(tags+" && ~@fake-only && ~@needs-history", " &")
 	}
 	stats := &suiteStats{}
 	start := time.Now()
@@ -47,6 +55,15 @@ func TestFeatures(t *testing.T) {
 	if suite.Run() != 0 {
 		t.Error("the feature suite failed")
 	}
-	t.Logf("backend %s: %d scenarios in %v of wall time, %v of simulated time",
-		backend.Name(), stats.scenarios, time.Since(start).Round(time.Millisecond), stats.simulated)
+	wall := time.Since(start).Round(time.Millisecond)
+	if backend.Virtual() {
+		t.Logf("backend %s: %d scenarios in %v of wall time, %v of simulated time",
+			backend.Name(), stats.scenarios, wall, stats.simulated)
+	} else {
+		t.Logf("backend %s: scenarios in %v of wall time (tags %q)", backend.Name(), wall, tags)
+	}
+	t.Logf("backend %s: %s", backend.Name(), stats.summary())
+	for _, f := range stats.failedScenarios() {
+		t.Logf("failed: %s", f)
+	}
 }

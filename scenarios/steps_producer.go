@@ -163,7 +163,7 @@ func (w *World) producerSteps(sc *godog.ScenarioContext) {
 			return err
 		}
 		var got []string
-		for _, q := range ps.p.PublishInfo()[topic] {
+		for _, q := range ps.p.PublishInfo()[w.topic(topic)] {
 			if !slices.Contains(got, q.BrokerName) {
 				got = append(got, q.BrokerName)
 			}
@@ -175,7 +175,7 @@ func (w *World) producerSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		if got := len(ps.p.PublishInfo()[topic]); got != n {
+		if got := len(ps.p.PublishInfo()[w.topic(topic)]); got != n {
 			return fmt.Errorf("producer %s has %d queues for %s, want %d", name, got, topic, n)
 		}
 		return nil
@@ -223,6 +223,9 @@ func (w *World) newProducer(name, group string, withList bool, opts ...client.Op
 	}
 	if withList {
 		base = append(base, client.WithNameServers(w.cluster.NameServerAddr()))
+	}
+	if t, ok := w.cluster.(producerTuner); ok {
+		base = append(base, t.ProducerOptions(group)...)
 	}
 	ps := &producerState{name: name, opts: append(base, opts...)}
 	err := w.in(func() error {

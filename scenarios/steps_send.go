@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -41,13 +42,29 @@ func (a *asyncRecord) callback(i int) func(*client.SendResult, error) {
 	}
 }
 
+// await waits, in real time, until every send's callback ran, and a little longer so that a
+// second call would show.
+func (a *asyncRecord) await(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		a.mu.Lock()
+		pending := slices.Contains(a.calls, 0)
+		a.mu.Unlock()
+		if !pending {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+}
+
 // Send steps: every send runs inside the bubble and is timed in its (virtual) time.
 func (w *World) sendSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^producer "([^"]*)" can send a message to "([^"]*)"$`, func(name, topic string) error {
 		return w.mustSend(name, topic, 1)
 	})
 	sc.Step(`^producer "([^"]*)" cannot send to "([^"]*)"$`, func(name, topic string) error {
-		if err := w.send(name, topic, newBody(topic, 16)); err != nil {
+		if err := w.send(name, topic, w.newBody(topic, 16)); err != nil {
 			return err
 		}
 		if w.last.err == nil {
@@ -56,7 +73,7 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		return nil
 	})
 	sc.Step(`^producer "([^"]*)" cannot send: "(.*)"$`, func(name, text string) error {
-		if err := w.send(name, "Orders", newBody("Orders", 16)); err != nil {
+		if err := w.send(name, "Orders", w.newBody("Orders", 16)); err != nil {
 			return err
 		}
 		if w.last.err == nil || !strings.Contains(w.last.err.Error(), text) {
@@ -65,20 +82,20 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		return nil
 	})
 	sc.Step(`^producer "([^"]*)" sends a message to "([^"]*)"$`, func(name, topic string) error {
-		return w.send(name, topic, newBody(topic, 16))
+		return w.send(name, topic, w.newBody(topic, 16))
 	})
 	sc.Step(`^producer "([^"]*)" sends an empty message to "([^"]*)"$`, func(name, topic string) error {
-		return w.send(name, topic, client.NewMessage(topic, []byte{}))
+		return w.send(name, topic, client.NewMessage(w.topic(topic), []byte{}))
 	})
 	sc.Step(`^producer "([^"]*)" sends a message of (\d+) bytes to "([^"]*)"$`, func(name string, n int, topic string) error {
-		return w.send(name, topic, client.NewMessage(topic, bodyOf(n)))
+		return w.send(name, topic, client.NewMessage(w.topic(topic), bodyOf(n)))
 	})
 	sc.Step(`^producer "([^"]*)" sends (\d+) messages to "([^"]*)"$`, func(name string, n int, topic string) error {
 		return w.mustSend(name, topic, n)
 	})
 	sc.Step(`^producer "([^"]*)" sends a message to "([^"]*)" with tag "([^"]*)", keys "([^"]*)" and property "([^"]*)" = "([^"]*)"$`,
 		func(name, topic, tag, keys, prop, value string) error {
-			msg := newBody(topic, 16)
+			msg := w.newBody(topic, 16)
 			msg.SetTags(tag)
 			msg.SetKeys(splitList(keys, " ")...)
 			if err := msg.PutUserProperty(prop, value); err != nil {
@@ -100,7 +117,7 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		w.last = &sendOutcome{topic: topic}
 		return w.in(func() error {
 			for i := range n {
-				ps.p.SendAsync(context.Background(), newBody(topic, 16), rec.callback(i))
+				ps.p.SendAsync(context.Background(), w.newBody(topic, 16), rec.callback(i))
 			}
 			return nil
 		})
@@ -113,7 +130,7 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		w.last = &sendOutcome{topic: topic}
 		return w.in(func() error {
 			for range n {
-				if err := ps.p.SendOneway(context.Background(), newBody(topic, 16)); err != nil {
+				if err := ps.p.SendOneway(context.Background(), w.newBody(topic, 16)); err != nil {
 					return err
 				}
 			}
@@ -127,7 +144,7 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		}
 		msgs := make([]*client.Message, n)
 		for i := range msgs {
-			msgs[i] = newBody(topic, 16)
+			msgs[i] = w.newBody(topic, 16)
 		}
 		return w.timed(topic, func(ctx context.Context) (*client.SendResult, error) { return ps.p.SendBatch(ctx, msgs...) })
 	})
@@ -146,7 +163,7 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		}
 		for range n {
 			if err := w.timed(topic, func(ctx context.Context) (*client.SendResult, error) {
-				return ps.p.SendWithSelector(ctx, newBody(topic, 16), pick)
+				return ps.p.SendWithSelector(ctx, w.newBody(topic, 16), pick)
 			}); err != nil {
 				return err
 			}
@@ -161,9 +178,9 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		mq := client.MessageQueue{Topic: topic, BrokerName: broker, QueueID: queue}
+		mq := client.MessageQueue{Topic: w.topic(topic), BrokerName: broker, QueueID: queue}
 		send := func(ctx context.Context) (*client.SendResult, error) {
-			return ps.p.SendToQueue(ctx, newBody(topic, 16), mq)
+			return ps.p.SendToQueue(ctx, w.newBody(topic, 16), mq)
 		}
 		if how == "sends" {
 			return w.timed(topic, send)
@@ -268,6 +285,10 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		if w.async == nil || len(w.async.calls) != n {
 			return fmt.Errorf("not %d async sends", n)
 		}
+		if w.bubble == nil {
+			// Real time: the answers are on their way (in a bubble they have settled).
+			w.async.await(10 * time.Second)
+		}
 		w.async.mu.Lock()
 		defer w.async.mu.Unlock()
 		for i, c := range w.async.calls {
@@ -279,8 +300,10 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 	})
 }
 
-// newBody returns a small message for topic.
-func newBody(topic string, n int) *client.Message { return client.NewMessage(topic, bodyOf(n)) }
+// newBody returns a small message for the feature's topic.
+func (w *World) newBody(topic string, n int) *client.Message {
+	return client.NewMessage(w.topic(topic), bodyOf(n))
+}
 
 // send makes one sync send and records its outcome without judging it.
 func (w *World) send(name, topic string, msg *client.Message) error {
@@ -294,7 +317,7 @@ func (w *World) send(name, topic string, msg *client.Message) error {
 // mustSend makes n sync sends that must all succeed.
 func (w *World) mustSend(name, topic string, n int) error {
 	for i := range n {
-		if err := w.send(name, topic, newBody(topic, 16)); err != nil {
+		if err := w.send(name, topic, w.newBody(topic, 16)); err != nil {
 			return err
 		}
 		if w.last.err != nil {

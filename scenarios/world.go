@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -37,11 +38,51 @@ type World struct {
 	endpointSrv *fakenamesrv.AddrServer
 }
 
-// suiteStats adds up the simulated time of every scenario.
+// suiteStats adds up the simulated time of every scenario, and counts scenarios and features
+// by outcome.
 type suiteStats struct {
 	mu        sync.Mutex
-	scenarios int
+	scenarios int // scenarios that ran in a bubble
 	simulated time.Duration
+	passed    int
+	failed    []string
+	features  map[string]bool // feature file -> every scenario passed
+}
+
+// result records how a scenario ended.
+func (s *suiteStats) result(sc *godog.Scenario, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.features == nil {
+		s.features = map[string]bool{}
+	}
+	ok, seen := s.features[sc.Uri]
+	s.features[sc.Uri] = (ok || !seen) && err == nil
+	if err == nil {
+		s.passed++
+	} else {
+		s.failed = append(s.failed, sc.Uri+": "+sc.Name)
+	}
+}
+
+func (s *suiteStats) failedScenarios() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.failed)
+}
+
+// summary says how many features and scenarios passed.
+func (s *suiteStats) summary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	features := 0
+	for _, ok := range s.features {
+		if ok {
+			features++
+		}
+	}
+	return fmt.Sprintf("%d/%d features and %d/%d scenarios passed", features, len(s.features),
+		s.passed, s.passed+len(s.failed))
 }
 
 func (s *suiteStats) add(d time.Duration) {
@@ -67,12 +108,44 @@ func (w *World) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 30*time.Second)
 }
 
-// sleep lets d pass: virtual time in a bubble, the wall clock otherwise.
+// sleep lets d pass: virtual time in a bubble, the wall clock otherwise (scaled by a backend
+// that says so).
 func (w *World) sleep(d time.Duration) error {
+	if s, ok := w.cluster.(timeScaler); ok {
+		d = s.Scale(d)
+	}
 	return w.in(func() error {
 		time.Sleep(d)
 		return nil
 	})
+}
+
+// Optional hooks a backend's Cluster may have; the fakes have none.
+type (
+	// topicNamer maps a feature's topic to the name used on the servers and in messages (the
+	// real backend gives every scenario topics of its own on a shared cluster).
+	topicNamer interface{ TopicName(topic string) string }
+	// producerTuner adds options to every producer of the scenario (shorter intervals on a
+	// backend with scaled wall time) and learns its group.
+	producerTuner interface {
+		ProducerOptions(group string) []client.Option
+	}
+	// timeScaler turns a feature's duration into the wall time a step sleeps.
+	timeScaler interface {
+		Scale(d time.Duration) time.Duration
+	}
+	// scenarioEnder restores a shared cluster when a scenario ends.
+	scenarioEnder interface {
+		EndScenario(ctx context.Context) error
+	}
+)
+
+// topic returns the name the servers and the client use for a feature's topic.
+func (w *World) topic(name string) string {
+	if n, ok := w.cluster.(topicNamer); ok {
+		return n.TopicName(name)
+	}
+	return name
 }
 
 func initializeScenario(t *testing.T, backend Backend, stats *suiteStats) func(*godog.ScenarioContext) {
@@ -93,12 +166,18 @@ func initializeScenario(t *testing.T, backend Backend, stats *suiteStats) func(*
 		sc.After(func(ctx context.Context, s *godog.Scenario, err error) (context.Context, error) {
 			stopErr := w.in(func() error { return w.stopProducers() })
 			w.restoreEnv()
+			if e, ok := w.cluster.(scenarioEnder); ok {
+				ectx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+				stopErr = errors.Join(stopErr, e.EndScenario(ectx))
+				cancel()
+			}
+			stats.result(s, err)
 			if w.bubble != nil {
 				w.bubble.stop()
 				stats.add(w.bubble.simulated())
 			}
 			if stopErr != nil && err == nil {
-				return ctx, fmt.Errorf("stopping the scenario's producers: %w", stopErr)
+				return ctx, fmt.Errorf("ending the scenario: %w", stopErr)
 			}
 			return ctx, nil
 		})
