@@ -331,7 +331,18 @@ func (c *Cluster) startBroker(ctx context.Context, b *brokerProc) error {
 		bd, ok := info.BrokerAddrTable[b.name]
 		return ok && bd.BrokerAddrs[0] == b.addr, nil
 	})
-	if err != nil && ctx.Err() != nil {
+	if err == nil {
+		return nil
+	}
+	// A broker that did not come up is not running: stop what is left of it and forget the
+	// process, so that StartBroker can try again.
+	p.kill()
+	c.mu.Lock()
+	if b.proc == p {
+		b.proc = nil
+	}
+	c.mu.Unlock()
+	if ctx.Err() != nil {
 		return fmt.Errorf("realrmq: broker %s not registered at %s: %w\n%s", b.name, b.addr, err, p.logTail(30))
 	}
 	return err
