@@ -19,6 +19,7 @@ import (
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/internal/echobroker"
+	"github.com/rocketsim/rocketsim/realrmq"
 )
 
 // The race's settings, the same for both clients.
@@ -73,15 +74,16 @@ func (o official) async(ctx context.Context, body []byte, done func(error)) {
 
 var instanceSeq atomic.Int64
 
-// newOurs starts one of our producers against c, with a client instance of its own, and the
-// client's defaults otherwise (3 s send timeout, 2 retries, JSON headers).
-func newOurs(tb testing.TB, c *fakecluster.Cluster) sender {
+// newOurs starts one of our producers against the cluster of nameServer, with a client
+// instance of its own, and the client's defaults otherwise (3 s send timeout, 2 retries,
+// JSON headers).
+func newOurs(tb testing.TB, nameServer string) sender {
 	tb.Helper()
 	n := instanceSeq.Add(1)
 	p, err := client.NewProducer(
 		client.WithGroup(fmt.Sprintf("race_pg_%d", n)),
 		client.WithInstanceName(fmt.Sprintf("race_ours_%d", n)),
-		client.WithNameServers(c.NameServerAddr()),
+		client.WithNameServers(nameServer),
 		client.WithManager(client.NewManager()),
 	)
 	if err != nil {
@@ -94,13 +96,13 @@ func newOurs(tb testing.TB, c *fakecluster.Cluster) sender {
 	return ours{p}
 }
 
-// newOfficial starts an official producer against c, with an instance of its own and the
-// client's defaults otherwise (3 s send timeout, 2 retries).
-func newOfficial(tb testing.TB, c *fakecluster.Cluster) sender {
+// newOfficial starts an official producer against the cluster of nameServer, with an
+// instance of its own and the client's defaults otherwise (3 s send timeout, 2 retries).
+func newOfficial(tb testing.TB, nameServer string) sender {
 	tb.Helper()
 	n := instanceSeq.Add(1)
 	p, err := rocketmq.NewProducer(
-		producer.WithNameServer([]string{c.NameServerAddr()}),
+		producer.WithNameServer([]string{nameServer}),
 		producer.WithGroupName(fmt.Sprintf("race_pg_%d", n)),
 		producer.WithInstanceName(fmt.Sprintf("race_official_%d", n)),
 	)
@@ -116,7 +118,7 @@ func newOfficial(tb testing.TB, c *fakecluster.Cluster) sender {
 
 var clients = []struct {
 	name  string
-	start func(testing.TB, *fakecluster.Cluster) sender
+	start func(tb testing.TB, nameServer string) sender
 }{
 	{"ours", newOurs},
 	{"official", newOfficial},
@@ -138,7 +140,7 @@ func BenchmarkRace(b *testing.B) {
 			for _, cl := range clients {
 				b.Run("client="+cl.name, func(b *testing.B) {
 					c := fakecluster.Start(b, fakecluster.WithTopic(raceTopic, raceQueues))
-					race(b, cl.start(b, c), mode == "async")
+					race(b, cl.start(b, c.NameServerAddr()), mode == "async")
 				})
 			}
 		})
@@ -154,7 +156,27 @@ func BenchmarkRaceEcho(b *testing.B) {
 		b.Run("mode=sync/client="+cl.name, func(b *testing.B) {
 			c := fakecluster.Start(b, fakecluster.WithTopic(raceTopic, raceQueues))
 			c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echobroker.Start(b))
-			race(b, cl.start(b, c), false)
+			race(b, cl.start(b, c.NameServerAddr()), false)
+		})
+	}
+}
+
+// BenchmarkRaceReal is the sync race against real RocketMQ 4.9.7 (a name server and one broker,
+// JVMs from Maven Central jars, started once for both clients): the comparison the issue asks
+// for, in one run. It needs Java and Maven and is skipped with -short.
+func BenchmarkRaceReal(b *testing.B) {
+	if testing.Short() {
+		b.Skip("starts JVMs")
+	}
+	c := realrmq.Start(b, realrmq.WithBrokers(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.CreateTopic(ctx, raceTopic, raceQueues); err != nil {
+		b.Fatal(err)
+	}
+	for _, cl := range clients {
+		b.Run("mode=sync/client="+cl.name, func(b *testing.B) {
+			race(b, cl.start(b, c.NameServerAddr()), false)
 		})
 	}
 }
