@@ -70,7 +70,7 @@ func stored(t *testing.T, c *realrmq.Cluster, topic string, want int) []*protoco
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		msgs, err := Messages(ctx, shared.cli, brokers(c), topic)
+		msgs, err := Messages(ctx, c.Client(), brokers(c), topic)
 		cancel()
 		require.NoError(t, err)
 		if len(msgs) >= want || time.Now().After(deadline) {
