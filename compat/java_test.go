@@ -16,6 +16,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,6 +33,7 @@ import (
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/realrmq"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -42,8 +44,6 @@ const (
 	javaSends = 6*javaPerOp + 2
 	// javaRunTimeout bounds one JVM run.
 	javaRunTimeout = 60 * time.Second
-	// mavenTimeout bounds the one Maven run that resolves the classpath.
-	mavenTimeout = 5 * time.Minute
 	// clientInnerProducer is MixAll.CLIENT_INNER_PRODUCER_GROUP, the group every Java client
 	// instance runs for itself and unregisters on shutdown.
 	clientInnerProducer = "CLIENT_INNER_PRODUCER"
@@ -100,13 +100,16 @@ func buildJavaPeer() (peer *javaPeer, skip string, err error) {
 		}
 		tools[name] = p
 	}
-	pom, err := filepath.Abs(filepath.Join("java", "pom.xml"))
+	pom, err := os.ReadFile(filepath.Join("java", "pom.xml"))
 	if err != nil {
 		return nil, "", err
 	}
-	cp, skip, err := mavenClasspath(tools["mvn"], pom)
-	if skip != "" || err != nil {
-		return nil, skip, err
+	cp, err := realrmq.MavenClasspath(context.Background(), "java-peer", pom)
+	if errors.Is(err, realrmq.ErrUnavailable) {
+		return nil, err.Error(), nil
+	}
+	if err != nil {
+		return nil, "", err
 	}
 	classes, err := os.MkdirTemp("", "rocketsim-javapeer-")
 	if err != nil {
@@ -122,66 +125,6 @@ func buildJavaPeer() (peer *javaPeer, skip string, err error) {
 		return nil, "", fmt.Errorf("javac: %w\n%s", err, out)
 	}
 	return &javaPeer{java: tools["java"], classpath: classes + string(os.PathListSeparator) + cp}, "", nil
-}
-
-// mavenClasspath returns the classpath of the pom's dependencies, from the user cache folder
-// when a run of Maven on the same pom already wrote it (and its jars are all still there), else
-// from `mvn dependency:build-classpath`, whose answer it caches.
-func mavenClasspath(mvn, pom string) (cp, skip string, err error) {
-	data, err := os.ReadFile(pom)
-	if err != nil {
-		return "", "", err
-	}
-	sum := sha256.Sum256(data)
-	cacheRoot, err := os.UserCacheDir()
-	if err != nil {
-		cacheRoot = os.TempDir()
-	}
-	dir := filepath.Join(cacheRoot, "rocketsim", "java-peer", hex.EncodeToString(sum[:8]))
-	cached := filepath.Join(dir, "classpath.txt")
-	if b, err := os.ReadFile(cached); err == nil && jarsExist(string(b)) {
-		return strings.TrimSpace(string(b)), "", nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", err
-	}
-	tmp, err := os.CreateTemp(dir, "classpath-*.txt")
-	if err != nil {
-		return "", "", err
-	}
-	_ = tmp.Close()
-	defer func() { _ = os.Remove(tmp.Name()) }()
-	ctx, cancel := context.WithTimeout(context.Background(), mavenTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, mvn, "-q", "-B", "-f", pom, "dependency:build-classpath",
-		"-Dmdep.outputFile="+tmp.Name())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Sprintf("mvn dependency:build-classpath failed (%v):\n%s", err, out), nil
-	}
-	b, err := os.ReadFile(tmp.Name())
-	if err != nil {
-		return "", "", err
-	}
-	if !jarsExist(string(b)) {
-		return "", "", fmt.Errorf("maven wrote an unusable classpath: %q", b)
-	}
-	if err := os.Rename(tmp.Name(), cached); err != nil {
-		return "", "", err
-	}
-	return strings.TrimSpace(string(b)), "", nil
-}
-
-func jarsExist(cp string) bool {
-	cp = strings.TrimSpace(cp)
-	if cp == "" {
-		return false
-	}
-	for _, jar := range filepath.SplitList(cp) {
-		if _, err := os.Stat(jar); err != nil {
-			return false
-		}
-	}
-	return true
 }
 
 // peerLine is one line the peer printed.

@@ -61,30 +61,45 @@ func Classpath(ctx context.Context, version string) (string, error) {
 	return cp, nil
 }
 
-// resolveClasspath runs `mvn dependency:build-classpath` on the embedded pom, unless a
-// previous run for the same pom and version left its answer in the cache folder and every jar
-// it names still exists. The cache is keyed by the pom's hash and the version, so editing
-// the pom resolves again.
+// resolveClasspath is MavenClasspath for the embedded pom and a RocketMQ version.
 func resolveClasspath(ctx context.Context, version string) (string, error) {
-	sum := sha256.Sum256(append(append([]byte(nil), pom...), version...))
+	cp, err := MavenClasspath(ctx, "realrmq", pom, "-Drocketmq.version="+version)
+	if err != nil && errors.Is(err, ErrUnavailable) {
+		return "", fmt.Errorf("%w (RocketMQ %s)", err, version)
+	}
+	return cp, err
+}
+
+// MavenClasspath returns the classpath (jars joined by the OS list separator) of a pom's
+// dependencies, running `mvn dependency:build-classpath` with the given -D properties unless an
+// earlier run for the same pom and properties left its answer in the user cache folder (under
+// rocketsim/<name>/) and every jar it names still exists. Errors that mean this machine cannot
+// resolve the jars (no mvn, Maven failing) wrap ErrUnavailable. Other Java peers of the project
+// (compat/java) resolve their poms through it too.
+func MavenClasspath(ctx context.Context, name string, pomXML []byte, props ...string) (string, error) {
+	key := append([]byte(nil), pomXML...)
+	for _, p := range props {
+		key = append(append(key, 0), p...)
+	}
+	sum := sha256.Sum256(key)
 	cacheRoot, err := os.UserCacheDir()
 	if err != nil {
 		cacheRoot = os.TempDir()
 	}
-	dir := filepath.Join(cacheRoot, "rocketsim", "realrmq", hex.EncodeToString(sum[:8]))
+	dir := filepath.Join(cacheRoot, "rocketsim", name, hex.EncodeToString(sum[:8]))
 	cached := filepath.Join(dir, "classpath.txt")
 	if b, err := os.ReadFile(cached); err == nil && jarsExist(string(b)) {
 		return strings.TrimSpace(string(b)), nil
 	}
 	mvn, err := exec.LookPath("mvn")
 	if err != nil {
-		return "", fmt.Errorf("%w: mvn not found in PATH (Maven resolves the RocketMQ jars)", ErrUnavailable)
+		return "", fmt.Errorf("%w: mvn not found in PATH (Maven resolves the jars)", ErrUnavailable)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	pomFile := filepath.Join(dir, "pom.xml")
-	if err := os.WriteFile(pomFile, pom, 0o644); err != nil {
+	if err := os.WriteFile(pomFile, pomXML, 0o644); err != nil {
 		return "", err
 	}
 	// Written to a temporary name and renamed, so that a concurrent test binary never reads
@@ -97,11 +112,9 @@ func resolveClasspath(ctx context.Context, version string) (string, error) {
 	defer func() { _ = os.Remove(tmp.Name()) }()
 	ctx, cancel := context.WithTimeout(ctx, mavenTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, mvn, "-q", "-B", "-f", pomFile, "dependency:build-classpath",
-		"-Drocketmq.version="+version, "-Dmdep.outputFile="+tmp.Name())
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%w: mvn dependency:build-classpath for RocketMQ %s: %v\n%s",
-			ErrUnavailable, version, err, tail(string(out), 30))
+	args := append([]string{"-q", "-B", "-f", pomFile, "dependency:build-classpath", "-Dmdep.outputFile=" + tmp.Name()}, props...)
+	if out, err := exec.CommandContext(ctx, mvn, args...).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("%w: mvn dependency:build-classpath: %v\n%s", ErrUnavailable, err, tail(string(out), 30))
 	}
 	b, err := os.ReadFile(tmp.Name())
 	if err != nil {
