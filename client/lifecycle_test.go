@@ -2,7 +2,6 @@ package client
 
 import (
 	"errors"
-	"runtime"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -166,8 +165,11 @@ func TestShutdownUnregistersAndStopsTheInstanceWithItsLastProducer(t *testing.T)
 // A thousand producers start and stop; none leaves a goroutine or an instance behind.
 func TestStartShutdownCyclesLeakNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		// The bubble is the leak check: synctest.Test fails when a goroutine started in it is
+		// still blocked after the test and its cleanups (the cluster's) are done, and goleak
+		// checks the package at exit. runtime.NumGoroutine counts the whole process, where
+		// other tests' connections wind down on their own schedule, so it is not used.
 		r := newRig(t)
-		before := runtime.NumGoroutine()
 		for i := range 1000 {
 			p, err := NewProducer(r.options(WithInstanceName("cycle"))...)
 			require.NoError(t, err)
@@ -179,7 +181,6 @@ func TestStartShutdownCyclesLeakNothing(t *testing.T) {
 		}
 		synctest.Wait()
 		require.Empty(t, r.m.ClientIDs())
-		require.LessOrEqual(t, runtime.NumGoroutine(), before)
 	})
 }
 
