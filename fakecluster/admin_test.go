@@ -141,6 +141,7 @@ func TestAdminRejectsBadRequests(t *testing.T) {
 		{"unknown broker action", "POST", "/v1/brokers/broker-a/explode", "", http.StatusNotFound, "explode"},
 		{"bad topic", "POST", "/v1/topics", `{"topic":"bad topic!","queues":2}`, http.StatusBadRequest, "topic"},
 		{"topic on unknown broker", "POST", "/v1/topics", `{"topic":"T","brokers":["broker-x"]}`, http.StatusNotFound, "broker-x"},
+		{"unknown path", "GET", "/v2/nothing", "", http.StatusNotFound, "no such call: GET /v2/nothing"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, v := admin(t, h, tt.method, tt.path, tt.body)
