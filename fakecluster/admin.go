@@ -43,8 +43,7 @@ func (c *Cluster) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /v1/faults", c.adminListFaults)
 	mux.HandleFunc("DELETE /v1/faults", c.adminClearFaults)
 	mux.HandleFunc("POST /v1/brokers/{name}/{action}", c.adminBrokerAction)
-	// Unknown paths get a JSON error like every other answer (a known path with the wrong
-	// method still gets ServeMux's 405).
+	// Any other method and path is "no such call", in JSON like every other answer.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such call: %s %s", r.Method, r.URL.Path))
 	})

@@ -149,9 +149,9 @@ func TestAdminRejectsBadRequests(t *testing.T) {
 			require.Contains(t, v["error"], tt.errContains)
 		})
 	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("PUT", "/v1/cluster", nil))
-	require.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	code, v := admin(t, h, "PUT", "/v1/cluster", "")
+	require.Equal(t, http.StatusNotFound, code)
+	require.Equal(t, "no such call: PUT /v1/cluster", v["error"])
 	require.Empty(t, cl.NameServer().Faults().Rules())
 }
 
