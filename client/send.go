@@ -115,14 +115,24 @@ func (p *Producer) batch(msgs []*Message) (*outgoing, error) {
 	}, nil
 }
 
-// sendDefault is sendDefaultImpl.
-func (p *Producer) sendDefault(ctx context.Context, out *outgoing, mode sendMode) (*SendResult, error) {
+// checked is what every send does first, as Java's makeSureStateOK then Validators.checkMessage:
+// the producer must be running and the message valid.
+func (p *Producer) checked(out *outgoing) (*instance, error) {
 	inst, err := p.running()
 	if err != nil {
 		return nil, err
 	}
 	if err := protocol.CheckMessage(out.topic, out.body, p.cfg.maxMessageSize); err != nil {
 		return nil, validationError(err)
+	}
+	return inst, nil
+}
+
+// sendDefault is sendDefaultImpl.
+func (p *Producer) sendDefault(ctx context.Context, out *outgoing, mode sendMode) (*SendResult, error) {
+	inst, err := p.checked(out)
+	if err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	deadline := p.deadline(ctx, start)
@@ -423,13 +433,9 @@ func onceCallback(cb func(*SendResult, error)) func(*SendResult, error) {
 
 func (p *Producer) sendAsync(ctx context.Context, out *outgoing, start time.Time, cb func(*SendResult, error)) {
 	deadline := p.deadline(ctx, start)
-	inst, err := p.running()
+	inst, err := p.checked(out)
 	if err != nil {
 		cb(nil, err)
-		return
-	}
-	if err := protocol.CheckMessage(out.topic, out.body, p.cfg.maxMessageSize); err != nil {
-		cb(nil, validationError(err))
 		return
 	}
 	if !time.Now().Before(deadline) {
@@ -490,12 +496,9 @@ func (p *Producer) SendToQueue(ctx context.Context, msg *Message, mq MessageQueu
 	if err != nil {
 		return nil, err
 	}
-	inst, err := p.running()
+	inst, err := p.checked(out)
 	if err != nil {
 		return nil, err
-	}
-	if err := protocol.CheckMessage(out.topic, out.body, p.cfg.maxMessageSize); err != nil {
-		return nil, validationError(err)
 	}
 	mq.Topic = wrapNamespace(p.cfg.namespace, mq.Topic)
 	if mq.Topic != out.topic {
@@ -522,12 +525,9 @@ func (p *Producer) SendWithSelector(ctx context.Context, msg *Message, sel Queue
 	if err != nil {
 		return nil, err
 	}
-	inst, err := p.running()
+	inst, err := p.checked(out)
 	if err != nil {
 		return nil, err
-	}
-	if err := protocol.CheckMessage(out.topic, out.body, p.cfg.maxMessageSize); err != nil {
-		return nil, validationError(err)
 	}
 	start := time.Now()
 	deadline := p.deadline(ctx, start)
