@@ -411,6 +411,11 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 	if err != nil {
 		return answer(s.cmd, remoting.SystemError, "java.nio.BufferUnderflowException: "+err.Error())
 	}
+	rawProps, err := protocol.BatchPropertyStrings(s.cmd.Body)
+	if err != nil {
+		return answer(s.cmd, remoting.SystemError, "java.nio.BufferUnderflowException: "+err.Error())
+	}
+	batchPropStr := protocol.EncodeProperties(batchProps)
 	born := parseHost(remoteAddr(s.req))
 	var reconsume int32
 	if s.h.ReconsumeTimes != nil {
@@ -420,8 +425,9 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 	for i, d := range decoded {
 		m := &protocol.MessageExt{}
 		m.Topic, m.QueueID, m.Flag, m.Body = topic, queueID, d.Flag, d.Body
-		// The stored properties are the message's followed by the batch's; a name in both
-		// reads as the batch's value.
+		// CommitLog's MessageExtBatchEncoder stores the message's own properties string
+		// followed by the batch's (the header's with CLUSTER), so a name can appear twice (WAIT
+		// does); a name in both reads as the batch's value.
 		props := make(map[string]string, len(d.Properties)+len(batchProps))
 		for k, v := range d.Properties {
 			props[k] = v
@@ -430,6 +436,7 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 			props[k] = v
 		}
 		m.Properties = props
+		m.RawProperties = protocol.StoredBatchProperties(rawProps[i], batchPropStr)
 		m.SysFlag, m.BornTimestamp, m.BornHost, m.ReconsumeTimes = sysFlag, s.h.BornTimestamp, born, reconsume
 		msgs[i] = m
 	}

@@ -92,6 +92,26 @@ func DecodeBatch(topic string, body []byte) ([]*Message, error) {
 	return msgs, nil
 }
 
+// BatchPropertyStrings returns each batch message's properties string as the body carries
+// it (DecodeBatch parses them into maps), for StoredBatchProperties.
+func BatchPropertyStrings(body []byte) ([]string, error) {
+	count, err := scanBatch(body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, count)
+	p := 0
+	for i := range out {
+		rest := body[p:]
+		bodyLen := int(binary.BigEndian.Uint32(rest[batchBodyLenAt:]))
+		propsAt := batchBodyAt + bodyLen + batchPropLenLen
+		propsLen := int(binary.BigEndian.Uint16(rest[propsAt-batchPropLenLen:]))
+		out[i] = string(rest[propsAt : propsAt+propsLen])
+		p += propsAt + propsLen
+	}
+	return out, nil
+}
+
 // scanBatch checks the lengths of every message of a batch body and counts the messages.
 func scanBatch(body []byte) (int, error) {
 	count := 0

@@ -197,3 +197,19 @@ func BenchmarkDecodeBatch(b *testing.B) {
 		}
 	}
 }
+
+func TestBatchPropertyStrings(t *testing.T) {
+	msgs := []*Message{NewMessage("T", []byte("a")), NewMessage("T", []byte("bb")), NewMessage("T", nil)}
+	msgs[0].SetTags("A")
+	msgs[1].SetKeys("k1", "k2")
+	body, err := EncodeBatch(msgs)
+	require.NoError(t, err)
+	got, err := BatchPropertyStrings(body)
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	for i, m := range msgs {
+		require.Equal(t, m.Properties, DecodeProperties(got[i]), "message %d", i)
+	}
+	_, err = BatchPropertyStrings(body[:len(body)-1])
+	require.ErrorIs(t, err, ErrBatchTruncated)
+}

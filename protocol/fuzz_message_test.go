@@ -47,8 +47,17 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Add(must(EncodeBatch([]*Message{NewMessage("T", nil), {Flag: -1, Body: []byte{0}, Properties: map[string]string{"K": "v"}}})))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		msgs, err := DecodeBatch("T", body)
+		raws, rawErr := BatchPropertyStrings(body)
+		if (err == nil) != (rawErr == nil) {
+			t.Fatalf("DecodeBatch says %v, BatchPropertyStrings %v", err, rawErr)
+		}
 		if err != nil {
 			return
+		}
+		for i, raw := range raws {
+			if !maps.Equal(DecodeProperties(raw), msgs[i].Properties) {
+				t.Fatalf("message %d: raw properties %q read as %v, DecodeBatch gave %v", i, raw, DecodeProperties(raw), msgs[i].Properties)
+			}
 		}
 		encoded, err := EncodeBatch(msgs)
 		if err != nil {

@@ -136,6 +136,12 @@ type MessageExt struct {
 	BodyCRC                   int32
 	ReconsumeTimes            int32
 	PreparedTransactionOffset int64
+
+	// RawProperties, when not empty, is the properties string the stored encoding carries
+	// instead of Properties in Java's order: a broker stores each message of a batch with its
+	// own string followed by the batch's (see StoredBatchProperties), which can name a
+	// property twice. Properties should still hold what the string reads as.
+	RawProperties string
 }
 
 // ClientMsgID is the id a Java consumer shows for the message (MessageClientExt.getMsgId): the

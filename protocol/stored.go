@@ -49,7 +49,11 @@ func EncodeStoredMessage(m *MessageExt) ([]byte, error) {
 	if hostIs6(m.StoreHost) {
 		hosts += 12
 	}
-	size := storedMinLen + hosts - 16 + len(m.Body) + len(m.Topic) + encodedPropertiesLen(m.Properties)
+	propsLen := len(m.RawProperties)
+	if m.RawProperties == "" {
+		propsLen = encodedPropertiesLen(m.Properties)
+	}
+	size := storedMinLen + hosts - 16 + len(m.Body) + len(m.Topic) + propsLen
 	return AppendStoredMessage(make([]byte, 0, size), m)
 }
 
@@ -57,7 +61,8 @@ func EncodeStoredMessage(m *MessageExt) ([]byte, error) {
 // bytes must agree on: totalSize (m.StoreSize is not read), the host bits of the sysFlag
 // (from the addresses) and the offset id's inputs are m's own. BodyCRC is written as given,
 // except that 0 means "compute it" (UtilAll.crc32 of the body, as the broker does on put).
-// Properties go in Java's order. An unset host is written as 0.0.0.0:0.
+// Properties go in Java's order, or as RawProperties says when it is set. An unset host is
+// written as 0.0.0.0:0.
 func AppendStoredMessage(dst []byte, m *MessageExt) ([]byte, error) {
 	if len(m.Topic) > MaxStoredTopicLength {
 		return dst, fmt.Errorf("protocol: topic of %d bytes does not fit a stored message (max %d)", len(m.Topic), MaxStoredTopicLength)
@@ -95,7 +100,11 @@ func AppendStoredMessage(dst []byte, m *MessageExt) ([]byte, error) {
 	dst = append(dst, m.Topic...)
 	propsLenAt := len(dst)
 	dst = be.AppendUint16(dst, 0)
-	dst = AppendProperties(dst, m.Properties)
+	if m.RawProperties != "" {
+		dst = append(dst, m.RawProperties...)
+	} else {
+		dst = AppendProperties(dst, m.Properties)
+	}
 	propsLen := len(dst) - propsLenAt - 2
 	if propsLen > MaxPropertiesLength {
 		return dst[:start], fmt.Errorf("protocol: message properties of %d bytes exceed %d", propsLen, MaxPropertiesLength)

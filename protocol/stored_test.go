@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -227,4 +228,22 @@ func BenchmarkDecodeStoredMessages(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A stored batch message's properties string is written as given (its own string, then the
+// batch's), so it can name WAIT twice as a real broker's record does; readers keep the last.
+func TestStoredRawProperties(t *testing.T) {
+	raw := StoredBatchProperties(EncodeProperties(map[string]string{"UNIQ_KEY": "ID", "WAIT": "true", "TAGS": "T"}),
+		EncodeProperties(map[string]string{"CLUSTER": "DefaultCluster", "WAIT": "false"}))
+	m := &MessageExt{Message: Message{Topic: "T", Body: []byte("b"), Properties: DecodeProperties(raw)}, RawProperties: raw}
+	enc, err := EncodeStoredMessage(m)
+	require.NoError(t, err)
+	require.Contains(t, string(enc), raw)
+	require.Equal(t, 2, strings.Count(string(enc), "WAIT\x01"))
+	got, err := DecodeStoredMessages(enc)
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	require.Equal(t, int32(len(enc)), got[0].StoreSize)
+	require.Equal(t, "false", got[0].Properties["WAIT"], "the batch's value wins")
+	require.Equal(t, "ID", got[0].Properties["UNIQ_KEY"])
 }
