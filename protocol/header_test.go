@@ -40,7 +40,13 @@ type headerCase struct {
 	numeric  []string // Integer/Long fields, which must be decimal
 }
 
+// headerCases lists every typed header with a sample; the request families in files of their
+// own (send back, view message) add theirs.
 func headerCases() []headerCase {
+	return append(coreHeaderCases(), sendBackHeaderCases()...)
+}
+
+func coreHeaderCases() []headerCase {
 	return []headerCase{
 		{
 			name: "SendMessageRequestHeader",

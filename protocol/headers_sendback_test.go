@@ -2,11 +2,8 @@ package protocol
 
 import (
 	"errors"
-	"maps"
-	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,37 +42,13 @@ func sendBackHeaderCases() []headerCase {
 	}
 }
 
-func TestSendBackHeaders(t *testing.T) {
+// The round trip, missing and malformed fields of these headers are checked with every other
+// header (headerCases); here, that each field is one Java's reflective field cache lists.
+func TestSendBackHeaderFieldsKnown(t *testing.T) {
 	for _, tc := range sendBackHeaderCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			require.Empty(t, cmp.Diff(tc.ext, tc.header.ToExt()), "ToExt")
-			got, err := tc.decode(tc.ext)
-			require.NoError(t, err)
-			require.Empty(t, cmp.Diff(tc.header, got), "decode")
-			for key := range tc.ext {
-				require.Contains(t, tc.header.HeaderFields(), key)
-				ext := maps.Clone(tc.ext)
-				delete(ext, key)
-				_, err := tc.decode(ext)
-				if !slices.Contains(tc.required, key) {
-					require.NoError(t, err, "%s is optional", key)
-					continue
-				}
-				var he *HeaderError
-				require.ErrorAs(t, err, &he, key)
-				require.Equal(t, FieldMissing, he.Kind)
-				require.Equal(t, "the custom field <"+key+"> is null", err.Error())
-			}
-			for _, key := range tc.numeric {
-				ext := maps.Clone(tc.ext)
-				ext[key] = "x"
-				_, err := tc.decode(ext)
-				var he *HeaderError
-				require.ErrorAs(t, err, &he, key)
-				require.Equal(t, FieldMalformed, he.Kind)
-				require.Equal(t, key, he.Field)
-			}
-		})
+		for key := range tc.ext {
+			require.Contains(t, tc.header.HeaderFields(), key, tc.name)
+		}
 	}
 }
 
