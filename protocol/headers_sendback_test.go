@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,22 +58,4 @@ func TestSendBackHeaderFieldOrder(t *testing.T) {
 	require.False(t, h.FastHeader())
 	require.ElementsMatch(t, []string{"offset", "group", "delayLevel", "originMsgId", "originTopic",
 		"unitMode", "maxReconsumeTimes", "bname"}, h.HeaderFields())
-}
-
-func FuzzDecodeSendBackHeaders(f *testing.F) {
-	cases := sendBackHeaderCases()
-	for _, tc := range cases {
-		f.Add(extToFuzzBytes(tc.ext))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		ext := fuzzBytesToExt(data)
-		for _, tc := range cases {
-			h, err := tc.decode(ext)
-			var he *HeaderError
-			if err != nil && !errors.As(err, &he) {
-				t.Fatalf("%s: error %v is not a HeaderError", tc.name, err)
-			}
-			checkStable(t, h, tc.decode)
-		}
-	})
 }
