@@ -139,6 +139,18 @@ func OrderInTable(keys []string, n int) {
 // taken as inserted before the others, in name order.
 func Keys(m map[string]string, inserted []string, buf []string) []string {
 	start := len(buf)
+	// The common case on a hot path: a typed header whose every key is in inserted. Then the
+	// map need not be walked nor its keys looked for in inserted one by one.
+	for _, k := range inserted {
+		if _, ok := m[k]; ok {
+			buf = append(buf, k)
+		}
+	}
+	if len(buf)-start == len(m) {
+		Order(buf[start:])
+		return buf
+	}
+	buf = buf[:start]
 	for k := range m {
 		if !contains(inserted, k) {
 			buf = append(buf, k)
