@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -593,6 +594,13 @@ func (c *Conn) writeLoop() {
 			}
 			c.wmu.Lock()
 		}
+		// Let the goroutines that are ready to run (senders woken by the answers just read,
+		// handlers finishing) queue their frames first, so that one write carries many of
+		// them: under load this takes most of the per-message write syscalls away, and when
+		// nothing else is runnable it returns at once.
+		c.wmu.Unlock()
+		runtime.Gosched()
+		c.wmu.Lock()
 		batch := c.queued
 		c.queued = spare[:0]
 		f := c.next
