@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"runtime/metrics"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -482,4 +483,44 @@ func TestHandleDefault(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, " request type 9999 not supported", resp.Remark)
 	})
+}
+
+func TestHandlersRunConcurrentlyOnWorkersThatAreReused(t *testing.T) {
+	eachNet(t, func(t *testing.T, nw testNet) {
+		srv, addr := startServer(t, nw)
+		release := make(chan struct{})
+		srv.Handle(CodePullMessage, func(_ context.Context, req *Request) *Command {
+			<-release // a handler that takes its time must not hold up the connection's others
+			return NewResponse(req.Command, Success, "")
+		})
+		srv.Handle(CodeHeartBeat, echo)
+		c := newClient(t, nw)
+		slow := make(chan callResult, 1)
+		c.InvokeAsync(timeoutCtx(t, time.Minute), addr, request(CodePullMessage, ""), func(resp *Command, err error) {
+			slow <- callResult{resp, err}
+		})
+
+		resp, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeHeartBeat, ""))
+		require.NoError(t, err, "answered while the slow handler still runs")
+		require.Equal(t, Success, resp.Code)
+		close(release)
+		late := <-slow
+		require.NoError(t, late.err)
+		require.Equal(t, Success, late.resp.Code)
+
+		// One request at a time needs no new goroutine once a worker waits: a goroutine per
+		// request would create 200 here (a few are allowed for the runtime's own).
+		before := goroutinesCreated()
+		for range 200 {
+			_, err := c.Invoke(timeoutCtx(t, 5*time.Second), addr, request(CodeHeartBeat, ""))
+			require.NoError(t, err)
+		}
+		require.Less(t, goroutinesCreated()-before, uint64(20))
+	})
+}
+
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
