@@ -59,6 +59,12 @@ func NewStrictReader(data []byte) *Reader {
 	return &Reader{s: string(data), maxDepth: strictMaxDepth, strict: true}
 }
 
+// CountAhead returns how many times c occurs in the input not yet read: a cheap upper bound for
+// sizing what is about to be decoded (the ':' of an object's members, say).
+func (r *Reader) CountAhead(c byte) int {
+	return strings.Count(r.s[r.pos:], string(c))
+}
+
 // Errorf returns an error naming the current offset and byte, or the end of input.
 func (r *Reader) Errorf(format string, args ...any) error {
 	if r.pos >= len(r.s) {
