@@ -2,6 +2,7 @@ package fault
 
 import (
 	"context"
+	"maps"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -57,11 +58,16 @@ func TestHistoryRecordsRequestAndAnswer(t *testing.T) {
 	})
 }
 
-func TestHistoryCopiesWhatTheClientSent(t *testing.T) {
+func TestHistoryKeepsWhatTheClientSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.srv.Handle(remoting.CodeSendMessageV2, func(_ context.Context, req *remoting.Request) *remoting.Command {
-			req.Command.ExtFields["b"] = "rewritten"
+			// A handler that wants another header replaces the request's command; the body's
+			// buffer is the reader's, so the history copies that.
+			changed := *req.Command
+			changed.ExtFields = maps.Clone(req.Command.ExtFields)
+			changed.ExtFields["b"] = "rewritten"
+			req.Command = &changed
 			req.Command.Body[0] = 'J'
 			return remoting.NewResponse(req.Command, remoting.Success, "")
 		})
