@@ -685,8 +685,11 @@ const javaHeaderPackage = "org.apache.rocketmq.common.protocol.header."
 // log it and leave the field null, which the handler meets later (see need). A checkFields
 // failure (FieldInvalid) always throws.
 func headerFailure(req *remoting.Command, err error, fastCodes bool) *remoting.Command {
+	if err == nil {
+		return nil // before he exists: errors.As makes it escape, an allocation per request
+	}
 	var he *protocol.HeaderError
-	if err == nil || !errors.As(err, &he) {
+	if !errors.As(err, &he) {
 		return nil
 	}
 	switch {

@@ -71,7 +71,7 @@ func (b *Broker) Messages(topic string) []Message {
 func (b *Broker) MessageTopics() []string { return b.store.topicsWithMessages() }
 
 func (b *Broker) toMessage(sm *storedMessage) Message {
-	m := &sm.ext
+	m := sm.message()
 	body, err := m.UncompressedBody(b.bodyLimit())
 	if err != nil {
 		body = m.Body

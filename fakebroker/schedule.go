@@ -134,11 +134,11 @@ func (b *Broker) delayMessage(m *protocol.MessageExt) bool {
 // scheduleDelivery queues a message stored in the schedule topic for delivery at its store
 // time plus its level's delay (computeDeliverTimestamp).
 func (b *Broker) scheduleDelivery(sm *storedMessage) {
-	level := sm.ext.DelayLevel()
+	level := int(sm.delayLevel)
 	if level <= 0 || level > b.delays.maxLevel() {
 		return
 	}
-	dm := &delayedMessage{msg: sm, level: level, due: time.UnixMilli(sm.ext.StoreTimestamp).Add(b.delays.levels[level-1])}
+	dm := &delayedMessage{msg: sm, level: level, due: time.UnixMilli(sm.storeTimestamp).Add(b.delays.levels[level-1])}
 	d := &b.delays
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -148,8 +148,8 @@ func (b *Broker) scheduleDelivery(sm *storedMessage) {
 		d.queues[level] = q
 	}
 	// Keep queue order even when two sends of a level finish out of order.
-	i, _ := slices.BinarySearchFunc(q.pending, sm.ext.QueueOffset, func(x *delayedMessage, off int64) int {
-		return cmpInt64(x.msg.ext.QueueOffset, off)
+	i, _ := slices.BinarySearchFunc(q.pending, sm.queueOffset, func(x *delayedMessage, off int64) int {
+		return cmpInt64(x.msg.queueOffset, off)
 	})
 	q.pending = slices.Insert(q.pending, i, dm)
 	if i == 0 && q.tok != nil { // a new head: its time may be earlier
@@ -238,7 +238,7 @@ func (b *Broker) deliverLevel(level int, tok *delayToken) {
 
 // deliver is ScheduleMessageService.messageTimeup and the put that follows.
 func (b *Broker) deliver(dm *delayedMessage) {
-	src := dm.msg.ext
+	src := dm.msg.message()
 	queue, err := strconv.Atoi(src.Property(protocol.PropertyRealQueueID))
 	if err != nil {
 		b.log.Warn("fakebroker: delayed message without a real queue", "msgId", src.MsgID)

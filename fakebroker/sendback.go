@@ -95,7 +95,7 @@ func (b *Broker) handleSendBack(_ context.Context, req *remoting.Request) *remot
 	if !ok {
 		return answer(cmd, remoting.SystemError, "look message by offset failed, "+strconv.FormatInt(h.Offset, 10))
 	}
-	src := sm.ext
+	src := sm.message()
 	props := maps.Clone(src.Properties)
 	if props == nil {
 		props = map[string]string{}

@@ -16,6 +16,7 @@ package fakebroker
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/rocketsim/rocketsim/protocol"
@@ -54,6 +55,11 @@ func (b *Broker) handleViewMessage(_ context.Context, req *remoting.Request) *re
 func (s *store) lookup(phys int64) (*storedMessage, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	sm, ok := s.byPhys[phys]
-	return sm, ok
+	i, ok := slices.BinarySearchFunc(s.log, phys, func(sm *storedMessage, phys int64) int {
+		return cmpInt64(sm.commitLogOffset, phys)
+	})
+	if !ok {
+		return nil, false
+	}
+	return s.log[i], true
 }
