@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unsafe"
 
 	"github.com/rocketsim/rocketsim/internal/fjson"
 	"github.com/rocketsim/rocketsim/internal/javamap"
@@ -76,7 +77,7 @@ func DecodeFrame(frame []byte, maxFrame int) (*Command, error) {
 	if length != len(frame)-4 {
 		return nil, malformed("length word says %d bytes, frame has %d", length, len(frame)-4)
 	}
-	return decodeContent(frame[4:])
+	return decodeContent(frame[4:], false)
 }
 
 func checkLength(word uint32, maxFrame int) (int, error) {
@@ -92,15 +93,17 @@ func checkLength(word uint32, maxFrame int) (int, error) {
 	return int(word), nil
 }
 
-// decodeContent decodes what follows the length word: header-length word, header, body.
-func decodeContent(content []byte) (*Command, error) {
+// decodeContent decodes what follows the length word: header-length word, header, body. owned
+// says that content is the decoder's alone (a frame read into its own buffer), never written
+// again by anyone; otherwise the header's strings are copied out of it.
+func decodeContent(content []byte, owned bool) (*Command, error) {
 	word := binary.BigEndian.Uint32(content)
 	st := SerializeType(word >> 24)
 	headerLen := int(word & maxHeaderLength)
 	if headerLen > len(content)-4 {
 		return nil, malformed("header length %d exceeds the %d bytes left in the frame", headerLen, len(content)-4)
 	}
-	header := content[4 : 4+headerLen]
+	header := headerText(content, headerLen, owned)
 	var (
 		c   *Command
 		err error
@@ -121,6 +124,24 @@ func decodeContent(content []byte) (*Command, error) {
 		c.Body = body
 	}
 	return c, nil
+}
+
+// inPlaceFrame is the largest frame whose header strings are read in place, as substrings of
+// the frame's own bytes, instead of from a copy of the header.
+const inPlaceFrame = 4 << 10
+
+// headerText returns the header of content (a frame's bytes after the length word) as one
+// string whose substrings become the remark, keys and values. The header of a small frame that
+// the decoder owns is read in place: the strings then keep the whole frame alive, which for a
+// small frame costs less than a copy of its header on every request. A bigger frame's header is
+// copied, so that a header value kept (by a history, say) does not pin a big body. The body
+// follows the header, so a handler writing to it cannot change them.
+func headerText(content []byte, headerLen int, owned bool) string {
+	h := content[4 : 4+headerLen]
+	if owned && len(content) <= inPlaceFrame && headerLen > 0 {
+		return unsafe.String(&h[0], len(h))
+	}
+	return string(h)
 }
 
 // FrameReader reads commands from a stream, one frame at a time.
@@ -173,7 +194,7 @@ func (fr *FrameReader) ReadCommand() (*Command, error) {
 			return nil, err
 		}
 	}
-	return decodeContent(content)
+	return decodeContent(content, true)
 }
 
 // readGrowing reads exactly n bytes, doubling its buffer as data arrives instead of trusting n.
@@ -266,13 +287,13 @@ func (c *Command) orderedKeys(buf []string) []string {
 	return javamap.Keys(c.ExtFields, c.HeaderFields, buf)
 }
 
-func decodeBinaryHeader(h []byte) (*Command, error) {
-	if len(h) < binaryFixedLen+4 {
-		return nil, malformed("binary header of %d bytes is shorter than its fixed part", len(h))
+func decodeBinaryHeader(s string) (*Command, error) {
+	if len(s) < binaryFixedLen+4 {
+		return nil, malformed("binary header of %d bytes is shorter than its fixed part", len(s))
 	}
-	// One string for the whole header: remark, keys and values are substrings of it, so a
-	// header costs one allocation however many fields it has.
-	s := string(h)
+	// Remark, keys and values are substrings of s: a header costs no allocation per field. h
+	// is s seen as bytes, for reading the numbers; it is never written.
+	h := unsafe.Slice(unsafe.StringData(s), len(s))
 	c := &Command{
 		Code:     int32(int16(binary.BigEndian.Uint16(h))),
 		Language: LanguageCode(h[2]),
@@ -402,8 +423,8 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-func decodeJSONHeader(h []byte) (*Command, error) {
-	r := fjson.NewStrictReader(h)
+func decodeJSONHeader(h string) (*Command, error) {
+	r := fjson.NewStrictStringReader(h)
 	if r.Peek() != '{' {
 		return nil, malformed("JSON header: %v", r.Errorf("expected an object"))
 	}

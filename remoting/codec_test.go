@@ -346,3 +346,35 @@ func TestErrorsNameTheProblem(t *testing.T) {
 	require.True(t, errors.Is(err, ErrMalformedFrame))
 	require.Contains(t, err.Error(), "remark length 3")
 }
+
+// Header strings are substrings of one header text; whether that text is the frame's own
+// bytes or a copy, nothing written afterwards into the caller's buffer or a body may show in them.
+func TestDecodedHeaderIsNotChangedByLaterWrites(t *testing.T) {
+	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		for _, bodyLen := range []int{16, 2 * inPlaceFrame} { // read in place, and copied
+			req := NewRequest(CodeSendMessageV2, map[string]string{"a": "group", "b": "topic"}, bytes.Repeat([]byte("x"), bodyLen))
+			req.Remark = "remark"
+			req.SerializeType = st
+			frame, err := req.Encode()
+			require.NoError(t, err)
+			want := map[string]string{"a": "group", "b": "topic"}
+
+			fromFrame, err := DecodeFrame(frame, 0)
+			require.NoError(t, err)
+			clear(frame) // the caller's buffer, reused
+			require.Equal(t, want, fromFrame.ExtFields, "DecodeFrame, %v, body %d", st, bodyLen)
+			require.Equal(t, "remark", fromFrame.Remark)
+
+			frame, err = req.Encode()
+			require.NoError(t, err)
+			read, err := NewFrameReader(bytes.NewReader(frame), 0).ReadCommand()
+			require.NoError(t, err)
+			for i := range read.Body { // a handler writing to its body
+				read.Body[i] = '!'
+			}
+			read.Body = append(read.Body, "more"...)
+			require.Equal(t, want, read.ExtFields, "ReadCommand, %v, body %d", st, bodyLen)
+			require.Equal(t, "remark", read.Remark)
+		}
+	}
+}

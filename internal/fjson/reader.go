@@ -55,14 +55,17 @@ func NewReader(data []byte) *Reader {
 // trailing commas, whitespace limited to space, tab, CR and LF, numbers that parse as a
 // float64, and integers (Int32, Int64) written as integers, not as fractions or booleans.
 // Values keep fastjson's leniency: a number or boolean reads as a string, null as absent.
-func NewStrictReader(data []byte) *Reader {
-	return &Reader{s: string(data), maxDepth: strictMaxDepth, strict: true}
-}
+func NewStrictReader(data []byte) *Reader { return NewStrictStringReader(string(data)) }
 
 // CountAhead returns how many times c occurs in the input not yet read: a cheap upper bound for
 // sizing what is about to be decoded (the ':' of an object's members, say).
 func (r *Reader) CountAhead(c byte) int {
 	return strings.Count(r.s[r.pos:], string(c))
+}
+
+// NewStrictStringReader is NewStrictReader of a string, which it reads without a copy.
+func NewStrictStringReader(s string) *Reader {
+	return &Reader{s: s, maxDepth: strictMaxDepth, strict: true}
 }
 
 // Errorf returns an error naming the current offset and byte, or the end of input.
