@@ -234,6 +234,13 @@ func (inst *instance) request(code int32, h protocol.Header, body []byte) *remot
 	return req
 }
 
+// sendRequest is request for the send path, whose header goes out as a list (no map).
+func (inst *instance) sendRequest(code int32, h protocol.FieldsHeader, body []byte) *remoting.Command {
+	req := protocol.RequestWithFields(code, h, body)
+	req.SerializeType = inst.cfg.serializeType
+	return req
+}
+
 // invokeNameServer sends req to the chosen name server. A transport failure un-chooses it,
 // so that the next request fails over to another one: Java gets the same effect by closing
 // the channel on a timeout (clientCloseSocketIfTimeout).

@@ -350,7 +350,7 @@ func (p *Producer) buildRequest(inst *instance, out *outgoing, mq MessageQueue) 
 		}
 		h.Properties = protocol.EncodeProperties(props)
 	}
-	req := inst.request(code, h.V2(), body)
+	req := inst.sendRequest(code, h.V2(), body)
 	return req, uniq, nil
 }
 

@@ -42,6 +42,24 @@ func SetHeader(c *remoting.Command, h Header) {
 	c.FastHeader = h.FastHeader()
 }
 
+// FieldsHeader is a Header that can also list its fields without a map.
+type FieldsHeader interface {
+	Header
+	// AppendFields appends the fields WriteExt would put, in HeaderFields order.
+	AppendFields(dst []remoting.Field) []remoting.Field
+}
+
+// RequestWithFields is RequestWithHeader with the header as Command.Fields instead of a map:
+// the same frame for less work, for requests sent by the million. The command has no
+// ExtFields until SetExt is called on it.
+func RequestWithFields(code int32, h FieldsHeader, body []byte) *remoting.Command {
+	c := remoting.NewRequest(code, nil, body)
+	c.Fields = h.AppendFields(make([]remoting.Field, 0, len(h.HeaderFields())))
+	c.HeaderFields = h.HeaderFields()
+	c.FastHeader = h.FastHeader()
+	return c
+}
+
 // RequestWithHeader returns remoting.NewRequest(code, ...) carrying h.
 func RequestWithHeader(code int32, h Header, body []byte) *remoting.Command {
 	c := remoting.NewRequest(code, nil, body)

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -135,20 +136,39 @@ func (h SendMessageRequestHeaderV2) ToExt() map[string]string {
 }
 
 func (h SendMessageRequestHeaderV2) WriteExt(ext map[string]string) {
-	ext[FieldV2ProducerGroup] = h.ProducerGroup
-	ext[FieldV2Topic] = h.Topic
-	ext[FieldV2DefaultTopic] = h.DefaultTopic
-	putInt32(ext, FieldV2DefaultTopicQueueNums, h.DefaultTopicQueueNums)
-	putInt32(ext, FieldV2QueueID, h.QueueID)
-	putInt32(ext, FieldV2SysFlag, h.SysFlag)
-	putInt64(ext, FieldV2BornTimestamp, h.BornTimestamp)
-	putInt32(ext, FieldV2Flag, h.Flag)
-	putOptString(ext, FieldV2Properties, h.Properties)
-	putOptInt32(ext, FieldV2ReconsumeTimes, h.ReconsumeTimes)
-	putBool(ext, FieldV2UnitMode, h.UnitMode)
-	putOptInt32(ext, FieldV2MaxReconsumeTimes, h.MaxReconsumeTimes)
-	putBool(ext, FieldV2Batch, h.Batch)
-	putOptString(ext, FieldV2BrokerName, h.BrokerName)
+	h.eachField(func(k, v string) { ext[k] = v })
+}
+
+// AppendFields appends the header's fields to dst in HeaderFields order, for RequestWithFields.
+func (h SendMessageRequestHeaderV2) AppendFields(dst []remoting.Field) []remoting.Field {
+	h.eachField(func(k, v string) { dst = append(dst, remoting.Field{Key: k, Value: v}) })
+	return dst
+}
+
+// eachField gives put the fields Java writes, in HeaderFields order.
+func (h SendMessageRequestHeaderV2) eachField(put func(k, v string)) {
+	put(FieldV2ProducerGroup, h.ProducerGroup)
+	put(FieldV2Topic, h.Topic)
+	put(FieldV2DefaultTopic, h.DefaultTopic)
+	put(FieldV2DefaultTopicQueueNums, strconv.FormatInt(int64(h.DefaultTopicQueueNums), 10))
+	put(FieldV2QueueID, strconv.FormatInt(int64(h.QueueID), 10))
+	put(FieldV2SysFlag, strconv.FormatInt(int64(h.SysFlag), 10))
+	put(FieldV2BornTimestamp, strconv.FormatInt(h.BornTimestamp, 10))
+	put(FieldV2Flag, strconv.FormatInt(int64(h.Flag), 10))
+	if h.Properties != "" {
+		put(FieldV2Properties, h.Properties)
+	}
+	if h.ReconsumeTimes != nil {
+		put(FieldV2ReconsumeTimes, strconv.FormatInt(int64(*h.ReconsumeTimes), 10))
+	}
+	put(FieldV2UnitMode, strconv.FormatBool(h.UnitMode))
+	if h.MaxReconsumeTimes != nil {
+		put(FieldV2MaxReconsumeTimes, strconv.FormatInt(int64(*h.MaxReconsumeTimes), 10))
+	}
+	put(FieldV2Batch, strconv.FormatBool(h.Batch))
+	if h.BrokerName != "" {
+		put(FieldV2BrokerName, h.BrokerName)
+	}
 }
 
 // DecodeSendMessageRequestHeaderV2 reads the header of SEND_MESSAGE_V2 (310) and

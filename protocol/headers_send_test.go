@@ -111,3 +111,34 @@ func BenchmarkSendHeaderV2Decode(b *testing.B) {
 		}
 	}
 }
+
+// A send request built without a map (RequestWithFields) is the same frame, byte for byte, as
+// one built with it, in both encodings, whichever optional fields are present; and it reads
+// the same through Ext, and after SetExt turns it into a map.
+func TestRequestWithFieldsEncodesAsRequestWithHeader(t *testing.T) {
+	full := fullSendHeader()
+	bare := SendMessageRequestHeader{ProducerGroup: "GID_orders", Topic: "orders", DefaultTopic: "TBW102", DefaultTopicQueueNums: 4}
+	client := full
+	client.MaxReconsumeTimes, client.UnitMode, client.Batch = nil, false, false
+	for name, h := range map[string]SendMessageRequestHeader{"full": full, "bare": bare, "client": client} {
+		for _, st := range []remoting.SerializeType{remoting.SerializeJSON, remoting.SerializeRocketMQ} {
+			withMap := RequestWithHeader(remoting.CodeSendMessageV2, h.V2(), []byte("body"))
+			withList := RequestWithFields(remoting.CodeSendMessageV2, h.V2(), []byte("body"))
+			require.Nil(t, withList.ExtFields)
+			withMap.SerializeType, withList.SerializeType = st, st
+			want, err := withMap.Encode()
+			require.NoError(t, err)
+			got, err := withList.Encode()
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(got), "%s, %v", name, st)
+
+			for k, v := range withMap.ExtFields {
+				require.Equal(t, v, withList.Ext(k), k)
+			}
+			require.Empty(t, withList.Ext("absent"))
+			withList.SetExt("extra", "x")
+			withMap.SetExt("extra", "x")
+			require.Equal(t, withMap.ExtFields, withList.ExtFields)
+		}
+	}
+}

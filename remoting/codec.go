@@ -241,6 +241,17 @@ func (c *Command) appendBinaryHeader(dst []byte) ([]byte, error) {
 	extLenAt := len(dst)
 	dst = append(dst, 0, 0, 0, 0)
 	var err error
+	if c.ExtFields == nil && c.Fields != nil {
+		// A FastCodesHeader writes its fields in declaration order, others in HashMap order.
+		var buf [24]int
+		for _, i := range c.fieldOrder(buf[:0], !c.FastHeader) {
+			if dst, err = appendBinaryField(dst, c.Fields[i].Key, c.Fields[i].Value); err != nil {
+				return dst, err
+			}
+		}
+		binary.BigEndian.PutUint32(dst[extLenAt:], uint32(len(dst)-extLenAt-4))
+		return dst, nil
+	}
 	if c.FastHeader {
 		for _, k := range c.HeaderFields {
 			if v, ok := c.ExtFields[k]; ok {
@@ -280,6 +291,18 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// fieldOrder returns the indexes of Fields in list order or, with hashed, in the order a Java
+// HashMap that had them put in list order iterates them.
+func (c *Command) fieldOrder(buf []int, hashed bool) []int {
+	for i := range c.Fields {
+		buf = append(buf, i)
+	}
+	if hashed {
+		javamap.OrderIndexes(buf, func(i int) string { return c.Fields[i].Key })
+	}
+	return buf
 }
 
 // orderedKeys returns the extField keys in the order a Java peer's HashMap iterates them.
@@ -368,6 +391,18 @@ func (c *Command) appendJSONHeader(dst []byte) []byte {
 			dst = appendJSONString(dst, k)
 			dst = append(dst, ':')
 			dst = appendJSONString(dst, c.ExtFields[k])
+		}
+		dst = append(dst, '}')
+	} else if c.Fields != nil {
+		dst = append(dst, `,"extFields":{`...)
+		var buf [24]int
+		for n, i := range c.fieldOrder(buf[:0], true) {
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, c.Fields[i].Key)
+			dst = append(dst, ':')
+			dst = appendJSONString(dst, c.Fields[i].Value)
 		}
 		dst = append(dst, '}')
 	}

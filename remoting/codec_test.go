@@ -378,3 +378,35 @@ func TestDecodedHeaderIsNotChangedByLaterWrites(t *testing.T) {
 		}
 	}
 }
+
+// Fields encode as the same fields in ExtFields with HeaderFields giving the insertion order:
+// JSON and plain binary headers in HashMap order, a FastCodesHeader's binary one in list order.
+func TestFieldsEncodeAsExtFields(t *testing.T) {
+	// Names whose HashMap order differs from the order they are put in.
+	fields := []Field{
+		{"producerGroup", "GID_orders"}, {"topic", "orders"}, {"queueId", "3"},
+		{"bornTimestamp", "1795587237631"}, {"flag", "0"}, {"properties", "WAIT\x01true\x02"},
+		{"reconsumeTimes", "0"}, {"unitMode", "false"}, {"batch", "false"},
+	}
+	var order []string
+	ext := map[string]string{}
+	for _, f := range fields {
+		order = append(order, f.Key)
+		ext[f.Key] = f.Value
+	}
+	for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+		for _, fast := range []bool{false, true} {
+			withMap := &Command{Code: CodeSendMessage, ExtFields: ext, HeaderFields: order, FastHeader: fast, SerializeType: st}
+			withList := &Command{Code: CodeSendMessage, Fields: fields, HeaderFields: order, FastHeader: fast, SerializeType: st}
+			want, err := withMap.Encode()
+			require.NoError(t, err)
+			got, err := withList.Encode()
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(got), "%v, fast %v", st, fast)
+			back, err := DecodeFrame(got, 0)
+			require.NoError(t, err)
+			require.Equal(t, ext, back.ExtFields)
+		}
+	}
+	require.Contains(t, (&Command{Fields: fields}).String(), "topic:orders")
+}

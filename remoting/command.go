@@ -70,7 +70,16 @@ type Command struct {
 	// extFields, as Java does for headers that implement FastCodesHeader (the send request V2
 	// and the send response). JSON headers ignore it.
 	FastHeader bool
+
+	// Fields is the header as a list, used when ExtFields is nil: a typed header's fields in
+	// HeaderFields order, for the requests a client sends by the million (protocol's
+	// RequestWithFields), which then cost no map. The codec writes them exactly as it would
+	// write the same fields from ExtFields. A command read from the wire has ExtFields only.
+	Fields []Field
 }
+
+// Field is one extField of Command.Fields.
+type Field struct{ Key, Value string }
 
 // NewRequest returns a request with the given code and header fields, as rocketsim's peers
 // send it: language JAVA, version CurrentVersion, JSON header. The transport assigns the opaque.
@@ -99,14 +108,33 @@ func (c *Command) IsResponse() bool { return c.Flag&FlagResponse != 0 }
 func (c *Command) IsOneway() bool { return c.Flag&FlagOneway != 0 }
 
 // Ext returns the extField named key, or "" when absent.
-func (c *Command) Ext(key string) string { return c.ExtFields[key] }
+func (c *Command) Ext(key string) string {
+	if c.ExtFields == nil {
+		for _, f := range c.Fields {
+			if f.Key == key {
+				return f.Value
+			}
+		}
+	}
+	return c.ExtFields[key]
+}
 
-// SetExt sets an extField, allocating the map if needed.
+// SetExt sets an extField, allocating the map if needed (and moving Fields into it).
 func (c *Command) SetExt(key, value string) {
 	if c.ExtFields == nil {
-		c.ExtFields = make(map[string]string, 8)
+		c.ExtFields = c.fieldMap()
+		c.Fields = nil
 	}
 	c.ExtFields[key] = value
+}
+
+// fieldMap returns Fields as a new map.
+func (c *Command) fieldMap() map[string]string {
+	m := make(map[string]string, max(len(c.Fields), 8))
+	for _, f := range c.Fields {
+		m[f.Key] = f.Value
+	}
+	return m
 }
 
 func (c *Command) String() string {
@@ -118,5 +146,12 @@ func (c *Command) String() string {
 		kind = "oneway"
 	}
 	return fmt.Sprintf("%s{code=%d opaque=%d flag=%d lang=%s version=%d remark=%q ext=%v body=%dB}",
-		kind, c.Code, c.Opaque, c.Flag, c.Language, c.Version, c.Remark, c.ExtFields, len(c.Body))
+		kind, c.Code, c.Opaque, c.Flag, c.Language, c.Version, c.Remark, c.extForDisplay(), len(c.Body))
+}
+
+func (c *Command) extForDisplay() map[string]string {
+	if c.ExtFields == nil && c.Fields != nil {
+		return c.fieldMap()
+	}
+	return c.ExtFields
 }

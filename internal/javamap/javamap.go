@@ -113,22 +113,39 @@ func Order(keys []string) { OrderInTable(keys, HashMapTableSize(16, len(keys))) 
 
 // OrderInTable sorts keys stably by their bucket in a hash table of size n.
 func OrderInTable(keys []string, n int) {
-	if len(keys) < 2 {
+	sortByBucket(len(keys), n, func(i int) string { return keys[i] }, func(i, j int) {
+		keys[i], keys[j] = keys[j], keys[i]
+	})
+}
+
+// OrderIndexes is Order for items that are not strings: it sorts idx, the indexes of items put
+// in that order, into the iteration order of a HashMap of default capacity holding key(i) of
+// each.
+func OrderIndexes(idx []int, key func(int) string) {
+	sortByBucket(len(idx), HashMapTableSize(16, len(idx)), func(i int) string { return key(idx[i]) }, func(i, j int) {
+		idx[i], idx[j] = idx[j], idx[i]
+	})
+}
+
+// sortByBucket sorts count items, by the bucket of their key in a table of n buckets, keeping
+// the order of items that share one.
+func sortByBucket(count, n int, key func(int) string, swap func(i, j int)) {
+	if count < 2 {
 		return
 	}
 	var small [32]int
-	idx := small[:0]
-	if len(keys) > len(small) {
-		idx = make([]int, 0, len(keys))
+	bucket := small[:0]
+	if count > len(small) {
+		bucket = make([]int, 0, count)
 	}
-	for _, k := range keys {
-		idx = append(idx, Bucket(HashCode(k), n))
+	for i := range count {
+		bucket = append(bucket, Bucket(HashCode(key(i)), n))
 	}
 	// insertion sort: stable, allocation-free, and fast for the dozen keys of a header
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && idx[j] < idx[j-1]; j-- {
-			idx[j], idx[j-1] = idx[j-1], idx[j]
-			keys[j], keys[j-1] = keys[j-1], keys[j]
+	for i := 1; i < count; i++ {
+		for j := i; j > 0 && bucket[j] < bucket[j-1]; j-- {
+			bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+			swap(j, j-1)
 		}
 	}
 }
