@@ -288,7 +288,7 @@ func (p *pullHolds) take(hp *heldPull) bool {
 
 // arrived removes and returns the pulls of a queue that new messages (with these tags codes)
 // wake: those waiting below maxOffset whose filter matches one of them.
-func (p *pullHolds) arrived(key queueKey, maxOffset int64, codes []int32) []*heldPull {
+func (p *pullHolds) arrived(key queueKey, maxOffset int64, stored []*storedMessage) []*heldPull {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.changed.notify()
@@ -296,8 +296,8 @@ func (p *pullHolds) arrived(key queueKey, maxOffset int64, codes []int32) []*hel
 	for _, hp := range p.m[key] {
 		match := false
 		if maxOffset > hp.offset {
-			for _, c := range codes {
-				if hp.filter.matchCode(c) {
+			for _, sm := range stored {
+				if hp.filter.matchCode(sm.tagsCode) {
 					match = true
 					break
 				}
@@ -379,8 +379,8 @@ func (b *Broker) wake(hp *heldPull) {
 }
 
 // messageArrived is the store's arrival notification (NotifyMessageArrivingListener).
-func (b *Broker) messageArrived(topic string, queue int32, maxOffset int64, codes []int32) {
-	for _, hp := range b.pulls.arrived(queueKey{topic, queue}, maxOffset, codes) {
+func (b *Broker) messageArrived(topic string, queue int32, maxOffset int64, stored []*storedMessage) {
+	for _, hp := range b.pulls.arrived(queueKey{topic, queue}, maxOffset, stored) {
 		b.wake(hp)
 	}
 }

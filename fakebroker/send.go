@@ -301,7 +301,7 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	if delayed {
 		b.scheduleDelivery(res.stored[0])
 	}
-	return b.sendOK(s, res.msgIDs[0], queueID, res.firstOffset)
+	return b.sendOK(s, m.MsgID, queueID, res.firstOffset)
 }
 
 // handleRetryAndDLQ applies the retry-topic rules: a message for %RETRY%group that has been
@@ -363,9 +363,8 @@ func (b *Broker) illegalMessageRemark() string {
 func (b *Broker) sendOK(s *sendRequest, msgID string, queueID int32, queueOffset int64) *remoting.Command {
 	resp := s.resp
 	resp.Code, resp.Remark = remoting.Success, ""
-	traceOn := b.cfg.traceOn
 	protocol.SetHeader(resp, protocol.SendMessageResponseHeader{
-		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.cfg.region, TraceOn: &traceOn,
+		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.cfg.region, TraceOn: boolRef(b.cfg.traceOn),
 	})
 	return resp
 }
@@ -448,7 +447,11 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 	if err != nil {
 		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())
 	}
-	return b.sendOK(s, strings.Join(res.msgIDs, ","), queueID, res.firstOffset)
+	ids := make([]string, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.MsgID
+	}
+	return b.sendOK(s, strings.Join(ids, ","), queueID, res.firstOffset)
 }
 
 // put stores msgs (one queue) with the broker's store host and time, and wakes the pulls
@@ -470,6 +473,17 @@ func (b *Broker) put(msgs []*protocol.MessageExt) (putResult, error) {
 	if err != nil {
 		return res, err
 	}
-	b.messageArrived(msgs[0].Topic, msgs[0].QueueID, res.maxOffset, res.tagsCodes)
+	b.messageArrived(msgs[0].Topic, msgs[0].QueueID, res.maxOffset, res.stored)
 	return res, nil
+}
+
+var boolValues = [2]bool{false, true}
+
+// boolRef points at a shared, never written, copy of v: a header's optional Boolean without an
+// allocation per answer.
+func boolRef(v bool) *bool {
+	if v {
+		return &boolValues[1]
+	}
+	return &boolValues[0]
 }

@@ -91,10 +91,8 @@ func newStore() *store {
 // putResult is what a put tells the sender.
 type putResult struct {
 	firstOffset int64
-	msgIDs      []string
-	maxOffset   int64 // of the queue after the put
-	tagsCodes   []int32
-	stored      []*storedMessage
+	maxOffset   int64            // of the queue after the put
+	stored      []*storedMessage // in the order given; each message given has its MsgID set
 }
 
 // put stores msgs, in order, at the end of one queue. Each message's Topic, QueueID, Body,
@@ -133,8 +131,6 @@ func (s *store) put(storeHost netip.AddrPort, msgs []*protocol.MessageExt) (putR
 			delayLevel:      int32(m.DelayLevel()),
 		}
 		stored = append(stored, sm)
-		res.msgIDs = append(res.msgIDs, m.MsgID)
-		res.tagsCodes = append(res.tagsCodes, sm.tagsCode)
 		phys += int64(len(raw))
 	}
 	s.phys = phys
