@@ -12,9 +12,10 @@ func readExtFields(r *fjson.Reader, c *Command) error {
 	if r.Literal("null") {
 		return nil
 	}
-	// Sized at once from the colons ahead (each member has one; values such as addresses may
-	// add more): a send header's dozen fields would otherwise make the map grow while read.
-	c.ExtFields = make(map[string]string, min(r.CountAhead(':'), 64))
+	// Sized at once from the colons before the first '}' (each member has one; values such as
+	// addresses may add more): a send header's dozen fields would otherwise make the map grow
+	// while read, and a small answer's handful should not get room for the top-level fields.
+	c.ExtFields = make(map[string]string, min(r.CountAhead(':', '}'), 64))
 	return r.Object(func(key string) error {
 		v, ok, err := r.Scalar()
 		if ok {

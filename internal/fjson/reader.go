@@ -57,10 +57,15 @@ func NewReader(data []byte) *Reader {
 // Values keep fastjson's leniency: a number or boolean reads as a string, null as absent.
 func NewStrictReader(data []byte) *Reader { return NewStrictStringReader(string(data)) }
 
-// CountAhead returns how many times c occurs in the input not yet read: a cheap upper bound for
-// sizing what is about to be decoded (the ':' of an object's members, say).
-func (r *Reader) CountAhead(c byte) int {
-	return strings.Count(r.s[r.pos:], string(c))
+// CountAhead returns how many times c occurs in the input not yet read, up to the first end
+// byte: a cheap estimate for sizing what is about to be decoded (the ':' of a flat object's
+// members before its '}', say).
+func (r *Reader) CountAhead(c, end byte) int {
+	rest := r.s[r.pos:]
+	if i := strings.IndexByte(rest, end); i >= 0 {
+		rest = rest[:i]
+	}
+	return strings.Count(rest, string(c))
 }
 
 // NewStrictStringReader is NewStrictReader of a string, which it reads without a copy.
