@@ -144,7 +144,13 @@ func (p *Producer) sendDefault(ctx context.Context, out *outgoing, mode sendMode
 	if mode == modeSync {
 		timesTotal += p.cfg.retries
 	}
-	brokersSent := make([]string, timesTotal)
+	var sentBuf [4]string // the usual 1 + 2 retries, without an allocation per send
+	brokersSent := sentBuf[:0]
+	if timesTotal <= len(sentBuf) {
+		brokersSent = sentBuf[:timesTotal]
+	} else {
+		brokersSent = make([]string, timesTotal)
+	}
 	var (
 		result      *SendResult
 		lastErr     error
