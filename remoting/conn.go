@@ -713,18 +713,36 @@ type job struct {
 	received time.Time
 }
 
-// work serves j, then every request handed to it while it waits, until the connection closes.
-// Reusing workers instead of a goroutine per request spares each request a new goroutine's
-// stack growth (a handler's call chain outgrows the initial stack): under load that was about
-// a twentieth of a fake broker's CPU. There are never more workers than handler slots.
+// work serves j, then every request handed to it while it waits, until the connection closes
+// or it served nothing for a whole worker idle timeout (it retires between one and two
+// timeouts after its last request: the timer is not reset per request, which would cost the
+// busy path). Reusing workers instead of a goroutine per request spares each request a new
+// goroutine's stack growth (a handler's call chain outgrows the initial stack): under load that
+// was about a twentieth of a fake broker's CPU. There are never more workers than handler
+// slots, and a worker that retires loses nothing: the read loop starts a new one when no
+// worker is waiting.
 func (c *Conn) work(j job) {
 	defer c.ep.wg.Done()
+	var tick <-chan time.Time // nil: wait until the connection closes
+	if idle := c.ep.cfg.workerIdleTimeout; idle > 0 {
+		ticker := time.NewTicker(idle)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
 	for {
 		c.serve(j.cmd, j.received)
 		select {
 		case j = <-c.jobs:
 		case <-c.done:
 			return
+		case <-tick: // retire at the next tick unless a request comes first
+			select {
+			case j = <-c.jobs:
+			case <-tick:
+				return
+			case <-c.done:
+				return
+			}
 		}
 	}
 }

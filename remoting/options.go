@@ -31,6 +31,10 @@ const (
 	// client's async permits so that a Java client at its own limit is never slowed down by
 	// us, while a peer that floods us is stopped by TCP back-pressure instead of memory.
 	DefaultMaxConcurrentHandlers = 65535
+	// DefaultWorkerIdleTimeout is how long a connection's handler goroutine waits for the next
+	// request before it exits (up to twice this: it checks once per period). Under load a worker waits microseconds, so it is reused; after a
+	// burst the goroutines it left (and their grown stacks) are given back within this time.
+	DefaultWorkerIdleTimeout = 10 * time.Second
 )
 
 // DialFunc opens a connection; net.Dialer.DialContext and MemNetwork.Dial have this shape.
@@ -57,6 +61,7 @@ type endpointConfig struct {
 	asyncPermits          int
 	onewayPermits         int
 	maxConcurrentHandlers int
+	workerIdleTimeout     time.Duration
 	ignoreUnknownCodes    bool
 	closeOnTimeout        bool
 }
@@ -77,6 +82,7 @@ func defaultEndpointConfig() endpointConfig {
 		maxFrameSize:          DefaultMaxFrameSize,
 		idleTimeout:           DefaultIdleTimeout,
 		maxConcurrentHandlers: DefaultMaxConcurrentHandlers,
+		workerIdleTimeout:     DefaultWorkerIdleTimeout,
 	}
 }
 
@@ -159,6 +165,13 @@ func WithOnewayPermits(n int) Option {
 // DefaultMaxConcurrentHandlers.
 func WithMaxConcurrentHandlers(n int) Option {
 	return sharedOption(func(c *endpointConfig) { c.maxConcurrentHandlers = n })
+}
+
+// WithWorkerIdleTimeout sets how long a goroutine that served a request on a connection waits
+// for the next one before it exits (it exits between d and 2d after its last request); 0 keeps it until the connection closes. Default
+// DefaultWorkerIdleTimeout.
+func WithWorkerIdleTimeout(d time.Duration) Option {
+	return sharedOption(func(c *endpointConfig) { c.workerIdleTimeout = d })
 }
 
 // WithIgnoreUnknownCodes leaves requests with no handler unanswered, as the real name server

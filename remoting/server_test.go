@@ -7,6 +7,9 @@ import (
 	"errors"
 	"io"
 	"runtime/metrics"
+	"runtime/pprof"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -517,6 +520,71 @@ func TestHandlersRunConcurrentlyOnWorkersThatAreReused(t *testing.T) {
 		}
 		require.Less(t, goroutinesCreated()-before, uint64(20))
 	})
+}
+
+// TestIdleWorkersRetire: the workers a burst of concurrent requests started stay for the next
+// request, exit once none came for a worker idle timeout, and the connection goes on serving.
+func TestIdleWorkersRetire(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		srv := NewServer(WithWorkerIdleTimeout(time.Second))
+		l, err := mem.Listen("broker-a:10911")
+		require.NoError(t, err)
+		require.NoError(t, srv.Start(l))
+		defer srv.Close()
+		const burst = 32
+		var arrived sync.WaitGroup
+		arrived.Add(burst)
+		release := make(chan struct{})
+		srv.Handle(CodePullMessage, func(ctx context.Context, req *Request) *Command {
+			arrived.Done()
+			<-release
+			return echo(ctx, req)
+		})
+		srv.Handle(CodeHeartBeat, echo)
+		c := NewClient(WithDialer(mem.Dial))
+		defer c.Close()
+
+		var answered sync.WaitGroup
+		for range burst {
+			answered.Add(1)
+			c.InvokeAsync(t.Context(), "broker-a:10911", request(CodePullMessage, ""), func(_ *Command, err error) {
+				defer answered.Done()
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		arrived.Wait()
+		require.Equal(t, burst, connWorkers(t), "one worker per request in flight")
+		close(release)
+		answered.Wait()
+
+		// Retired between one and two idle timeouts after the last request.
+		time.Sleep(time.Second - time.Millisecond)
+		synctest.Wait()
+		require.Equal(t, burst, connWorkers(t), "still waiting for the next request")
+		time.Sleep(time.Second + 2*time.Millisecond)
+		synctest.Wait()
+		require.Zero(t, connWorkers(t), "retired after the idle timeout")
+
+		resp, err := c.Invoke(t.Context(), "broker-a:10911", request(CodeHeartBeat, ""))
+		require.NoError(t, err)
+		require.Equal(t, Success, resp.Code)
+	})
+}
+
+// connWorkers counts the goroutines running Conn.work, from a goroutine profile.
+func connWorkers(t *testing.T) int {
+	var b strings.Builder
+	require.NoError(t, pprof.Lookup("goroutine").WriteTo(&b, 2))
+	n := 0
+	for _, g := range strings.Split(b.String(), "\n\n") {
+		if strings.Contains(g, "remoting.(*Conn).work(") {
+			n++
+		}
+	}
+	return n
 }
 
 func goroutinesCreated() uint64 {
