@@ -145,7 +145,7 @@ func (p *Producer) sendDefault(ctx context.Context, out *outgoing, mode sendMode
 		timesTotal += p.cfg.retries
 	}
 	var sentBuf [4]string // the usual 1 + 2 retries, without an allocation per send
-	brokersSent := sentBuf[:0]
+	var brokersSent []string
 	if timesTotal <= len(sentBuf) {
 		brokersSent = sentBuf[:timesTotal]
 	} else {
