@@ -286,8 +286,8 @@ func (p *pullHolds) take(hp *heldPull) bool {
 	return true
 }
 
-// arrived removes and returns the pulls of a queue that new messages (with these tags codes)
-// wake: those waiting below maxOffset whose filter matches one of them.
+// arrived removes and returns the pulls of a queue that the newly stored messages wake: those
+// waiting below maxOffset whose filter matches the tags code of one of them.
 func (p *pullHolds) arrived(key queueKey, maxOffset int64, stored []*storedMessage) []*heldPull {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -32,8 +32,9 @@ const (
 	// us, while a peer that floods us is stopped by TCP back-pressure instead of memory.
 	DefaultMaxConcurrentHandlers = 65535
 	// DefaultWorkerIdleTimeout is how long a connection's handler goroutine waits for the next
-	// request before it exits (up to twice this: it checks once per period). Under load a worker waits microseconds, so it is reused; after a
-	// burst the goroutines it left (and their grown stacks) are given back within this time.
+	// request before it exits (up to twice this: it checks once per period). Under load a
+	// worker waits microseconds, so it is reused; after a burst the goroutines it left (and
+	// their grown stacks) are given back.
 	DefaultWorkerIdleTimeout = 10 * time.Second
 )
 
@@ -168,8 +169,8 @@ func WithMaxConcurrentHandlers(n int) Option {
 }
 
 // WithWorkerIdleTimeout sets how long a goroutine that served a request on a connection waits
-// for the next one before it exits (it exits between d and 2d after its last request); 0 keeps it until the connection closes. Default
-// DefaultWorkerIdleTimeout.
+// for the next one before it exits (between d and 2d after its last request); 0 keeps it until
+// the connection closes. Default DefaultWorkerIdleTimeout.
 func WithWorkerIdleTimeout(d time.Duration) Option {
 	return sharedOption(func(c *endpointConfig) { c.workerIdleTimeout = d })
 }
