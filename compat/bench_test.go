@@ -11,8 +11,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/compat/internal/echobroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
-	"github.com/rocketsim/rocketsim/internal/echobroker"
 )
 
 const (

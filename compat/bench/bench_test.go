@@ -17,8 +17,8 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/rlog"
 
 	"github.com/rocketsim/rocketsim/client"
+	"github.com/rocketsim/rocketsim/compat/internal/echobroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
-	"github.com/rocketsim/rocketsim/internal/echobroker"
 	"github.com/rocketsim/rocketsim/realrmq"
 )
 

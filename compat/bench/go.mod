@@ -2,11 +2,15 @@ module github.com/rocketsim/rocketsim/compat/bench
 
 go 1.26
 
-replace github.com/rocketsim/rocketsim => ../..
+replace (
+	github.com/rocketsim/rocketsim => ../..
+	github.com/rocketsim/rocketsim/compat => ../
+)
 
 require (
 	github.com/apache/rocketmq-client-go/v2 v2.1.2
 	github.com/rocketsim/rocketsim v0.0.0-00010101000000-000000000000
+	github.com/rocketsim/rocketsim/compat v0.0.0-00010101000000-000000000000
 )
 
 require (
