@@ -1,0 +1,154 @@
+package remoting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// flush reports when a batch of frames has been handed to the network.
+type flush struct {
+	done chan struct{}
+	err  error
+}
+
+// maxSpareBuffer is the largest write buffer kept for reuse; a batch with a huge body should
+// not pin its memory for the life of the connection.
+const maxSpareBuffer = 1 << 20
+
+// enqueue encodes cmd behind the frames already queued. With wantFlush it returns the batch
+// completion to wait on. Encoding happens here, under the lock, straight into the shared
+// buffer: no per-frame buffers, and the writer gets everything queued in one Write.
+func (c *Conn) enqueue(cmd *Command, wantFlush bool) (*flush, error) {
+	if !c.Alive() {
+		return nil, c.closedError()
+	}
+	c.wmu.Lock()
+	start := len(c.queued)
+	var err error
+	c.queued, err = cmd.AppendFrame(c.queued)
+	if err != nil {
+		c.wmu.Unlock()
+		return nil, err
+	}
+	f := c.flushLocked(wantFlush)
+	c.wmu.Unlock()
+	if start == 0 {
+		c.signalWriter()
+	}
+	return f, nil
+}
+
+func (c *Conn) flushLocked(want bool) *flush {
+	if !want {
+		return nil
+	}
+	if c.next.done == nil {
+		c.next.done = make(chan struct{})
+	}
+	return c.next
+}
+
+func (c *Conn) signalWriter() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// WriteRaw queues bytes as they are, in order with the frames around them, and waits until
+// they are written. It exists for fault injection (a corrupt answer) and for tests.
+func (c *Conn) WriteRaw(ctx context.Context, b []byte) error {
+	if !c.Alive() {
+		return c.closedError()
+	}
+	c.wmu.Lock()
+	start := len(c.queued)
+	c.queued = append(c.queued, b...)
+	f := c.flushLocked(true)
+	c.wmu.Unlock()
+	if start == 0 {
+		c.signalWriter()
+	}
+	return c.waitFlush(ctx, f, "write")
+}
+
+func (c *Conn) waitFlush(ctx context.Context, f *flush, op string) error {
+	select {
+	case <-f.done:
+		if f.err != nil {
+			return &connClosedError{addr: c.info.RemoteAddr, cause: f.err}
+		}
+		return nil
+	case <-c.done:
+		return c.closedError()
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &timeoutError{op: op, addr: c.info.RemoteAddr}
+		}
+		return fmt.Errorf("remoting: %s to %s abandoned: %w", op, c.info.RemoteAddr, ctx.Err())
+	}
+}
+
+// closeAfterWrites makes the writer close the connection once everything queued is written.
+func (c *Conn) closeAfterWrites() {
+	c.wmu.Lock()
+	c.closeAfter = true
+	c.wmu.Unlock()
+	c.signalWriter()
+}
+
+func (c *Conn) writeLoop() {
+	defer c.ep.wg.Done()
+	var spare []byte
+	for {
+		c.wmu.Lock()
+		for len(c.queued) == 0 {
+			if c.closeAfter {
+				c.wmu.Unlock()
+				c.closeWith(ErrServerClosed)
+				return
+			}
+			c.wmu.Unlock()
+			select {
+			case <-c.wake:
+			case <-c.done:
+				return
+			}
+			c.wmu.Lock()
+		}
+		// Let the goroutines that are ready to run (senders woken by the answers just read,
+		// handlers finishing) queue their frames first, so that one write carries many of
+		// them: under load this takes most of the per-message write syscalls away, and when
+		// nothing else is runnable it returns at once.
+		c.wmu.Unlock()
+		runtime.Gosched()
+		c.wmu.Lock()
+		batch := c.queued
+		c.queued = spare[:0]
+		f := c.next
+		if f.done != nil {
+			c.next = &flush{}
+		} else {
+			f = nil
+		}
+		c.wmu.Unlock()
+
+		_, err := c.nc.Write(batch)
+		if f != nil {
+			f.err = err
+			close(f.done)
+		}
+		if err != nil {
+			c.closeWith(fmt.Errorf("write: %w", err))
+			return
+		}
+		c.touch()
+		if cap(batch) <= maxSpareBuffer {
+			spare = batch
+		} else {
+			spare = nil
+		}
+	}
+}
