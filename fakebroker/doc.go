@@ -1,0 +1,56 @@
+// Package fakebroker is a fake Apache RocketMQ 4.9.7 Broker (a master, brokerId 0): real clients
+// (the Java client, the official Go client v2.1.2, rocketsim's own) send to it, pull from it and
+// heartbeat to it over the remoting protocol, and it registers with any name server (the fake
+// one or a real one) over the wire, as a real broker does.
+//
+// One file per request family, each opening with the codes it serves and the Java behaviour it
+// copies:
+//
+//	register.go   103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
+//	topics.go     the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC
+//	send.go       10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
+//	store.go      the in-memory store: queues, offsets, commit-log offsets and message ids
+//	clients.go    34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
+//	pull.go       11 PULL_MESSAGE with long polling
+//	offsets.go    14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
+//	consumers.go  38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
+//	sendback.go   36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
+//	schedule.go   delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
+//	view.go       33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
+//	await.go      waiting for client-table and held-pull changes, for tests
+//	introspect.go read-only snapshots of the state for tests and the admin API
+//
+// Every answer, error remark included, follows rocketmq-all-4.9.7's broker (the processors in
+// broker/.../processor and the store they call). Any other request code is answered 3
+// REQUEST_CODE_NOT_SUPPORTED with the remark " request type N not supported", as Java does.
+//
+// A request missing a header field is answered as the real broker answers it: where Java goes
+// on with the null and answers something specific (a send without a topic: 1 "The specified
+// topic is blank."), so does the fake; where Java throws (a NullPointerException when it unboxes
+// the null, a NumberFormatException for an unparsable number in the headers it decodes by hand),
+// the fake answers SYSTEM_ERROR without extFields, with Java 17's exception text and stack frame
+// where checked against a real broker, else a java.lang.NullPointerException text naming the
+// field.
+//
+// Known differences from a real 4.9.7 broker:
+//   - Java writes the answer to a request that threw, and the late answer to a held pull, in
+//     JSON even when the request was ROCKETMQ-binary; the fake answers in the request's type
+//     (remoting.Request.Respond and the transport always do).
+//   - A held pull is answered exactly at its suspend timeout; Java checks held pulls every 5 s,
+//     so its answers come up to 5 s late.
+//   - A batch message's stored properties name WAIT once; Java's string keeps the message's and
+//     the batch's (10 bytes more per message, so later commit-log offsets differ by that much).
+//   - Delayed messages are delivered exactly when due; Java checks each level every 100 ms
+//     (and first 1 s after start). VIEW_MESSAGE_BY_ID and send-back find a message only at the
+//     commit-log offset where its record starts.
+//   - Not modelled: END_TRANSACTION (37) and transaction checks (half messages are stored in
+//     RMQ_SYS_TRANS_HALF_TOPIC and stay there), queries by key or unique id (12), slaves and
+//     HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
+//     the OFFSET_MOVED_EVENT messages Java writes when it corrects a pull's offset,
+//     disk-related answers (store busy, disk full), and message retention (the
+//     minimum offset of every queue stays 0).
+//
+// Time comes from the standard time package only, so a test running the fake inside a
+// testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry or 30 s
+// registration periods pass at once.
+package fakebroker

@@ -1,0 +1,245 @@
+package fakebroker
+
+import (
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Defaults, as in the 4.9.7 BrokerConfig, MessageStoreConfig and the services that read them.
+const (
+	DefaultBrokerName = "broker-a"
+	DefaultCluster    = "DefaultCluster"
+	// DefaultRegisterPeriod is BrokerConfig.registerNameServerPeriod. Java clamps it to 10–60 s;
+	// the fake takes any positive value.
+	DefaultRegisterPeriod = 30 * time.Second
+	// DefaultRegisterDelay is when Java's periodic registration first runs after start (the
+	// registration at start itself is immediate).
+	DefaultRegisterDelay = 10 * time.Second
+	// DefaultRegisterTimeout is BrokerConfig.registerBrokerTimeoutMills.
+	DefaultRegisterTimeout = 6 * time.Second
+	// DefaultUnregisterTimeout is the fixed timeout of BrokerOuterAPI.unregisterBroker.
+	DefaultUnregisterTimeout = 3 * time.Second
+	// DefaultTopicQueueNums is BrokerConfig.defaultTopicQueueNums: TBW102's queues.
+	DefaultTopicQueueNums = 8
+	// DefaultMaxMessageSize is MessageStoreConfig.maxMessageSize (4 MiB).
+	DefaultMaxMessageSize = 4 << 20
+	// DefaultClientExpiry is ProducerManager/ConsumerManager CHANNEL_EXPIRED_TIMEOUT.
+	DefaultClientExpiry = 120 * time.Second
+	// DefaultClientScanPeriod is ClientHousekeepingService's period (first run after one
+	// period too).
+	DefaultClientScanPeriod = 10 * time.Second
+	// DefaultRegion is BrokerConfig.regionId, sent back as MSG_REGION.
+	DefaultRegion = "DefaultRegion"
+	// DefaultTransactionCheckInterval is BrokerConfig.transactionCheckInterval: the first
+	// transaction check creates RMQ_SYS_TRANS_HALF_TOPIC.
+	DefaultTransactionCheckInterval = 60 * time.Second
+)
+
+type config struct {
+	name                     string
+	cluster                  string
+	brokerID                 int64
+	listenAddr               string
+	listener                 net.Listener
+	listen                   func(addr string) (net.Listener, error)
+	advertisedAddr           string
+	haAddr                   string
+	storeHost                netip.AddrPort
+	nameServers              []string
+	dial                     remoting.DialFunc
+	registerPeriod           time.Duration
+	registerDelay            time.Duration
+	registerTimeout          time.Duration
+	compressedRegister       bool
+	autoCreateTopic          bool
+	autoCreateGroup          bool
+	defaultQueueNums         int32
+	maxMessageSize           int
+	permission               int32
+	clientExpiry             time.Duration
+	clientScanDelay          time.Duration
+	clientScanPeriod         time.Duration
+	region                   string
+	traceOn                  bool
+	notifyConsumerIDs        bool
+	topics                   []protocol.TopicConfig
+	logger                   *slog.Logger
+	remotingOpts             []remoting.ServerOption
+	clientOpts               []remoting.ClientOption
+	faultSeed                uint64
+	historyOpts              []fault.HistoryOption
+	clusterTopicEnable       bool
+	brokerTopicEnable        bool
+	traceTopicEnable         bool
+	rejectTransactional      bool
+	transactionCheckInterval time.Duration
+	messageDelayLevel        string
+	vipChannel               bool
+}
+
+// Option configures a Broker.
+type Option func(*config)
+
+// WithVIPChannel makes the broker also serve its VIP channel, as Java's fastRemotingServer does
+// on the listen port minus 2 (clients with vipChannelEnabled send there). Off by default: on
+// free ports, port-2 may belong to someone else. Start fails when that port cannot be had.
+func WithVIPChannel(on bool) Option { return func(c *config) { c.vipChannel = on } }
+
+// WithName sets brokerName. Default DefaultBrokerName.
+func WithName(name string) Option { return func(c *config) { c.name = name } }
+
+// WithCluster sets brokerClusterName. Default DefaultCluster.
+func WithCluster(cluster string) Option { return func(c *config) { c.cluster = cluster } }
+
+// WithBrokerID sets brokerId. Only 0 (a master) is modelled; other ids are registered as given.
+func WithBrokerID(id int64) Option { return func(c *config) { c.brokerID = id } }
+
+// WithListenAddr sets the address Start listens on ("127.0.0.1:0", the default, picks a free
+// port). See WithListenFunc for in-memory networks.
+func WithListenAddr(addr string) Option { return func(c *config) { c.listenAddr = addr } }
+
+// WithListener makes the first Start serve l. A restart listens again on l's address.
+func WithListener(l net.Listener) Option { return func(c *config) { c.listener = l } }
+
+// WithListenFunc replaces net.Listen("tcp", addr), e.g. with a remoting.MemNetwork's Listen.
+func WithListenFunc(f func(addr string) (net.Listener, error)) Option {
+	return func(c *config) { c.listen = f }
+}
+
+// WithAdvertisedAddr sets the address the broker registers and clients are told to use
+// (Java's brokerIP1:listenPort). Default: the listener's address.
+func WithAdvertisedAddr(addr string) Option { return func(c *config) { c.advertisedAddr = addr } }
+
+// WithHAServerAddr sets haServerAddr in registrations. Default: the advertised host and the
+// listen port + 1, as Java's haListenPort.
+func WithHAServerAddr(addr string) Option { return func(c *config) { c.haAddr = addr } }
+
+// WithStoreHost sets the store host written into stored messages and offset message ids.
+// Default: the advertised address when its host is an IP, else 127.0.0.1 with its port.
+func WithStoreHost(host netip.AddrPort) Option { return func(c *config) { c.storeHost = host } }
+
+// WithNameServers sets the name servers the broker registers with (host:port each).
+func WithNameServers(addrs ...string) Option {
+	return func(c *config) { c.nameServers = append([]string(nil), addrs...) }
+}
+
+// WithDialer sets how the broker connects to name servers, e.g. a MemNetwork's Dial.
+func WithDialer(dial remoting.DialFunc) Option { return func(c *config) { c.dial = dial } }
+
+// WithRegisterPeriod sets how often the broker registers after the first periodic run.
+// Default DefaultRegisterPeriod.
+func WithRegisterPeriod(d time.Duration) Option { return func(c *config) { c.registerPeriod = d } }
+
+// WithRegisterDelay sets when the first periodic registration runs after Start.
+// Default DefaultRegisterDelay.
+func WithRegisterDelay(d time.Duration) Option { return func(c *config) { c.registerDelay = d } }
+
+// WithRegisterTimeout bounds each two-way registration. Default DefaultRegisterTimeout.
+func WithRegisterTimeout(d time.Duration) Option { return func(c *config) { c.registerTimeout = d } }
+
+// WithCompressedRegister sets BrokerConfig.compressedRegister. Default false.
+func WithCompressedRegister(on bool) Option { return func(c *config) { c.compressedRegister = on } }
+
+// WithAutoCreateTopic sets autoCreateTopicEnable: the broker then holds TBW102 and creates
+// unknown topics on send. Default true, as in 4.9.7.
+func WithAutoCreateTopic(on bool) Option { return func(c *config) { c.autoCreateTopic = on } }
+
+// WithAutoCreateSubscriptionGroup sets autoCreateSubscriptionGroup. Default true.
+func WithAutoCreateSubscriptionGroup(on bool) Option {
+	return func(c *config) { c.autoCreateGroup = on }
+}
+
+// WithDefaultTopicQueueNums sets defaultTopicQueueNums, TBW102's queue count. Default 8.
+func WithDefaultTopicQueueNums(n int) Option {
+	return func(c *config) { c.defaultQueueNums = int32(n) }
+}
+
+// WithMaxMessageSize sets maxMessageSize, the largest body stored. Default 4 MiB.
+func WithMaxMessageSize(n int) Option { return func(c *config) { c.maxMessageSize = n } }
+
+// WithPermission sets brokerPermission (protocol.PermRead|PermWrite, the default, or
+// PermRead alone for a read-only broker). See Broker.SetPermission.
+func WithPermission(perm int32) Option { return func(c *config) { c.permission = perm } }
+
+// WithClientExpiry sets how long a client connection may go without a heartbeat before the
+// scan drops it. Default DefaultClientExpiry.
+func WithClientExpiry(d time.Duration) Option { return func(c *config) { c.clientExpiry = d } }
+
+// WithClientScanInterval sets when the client expiry scan first runs after Start and how often
+// it runs then. Default 10 s and 10 s. A period <= 0 turns the scan off.
+func WithClientScanInterval(first, period time.Duration) Option {
+	return func(c *config) { c.clientScanDelay, c.clientScanPeriod = first, period }
+}
+
+// WithRegion sets regionId, sent as MSG_REGION in send answers. Default DefaultRegion.
+func WithRegion(region string) Option { return func(c *config) { c.region = region } }
+
+// WithTraceOn sets traceOn, sent as TRACE_ON in send answers. Default true.
+func WithTraceOn(on bool) Option { return func(c *config) { c.traceOn = on } }
+
+// WithNotifyConsumerIDsChanged sets notifyConsumerIdsChangedEnable: the broker pushes
+// NOTIFY_CONSUMER_IDS_CHANGED (40) to a group's consumers when the group changes. Default true.
+func WithNotifyConsumerIDsChanged(on bool) Option {
+	return func(c *config) { c.notifyConsumerIDs = on }
+}
+
+// WithTopics adds topics to the table the broker starts with (after the system topics).
+func WithTopics(topics ...protocol.TopicConfig) Option {
+	return func(c *config) { c.topics = append(c.topics, topics...) }
+}
+
+// WithTopic adds a topic with the given queue count (read and write) and perm 6.
+func WithTopic(name string, queues int) Option {
+	tc := protocol.NewTopicConfig(name)
+	tc.ReadQueueNums, tc.WriteQueueNums = int32(queues), int32(queues)
+	return WithTopics(tc)
+}
+
+// WithTraceTopic sets traceTopicEnable: the broker then holds RMQ_SYS_TRACE_TOPIC. Default false.
+func WithTraceTopic(on bool) Option { return func(c *config) { c.traceTopicEnable = on } }
+
+// WithRejectTransactionMessage sets rejectTransactionMessage. Default false.
+func WithRejectTransactionMessage(on bool) Option {
+	return func(c *config) { c.rejectTransactional = on }
+}
+
+// WithTransactionCheckInterval sets transactionCheckInterval: that long after start the broker
+// creates RMQ_SYS_TRANS_HALF_TOPIC and registers it oneway, as a real one does. 0 turns it off.
+// Default DefaultTransactionCheckInterval.
+func WithTransactionCheckInterval(d time.Duration) Option {
+	return func(c *config) { c.transactionCheckInterval = d }
+}
+
+// WithLogger sets where the broker and its transport log. Default slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithRemotingOptions passes options to the remoting.Server (idle timeout, frame size, TLS).
+func WithRemotingOptions(opts ...remoting.ServerOption) Option {
+	return func(c *config) { c.remotingOpts = append(c.remotingOpts, opts...) }
+}
+
+// WithNameServerClientOptions passes options to the remoting.Client the broker registers
+// through (WithDialer is shorthand for one of them).
+func WithNameServerClientOptions(opts ...remoting.ClientOption) Option {
+	return func(c *config) { c.clientOpts = append(c.clientOpts, opts...) }
+}
+
+// WithFaultSeed seeds the fault injector's dice. Default 1.
+func WithFaultSeed(seed uint64) Option { return func(c *config) { c.faultSeed = seed } }
+
+// WithHistoryOptions configures the request history.
+func WithHistoryOptions(opts ...fault.HistoryOption) Option {
+	return func(c *config) { c.historyOpts = append(c.historyOpts, opts...) }
+}
