@@ -7,7 +7,8 @@
 // copies:
 //
 //	register.go   103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
-//	topics.go     the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC
+//	topics.go     the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
+//	              21 GET_ALL_TOPIC_CONFIG
 //	send.go       10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
 //	store.go      the in-memory store: queues, offsets, commit-log offsets and message ids
 //	clients.go    34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
@@ -24,6 +25,12 @@
 // broker/.../processor and the store they call). Any other request code is answered 3
 // REQUEST_CODE_NOT_SUPPORTED with the remark " request type N not supported", as Java does.
 //
+// Each message is kept as the record a 4.9.7 commit log holds (what a pull returns), so
+// commit-log offsets and the offset message ids made from them advance as on a real broker. A
+// batch's messages, for one, each keep their own properties string followed by the batch's (the
+// header's with CLUSTER added), as Java's MessageExtBatchEncoder writes them: a property set on
+// both, such as WAIT, is named twice.
+//
 // A request missing a header field is answered as the real broker answers it: where Java goes
 // on with the null and answers something specific (a send without a topic: 1 "The specified
 // topic is blank."), so does the fake; where Java throws (a NullPointerException when it unboxes
@@ -33,13 +40,11 @@
 // field.
 //
 // Known differences from a real 4.9.7 broker:
-//   - Java writes the answer to a request that threw, and the late answer to a held pull, in
-//     JSON even when the request was ROCKETMQ-binary; the fake answers in the request's type
-//     (remoting.Request.Respond and the transport always do).
+//   - Java writes the answer to a request that threw in JSON even when the request was
+//     ROCKETMQ-binary; the fake's answer to such a request (made by remoting.NewResponse) keeps
+//     the request's type. A held pull's late answer is JSON in both.
 //   - A held pull is answered exactly at its suspend timeout; Java checks held pulls every 5 s,
 //     so its answers come up to 5 s late.
-//   - A batch message's stored properties name WAIT once; Java's string keeps the message's and
-//     the batch's (10 bytes more per message, so later commit-log offsets differ by that much).
 //   - Delayed messages are delivered exactly when due; Java checks each level every 100 ms
 //     (and first 1 s after start). VIEW_MESSAGE_BY_ID and send-back find a message only at the
 //     commit-log offset where its record starts.
