@@ -14,6 +14,7 @@ import (
 	"github.com/rocketsim/rocketsim/fakenamesrv"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestRouteChangeMovesSendsWithinOnePoll(t *testing.T) {
@@ -116,9 +117,7 @@ func TestNameServerListFromHTTP(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
 		ep := fakenamesrv.NewAddrEndpoint("127.0.0.1:1") // nothing listens there yet
-		l, err := r.mem.Listen("nsaddr.test:8080")
-		require.NoError(t, err)
-		srv := fakenamesrv.ServeAddrEndpoint(l, ep)
+		srv := fakenamesrv.ServeAddrEndpoint(remotingtest.Listen(t, r.mem, "nsaddr.test:8080"), ep)
 		defer srv.Close()
 
 		p, err := NewProducer(WithGroup("pg"), WithManager(r.m), WithDialer(r.mem.Dial), WithClientIP(testIP),

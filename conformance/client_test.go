@@ -105,7 +105,7 @@ func checkStored(t *testing.T, c *realrmq.Cluster, res *client.SendResult, m *pr
 }
 
 func TestStartAndSyncSend(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfSync")
 	createTopic(t, c, topic, 4)
 	for _, binary := range []bool{false, true} {
@@ -145,13 +145,13 @@ func TestStartAndSyncSend(t *testing.T) {
 // countOf is how many messages of topic are stored now.
 func countOf(t *testing.T, c *realrmq.Cluster, topic string) int {
 	t.Helper()
-	msgs, err := Messages(t.Context(), shared.cli, brokers(c), topic)
+	msgs, err := Messages(t.Context(), shared.Client(), brokers(c), topic)
 	require.NoError(t, err)
 	return len(msgs)
 }
 
 func TestCompressedSend(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfZip")
 	createTopic(t, c, topic, 4)
 	p := newProducer(t, c, unique("ConfZipPG"))
@@ -170,7 +170,7 @@ func TestCompressedSend(t *testing.T) {
 }
 
 func TestAsyncSend(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfAsync")
 	createTopic(t, c, topic, 4)
 	p := newProducer(t, c, unique("ConfAsyncPG"))
@@ -207,7 +207,7 @@ func TestAsyncSend(t *testing.T) {
 }
 
 func TestOnewaySend(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfOneway")
 	createTopic(t, c, topic, 4)
 	p := newProducer(t, c, unique("ConfOnewayPG"))
@@ -224,7 +224,7 @@ func TestOnewaySend(t *testing.T) {
 }
 
 func TestBatchSend(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfBatch")
 	createTopic(t, c, topic, 4)
 	p := newProducer(t, c, unique("ConfBatchPG"))
@@ -255,7 +255,7 @@ func TestBatchSend(t *testing.T) {
 }
 
 func TestRouteChangeWithinOnePoll(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfRoute")
 	createTopic(t, c, topic, 4, "broker-a")
 	p := newProducer(t, c, unique("ConfRoutePG"))
@@ -293,7 +293,7 @@ func publishBrokers(p *client.Producer, topic string) []string {
 }
 
 func TestShutdownUnregisters(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfBye")
 	createTopic(t, c, topic, 4)
 	group := unique("ConfByePG")
@@ -304,16 +304,16 @@ func TestShutdownUnregisters(t *testing.T) {
 	// The first heartbeat goes 1 s after start, then every second (WithHeartbeatInterval).
 	for _, b := range brokers(c) {
 		require.Eventually(t, func() bool {
-			conns, err := ProducerConnections(t.Context(), shared.cli, b.Addr, group)
+			conns, err := ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
 			return err == nil && len(conns) == 1 && conns[0].ClientID == p.ClientID()
 		}, 5*time.Second, 50*time.Millisecond, "%s lists %s in group %s", b.Name, p.ClientID(), group)
-		conns, _ := ProducerConnections(t.Context(), shared.cli, b.Addr, group)
+		conns, _ := ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
 		t.Logf("%s: %+v", b.Name, conns[0])
 	}
 
 	p.Shutdown()
 	for _, b := range brokers(c) {
-		conns, err := ProducerConnections(t.Context(), shared.cli, b.Addr, group)
+		conns, err := ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
 		require.NoError(t, err)
 		assert.Empty(t, conns, "%s still lists group %s after shutdown", b.Name, group)
 	}
@@ -324,7 +324,7 @@ func TestShutdownUnregisters(t *testing.T) {
 // the same connection. Only UNREGISTER_CLIENT does that (a closed connection would take both
 // groups), so this shows our producer sends it and the real broker honours it.
 func TestShutdownUnregistersOneGroupOfASharedInstance(t *testing.T) {
-	c := cluster(t)
+	c := shared.Cluster(t)
 	topic := unique("ConfShared")
 	createTopic(t, c, topic, 4)
 	m := client.NewManager()
@@ -337,7 +337,7 @@ func TestShutdownUnregistersOneGroupOfASharedInstance(t *testing.T) {
 	require.NoError(t, err)
 
 	listed := func(addr, group string) []Connection {
-		conns, err := ProducerConnections(t.Context(), shared.cli, addr, group)
+		conns, err := ProducerConnections(t.Context(), shared.Client(), addr, group)
 		require.NoError(t, err)
 		return conns
 	}

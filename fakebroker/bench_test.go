@@ -4,21 +4,22 @@ import (
 	"context"
 	"testing"
 
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 // BenchmarkSend measures a SEND_MESSAGE_V2 round trip through the fake over a MemNetwork,
 // 128-byte bodies, with parallel senders.
 func BenchmarkSend(b *testing.B) {
 	mem := remoting.NewMemNetwork()
-	br := New(WithLogger(quiet), WithListenAddr(brokerAddr), WithListenFunc(mem.Listen), WithTopic("T", 8))
+	br := New(WithLogger(testkit.Quiet), WithListenAddr(brokerAddr), WithListenFunc(mem.Listen), WithTopic("T", 8))
 	if err := br.Start(); err != nil {
 		b.Fatal(err)
 	}
 	defer br.Crash()
-	c := remoting.NewClient(remoting.WithDialer(mem.Dial), remoting.WithLogger(quiet))
-	defer c.Close()
+	c := remotingtest.NewClient(b, mem.Dial)
 	body := make([]byte, 128)
 	props := protocol.EncodeProperties(map[string]string{"TAGS": "TagA", "KEYS": "K", "UNIQ_KEY": "0123456789ABCDEF0123456789ABCDEF", "WAIT": "true"})
 	b.ReportAllocs()

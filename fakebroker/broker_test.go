@@ -3,7 +3,6 @@ package fakebroker
 import (
 	"context"
 	"encoding/binary"
-	"net"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -11,8 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestUnknownCodeIsNotSupported(t *testing.T) {
@@ -114,39 +115,22 @@ func TestFaultsAndHistory(t *testing.T) {
 
 // Real sockets: the broker listens on a free TCP port and registers over TCP.
 func TestOverTCP(t *testing.T) {
-	nsSrv := remoting.NewServer(remoting.WithLogger(quiet))
-	hist := fault.NewHistory(fault.KeepBody(1 << 20))
-	fault.Install(nsSrv, hist, nil)
-	nsSrv.Handle(remoting.CodeRegisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		return remoting.NewResponse(req.Command, remoting.Success, "")
-	})
-	nsSrv.Handle(remoting.CodeUnregisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		return remoting.NewResponse(req.Command, remoting.Success, "")
-	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, nsSrv.Start(l))
-	defer nsSrv.Close()
-
-	b := New(WithLogger(quiet), WithNameServers(l.Addr().String()), WithTopic("T", 2))
+	ns := newStubNS(t, nil, "127.0.0.1:0")
+	b := New(WithLogger(testkit.Quiet), WithNameServers(ns.addr), WithTopic("T", 2))
 	require.NoError(t, b.Start())
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, err = hist.WaitFor(ctx, func(e fault.Entry) bool { return e.Code == remoting.CodeRegisterBroker })
-	require.NoError(t, err)
+	ns.await(t, remoting.CodeRegisterBroker, 1)
 
-	c := remoting.NewClient(remoting.WithLogger(quiet))
-	defer c.Close()
-	resp, err := c.Invoke(ctx, b.Addr(), sendReq(t, remoting.CodeSendMessage, sendHeader("T", 1, nil), []byte("tcp")))
-	require.NoError(t, err)
+	c := remotingtest.NewClient(t, nil)
+	resp := remotingtest.Invoke(t, c, b.Addr(), sendReq(t, remoting.CodeSendMessage, sendHeader("T", 1, nil), []byte("tcp")))
 	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 	msgs := b.Messages("T")
 	require.Len(t, msgs, 1)
 	require.Equal(t, b.Addr(), msgs[0].StoreHost)
 
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	require.NoError(t, b.Shutdown(ctx))
-	_, err = hist.WaitFor(ctx, func(e fault.Entry) bool { return e.Code == remoting.CodeUnregisterBroker })
-	require.NoError(t, err)
+	ns.await(t, remoting.CodeUnregisterBroker, 1)
 }
 
 // Hostile input: frames that are not frames close only their own connection; the broker goes
@@ -192,16 +176,14 @@ func TestConnectionChurn(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, WithTopic("T", 4))
 		for i := range 50 {
-			c := remoting.NewClient(remoting.WithDialer(r.mem.Dial), remoting.WithLogger(quiet))
+			c := r.newClient()
 			heartbeat(t, c, &protocol.HeartbeatData{ClientID: "churn" + itoa(i),
 				ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}},
 				ConsumerDataSet: []protocol.ConsumerData{consumerData("cg", "T")}})
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				_, _ = c.Invoke(ctx, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", int32(i%4), 0), nil))
+				_, _ = remotingtest.InvokeWithin(t, c, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", int32(i%4), 0), nil), time.Minute)
 			}()
 			synctest.Wait()
 			require.NoError(t, c.Close())
@@ -249,20 +231,16 @@ func TestVIPChannel(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, WithVIPChannel(true))
 		vip := r.newClient()
-		resp, err := vip.Invoke(t.Context(), "127.0.0.1:10909", remoting.NewRequest(9999, nil, nil))
-		require.NoError(t, err, "the VIP port serves requests")
+		resp := remotingtest.Invoke(t, vip, "127.0.0.1:10909", remoting.NewRequest(9999, nil, nil)) // the VIP port serves requests
 		require.Equal(t, remoting.RequestCodeNotSupported, resp.Code)
 
 		// Crash and restart bring the VIP port back too.
 		r.b.Crash()
 		require.NoError(t, r.b.Start())
-		_, err = r.newClient().Invoke(t.Context(), "127.0.0.1:10909", remoting.NewRequest(9999, nil, nil))
-		require.NoError(t, err)
+		remotingtest.Invoke(t, r.newClient(), "127.0.0.1:10909", remoting.NewRequest(9999, nil, nil))
 
 		// A VIP port someone else holds fails the start.
-		taken, err := r.mem.Listen("127.0.0.1:20909")
-		require.NoError(t, err)
-		defer taken.Close()
+		remotingtest.Listen(t, r.mem, "127.0.0.1:20909") // taken
 		b := New(append(baseOptions(r.mem, nsAddr), WithName("broker-b"), WithListenAddr("127.0.0.1:20911"), WithVIPChannel(true))...)
 		require.ErrorContains(t, b.Start(), "VIP channel")
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestIdentityOptions(t *testing.T) {
@@ -36,10 +37,8 @@ func TestIdentityOptions(t *testing.T) {
 		require.Contains(t, topics, "broker-b")
 		require.Contains(t, topics, "C2_REPLY_TOPIC")
 
-		c := remoting.NewClient(remoting.WithDialer(mem.Dial), remoting.WithLogger(quiet))
-		defer c.Close()
-		resp, err := c.Invoke(t.Context(), "broker-b:10911", sendReq(t, remoting.CodeSendMessageV2, sendHeader("T", 0, nil), []byte("x")))
-		require.NoError(t, err)
+		resp := remotingtest.Invoke(t, remotingtest.NewClient(t, mem.Dial), "broker-b:10911",
+			sendReq(t, remoting.CodeSendMessageV2, sendHeader("T", 0, nil), []byte("x")))
 		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 		require.Equal(t, "R1", resp.ExtFields["MSG_REGION"])
 		require.Equal(t, "false", resp.ExtFields["TRACE_ON"])

@@ -2,7 +2,6 @@ package fakebroker
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"sync"
 	"testing"
@@ -12,16 +11,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-// quiet keeps expected complaints (bad frames, failed registrations) out of the test output.
-var quiet = slog.New(slog.DiscardHandler)
 
 const (
 	nsAddr     = "127.0.0.1:9876"
@@ -33,14 +31,16 @@ const (
 // fault.History) and answers 103 and 104 with SUCCESS, 103 with a KV table body when kv is set.
 type stubNS struct {
 	srv  *remoting.Server
+	addr string
 	hist *fault.History
 	mu   sync.Mutex
 	kv   map[string]string
 }
 
+// newStubNS serves a stand-in name server on addr of mem, or of loopback TCP when mem is nil.
 func newStubNS(t *testing.T, mem *remoting.MemNetwork, addr string) *stubNS {
 	t.Helper()
-	ns := &stubNS{srv: remoting.NewServer(remoting.WithLogger(quiet)), hist: fault.NewHistory(fault.KeepBody(1 << 20))}
+	ns := &stubNS{srv: remotingtest.NewServer(), hist: fault.NewHistory(fault.KeepBody(1 << 20))}
 	fault.Install(ns.srv, ns.hist, nil)
 	ns.srv.Handle(remoting.CodeRegisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
 		resp := remoting.NewResponse(req.Command, remoting.Success, "")
@@ -52,13 +52,8 @@ func newStubNS(t *testing.T, mem *remoting.MemNetwork, addr string) *stubNS {
 		ns.mu.Unlock()
 		return resp
 	})
-	ns.srv.Handle(remoting.CodeUnregisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		return remoting.NewResponse(req.Command, remoting.Success, "")
-	})
-	l, err := mem.Listen(addr)
-	require.NoError(t, err)
-	require.NoError(t, ns.srv.Start(l))
-	t.Cleanup(func() { _ = ns.srv.Close() })
+	ns.srv.Handle(remoting.CodeUnregisterBroker, remotingtest.Succeed)
+	ns.addr = remotingtest.Serve(t, mem, addr, ns.srv)
 	return ns
 }
 
@@ -108,7 +103,7 @@ type rig struct {
 
 func baseOptions(mem *remoting.MemNetwork, nameServers ...string) []Option {
 	return []Option{
-		WithLogger(quiet),
+		WithLogger(testkit.Quiet),
 		WithListenAddr(brokerAddr),
 		WithListenFunc(mem.Listen),
 		WithDialer(mem.Dial),
@@ -130,9 +125,7 @@ func newRig(t *testing.T, opts ...Option) *rig {
 
 // newClient returns a client with a connection of its own to the broker.
 func (r *rig) newClient(opts ...remoting.ClientOption) *remoting.Client {
-	c := remoting.NewClient(append([]remoting.ClientOption{remoting.WithDialer(r.mem.Dial), remoting.WithLogger(quiet)}, opts...)...)
-	r.t.Cleanup(func() { _ = c.Close() })
-	return c
+	return remotingtest.NewClient(r.t, r.mem.Dial, opts...)
 }
 
 // invoke sends req to the broker over the rig's client.
@@ -141,13 +134,10 @@ func (r *rig) invoke(req *remoting.Command) *remoting.Command {
 	return invokeOn(r.t, r.client, req)
 }
 
+// invokeOn sends req to the broker over c.
 func invokeOn(t *testing.T, c *remoting.Client, req *remoting.Command) *remoting.Command {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	resp, err := c.Invoke(ctx, brokerAddr, req)
-	require.NoError(t, err)
-	return resp
+	return remotingtest.Invoke(t, c, brokerAddr, req)
 }
 
 // sendHeader is a send header as a Java producer fills it.

@@ -1,7 +1,6 @@
 package fakebroker
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 // pullRig is a rig with topic T (4 queues) and a consumer group cg subscribed to it on the
@@ -269,9 +269,7 @@ func TestPullHeldRequestDroppedWithItsConnection(t *testing.T) {
 		r := pullRig(t)
 		consumer := r.newClient()
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_, _ = consumer.Invoke(ctx, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", 0, 0), nil))
+			_, _ = remotingtest.InvokeWithin(t, consumer, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", 0, 0), nil), time.Minute)
 		}()
 		synctest.Wait()
 		require.Equal(t, 1, r.b.HeldPulls())
@@ -319,9 +317,7 @@ func TestPullHeldRequestsDroppedOnCrash(t *testing.T) {
 		consumer := r.newClient()
 		errc := make(chan error, 1)
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			_, err := consumer.Invoke(ctx, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", 0, 0), nil))
+			_, err := remotingtest.InvokeWithin(t, consumer, brokerAddr, protocol.RequestWithHeader(remoting.CodePullMessage, pullHeader("cg", "T", 0, 0), nil), time.Minute)
 			errc <- err
 		}()
 		synctest.Wait()

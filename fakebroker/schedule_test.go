@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -179,7 +180,7 @@ func TestMessageDelayLevelOption(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.spec, func(t *testing.T) {
-			b := New(WithLogger(quiet), WithMessageDelayLevel(tc.spec))
+			b := New(WithLogger(testkit.Quiet), WithMessageDelayLevel(tc.spec))
 			if tc.wantErr {
 				require.ErrorIs(t, b.Start(), errDelayLevels)
 				require.False(t, b.Running())

@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func createTopicReq(topic string, queues, perm int32) *remoting.Command {
@@ -94,11 +96,8 @@ func TestUpdateAndCreateTopic(t *testing.T) {
 func TestCreateTopicChangesTheRoute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := remoting.NewMemNetwork()
-		ns := fakenamesrv.New(fakenamesrv.WithLogger(quiet))
-		l, err := mem.Listen(nsAddr)
-		require.NoError(t, err)
-		require.NoError(t, ns.Start(l))
-		defer ns.Close()
+		ns := fakenamesrv.New(fakenamesrv.WithLogger(testkit.Quiet))
+		remotingtest.Serve(t, mem, nsAddr, ns)
 		b := New(baseOptions(mem, nsAddr)...)
 		require.NoError(t, b.Start())
 		defer b.Crash()
@@ -109,8 +108,7 @@ func TestCreateTopicChangesTheRoute(t *testing.T) {
 		_, ok = ns.Route("Orders")
 		require.False(t, ok)
 
-		client := remoting.NewClient(remoting.WithDialer(mem.Dial), remoting.WithLogger(quiet))
-		defer client.Close()
+		client := remotingtest.NewClient(t, mem.Dial)
 		resp := invokeOn(t, client, createTopicReq("Orders", 2, 6))
 		require.Equal(t, remoting.Success, resp.Code)
 		route, ok = ns.Route("Orders")
@@ -150,11 +148,8 @@ func TestCreateTopicChangesTheRoute(t *testing.T) {
 func TestSilencedBrokerExpiresOnTheNameServer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := remoting.NewMemNetwork()
-		ns := fakenamesrv.New(fakenamesrv.WithLogger(quiet))
-		l, err := mem.Listen(nsAddr)
-		require.NoError(t, err)
-		require.NoError(t, ns.Start(l))
-		defer ns.Close()
+		ns := fakenamesrv.New(fakenamesrv.WithLogger(testkit.Quiet))
+		remotingtest.Serve(t, mem, nsAddr, ns)
 		// The name-server connection must outlive 120 s of silence.
 		b := New(append(baseOptions(mem, nsAddr), WithNameServerClientOptions(remoting.WithIdleTimeout(0)))...)
 		require.NoError(t, b.Start())

@@ -14,6 +14,7 @@ import (
 	"github.com/rocketsim/rocketsim/fakenamesrv"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -25,19 +26,11 @@ type client struct {
 }
 
 func newClient(t *testing.T, cl *fakecluster.Cluster) *client {
-	var opts []remoting.ClientOption
-	if d := cl.Dialer(); d != nil {
-		opts = append(opts, remoting.WithDialer(d))
-	}
-	c := remoting.NewClient(opts...)
-	t.Cleanup(func() { _ = c.Close() })
-	return &client{t: t, c: c}
+	return &client{t: t, c: remotingtest.NewClient(t, cl.Dialer())}
 }
 
 func (c *client) invoke(addr string, req *remoting.Command) (*remoting.Command, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return c.c.Invoke(ctx, addr, req)
+	return remotingtest.InvokeWithin(c.t, c.c, addr, req, 10*time.Second)
 }
 
 // route asks the name server for a topic's route; nil when it answers TOPIC_NOT_EXIST.

@@ -1,7 +1,6 @@
 package fakenamesrv
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -12,6 +11,7 @@ import (
 	"github.com/rocketsim/rocketsim/internal/golden"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 // javaRemarks are the only SYSTEM_ERROR remarks the fake gives; anything else would be a
@@ -61,10 +61,8 @@ func FuzzRequests(f *testing.F) {
 			if resp.Code == remoting.SystemError {
 				require.True(t, javaRemarks[resp.Remark], "remark %q", resp.Remark)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			defer cancel()
-			_, err := r.client.Invoke(ctx, r.addr, protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
-				protocol.GetRouteInfoRequestHeader{Topic: "T"}, nil))
+			_, err := remotingtest.InvokeWithin(t, r.client, r.addr, protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
+				protocol.GetRouteInfoRequestHeader{Topic: "T"}, nil), time.Second)
 			require.NoError(t, err)
 		})
 	})

@@ -2,12 +2,13 @@ package fakenamesrv
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestAddrEndpoint(t *testing.T) {
@@ -53,8 +54,7 @@ func TestAddrEndpoint(t *testing.T) {
 
 func TestServeAddrEndpointOverHTTP(t *testing.T) {
 	e := NewAddrEndpoint("127.0.0.1:9876")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+	l := remotingtest.Listen(t, nil, "127.0.0.1:0")
 	srv := ServeAddrEndpoint(l, e)
 	defer func() { require.NoError(t, srv.Close()) }()
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}

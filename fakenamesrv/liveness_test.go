@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 // sleepUntil advances the bubble's clock to start+d and lets everything due run.
@@ -29,7 +30,7 @@ func TestBrokerExpiresAfter120s(t *testing.T) {
 		// broker-a stops registering but keeps its connection busy (a hung broker whose
 		// socket lives), so only the scan can remove it; broker-b registers every 30 s.
 		busy := func() {
-			invoke(t, silent.client, r.addr, remoting.NewRequest(remoting.CodeGetBrokerClusterInfo, nil, nil))
+			remotingtest.Invoke(t, silent.client, r.addr, remoting.NewRequest(remoting.CodeGetBrokerClusterInfo, nil, nil))
 		}
 		for _, at := range []time.Duration{30 * time.Second, 60 * time.Second, 90 * time.Second, 119 * time.Second} {
 			sleepUntil(start, at)
@@ -74,7 +75,7 @@ func TestQueryDataVersionKeepsBrokerAlive(t *testing.T) {
 		b.register()
 		for at := 30 * time.Second; at <= 5*time.Minute; at += 30 * time.Second {
 			sleepUntil(start, at)
-			resp := invoke(t, b.client, r.addr, remoting.NewRequest(remoting.CodeQueryDataVersion,
+			resp := remotingtest.Invoke(t, b.client, r.addr, remoting.NewRequest(remoting.CodeQueryDataVersion,
 				map[string]string{"brokerName": "broker-a", "brokerAddr": "10.0.0.1:10911", "clusterName": "DefaultCluster", "brokerId": "0"},
 				[]byte(`{"counter":1,"timestamp":1000}`)))
 			require.Equal(t, "false", resp.ExtFields["changed"])

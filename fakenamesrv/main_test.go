@@ -1,26 +1,22 @@
 package fakenamesrv
 
 import (
-	"context"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-// quiet keeps expected complaints (bad frames, bad bodies) out of the test output.
-var quiet = slog.New(slog.DiscardHandler)
 
 const nsAddr = "namesrv:9876"
 
@@ -39,37 +35,21 @@ type rig struct {
 func newRig(t *testing.T, opts ...Option) *rig {
 	t.Helper()
 	r := &rig{t: t, mem: remoting.NewMemNetwork()}
-	r.ns = New(append([]Option{WithLogger(quiet)}, opts...)...)
-	l, err := r.mem.Listen(nsAddr)
-	require.NoError(t, err)
-	require.NoError(t, r.ns.Start(l))
-	r.addr = r.ns.Addr()
-	t.Cleanup(func() { require.NoError(t, r.ns.Close()) })
+	r.ns = New(append([]Option{WithLogger(testkit.Quiet)}, opts...)...)
+	r.addr = remotingtest.Serve(t, r.mem, nsAddr, r.ns)
 	r.client = r.newClient()
 	return r
 }
 
 // newClient returns a client of its own (its own connection to the name server).
 func (r *rig) newClient() *remoting.Client {
-	opts := append([]remoting.ClientOption{remoting.WithDialer(r.mem.Dial), remoting.WithLogger(quiet)}, r.clientOpts...)
-	c := remoting.NewClient(opts...)
-	r.t.Cleanup(func() { _ = c.Close() })
-	return c
+	return remotingtest.NewClient(r.t, r.mem.Dial, r.clientOpts...)
 }
 
 // invoke sends req over the rig's client and returns the answer.
 func (r *rig) invoke(req *remoting.Command) *remoting.Command {
 	r.t.Helper()
-	return invoke(r.t, r.client, r.addr, req)
-}
-
-func invoke(t *testing.T, c *remoting.Client, addr string, req *remoting.Command) *remoting.Command {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-	defer cancel()
-	resp, err := c.Invoke(ctx, addr, req)
-	require.NoError(t, err)
-	return resp
+	return remotingtest.Invoke(r.t, r.client, r.addr, req)
 }
 
 // route asks for topic's route as a client of the given version would.
@@ -153,7 +133,7 @@ func (b *testBroker) registerRequest() *remoting.Command {
 // register sends REGISTER_BROKER and requires success.
 func (b *testBroker) register() *remoting.Command {
 	b.r.t.Helper()
-	resp := invoke(b.r.t, b.client, b.r.addr, b.registerRequest())
+	resp := remotingtest.Invoke(b.r.t, b.client, b.r.addr, b.registerRequest())
 	require.Equal(b.r.t, remoting.Success, resp.Code, resp.Remark)
 	return resp
 }
@@ -164,7 +144,7 @@ func (b *testBroker) bump() { b.version.Counter++ }
 func (b *testBroker) unregister() *remoting.Command {
 	b.r.t.Helper()
 	h := protocol.UnRegisterBrokerRequestHeader{BrokerName: b.name, BrokerAddr: b.addr, ClusterName: b.cluster, BrokerID: b.id}
-	return invoke(b.r.t, b.client, b.r.addr, protocol.RequestWithHeader(remoting.CodeUnregisterBroker, h, nil))
+	return remotingtest.Invoke(b.r.t, b.client, b.r.addr, protocol.RequestWithHeader(remoting.CodeUnregisterBroker, h, nil))
 }
 
 // crash closes the broker's connection to the name server, as a killed broker's socket closes.

@@ -12,6 +12,7 @@ import (
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 // lastEntry returns the history's latest entry for code: what the server answered on the wire,
@@ -115,7 +116,7 @@ func TestRegisterBroker(t *testing.T) {
 					require.NoError(t, b.client.InvokeOneway(ctx, r.addr, req))
 					synctest.Wait()
 				} else {
-					resp := invoke(t, b.client, r.addr, req)
+					resp := remotingtest.Invoke(t, b.client, r.addr, req)
 					require.Equal(t, tt.want.code, resp.Code)
 					require.Equal(t, tt.want.remark, resp.Remark)
 					require.Equal(t, tt.want.body, string(resp.Body))

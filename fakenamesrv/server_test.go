@@ -11,8 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/internal/testkit"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestUnknownCodesAreNotAnswered(t *testing.T) {
@@ -29,9 +31,7 @@ func TestUnknownCodesAreNotAnswered(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t)
 				start := time.Now()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				_, err := r.client.Invoke(ctx, r.addr, remoting.NewRequest(tt.code, map[string]string{"topic": "T"}, nil))
+				_, err := remotingtest.InvokeWithin(t, r.client, r.addr, remoting.NewRequest(tt.code, map[string]string{"topic": "T"}, nil), 3*time.Second)
 				require.ErrorIs(t, err, remoting.ErrTimeout)
 				require.Equal(t, 3*time.Second, time.Since(start))
 				e := lastEntry(t, r.ns, tt.code)
@@ -50,7 +50,7 @@ func TestBinaryHeaders(t *testing.T) {
 		b := r.broker("broker-a", "10.0.0.1:10911", 0, "T")
 		req := b.registerRequest()
 		req.SerializeType = remoting.SerializeRocketMQ
-		resp := invoke(t, b.client, r.addr, req)
+		resp := remotingtest.Invoke(t, b.client, r.addr, req)
 		require.Equal(t, remoting.Success, resp.Code)
 		require.Equal(t, remoting.SerializeRocketMQ, resp.SerializeType)
 
@@ -115,9 +115,7 @@ func TestFaultsAndHistory(t *testing.T) {
 
 		r.ns.Faults().Add(fault.Rule{Code: remoting.CodeRegisterBroker, Action: fault.ActionDrop})
 		b := r.broker("broker-b", "10.0.0.2:10911", 0, "T")
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, err := b.client.Invoke(ctx, r.addr, b.registerRequest())
+		_, err := remotingtest.InvokeWithin(t, b.client, r.addr, b.registerRequest(), time.Second)
 		require.ErrorIs(t, err, remoting.ErrTimeout)
 		require.Equal(t, []string{"10.0.0.1:10911"}, onlineAddrs(r.ns), "a dropped registration registers nothing")
 
@@ -134,12 +132,11 @@ func TestFaultsAndHistory(t *testing.T) {
 }
 
 func TestOverTCP(t *testing.T) {
-	ns := New(WithLogger(quiet))
+	ns := New(WithLogger(testkit.Quiet))
 	require.Empty(t, ns.Addr())
 	require.NoError(t, ns.Listen("127.0.0.1:0"))
 	defer func() { require.NoError(t, ns.Close()) }()
-	client := remoting.NewClient(remoting.WithLogger(quiet))
-	defer client.Close()
+	client := remotingtest.NewClient(t, nil)
 
 	body, err := (&protocol.RegisterBrokerBody{TopicConfigSerializeWrapper: protocol.TopicConfigSerializeWrapper{
 		TopicConfigTable: map[string]protocol.TopicConfig{"T": protocol.NewTopicConfig("T")},

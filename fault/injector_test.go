@@ -2,7 +2,6 @@ package fault
 
 import (
 	"context"
-	"net"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 // TestActions sends one SEND_MESSAGE_V2 through each action and checks what the client got,
@@ -476,24 +476,18 @@ func TestTimesHoldUnderConcurrentRequests(t *testing.T) {
 // TestOverTCP checks the actions whose effect depends on the network (a real socket closing,
 // a damaged frame crossing it) on loopback TCP, outside any bubble.
 func TestOverTCP(t *testing.T) {
-	srv := remoting.NewServer(quiet)
+	srv := remotingtest.NewServer()
 	inj, hist := NewInjector(1), NewHistory()
 	Install(srv, hist, inj)
-	srv.Handle(remoting.CodeSendMessageV2, succeed)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	require.NoError(t, srv.Start(l))
-	defer srv.Close()
-	c := remoting.NewClient(quiet)
-	defer c.Close()
+	srv.Handle(remoting.CodeSendMessageV2, remotingtest.Succeed)
+	addr := remotingtest.Serve(t, nil, "127.0.0.1:0", srv)
+	c := remotingtest.NewClient(t, nil)
 	invoke := func() (*remoting.Command, error) {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		defer cancel()
-		return c.Invoke(ctx, l.Addr().String(), sendV2("orders", "GID"))
+		return remotingtest.InvokeWithin(t, c, addr, sendV2("orders", "GID"), 5*time.Second)
 	}
 
 	inj.Add(Rule{Action: ActionCorrupt, Times: 1})
-	_, err = invoke()
+	_, err := invoke()
 	require.ErrorIs(t, err, remoting.ErrMalformedFrame)
 
 	inj.Add(Rule{Action: ActionClose, Times: 1})

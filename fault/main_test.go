@@ -2,7 +2,6 @@ package fault
 
 import (
 	"context"
-	"log/slog"
 	"strconv"
 	"sync"
 	"testing"
@@ -13,14 +12,12 @@ import (
 
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
-
-// quiet keeps the transport's expected complaints (bad frames, panics) out of test output.
-var quiet = remoting.WithLogger(slog.New(slog.DiscardHandler))
 
 // rig is a small broker over a MemNetwork with a History and an Injector installed: sends of
 // SEND_MESSAGE_V2 are stored, heartbeats and route queries answered SUCCESS. Create it inside
@@ -45,16 +42,12 @@ func newRig(t *testing.T) *rig {
 func newRigWith(t *testing.T, inj *Injector, hist *History) *rig {
 	t.Helper()
 	r := &rig{t: t, mem: remoting.NewMemNetwork(), inj: inj, hist: hist}
-	r.srv = remoting.NewServer(quiet)
+	r.srv = remotingtest.NewServer()
 	Install(r.srv, r.hist, r.inj)
 	r.srv.Handle(remoting.CodeSendMessageV2, r.store)
-	r.srv.Handle(remoting.CodeHeartBeat, succeed)
-	r.srv.Handle(remoting.CodeGetRouteInfoByTopic, succeed)
-	l, err := r.mem.Listen("broker-a:10911")
-	require.NoError(t, err)
-	require.NoError(t, r.srv.Start(l))
-	r.addr = l.Addr().String()
-	t.Cleanup(func() { _ = r.srv.Close() })
+	r.srv.Handle(remoting.CodeHeartBeat, remotingtest.Succeed)
+	r.srv.Handle(remoting.CodeGetRouteInfoByTopic, remotingtest.Succeed)
+	r.addr = remotingtest.Serve(t, r.mem, "broker-a:10911", r.srv)
 	return r
 }
 
@@ -68,27 +61,17 @@ func (r *rig) store(_ context.Context, req *remoting.Request) *remoting.Command 
 	return resp
 }
 
-func succeed(_ context.Context, req *remoting.Request) *remoting.Command {
-	return remoting.NewResponse(req.Command, remoting.Success, "")
-}
-
 func (r *rig) storedTopics() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]string(nil), r.stored...)
 }
 
-func (r *rig) client() *remoting.Client {
-	c := remoting.NewClient(quiet, remoting.WithDialer(r.mem.Dial))
-	r.t.Cleanup(func() { _ = c.Close() })
-	return c
-}
+func (r *rig) client() *remoting.Client { return remotingtest.NewClient(r.t, r.mem.Dial) }
 
 // invoke sends req with a 3 s deadline, Java's default send timeout.
 func (r *rig) invoke(c *remoting.Client, req *remoting.Command) (*remoting.Command, error) {
-	ctx, cancel := context.WithTimeout(r.t.Context(), 3*time.Second)
-	defer cancel()
-	return c.Invoke(ctx, r.addr, req)
+	return remotingtest.InvokeWithin(r.t, c, r.addr, req, 3*time.Second)
 }
 
 // onlyEntry returns the single entry of the history.

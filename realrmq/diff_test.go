@@ -91,7 +91,7 @@ var diffRuns atomic.Int32
 
 func TestDifferential(t *testing.T) {
 	t.Parallel() // with TestLifecycle: the two clusters start together
-	realC := sharedCluster(t)
+	realC := shared.Cluster(t)
 	if diffRuns.Add(1) > 1 {
 		// The shared cluster holds the first run's topics and messages, and the cases
 		// expect fresh brokers (queue offsets from 0) like the fakes they compare with.

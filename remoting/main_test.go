@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/rocketsim/rocketsim/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
@@ -68,10 +70,7 @@ func eachNet(t *testing.T, f func(t *testing.T, nw testNet)) {
 func startServer(t *testing.T, nw testNet, opts ...ServerOption) (*Server, string) {
 	t.Helper()
 	s := NewServer(opts...)
-	l := nw.listen(t)
-	require.NoError(t, s.Start(l))
-	t.Cleanup(func() { _ = s.Close() })
-	return s, l.Addr().String()
+	return s, testkit.Serve(t, s, nw.listen(t))
 }
 
 func newClient(t *testing.T, nw testNet, opts ...ClientOption) *Client {

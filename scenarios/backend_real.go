@@ -49,13 +49,12 @@ import (
 // Faults, silencing and black holes are errUnsupported (@fake-only).
 type realBackend struct {
 	once    sync.Once
-	logDir  string
+	shared  *realrmq.Shared
 	workDir string
 	repairs []string // stores repaired after a crash left them unloadable
 	c       *realrmq.Cluster
 	cli     *remoting.Client
 	err     error
-	start   time.Duration
 	seq     int // scenarios that asked for a cluster
 	mu      sync.Mutex
 }
@@ -84,26 +83,12 @@ func (r *realBackend) prepare(t *testing.T) {
 
 func (r *realBackend) cluster() (*realrmq.Cluster, error) {
 	r.once.Do(func() {
-		start := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		r.logDir, r.err = os.MkdirTemp("", "scenarios-real-")
-		if r.err != nil {
-			return
-		}
-		if r.workDir, r.err = os.MkdirTemp("", "scenarios-real-work-"); r.err != nil {
-			return
-		}
-		r.c, r.err = realrmq.Launch(ctx,
-			realrmq.WithWorkDir(r.workDir),
+		r.shared = realrmq.NewShared("scenarios-real",
 			realrmq.WithBrokers(2),
 			realrmq.WithAutoCreateTopic(true),
-			realrmq.WithRegisterNameServerPeriod(10*time.Second),
-			realrmq.WithLogDir(r.logDir))
-		r.start = time.Since(start)
-		if r.err == nil {
-			r.cli = remoting.NewClient(remoting.WithConnectTimeout(2 * time.Second))
-		}
+			realrmq.WithRegisterNameServerPeriod(10*time.Second))
+		r.c, r.err = r.shared.Launch()
+		r.cli, r.workDir = r.shared.Client(), r.shared.WorkDir()
 	})
 	return r.c, r.err
 }
@@ -111,23 +96,16 @@ func (r *realBackend) cluster() (*realrmq.Cluster, error) {
 // close stops the shared cluster after the suite, logging the servers' last lines when the
 // suite failed.
 func (r *realBackend) close(t *testing.T) {
-	for _, dir := range []string{r.logDir, r.workDir} {
-		if dir != "" {
-			defer os.RemoveAll(dir)
-		}
-	}
 	for _, rep := range r.repairs {
 		t.Logf("real backend: %s", rep)
 	}
-	if r.c == nil {
+	if r.shared == nil {
 		return
 	}
-	t.Logf("real RocketMQ %s started in %v", r.c.Version(), r.start.Round(time.Millisecond))
-	if t.Failed() {
-		t.Logf("real RocketMQ logs:\n%s", r.c.LogTail(40))
+	if r.c != nil {
+		t.Logf("%v", r.shared)
 	}
-	_ = r.cli.Close()
-	if err := r.c.Close(); err != nil {
+	if err := r.shared.Close(t.Failed(), t.Logf); err != nil {
 		t.Errorf("stopping real RocketMQ: %v", err)
 	}
 }
