@@ -68,7 +68,7 @@ func (s *Server) handleGetAllTopicList(_ context.Context, req *remoting.Request)
 
 func (s *Server) handleDeleteTopicInNamesrv(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
-	h := decodeDeleteTopicHeader(cmd.ExtFields)
+	h, _ := protocol.DecodeDeleteTopicFromNamesrvRequestHeader(cmd.ExtFields)
 	if h.ClusterName != "" {
 		s.reg.deleteTopicInCluster(h.Topic, h.ClusterName)
 	} else {
