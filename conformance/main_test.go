@@ -1,3 +1,6 @@
+// Package conformance checks our client, and the admin package, against real RocketMQ 4.9.7
+// servers (realrmq). It holds tests only: what they read back from the servers (stored
+// messages, producer connections, ...) they ask through admin.
 package conformance
 
 import (
@@ -8,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/realrmq"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -75,12 +79,12 @@ func cluster(t *testing.T) *realrmq.Cluster {
 	return shared.c
 }
 
-// brokers lists the cluster's running brokers for Messages.
-func brokers(c *realrmq.Cluster) []Broker {
-	var out []Broker
+// brokers lists the cluster's running brokers for admin.TopicMessages.
+func brokers(c *realrmq.Cluster) []admin.Broker {
+	var out []admin.Broker
 	for _, b := range c.Brokers() {
 		if b.Running {
-			out = append(out, Broker{Name: b.Name, Addr: b.Addr})
+			out = append(out, admin.Broker{Name: b.Name, Addr: b.Addr})
 		}
 	}
 	return out
