@@ -14,6 +14,7 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -45,7 +46,7 @@ func requireDelivered(t *testing.T, want *primitive.Message, got *primitive.Mess
 	require.Equal(t, want.GetKeys(), got.GetKeys())
 	require.Equal(t, want.GetProperty("user-a"), got.GetProperty("user-a"))
 	require.Equal(t, want.GetProperty("user_b"), got.GetProperty("user_b"))
-	require.Equal(t, len(want.Body) >= 4096, got.SysFlag&sysFlagCompressed != 0, "compressed bit")
+	require.Equal(t, len(want.Body) >= 4096, got.SysFlag&protocol.SysFlagCompressed != 0, "compressed bit")
 }
 
 // awaitOffsetsCommitted waits until group's committed offset of every queue of topic on every

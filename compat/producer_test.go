@@ -14,11 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/fakebroker"
+	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
-
-// sysFlagCompressed is MessageSysFlag.COMPRESSED_FLAG.
-const sysFlagCompressed = 0x1
 
 // requireSameMessage checks that a stored message is the one the test built as msgWith(i, body).
 func requireSameMessage(t *testing.T, i int, body []byte, m fakebroker.Message) {
@@ -73,7 +71,7 @@ func TestProducerSendSync(t *testing.T) {
 		require.True(t, ok, "send result msgId %s not stored", r.MsgID)
 		requireSameMessage(t, i, fmt.Appendf(nil, "sync body %d", i), m)
 		requireResultMatches(t, r, m)
-		require.Zero(t, m.SysFlag&sysFlagCompressed, "a small body is not compressed")
+		require.Zero(t, m.SysFlag&protocol.SysFlagCompressed, "a small body is not compressed")
 		brokers[m.Broker] = true
 	}
 	require.Len(t, brokers, 2, "round-robin reaches both brokers")
@@ -233,7 +231,7 @@ func TestProducerCompressedBody(t *testing.T) {
 	for _, m := range stored {
 		i := indexOf(t, m)
 		requireSameMessage(t, i, want, m)
-		require.Equal(t, int32(sysFlagCompressed), m.SysFlag&sysFlagCompressed, "compressed bit")
+		require.Equal(t, protocol.SysFlagCompressed, m.SysFlag&protocol.SysFlagCompressed, "compressed bit")
 		require.Zero(t, m.SysFlag&0x700, "v2.1.2 sets no compression-type bits (zlib implied)")
 		require.Less(t, len(m.StoredBody), len(want)/2)
 		zr, err := zlib.NewReader(bytes.NewReader(m.StoredBody))

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/realrmq"
@@ -70,7 +71,7 @@ func stored(t *testing.T, c *realrmq.Cluster, topic string, want int) []*protoco
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		msgs, err := Messages(ctx, c.Client(), brokers(c), topic)
+		msgs, err := admin.TopicMessages(ctx, c.Client(), "", brokers(c), topic)
 		cancel()
 		require.NoError(t, err)
 		if len(msgs) >= want || time.Now().After(deadline) {
@@ -145,7 +146,7 @@ func TestStartAndSyncSend(t *testing.T) {
 // countOf is how many messages of topic are stored now.
 func countOf(t *testing.T, c *realrmq.Cluster, topic string) int {
 	t.Helper()
-	msgs, err := Messages(t.Context(), shared.Client(), brokers(c), topic)
+	msgs, err := admin.TopicMessages(t.Context(), shared.Client(), "", brokers(c), topic)
 	require.NoError(t, err)
 	return len(msgs)
 }
@@ -304,16 +305,16 @@ func TestShutdownUnregisters(t *testing.T) {
 	// The first heartbeat goes 1 s after start, then every second (WithHeartbeatInterval).
 	for _, b := range brokers(c) {
 		require.Eventually(t, func() bool {
-			conns, err := ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
+			conns, err := admin.ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
 			return err == nil && len(conns) == 1 && conns[0].ClientID == p.ClientID()
 		}, 5*time.Second, 50*time.Millisecond, "%s lists %s in group %s", b.Name, p.ClientID(), group)
-		conns, _ := ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
+		conns, _ := admin.ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
 		t.Logf("%s: %+v", b.Name, conns[0])
 	}
 
 	p.Shutdown()
 	for _, b := range brokers(c) {
-		conns, err := ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
+		conns, err := admin.ProducerConnections(t.Context(), shared.Client(), b.Addr, group)
 		require.NoError(t, err)
 		assert.Empty(t, conns, "%s still lists group %s after shutdown", b.Name, group)
 	}
@@ -336,8 +337,8 @@ func TestShutdownUnregistersOneGroupOfASharedInstance(t *testing.T) {
 	_, err := p1.Send(t.Context(), client.NewMessage(topic, []byte("hi")))
 	require.NoError(t, err)
 
-	listed := func(addr, group string) []Connection {
-		conns, err := ProducerConnections(t.Context(), shared.Client(), addr, group)
+	listed := func(addr, group string) []protocol.Connection {
+		conns, err := admin.ProducerConnections(t.Context(), shared.Client(), addr, group)
 		require.NoError(t, err)
 		return conns
 	}

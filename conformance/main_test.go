@@ -1,3 +1,6 @@
+// Package conformance checks our client, and the admin package, against real RocketMQ 4.9.7
+// servers (realrmq). It holds tests only: what they read back from the servers (stored
+// messages, producer connections, ...) they ask through admin.
 package conformance
 
 import (
@@ -5,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/realrmq"
 )
 
@@ -17,12 +21,12 @@ var shared = realrmq.NewShared("conformance",
 
 func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
 
-// brokers lists the cluster's running brokers for Messages.
-func brokers(c *realrmq.Cluster) []Broker {
-	var out []Broker
+// brokers lists the cluster's running brokers for admin.TopicMessages.
+func brokers(c *realrmq.Cluster) []admin.Broker {
+	var out []admin.Broker
 	for _, b := range c.Brokers() {
 		if b.Running {
-			out = append(out, Broker{Name: b.Name, Addr: b.Addr})
+			out = append(out, admin.Broker{Name: b.Name, Addr: b.Addr})
 		}
 	}
 	return out

@@ -111,7 +111,7 @@ func (b *Broker) handleHeartbeat(_ context.Context, req *remoting.Request) *remo
 		if b.groups.find(cd.GroupName, b.cfg.autoCreateGroup) {
 			var sysFlag int32
 			if cd.UnitMode {
-				sysFlag = topicSysFlagUnitSub
+				sysFlag = protocol.TopicSysFlagUnitSub
 			}
 			if _, created := b.topics.createInSendMessageBack(retryTopicPrefix+cd.GroupName, retryQueueNums,
 				protocol.PermRead|protocol.PermWrite, sysFlag); created {

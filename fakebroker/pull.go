@@ -38,11 +38,11 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// PullSysFlag bits (Java PullSysFlag).
+// Short names for protocol's PullSysFlag bits, which this package's tests use too.
 const (
-	pullFlagCommitOffset = 0x1
-	pullFlagSuspend      = 0x2
-	pullFlagSubscription = 0x4
+	pullFlagCommitOffset = protocol.PullSysFlagCommitOffset
+	pullFlagSuspend      = protocol.PullSysFlagSuspend
+	pullFlagSubscription = protocol.PullSysFlagSubscription
 )
 
 const framePull = "org.apache.rocketmq.broker.processor.PullMessageProcessor.processRequest(PullMessageProcessor.java:"

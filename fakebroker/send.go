@@ -46,12 +46,6 @@ const versionV349 = 121
 // DLQ and retry defaults of SubscriptionGroupConfig.
 const defaultRetryMaxTimes = 16
 
-// TopicSysFlag bits (Java TopicSysFlag).
-const (
-	topicSysFlagUnit    = 0x1
-	topicSysFlagUnitSub = 0x2
-)
-
 func (b *Broker) sendHandlers() []handlerEntry {
 	return []handlerEntry{
 		{remoting.CodeSendMessage, b.handleSend},
@@ -181,9 +175,9 @@ func (b *Broker) msgCheck(s *sendRequest) (protocol.TopicConfig, *remoting.Comma
 		var topicSysFlag int32
 		if s.h.UnitMode {
 			if isRetryTopic(topic) {
-				topicSysFlag = topicSysFlagUnitSub
+				topicSysFlag = protocol.TopicSysFlagUnitSub
 			} else {
-				topicSysFlag = topicSysFlagUnit
+				topicSysFlag = protocol.TopicSysFlagUnit
 			}
 		}
 		// Java unboxes defaultTopicQueueNums for the call, then looks the default topic up.

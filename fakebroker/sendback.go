@@ -78,7 +78,7 @@ func (b *Broker) handleSendBack(_ context.Context, req *remoting.Request) *remot
 	queueID := int32(rand.IntN(99999999) % retryQueueNums)
 	var topicSysFlag int32
 	if h.UnitMode {
-		topicSysFlag = topicSysFlagUnitSub
+		topicSysFlag = protocol.TopicSysFlagUnitSub
 	}
 	tc, created := b.topics.createInSendMessageBack(newTopic, retryQueueNums, protocol.PermRead|protocol.PermWrite, topicSysFlag)
 	if created {

@@ -9,7 +9,8 @@ package fakebroker
 //     advance as on a real broker, and the ids of a batch are consecutive records.
 //   - Each message is kept in the stored encoding (protocol.AppendStoredMessage) that PULL_MESSAGE
 //     returns as is, with its store timestamp and the store host.
-//   - Nothing is ever deleted: the minimum offset of every queue is 0.
+//   - No message is ever deleted: the minimum offset of every queue is 0. Deleting a topic
+//     (dropQueues) forgets its consume queues, as Java's cleanUnusedTopic, not its messages.
 //   - getMessage follows DefaultMessageStore.getMessage: the statuses NO_MESSAGE_IN_QUEUE,
 //     OFFSET_TOO_SMALL, OFFSET_OVERFLOW_ONE, OFFSET_OVERFLOW_BADLY, NO_MATCHED_MESSAGE and FOUND,
 //     the same nextBeginOffset, tag filtering by tags hash code against the subscription's code
@@ -158,6 +159,19 @@ func (s *store) maxOffset(topic string, queue int32) int64 {
 
 // minOffset is always 0: the fake keeps every message.
 func (s *store) minOffset(string, int32) int64 { return 0 }
+
+// dropQueues forgets the consume queue of every topic keep refuses, as
+// DefaultMessageStore.cleanUnusedTopic: its offsets start again from 0 and pulls find nothing
+// there, while the commit log (messages, lookups by offset) keeps every record.
+func (s *store) dropQueues(keep func(topic string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.queues {
+		if !keep(k.topic) {
+			delete(s.queues, k)
+		}
+	}
+}
 
 func (s *store) messages(topic string) []*storedMessage {
 	s.mu.RLock()

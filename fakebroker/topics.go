@@ -1,8 +1,8 @@
 package fakebroker
 
-// topics.go serves 17 UPDATE_AND_CREATE_TOPIC and 21 GET_ALL_TOPIC_CONFIG and holds the broker's
-// topic table, as Java's
-// TopicConfigManager and AdminBrokerProcessor.updateAndCreateTopic (4.9.7):
+// topics.go serves 17 UPDATE_AND_CREATE_TOPIC, 21 GET_ALL_TOPIC_CONFIG and 215
+// DELETE_TOPIC_IN_BROKER and holds the broker's topic table, as Java's TopicConfigManager and
+// AdminBrokerProcessor.updateAndCreateTopic and deleteTopic (4.9.7):
 //
 //   - The table starts with the system topics a 4.9.7 broker registers (seen in the golden
 //     REGISTER_BROKER bodies): SELF_TEST_TOPIC (1 queue), TBW102 (defaultTopicQueueNums, perm 7,
@@ -27,6 +27,16 @@ package fakebroker
 //   - 21 answers code 0 with empty (not absent) extFields and the whole table with its data
 //     version as TopicConfigManager.encode writes it (what mqadmin reads); the perms are the
 //     table's own, not the registered ones.
+//   - 215 (what mqadmin deleteTopic sends each master before it tells the name servers): a
+//     slave refuses (SYSTEM_ERROR "Can't modify topic or subscription group from slave
+//     broker, please execute it from master broker."); then the name and system-topic checks
+//     of 17, with its texts. A light message queue (%LMQ%...) is answered at once. Otherwise
+//     the topic leaves the table (the data version moves only if it was there) and the store
+//     drops the consume queues of every topic the table no longer holds
+//     (DefaultMessageStore.cleanUnusedTopic), except SCHEDULE_TOPIC_XXXX and
+//     RMQ_SYS_TRANS_OP_HALF_TOPIC: their offsets start again from 0, pulls find nothing, and
+//     the commit log keeps the messages. The broker does not register; the answer is code 0
+//     with neither remark nor extFields.
 
 import (
 	"context"
@@ -241,6 +251,16 @@ func (t *topicTable) delete(topic string) bool {
 	return true
 }
 
+func (t *topicTable) names() map[string]bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	out := make(map[string]bool, len(t.m))
+	for name := range t.m {
+		out[name] = true
+	}
+	return out
+}
+
 func (t *topicTable) list() []protocol.TopicConfig {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -264,6 +284,7 @@ func (b *Broker) topicHandlers() []handlerEntry {
 	return []handlerEntry{
 		{remoting.CodeUpdateAndCreateTopic, b.handleUpdateAndCreateTopic},
 		{remoting.CodeGetAllTopicConfig, b.handleGetAllTopicConfig},
+		{remoting.CodeDeleteTopicInBroker, b.handleDeleteTopicInBroker},
 	}
 }
 
@@ -348,10 +369,44 @@ func (b *Broker) CreateTopic(ctx context.Context, tc protocol.TopicConfig) {
 	b.createTopic(ctx, tc)
 }
 
-// DeleteTopic removes a topic from the table (its messages stay in the store, as Java's
-// DELETE_TOPIC_IN_BROKER leaves the commit log) and registers the table.
+// remarkSlaveCannotModify is AdminBrokerProcessor.validateSlave's answer.
+const remarkSlaveCannotModify = "Can't modify topic or subscription group from slave broker, please execute it from master broker."
+
+func (b *Broker) handleDeleteTopicInBroker(_ context.Context, req *remoting.Request) *remoting.Command {
+	cmd := req.Command
+	if b.cfg.brokerID != protocol.MasterID {
+		return answer(cmd, remoting.SystemError, remarkSlaveCannotModify)
+	}
+	// Java's reflective decoder leaves a missing topic null, which validateTopic reads as blank.
+	h, _ := protocol.DecodeDeleteTopicRequestHeader(cmd.ExtFields)
+	if verr := protocol.BrokerCheckTopic(h.Topic); verr != nil {
+		return answer(cmd, remoting.SystemError, verr.Error())
+	}
+	if b.topics.isSystemTopic(h.Topic) {
+		return answer(cmd, remoting.SystemError, "The topic["+h.Topic+"] is conflict with system topic.")
+	}
+	if !protocol.IsLMQ(h.Topic) {
+		b.deleteTopic(h.Topic)
+	}
+	return answer(cmd, remoting.Success, "")
+}
+
+// deleteTopic is what DELETE_TOPIC_IN_BROKER does to the broker: the topic leaves the table and
+// the store forgets the consume queues of every topic the table does not hold.
+func (b *Broker) deleteTopic(topic string) bool {
+	deleted := b.topics.delete(topic)
+	held := b.topics.names()
+	b.store.dropQueues(func(t string) bool {
+		return held[t] || t == protocol.ScheduleTopic || t == protocol.TransOpHalfTopic || protocol.IsLMQ(t)
+	})
+	return deleted
+}
+
+// DeleteTopic deletes a topic as DELETE_TOPIC_IN_BROKER does (its consume queues go, the
+// commit log keeps its messages), then registers the table; false when the table did not hold
+// it.
 func (b *Broker) DeleteTopic(ctx context.Context, topic string) bool {
-	if !b.topics.delete(topic) {
+	if !b.deleteTopic(topic) {
 		return false
 	}
 	b.registerAll(ctx, regAdmin, false, false, nil)

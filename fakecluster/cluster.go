@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
 	"github.com/rocketsim/rocketsim/fault"
@@ -423,32 +424,32 @@ func (c *Cluster) CreateTopicConfig(ctx context.Context, tc protocol.TopicConfig
 	return ctx.Err()
 }
 
-// DeleteTopic deletes a topic as mqadmin deleteTopic does: each named broker (every broker when
-// none is named) drops it from its table (its stored messages stay, as on a real broker), then
-// DELETE_TOPIC_IN_NAMESRV goes to the name server over the wire for the cluster. Brokers that
-// were not named and still hold the topic write it again, so their queues stay routed.
+// DeleteTopic deletes a topic as mqadmin deleteTopic does, over the wire: DELETE_TOPIC_IN_BROKER
+// to each named broker (every running broker when none is named), which drops it from its
+// table and its consume queues (its stored messages stay, as on a real broker), then
+// DELETE_TOPIC_IN_NAMESRV to the name server for the cluster. Brokers that were not named and
+// still hold the topic write it again, so their queues stay routed.
 func (c *Cluster) DeleteTopic(ctx context.Context, topic string, brokers ...string) error {
 	targets, err := c.pick(brokers)
 	if err != nil {
 		return err
 	}
-	for _, b := range targets {
-		b.DeleteTopic(ctx, topic)
+	if len(brokers) == 0 {
+		// mqadmin asks the masters the name server lists: a stopped broker is not among them.
+		targets = slices.DeleteFunc(targets, func(b *fakebroker.Broker) bool { return !b.Running() })
 	}
 	var opts []remoting.ClientOption
 	if d := c.Dialer(); d != nil {
 		opts = append(opts, remoting.WithDialer(d))
 	}
-	admin := remoting.NewClient(append(opts, remoting.WithLogger(c.cfg.logger))...)
-	defer admin.Close()
-	req := remoting.NewRequest(remoting.CodeDeleteTopicInNamesrv,
-		map[string]string{"topic": topic, "clusterName": c.cfg.cluster}, nil)
-	resp, err := admin.Invoke(ctx, c.ns.Addr(), req)
-	if err != nil {
-		return fmt.Errorf("fakecluster: delete topic %s on the name server: %w", topic, err)
+	cli := remoting.NewClient(append(opts, remoting.WithLogger(c.cfg.logger))...)
+	defer cli.Close()
+	addrs := make([]string, len(targets))
+	for i, b := range targets {
+		addrs[i] = b.Addr()
 	}
-	if resp.Code != remoting.Success {
-		return fmt.Errorf("fakecluster: delete topic %s on the name server: code %d: %s", topic, resp.Code, resp.Remark)
+	if err := admin.DeleteTopic(ctx, cli, []string{c.ns.Addr()}, c.cfg.cluster, addrs, topic); err != nil {
+		return fmt.Errorf("fakecluster: %w", err)
 	}
 	// A name server only takes queue data from a registration whose data version moved, so the
 	// remaining brokers rewrite their config (a new version) rather than merely register again.

@@ -41,26 +41,16 @@ func (s *Server) clusterHandlersTable() []handlerEntry {
 		{remoting.CodeGetBrokerClusterInfo, s.handleGetBrokerClusterInfo},
 		{remoting.CodeGetAllTopicListFromNameServer, s.handleGetAllTopicList},
 		{remoting.CodeDeleteTopicInNamesrv, s.handleDeleteTopicInNamesrv},
-		{codeGetSystemTopicListFromNS, s.handleGetSystemTopicList},
-		{codeGetUnitTopicList, s.topicListHandler(func(flag int32) bool { return flag&topicSysFlagUnit != 0 })},
-		{codeGetHasUnitSubTopicList, s.topicListHandler(func(flag int32) bool { return flag&topicSysFlagUnitSub != 0 })},
-		{codeGetHasUnitSubUnUnitTopicList, s.topicListHandler(func(flag int32) bool {
-			return flag&topicSysFlagUnit == 0 && flag&topicSysFlagUnitSub != 0
+		{remoting.CodeGetSystemTopicListFromNS, s.handleGetSystemTopicList},
+		{remoting.CodeGetUnitTopicList, s.topicListHandler(func(flag int32) bool { return flag&protocol.TopicSysFlagUnit != 0 })},
+		{remoting.CodeGetHasUnitSubTopicList, s.topicListHandler(func(flag int32) bool {
+			return flag&protocol.TopicSysFlagUnitSub != 0
+		})},
+		{remoting.CodeGetHasUnitSubUnUnitTopicList, s.topicListHandler(func(flag int32) bool {
+			return flag&protocol.TopicSysFlagUnit == 0 && flag&protocol.TopicSysFlagUnitSub != 0
 		})},
 	}
 }
-
-// Request codes of the name server's less common topic lists (RequestCode.java), which the
-// remoting package does not name, and the topicSysFlag bits they look at (TopicSysFlag.java).
-const (
-	codeGetSystemTopicListFromNS     int32 = 304
-	codeGetUnitTopicList             int32 = 311
-	codeGetHasUnitSubTopicList       int32 = 312
-	codeGetHasUnitSubUnUnitTopicList int32 = 313
-
-	topicSysFlagUnit    int32 = 1 << 0
-	topicSysFlagUnitSub int32 = 1 << 1
-)
 
 func (s *Server) handleGetBrokerClusterInfo(_ context.Context, req *remoting.Request) *remoting.Command {
 	ci := s.reg.clusterInfo()
@@ -78,7 +68,7 @@ func (s *Server) handleGetAllTopicList(_ context.Context, req *remoting.Request)
 
 func (s *Server) handleDeleteTopicInNamesrv(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
-	h := decodeDeleteTopicHeader(cmd.ExtFields)
+	h, _ := protocol.DecodeDeleteTopicFromNamesrvRequestHeader(cmd.ExtFields)
 	if h.ClusterName != "" {
 		s.reg.deleteTopicInCluster(h.Topic, h.ClusterName)
 	} else {

@@ -122,8 +122,8 @@ func TestSystemAndUnitTopicListsLikeRealNameServer(t *testing.T) {
 			require.Equal(t, remoting.Success, resp.Code)
 			return string(resp.Body)
 		}
-		require.Equal(t, `{"topicList":[]}`, list(codeGetSystemTopicListFromNS))
-		require.Equal(t, `{"topicList":[]}`, list(codeGetUnitTopicList))
+		require.Equal(t, `{"topicList":[]}`, list(remoting.CodeGetSystemTopicListFromNS))
+		require.Equal(t, `{"topicList":[]}`, list(remoting.CodeGetUnitTopicList))
 
 		// topic:queues:topicSysFlag
 		a := r.broker("broker-a", "10.0.0.1:10911", 0)
@@ -148,9 +148,9 @@ func TestSystemAndUnitTopicListsLikeRealNameServer(t *testing.T) {
 		named.register()
 
 		// a real 4.9.7 name server's answers to the same registrations
-		require.Equal(t, `{"brokerAddr":"10.0.0.5:10911","topicList":["C3","broker-b","broker-a","C1","C2"]}`, list(codeGetSystemTopicListFromNS))
-		require.Equal(t, `{"topicList":["U1","U3"]}`, list(codeGetUnitTopicList))
-		require.Equal(t, `{"topicList":["Zz","U3"]}`, list(codeGetHasUnitSubTopicList))
-		require.Equal(t, `{"topicList":["Zz"]}`, list(codeGetHasUnitSubUnUnitTopicList))
+		require.Equal(t, `{"brokerAddr":"10.0.0.5:10911","topicList":["C3","broker-b","broker-a","C1","C2"]}`, list(remoting.CodeGetSystemTopicListFromNS))
+		require.Equal(t, `{"topicList":["U1","U3"]}`, list(remoting.CodeGetUnitTopicList))
+		require.Equal(t, `{"topicList":["Zz","U3"]}`, list(remoting.CodeGetHasUnitSubTopicList))
+		require.Equal(t, `{"topicList":["Zz"]}`, list(remoting.CodeGetHasUnitSubUnUnitTopicList))
 	})
 }

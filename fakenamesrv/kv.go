@@ -156,7 +156,8 @@ func (s *Server) handleDeleteKVConfig(_ context.Context, req *remoting.Request) 
 
 func (s *Server) handleGetKVListByNamespace(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
-	namespace := decodeKVListNamespace(cmd.ExtFields)
+	h, _ := protocol.DecodeGetKVListByNamespaceRequestHeader(cmd.ExtFields)
+	namespace := h.Namespace
 	var body []byte
 	if has(cmd.ExtFields, protocol.FieldNamespace) {
 		body = s.kv.encodeNamespace(namespace)

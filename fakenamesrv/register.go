@@ -28,6 +28,7 @@ package fakenamesrv
 //     No body: a NullPointerException from new String(null), answered 1.
 
 import (
+	"bytes"
 	"context"
 	"strconv"
 	"time"
@@ -127,7 +128,12 @@ func (s *Server) handleQueryDataVersion(_ context.Context, req *remoting.Request
 	if len(cmd.Body) == 0 {
 		return javaException(cmd, remarkQueryNoBody)
 	}
-	dv, err := decodeDataVersion(cmd.Body)
+	dv, err := protocol.DecodeDataVersion(cmd.Body)
+	if err != nil && isJSONNull(cmd.Body) {
+		// fastjson reads null as a null DataVersion, which no registered version equals; the
+		// zero version stands in for it.
+		dv, err = protocol.DataVersion{}, nil
+	}
 	if err != nil {
 		s.log.Warn("query data version: bad body", "broker", h.BrokerAddr, "reason", err)
 		return javaException(cmd, remarkQueryBadBody)
@@ -136,7 +142,10 @@ func (s *Server) handleQueryDataVersion(_ context.Context, req *remoting.Request
 	resp := withHeader(cmd, remoting.Success, "")
 	protocol.SetHeader(resp, protocol.QueryDataVersionResponseHeader{Changed: changed})
 	if current != nil {
-		resp.Body = encodeDataVersion(*current)
+		resp.Body = current.Encode()
 	}
 	return resp
 }
+
+// isJSONNull reports whether body is the JSON literal null.
+func isJSONNull(body []byte) bool { return string(bytes.TrimSpace(body)) == "null" }

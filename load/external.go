@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -30,10 +31,6 @@ type queueKey struct {
 const (
 	externalTimeout = 5 * time.Second
 	verifyGroup     = "rocketsim_load_verify"
-	pullBatch       = 32
-	// pullFlagSubscription is PullSysFlag.FLAG_SUBSCRIPTION: the subscription travels in the
-	// request, so the broker needs no heartbeat of the verifying group.
-	pullFlagSubscription = 0x4
 )
 
 func newExternal(ns string) *external {
@@ -42,22 +39,32 @@ func newExternal(ns string) *external {
 
 func (e *external) close() { _ = e.rc.Close() }
 
-func (e *external) invoke(ctx context.Context, addr string, req *remoting.Command) (*remoting.Command, error) {
-	ctx, cancel := context.WithTimeout(ctx, externalTimeout)
-	defer cancel()
-	return e.rc.Invoke(ctx, addr, req)
+// bounded gives one request (or one batch of pulls) externalTimeout.
+func bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, externalTimeout)
+}
+
+// answered renders an error as load's messages always have: a server's answer as "code N
+// remark", anything else as it is.
+func answered(err error) string {
+	var se *admin.ServerError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("code %d %s", se.Code, se.Remark)
+	}
+	return err.Error()
 }
 
 func (e *external) route(ctx context.Context, topic string) (*protocol.TopicRouteData, error) {
-	resp, err := e.invoke(ctx, e.ns, protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
-		protocol.GetRouteInfoRequestHeader{Topic: topic}, nil))
-	if err != nil {
-		return nil, err
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	rd, ok, err := admin.Route(ctx, e.rc, e.ns, topic)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("route of %s: %s", topic, answered(err))
+	case !ok:
+		return nil, fmt.Errorf("route of %s: code %d no route", topic, remoting.TopicNotExist)
 	}
-	if resp.Code != remoting.Success {
-		return nil, fmt.Errorf("route of %s: code %d %s", topic, resp.Code, resp.Remark)
-	}
-	return protocol.DecodeTopicRouteData(resp.Body)
+	return rd, nil
 }
 
 // prepare creates missing topics on every master (falling back on the brokers' auto-create)
@@ -92,17 +99,14 @@ func (e *external) prepare(ctx context.Context, topics []string, queues int, not
 }
 
 func (e *external) createTopic(ctx context.Context, topic string, queues int) error {
-	resp, err := e.invoke(ctx, e.ns, remoting.NewRequest(remoting.CodeGetBrokerClusterInfo, nil, nil))
+	cctx, cancel := bounded(ctx)
+	ci, err := admin.ClusterInfo(cctx, e.rc, e.ns)
+	cancel()
 	if err != nil {
-		return err
+		return fmt.Errorf("cluster info: %s", answered(err))
 	}
-	if resp.Code != remoting.Success {
-		return fmt.Errorf("cluster info: code %d %s", resp.Code, resp.Remark)
-	}
-	ci, err := protocol.DecodeClusterInfo(resp.Body)
-	if err != nil {
-		return err
-	}
+	tc := protocol.NewTopicConfig(topic)
+	tc.ReadQueueNums, tc.WriteQueueNums = int32(queues), int32(queues)
 	created := 0
 	var errs []error
 	for _, bd := range ci.BrokerAddrTable {
@@ -110,15 +114,15 @@ func (e *external) createTopic(ctx context.Context, topic string, queues int) er
 		if !ok {
 			continue
 		}
-		h := protocol.CreateTopicRequestHeader{Topic: topic, DefaultTopic: protocol.AutoCreateTopicKey,
-			ReadQueueNums: int32(queues), WriteQueueNums: int32(queues), Perm: protocol.PermRead | protocol.PermWrite,
-			TopicFilterType: protocol.SingleTag}
-		resp, err := e.invoke(ctx, addr, protocol.RequestWithHeader(remoting.CodeUpdateAndCreateTopic, h, nil))
+		cctx, cancel := bounded(ctx)
+		err := admin.CreateTopic(cctx, e.rc, addr, tc)
+		cancel()
+		var se *admin.ServerError
 		switch {
+		case errors.As(err, &se):
+			errs = append(errs, fmt.Errorf("%s: %s", bd.BrokerName, answered(err)))
 		case err != nil:
 			errs = append(errs, err)
-		case resp.Code != remoting.Success:
-			errs = append(errs, fmt.Errorf("%s: code %d %s", bd.BrokerName, resp.Code, resp.Remark))
 		default:
 			created++
 		}
@@ -151,17 +155,18 @@ func (e *external) eachQueue(rd *protocol.TopicRouteData, topic string, f func(q
 	return nil
 }
 
+func (k queueKey) messageQueue(broker string) protocol.MessageQueue {
+	return protocol.MessageQueue{Topic: k.topic, BrokerName: broker, QueueID: k.queue}
+}
+
 func (e *external) maxOffset(ctx context.Context, k queueKey, broker string) (int64, error) {
-	resp, err := e.invoke(ctx, k.addr, protocol.RequestWithHeader(remoting.CodeGetMaxOffset,
-		protocol.GetMaxOffsetRequestHeader{Topic: k.topic, QueueID: k.queue, BrokerName: broker}, nil))
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	off, err := admin.MaxOffset(ctx, e.rc, k.addr, k.messageQueue(broker))
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("max offset of %s/%d: %s", k.topic, k.queue, answered(err))
 	}
-	if resp.Code != remoting.Success {
-		return 0, fmt.Errorf("max offset of %s/%d: code %d %s", k.topic, k.queue, resp.Code, resp.Remark)
-	}
-	h, err := protocol.DecodeOffsetResponseHeader(resp.ExtFields)
-	return h.Offset, err
+	return off, nil
 }
 
 // readBack pulls every queue of the run's topics from where it stood before the run and counts
@@ -200,48 +205,26 @@ func (e *external) readBack(ctx context.Context, topics []string, prefix string)
 	return stored, nil
 }
 
+// pullQueue reads the queue from where it stood before the run up to where it stands now, a
+// batch of admin.PullBatch messages (one pull) at a time, each with its own externalTimeout.
 func (e *external) pullQueue(ctx context.Context, k queueKey, broker string, from int64, f func(*protocol.MessageExt)) error {
 	end, err := e.maxOffset(ctx, k, broker)
 	if err != nil {
 		return err
 	}
 	for off := from; off < end; {
-		h := protocol.PullMessageRequestHeader{ConsumerGroup: verifyGroup, Topic: k.topic, QueueID: k.queue,
-			QueueOffset: off, MaxMsgNums: pullBatch, SysFlag: pullFlagSubscription, Subscription: "*",
-			SubVersion: time.Now().UnixMilli(), ExpressionType: "TAG", BrokerName: broker}
-		resp, err := e.invoke(ctx, k.addr, protocol.RequestWithHeader(remoting.CodePullMessage, h, nil))
-		if err != nil {
-			return err
+		bctx, cancel := bounded(ctx)
+		next, err := admin.ReadQueue(bctx, e.rc, k.addr, verifyGroup, k.messageQueue(broker), off, min(off+admin.PullBatch, end), f)
+		cancel()
+		switch {
+		case errors.Is(err, admin.ErrOffsetMoved):
+			return fmt.Errorf("pull %s/%d at %d: offset moved (messages deleted)", k.topic, k.queue, next)
+		case errors.Is(err, admin.ErrNoProgress):
+			return fmt.Errorf("pull %s/%d at %d: no progress", k.topic, k.queue, next)
+		case err != nil:
+			return fmt.Errorf("pull %s/%d at %d: %s", k.topic, k.queue, next, answered(err))
 		}
-		switch resp.Code {
-		case remoting.Success, remoting.PullNotFound, remoting.PullRetryImmediately, remoting.PullOffsetMoved:
-		default:
-			return fmt.Errorf("pull %s/%d at %d: code %d %s", k.topic, k.queue, off, resp.Code, resp.Remark)
-		}
-		rh, err := protocol.DecodePullMessageResponseHeader(resp.ExtFields)
-		if err != nil {
-			return fmt.Errorf("pull %s/%d at %d: code %d: %w", k.topic, k.queue, off, resp.Code, err)
-		}
-		switch resp.Code {
-		case remoting.Success:
-			msgs, err := protocol.DecodeStoredMessages(resp.Body)
-			if err != nil {
-				return err
-			}
-			for _, m := range msgs {
-				f(m)
-			}
-		case remoting.PullNotFound, remoting.PullRetryImmediately:
-			if rh.NextBeginOffset <= off {
-				return fmt.Errorf("pull %s/%d at %d: code %d stuck", k.topic, k.queue, off, resp.Code)
-			}
-		case remoting.PullOffsetMoved:
-			return fmt.Errorf("pull %s/%d at %d: offset moved (messages deleted)", k.topic, k.queue, off)
-		}
-		if rh.NextBeginOffset <= off {
-			return fmt.Errorf("pull %s/%d at %d: no progress", k.topic, k.queue, off)
-		}
-		off = rh.NextBeginOffset
+		off = next
 	}
 	return nil
 }

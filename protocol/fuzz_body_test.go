@@ -108,3 +108,58 @@ func FuzzDecodeClusterInfo(f *testing.F) {
 		require.Equal(t, string(first), string(again.Encode()))
 	})
 }
+
+func FuzzDecodeConnections(f *testing.F) {
+	f.Add([]byte(javaProducerConnection))
+	f.Add([]byte(javaConsumerConnection))
+	f.Add([]byte(`{"connectionSet":[{"version":0}]}`))
+	f.Add([]byte(`{connectionSet:[{language:9,version:"7",clientId:null}],consumeType:0,subscriptionTable:{T:{codeSet:["1"]}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if p, err := DecodeProducerConnection(data); err == nil {
+			first := p.Encode()
+			again, err := DecodeProducerConnection(first)
+			require.NoError(t, err, "%q", first)
+			require.Equal(t, string(first), string(again.Encode()))
+		}
+		if c, err := DecodeConsumerConnection(data); err == nil {
+			first := c.Encode()
+			again, err := DecodeConsumerConnection(first)
+			require.NoError(t, err, "%q", first)
+			require.Equal(t, string(first), string(again.Encode()))
+		}
+	})
+}
+
+func FuzzDecodeDataVersion(f *testing.F) {
+	for _, body := range golden.Bodies(f, 103, "") {
+		decoded, err := DecodeRegisterBrokerBody(body, false)
+		require.NoError(f, err)
+		f.Add(decoded.TopicConfigSerializeWrapper.DataVersion.Encode())
+	}
+	f.Add([]byte(`{"counter":"3","timestamp":1.5e3,"stateVersion":1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := DecodeDataVersion(data)
+		if err != nil {
+			return
+		}
+		again, err := DecodeDataVersion(v.Encode())
+		require.NoError(t, err)
+		require.Equal(t, v, again)
+	})
+}
+
+func FuzzDecodeJavaProperties(f *testing.F) {
+	f.Add([]byte(javaBrokerConfigText))
+	f.Add([]byte("# c\n  a = 1\nb:2\nc 3\nd=\\u0041\\t\\\n   x\n! x\ne\n=f\n\\ g\\=h=i\nj==k\nl\\\n#m\n"))
+	f.Add([]byte("k=\\uD83D\\uDE00\\uD83D\r\n\\\n\\"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		props, err := DecodeJavaProperties(data)
+		if err != nil {
+			return
+		}
+		text := EncodeJavaProperties(props)
+		again, err := DecodeJavaProperties(text)
+		require.NoError(t, err, "%q", text)
+		require.Equal(t, props, again, "%q", text)
+	})
+}

@@ -349,6 +349,9 @@ const (
 	FieldKey          = "key"
 	FieldValue        = "value"
 
+	// GET_BROKER_CONFIG's answer
+	FieldVersion = "version"
+
 	// Consumers
 	FieldMaxMsgNums           = "maxMsgNums"
 	FieldSuspendTimeoutMillis = "suspendTimeoutMillis"

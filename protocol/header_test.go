@@ -43,7 +43,7 @@ type headerCase struct {
 // headerCases lists every typed header with a sample; the request families in files of their
 // own (send back, view message) add theirs.
 func headerCases() []headerCase {
-	return append(coreHeaderCases(), sendBackHeaderCases()...)
+	return slices.Concat(coreHeaderCases(), sendBackHeaderCases(), adminHeaderCases())
 }
 
 func coreHeaderCases() []headerCase {
@@ -375,6 +375,61 @@ func coreHeaderCases() []headerCase {
 			ext:      map[string]string{"consumerGroup": "cg"},
 			decode:   dec(DecodeNotifyConsumerIdsChangedRequestHeader),
 			required: []string{"consumerGroup"},
+		},
+		{
+			name:     "GetKVListByNamespaceRequestHeader",
+			header:   GetKVListByNamespaceRequestHeader{Namespace: "ORDER_TOPIC_CONFIG"},
+			ext:      map[string]string{"namespace": "ORDER_TOPIC_CONFIG"},
+			decode:   dec(DecodeGetKVListByNamespaceRequestHeader),
+			required: []string{"namespace"},
+		},
+	}
+}
+
+// adminHeaderCases are the headers of mqadmin's requests (headers_admin.go).
+func adminHeaderCases() []headerCase {
+	return []headerCase{
+		{
+			name:     "DeleteTopicRequestHeader",
+			header:   DeleteTopicRequestHeader{Topic: "T"},
+			ext:      map[string]string{"topic": "T"},
+			decode:   dec(DecodeDeleteTopicRequestHeader),
+			required: []string{"topic"},
+		},
+		{
+			name:     "DeleteTopicFromNamesrvRequestHeader",
+			header:   DeleteTopicFromNamesrvRequestHeader{Topic: "T", ClusterName: "DefaultCluster"},
+			ext:      map[string]string{"topic": "T", "clusterName": "DefaultCluster"},
+			decode:   dec(DecodeDeleteTopicFromNamesrvRequestHeader),
+			required: []string{"topic"},
+		},
+		{
+			name:     "DeleteTopicFromNamesrvRequestHeader/every cluster",
+			header:   DeleteTopicFromNamesrvRequestHeader{Topic: "T"},
+			ext:      map[string]string{"topic": "T"},
+			decode:   dec(DecodeDeleteTopicFromNamesrvRequestHeader),
+			required: []string{"topic"},
+		},
+		{
+			name:     "GetProducerConnectionListRequestHeader",
+			header:   GetProducerConnectionListRequestHeader{ProducerGroup: "pg"},
+			ext:      map[string]string{"producerGroup": "pg"},
+			decode:   dec(DecodeGetProducerConnectionListRequestHeader),
+			required: []string{"producerGroup"},
+		},
+		{
+			name:     "GetConsumerConnectionListRequestHeader",
+			header:   GetConsumerConnectionListRequestHeader{ConsumerGroup: "cg"},
+			ext:      map[string]string{"consumerGroup": "cg"},
+			decode:   dec(DecodeGetConsumerConnectionListRequestHeader),
+			required: []string{"consumerGroup"},
+		},
+		{
+			name:     "GetBrokerConfigResponseHeader",
+			header:   GetBrokerConfigResponseHeader{Version: `{"counter":2,"timestamp":1700000000000}`},
+			ext:      map[string]string{"version": `{"counter":2,"timestamp":1700000000000}`},
+			decode:   dec(DecodeGetBrokerConfigResponseHeader),
+			required: []string{"version"},
 		},
 	}
 }
@@ -787,6 +842,7 @@ func TestHeaderFieldsMatchJVM(t *testing.T) {
 		{GetKVConfigRequestHeader{}, "namespace key"},
 		{PutKVConfigRequestHeader{}, "namespace value key"},
 		{DeleteKVConfigRequestHeader{}, "namespace key"},
+		{DeleteTopicFromNamesrvRequestHeader{}, "topic clusterName"},
 		{UnregisterClientRequestHeader{}, "consumerGroup clientID producerGroup"},
 		{CreateTopicRequestHeader{}, "readQueueNums perm writeQueueNums topicFilterType topic defaultTopic topicSysFlag order"},
 		{QueryConsumerOffsetRequestHeader{}, "consumerGroup topic bname queueId"},

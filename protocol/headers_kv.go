@@ -128,3 +128,32 @@ func DecodeDeleteKVConfigRequestHeader(ext map[string]string) (DeleteKVConfigReq
 	}
 	return h, r.result()
 }
+
+// GetKVListByNamespaceRequestHeader is the header of GET_KVLIST_BY_NAMESPACE (219); the
+// answer's body is a KVTable.
+type GetKVListByNamespaceRequestHeader struct {
+	Namespace string // required
+}
+
+var getKVListByNamespaceRequestFields = []string{FieldNamespace}
+
+func (h GetKVListByNamespaceRequestHeader) HeaderFields() []string {
+	return getKVListByNamespaceRequestFields
+}
+func (h GetKVListByNamespaceRequestHeader) FastHeader() bool { return false }
+
+func (h GetKVListByNamespaceRequestHeader) ToExt() map[string]string {
+	ext := make(map[string]string, 1)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h GetKVListByNamespaceRequestHeader) WriteExt(ext map[string]string) {
+	ext[FieldNamespace] = h.Namespace
+}
+
+func DecodeGetKVListByNamespaceRequestHeader(ext map[string]string) (GetKVListByNamespaceRequestHeader, error) {
+	r := extReader{ext: ext, header: "GetKVListByNamespaceRequestHeader"}
+	h := GetKVListByNamespaceRequestHeader{Namespace: r.str(FieldNamespace, true)}
+	return h, r.result()
+}

@@ -79,3 +79,23 @@ func TransactionType(sysFlag int32) int32 { return sysFlag & sysFlagTransaction 
 func WithTransactionType(sysFlag, typ int32) int32 {
 	return sysFlag&^sysFlagTransaction | typ&sysFlagTransaction
 }
+
+// PULL_MESSAGE sysFlag bits (Java PullSysFlag, 4.9.7).
+const (
+	// PullSysFlagCommitOffset: the request's commitOffset is the group's consumed offset.
+	PullSysFlagCommitOffset int32 = 0x1
+	// PullSysFlagSuspend: the broker may hold a pull that finds nothing for
+	// suspendTimeoutMillis (long polling).
+	PullSysFlagSuspend int32 = 0x2
+	// PullSysFlagSubscription: the subscription travels in the request, so the broker does
+	// not need the group's heartbeat to filter.
+	PullSysFlagSubscription int32 = 0x4
+	PullSysFlagClassFilter  int32 = 0x8
+	PullSysFlagLitePull     int32 = 0x10
+)
+
+// Topic sysFlag bits (Java TopicSysFlag, 4.9.7), carried by a TopicConfig and its queue data.
+const (
+	TopicSysFlagUnit    int32 = 0x1
+	TopicSysFlagUnitSub int32 = 0x2
+)

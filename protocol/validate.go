@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -53,7 +54,13 @@ const (
 	SelfTestTopic          = "SELF_TEST_TOPIC"
 	OffsetMovedEventTopic  = "OFFSET_MOVED_EVENT"
 	SystemTopicPrefix      = "rmq_sys_"
+	// LMQPrefix starts the names of light message queues (MixAll.LMQ_PREFIX), which brokers
+	// keep outside their topic table.
+	LMQPrefix = "%LMQ%"
 )
+
+// IsLMQ reports whether topic names a light message queue (MixAll.isLmq).
+func IsLMQ(topic string) bool { return strings.HasPrefix(topic, LMQPrefix) }
 
 // IsSystemTopic reports whether topic is one of Java's system topics, which UPDATE_AND_CREATE_TOPIC
 // refuses. Sending to some of them (TBW102 among them) is allowed; see IsNotAllowedSendTopic.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -14,14 +15,7 @@ func (c *Cluster) Client() *remoting.Client { return c.client }
 
 // ClusterInfo asks the name server for GET_BROKER_CLUSTER_INFO (106).
 func (c *Cluster) ClusterInfo(ctx context.Context) (*protocol.ClusterInfo, error) {
-	resp, err := c.client.Invoke(ctx, c.nsAddr, remoting.NewRequest(remoting.CodeGetBrokerClusterInfo, nil, nil))
-	if err != nil {
-		return nil, err
-	}
-	if resp.Code != remoting.Success {
-		return nil, fmt.Errorf("realrmq: cluster info: code %d: %s", resp.Code, resp.Remark)
-	}
-	return protocol.DecodeClusterInfo(resp.Body)
+	return admin.ClusterInfo(ctx, c.client, c.nsAddr)
 }
 
 // CreateTopic creates topic with the given number of read and write queues and read-write
@@ -46,31 +40,13 @@ func (c *Cluster) CreateTopicConfig(ctx context.Context, tc protocol.TopicConfig
 			return fmt.Errorf("realrmq: create topic %s: no broker running", tc.TopicName)
 		}
 	}
-	filter := tc.TopicFilterType
-	if filter == "" {
-		filter = protocol.SingleTag
-	}
-	h := protocol.CreateTopicRequestHeader{
-		Topic:           tc.TopicName,
-		DefaultTopic:    protocol.AutoCreateTopicKey,
-		ReadQueueNums:   tc.ReadQueueNums,
-		WriteQueueNums:  tc.WriteQueueNums,
-		Perm:            tc.Perm,
-		TopicFilterType: filter,
-		TopicSysFlag:    &tc.TopicSysFlag,
-		Order:           tc.Order,
-	}
 	for _, name := range brokers {
 		addr, ok := c.BrokerAddr(name)
 		if !ok {
 			return fmt.Errorf("realrmq: no broker %q", name)
 		}
-		resp, err := c.client.Invoke(ctx, addr, protocol.RequestWithHeader(remoting.CodeUpdateAndCreateTopic, h, nil))
-		if err != nil {
-			return fmt.Errorf("realrmq: create topic %s on %s: %w", tc.TopicName, name, err)
-		}
-		if resp.Code != remoting.Success {
-			return fmt.Errorf("realrmq: create topic %s on %s: code %d: %s", tc.TopicName, name, resp.Code, resp.Remark)
+		if err := admin.CreateTopic(ctx, c.client, addr, tc); err != nil {
+			return fmt.Errorf("realrmq: %s: %w", name, err)
 		}
 	}
 	return nil

@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/protocol"
-	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // TestLifecycle runs its own cluster (in parallel with the shared one) to check that the
@@ -106,16 +106,9 @@ func TestVersion5(t *testing.T) {
 
 func route(t *testing.T, ctx context.Context, c *Cluster, topic string) (*protocol.TopicRouteData, bool) {
 	t.Helper()
-	resp, err := c.Client().Invoke(ctx, c.NameServerAddr(),
-		protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic, protocol.GetRouteInfoRequestHeader{Topic: topic}, nil))
+	rd, ok, err := admin.Route(ctx, c.Client(), c.NameServerAddr(), topic)
 	require.NoError(t, err)
-	if resp.Code == remoting.TopicNotExist {
-		return nil, false
-	}
-	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
-	rd, err := protocol.DecodeTopicRouteData(resp.Body)
-	require.NoError(t, err)
-	return rd, true
+	return rd, ok
 }
 
 // TestUnavailable checks the skip path a machine without Java takes (it needs no JVM).

@@ -31,10 +31,6 @@ const (
 // diffVersion is fixed so that the name server's answers about it are comparable.
 var diffVersion = protocol.DataVersion{Timestamp: 1_700_000_000_000, Counter: 1}
 
-func dataVersionJSON(v protocol.DataVersion) []byte {
-	return fmt.Appendf(nil, `{"counter":%d,"timestamp":%d}`, v.Counter, v.Timestamp)
-}
-
 func registerReq(id int64, addr string, crc func([]byte) int32) func(*side) *remoting.Command {
 	return func(*side) *remoting.Command {
 		tc := protocol.NewTopicConfig(diffNSTopic)
@@ -87,7 +83,7 @@ func nameServerCases() []diffCase {
 		return func(*side) *remoting.Command {
 			return protocol.RequestWithHeader(remoting.CodeQueryDataVersion, protocol.QueryDataVersionRequestHeader{
 				BrokerName: diffBroker, BrokerAddr: diffMaster, ClusterName: diffCluster, BrokerID: 0,
-			}, dataVersionJSON(v))
+			}, v.Encode())
 		}
 	}
 	route := routeReq
@@ -129,7 +125,7 @@ func nameServerCases() []diffCase {
 			req: func(s *side) *remoting.Command {
 				return protocol.RequestWithHeader(remoting.CodeQueryDataVersion, protocol.QueryDataVersionRequestHeader{
 					BrokerName: "diff-none", BrokerAddr: "192.0.2.99:10911", ClusterName: diffCluster,
-				}, dataVersionJSON(diffVersion))
+				}, diffVersion.Encode())
 			}},
 		{name: "route binary header", code: remoting.CodeGetRouteInfoByTopic, target: "ns", req: binaryHeader(route(diffNSTopic))},
 		{name: "route without topic", code: remoting.CodeGetRouteInfoByTopic, target: "ns", req: plain(remoting.CodeGetRouteInfoByTopic)},
@@ -144,7 +140,7 @@ func nameServerCases() []diffCase {
 			req: kv(remoting.CodeGetKVConfig, protocol.GetKVConfigRequestHeader{Namespace: diffKVNS, Key: "k1"})},
 		{name: "kv list", code: remoting.CodeGetKVListByNamespace, target: "ns",
 			req: func(*side) *remoting.Command {
-				return remoting.NewRequest(remoting.CodeGetKVListByNamespace, map[string]string{"namespace": diffKVNS}, nil)
+				return protocol.RequestWithHeader(remoting.CodeGetKVListByNamespace, protocol.GetKVListByNamespaceRequestHeader{Namespace: diffKVNS}, nil)
 			}},
 		{name: "delete kv", code: remoting.CodeDeleteKVConfig, target: "ns",
 			req: kv(remoting.CodeDeleteKVConfig, protocol.DeleteKVConfigRequestHeader{Namespace: diffKVNS, Key: "k1"})},
@@ -153,11 +149,11 @@ func nameServerCases() []diffCase {
 			req: kv(remoting.CodeGetKVConfig, protocol.GetKVConfigRequestHeader{Namespace: diffKVNS, Key: "k1"})},
 		{name: "kv list emptied", code: remoting.CodeGetKVListByNamespace, target: "ns",
 			req: func(*side) *remoting.Command {
-				return remoting.NewRequest(remoting.CodeGetKVListByNamespace, map[string]string{"namespace": diffKVNS}, nil)
+				return protocol.RequestWithHeader(remoting.CodeGetKVListByNamespace, protocol.GetKVListByNamespaceRequestHeader{Namespace: diffKVNS}, nil)
 			}},
 		{name: "kv list missing", code: remoting.CodeGetKVListByNamespace, target: "ns",
 			req: func(*side) *remoting.Command {
-				return remoting.NewRequest(remoting.CodeGetKVListByNamespace, map[string]string{"namespace": "DIFF_NONE"}, nil)
+				return protocol.RequestWithHeader(remoting.CodeGetKVListByNamespace, protocol.GetKVListByNamespaceRequestHeader{Namespace: "DIFF_NONE"}, nil)
 			}},
 		{name: "unregister without brokerId", code: remoting.CodeUnregisterBroker, target: "ns",
 			req: edit(unregister(1, diffSlave), func(ext map[string]string) { delete(ext, "brokerId") })},
@@ -167,7 +163,7 @@ func nameServerCases() []diffCase {
 		{name: "register again", code: remoting.CodeRegisterBroker, target: "ns", req: registerReq(0, diffMaster, protocol.BodyCRC32)},
 		{name: "delete topic", code: remoting.CodeDeleteTopicInNamesrv, target: "ns",
 			req: func(*side) *remoting.Command {
-				return remoting.NewRequest(remoting.CodeDeleteTopicInNamesrv, map[string]string{"topic": diffNSTopic}, nil)
+				return protocol.RequestWithHeader(remoting.CodeDeleteTopicInNamesrv, protocol.DeleteTopicFromNamesrvRequestHeader{Topic: diffNSTopic}, nil)
 			}},
 		{name: "route after delete", code: remoting.CodeGetRouteInfoByTopic, target: "ns", req: route(diffNSTopic)},
 		{name: "unregister last", code: remoting.CodeUnregisterBroker, target: "ns", req: unregister(0, diffMaster)},
@@ -237,7 +233,7 @@ func pullReq(queue int32, offset int64) func(*side) *remoting.Command {
 	return func(*side) *remoting.Command {
 		return protocol.RequestWithHeader(remoting.CodePullMessage, protocol.PullMessageRequestHeader{
 			ConsumerGroup: diffCG, Topic: diffTopic, QueueID: queue, QueueOffset: offset, MaxMsgNums: 32,
-			SysFlag: 0x4, Subscription: "*", ExpressionType: protocol.ExpressionTypeTag,
+			SysFlag: protocol.PullSysFlagSubscription, Subscription: "*", ExpressionType: protocol.ExpressionTypeTag,
 		}, nil)
 	}
 }
@@ -276,6 +272,9 @@ func brokerCases() []diffCase {
 	}
 	maxOffset := func(topic string, queue int32) func(*side) *remoting.Command {
 		return on(remoting.CodeGetMaxOffset, protocol.GetMaxOffsetRequestHeader{Topic: topic, QueueID: queue})
+	}
+	deleteTopic := func(topic string) func(*side) *remoting.Command {
+		return on(remoting.CodeDeleteTopicInBroker, protocol.DeleteTopicRequestHeader{Topic: topic})
 	}
 	big := make([]byte, 4<<20+1)
 	return []diffCase{
@@ -437,6 +436,21 @@ func brokerCases() []diffCase {
 		{name: "get all topic config", code: remoting.CodeGetAllTopicConfig, target: brokerA,
 			req:  func(*side) *remoting.Command { return remoting.NewRequest(remoting.CodeGetAllTopicConfig, nil, nil) },
 			norm: normTopicConfigTable},
+		// mqadmin deleteTopic's first half: the broker forgets the topic and its consume queues
+		// but does not register, so the name server still routes it.
+		{name: "delete topic in broker", code: remoting.CodeDeleteTopicInBroker, target: brokerA, req: deleteTopic(diffTopic)},
+		{name: "route after delete in broker", code: remoting.CodeGetRouteInfoByTopic, target: "ns", req: routeReq(diffTopic)},
+		{name: "max offset of deleted topic", code: remoting.CodeGetMaxOffset, target: brokerA, req: maxOffset(diffTopic, 0)},
+		{name: "pull deleted topic", code: remoting.CodePullMessage, target: brokerA, req: pullReq(0, 0)},
+		{name: "max offset of a delay level after delete", code: remoting.CodeGetMaxOffset, target: brokerA,
+			req: maxOffset("SCHEDULE_TOPIC_XXXX", 1)},
+		{name: "delete unknown topic", code: remoting.CodeDeleteTopicInBroker, target: brokerA, req: deleteTopic("DiffNone")},
+		{name: "delete system topic", code: remoting.CodeDeleteTopicInBroker, target: brokerA, req: deleteTopic("SCHEDULE_TOPIC_XXXX")},
+		{name: "delete the cluster's topic", code: remoting.CodeDeleteTopicInBroker, target: brokerA, req: deleteTopic("DefaultCluster")},
+		{name: "delete bad name", code: remoting.CodeDeleteTopicInBroker, target: brokerA, req: deleteTopic("bad topic!")},
+		{name: "delete light message queue", code: remoting.CodeDeleteTopicInBroker, target: brokerA, req: deleteTopic("%LMQ%diff")},
+		{name: "delete without extFields", code: remoting.CodeDeleteTopicInBroker, target: brokerA,
+			req: func(*side) *remoting.Command { return remoting.NewRequest(remoting.CodeDeleteTopicInBroker, nil, nil) }},
 		{name: "unknown code", code: 9999, target: brokerA,
 			req: func(*side) *remoting.Command { return remoting.NewRequest(9999, nil, nil) }},
 		{name: "unknown code binary header", code: 9999, target: brokerA,

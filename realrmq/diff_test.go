@@ -3,7 +3,6 @@ package realrmq
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -356,17 +355,15 @@ func normMsgID(_ *side, a *answer) {
 // normTopicList sorts a {"topicList":[...]} body and drops the topics whose presence depends
 // on timing, not on requests (the transaction half topic appears about 60 s after start).
 func normTopicList(_ *side, a *answer) {
-	var tl struct {
-		TopicList []string `json:"topicList"`
-	}
-	if err := json.Unmarshal([]byte(a.Body), &tl); err != nil {
+	tl, err := protocol.DecodeTopicList([]byte(a.Body))
+	if err != nil {
 		return
 	}
-	tl.TopicList = slices.DeleteFunc(tl.TopicList, func(t string) bool {
+	topics := slices.DeleteFunc(tl.Topics, func(t string) bool {
 		return t == "RMQ_SYS_TRANS_HALF_TOPIC" || t == "RMQ_SYS_TRANS_OP_HALF_TOPIC" || t == "TRANS_CHECK_MAX_TIME_TOPIC"
 	})
-	sort.Strings(tl.TopicList)
-	a.Body = "sorted " + strings.Join(tl.TopicList, ",")
+	sort.Strings(topics)
+	a.Body = "sorted " + strings.Join(topics, ",")
 }
 
 // normTopicConfigTable reduces a TopicConfigSerializeWrapper body (its data version and the
@@ -375,12 +372,8 @@ func normTopicConfigTable(_ *side, a *answer) {
 	if a.Body == "" {
 		return
 	}
-	var w struct {
-		TopicConfigTable map[string]struct {
-			ReadQueueNums, WriteQueueNums, Perm int32
-		} `json:"topicConfigTable"`
-	}
-	if err := json.Unmarshal([]byte(a.Body), &w); err != nil {
+	w, err := protocol.DecodeTopicConfigSerializeWrapper([]byte(a.Body))
+	if err != nil {
 		a.Body = "undecodable: " + err.Error()
 		return
 	}

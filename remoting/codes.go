@@ -10,6 +10,9 @@ const (
 	CodeUpdateConsumerOffset          int32 = 15
 	CodeUpdateAndCreateTopic          int32 = 17
 	CodeGetAllTopicConfig             int32 = 21
+	CodeUpdateBrokerConfig            int32 = 25
+	CodeGetBrokerConfig               int32 = 26
+	CodeGetBrokerRuntimeInfo          int32 = 28
 	CodeSearchOffsetByTimestamp       int32 = 29
 	CodeGetMaxOffset                  int32 = 30
 	CodeGetMinOffset                  int32 = 31
@@ -30,11 +33,18 @@ const (
 	CodeUnregisterBroker              int32 = 104
 	CodeGetRouteInfoByTopic           int32 = 105
 	CodeGetBrokerClusterInfo          int32 = 106
+	CodeGetConsumerConnectionList     int32 = 203
+	CodeGetProducerConnectionList     int32 = 204
 	CodeGetAllTopicListFromNameServer int32 = 206
+	CodeDeleteTopicInBroker           int32 = 215
 	CodeDeleteTopicInNamesrv          int32 = 216
 	CodeGetKVListByNamespace          int32 = 219
+	CodeGetSystemTopicListFromNS      int32 = 304
 	CodeGetConsumerRunningInfo        int32 = 307
 	CodeSendMessageV2                 int32 = 310
+	CodeGetUnitTopicList              int32 = 311
+	CodeGetHasUnitSubTopicList        int32 = 312
+	CodeGetHasUnitSubUnUnitTopicList  int32 = 313
 	CodeSendBatchMessage              int32 = 320
 	CodeQueryDataVersion              int32 = 322
 	CodeSendReplyMessage              int32 = 324
@@ -85,6 +95,8 @@ var requestCodeNames = map[int32]string{
 	CodeSendMessage: "SEND_MESSAGE", CodePullMessage: "PULL_MESSAGE", CodeQueryMessage: "QUERY_MESSAGE",
 	CodeQueryConsumerOffset: "QUERY_CONSUMER_OFFSET", CodeUpdateConsumerOffset: "UPDATE_CONSUMER_OFFSET",
 	CodeUpdateAndCreateTopic: "UPDATE_AND_CREATE_TOPIC", CodeGetAllTopicConfig: "GET_ALL_TOPIC_CONFIG",
+	CodeUpdateBrokerConfig: "UPDATE_BROKER_CONFIG", CodeGetBrokerConfig: "GET_BROKER_CONFIG",
+	CodeGetBrokerRuntimeInfo:    "GET_BROKER_RUNTIME_INFO",
 	CodeSearchOffsetByTimestamp: "SEARCH_OFFSET_BY_TIMESTAMP", CodeGetMaxOffset: "GET_MAX_OFFSET",
 	CodeGetMinOffset: "GET_MIN_OFFSET", CodeViewMessageByID: "VIEW_MESSAGE_BY_ID", CodeHeartBeat: "HEART_BEAT",
 	CodeUnregisterClient: "UNREGISTER_CLIENT", CodeConsumerSendMsgBack: "CONSUMER_SEND_MSG_BACK",
@@ -94,7 +106,11 @@ var requestCodeNames = map[int32]string{
 	CodeGetKVConfig: "GET_KV_CONFIG", CodeDeleteKVConfig: "DELETE_KV_CONFIG", CodeRegisterBroker: "REGISTER_BROKER",
 	CodeUnregisterBroker: "UNREGISTER_BROKER", CodeGetRouteInfoByTopic: "GET_ROUTEINFO_BY_TOPIC",
 	CodeGetBrokerClusterInfo: "GET_BROKER_CLUSTER_INFO", CodeGetAllTopicListFromNameServer: "GET_ALL_TOPIC_LIST_FROM_NAMESERVER",
+	CodeGetConsumerConnectionList: "GET_CONSUMER_CONNECTION_LIST", CodeGetProducerConnectionList: "GET_PRODUCER_CONNECTION_LIST",
+	CodeDeleteTopicInBroker:  "DELETE_TOPIC_IN_BROKER",
 	CodeDeleteTopicInNamesrv: "DELETE_TOPIC_IN_NAMESRV", CodeGetKVListByNamespace: "GET_KVLIST_BY_NAMESPACE",
+	CodeGetSystemTopicListFromNS: "GET_SYSTEM_TOPIC_LIST_FROM_NS", CodeGetUnitTopicList: "GET_UNIT_TOPIC_LIST",
+	CodeGetHasUnitSubTopicList: "GET_HAS_UNIT_SUB_TOPIC_LIST", CodeGetHasUnitSubUnUnitTopicList: "GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST",
 	CodeGetConsumerRunningInfo: "GET_CONSUMER_RUNNING_INFO", CodeSendMessageV2: "SEND_MESSAGE_V2",
 	CodeSendBatchMessage: "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
 	CodeSendReplyMessage: "SEND_REPLY_MESSAGE", CodeSendReplyMessageV2: "SEND_REPLY_MESSAGE_V2",

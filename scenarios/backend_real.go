@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/client"
-	"github.com/rocketsim/rocketsim/conformance"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
@@ -232,7 +232,7 @@ func (rc *realCluster) DeleteTopic(ctx context.Context, topic string) error {
 			addrs = append(addrs, b.Addr)
 		}
 	}
-	return conformance.DeleteTopic(ctx, rc.cli, rc.c.NameServerAddr(), rc.c.ClusterName(), addrs, rc.TopicName(topic))
+	return admin.DeleteTopic(ctx, rc.cli, []string{rc.c.NameServerAddr()}, rc.c.ClusterName(), addrs, rc.TopicName(topic))
 }
 
 // SetWritable sends UPDATE_BROKER_CONFIG brokerPermission=4 (or 6), as mqadmin
@@ -247,7 +247,7 @@ func (rc *realCluster) SetWritable(ctx context.Context, broker string, writable 
 	if writable {
 		perm |= protocol.PermWrite
 	}
-	if err := conformance.UpdateBrokerConfig(ctx, rc.cli, addr, map[string]string{"brokerPermission": strconv.Itoa(int(perm))}); err != nil {
+	if err := admin.UpdateBrokerConfig(ctx, rc.cli, addr, map[string]string{"brokerPermission": strconv.Itoa(int(perm))}); err != nil {
 		return err
 	}
 	rc.mu.Lock()
@@ -332,7 +332,7 @@ func (rc *realCluster) Faults(string) (*fault.Injector, error) {
 }
 
 func (rc *realCluster) Route(ctx context.Context, topic string) (*protocol.TopicRouteData, bool, error) {
-	return conformance.Route(ctx, rc.cli, rc.c.NameServerAddr(), rc.TopicName(topic))
+	return admin.Route(ctx, rc.cli, rc.c.NameServerAddr(), rc.TopicName(topic))
 }
 
 // Messages pulls every queue of every running broker from offset 0. A 4.9.7 broker indexes a
@@ -341,17 +341,17 @@ func (rc *realCluster) Route(ctx context.Context, topic string) (*protocol.Topic
 func (rc *realCluster) Messages(topic string) ([]fakebroker.Message, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var brokers []conformance.Broker
+	var brokers []admin.Broker
 	for _, b := range rc.c.Brokers() {
 		if b.Running {
-			brokers = append(brokers, conformance.Broker{Name: b.Name, Addr: b.Addr})
+			brokers = append(brokers, admin.Broker{Name: b.Name, Addr: b.Addr})
 		}
 	}
 	name := rc.TopicName(topic)
 	prev := -1
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		stored, err := conformance.Messages(ctx, rc.cli, brokers, name)
+		stored, err := admin.TopicMessages(ctx, rc.cli, "", brokers, name)
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +409,7 @@ func (rc *realCluster) Clients() ([]fakebroker.ClientInfo, error) {
 		}
 		rows := map[string]*fakebroker.ClientInfo{}
 		for _, g := range groups {
-			conns, err := conformance.ProducerConnections(ctx, rc.cli, b.Addr, g)
+			conns, err := admin.ProducerConnections(ctx, rc.cli, b.Addr, g)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", b.Name, err)
 			}

@@ -31,7 +31,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -203,12 +203,9 @@ func (c *Cluster) awaitBroker(ctx context.Context) error {
 	defer func() { _ = cli.Close() }()
 	pause := 50 * time.Millisecond
 	for {
-		resp, err := cli.Invoke(ctx, c.nsAddr, remoting.NewRequest(remoting.CodeGetBrokerClusterInfo, nil, nil))
-		if err == nil && resp.Code == remoting.Success {
-			if info, err := protocol.DecodeClusterInfo(resp.Body); err == nil {
-				if bd, ok := info.BrokerAddrTable[c.brokerName]; ok && bd.BrokerAddrs[0] == c.brokerAddr {
-					return nil
-				}
+		if info, err := admin.ClusterInfo(ctx, cli, c.nsAddr); err == nil {
+			if bd, ok := info.BrokerAddrTable[c.brokerName]; ok && bd.BrokerAddrs[0] == c.brokerAddr {
+				return nil
 			}
 		}
 		t := time.NewTimer(pause)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/testcontainers/testcontainers-go"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -26,11 +27,7 @@ func TestRun(t *testing.T) {
 
 	cli := remoting.NewClient()
 	defer func() { _ = cli.Close() }()
-	resp, err := cli.Invoke(ctx, c.NameServerAddr(), remoting.NewRequest(remoting.CodeGetBrokerClusterInfo, nil, nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := protocol.DecodeClusterInfo(resp.Body)
+	info, err := admin.ClusterInfo(ctx, cli, c.NameServerAddr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +38,7 @@ func TestRun(t *testing.T) {
 		ProducerGroup: "pg", Topic: "ContainerTopic", DefaultTopic: protocol.AutoCreateTopicKey,
 		DefaultTopicQueueNums: 4, BornTimestamp: time.Now().UnixMilli(),
 	}
-	resp, err = cli.Invoke(ctx, c.BrokerAddr(), protocol.RequestWithHeader(remoting.CodeSendMessageV2, h.V2(), []byte("hello")))
+	resp, err := cli.Invoke(ctx, c.BrokerAddr(), protocol.RequestWithHeader(remoting.CodeSendMessageV2, h.V2(), []byte("hello")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,297 @@
+package admin_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Every call the fakes serve, against a fake cluster on loopback. What they do not serve yet
+// (25, 26, 28, 203, 204) is checked against a stand-in server answering as a 4.9.7 broker does
+// (stub_test.go) and, for real, in conformance/admin_test.go.
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func newClient(t *testing.T) *remoting.Client {
+	cli := remoting.NewClient(remoting.WithConnectTimeout(time.Second))
+	t.Cleanup(func() { _ = cli.Close() })
+	return cli
+}
+
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// send stores one message with SEND_MESSAGE_V2 and returns its queue offset.
+func send(t *testing.T, cli *remoting.Client, addr, topic string, queue int32, body string) int64 {
+	t.Helper()
+	h := protocol.SendMessageRequestHeader{
+		ProducerGroup: "pg", Topic: topic, DefaultTopic: protocol.AutoCreateTopicKey, DefaultTopicQueueNums: 4,
+		QueueID: queue, BornTimestamp: time.Now().UnixMilli(),
+	}
+	resp, err := cli.Invoke(ctxFor(t), addr, protocol.RequestWithHeader(remoting.CodeSendMessageV2, h.V2(), []byte(body)))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	rh, err := protocol.DecodeSendMessageResponseHeader(resp.ExtFields)
+	require.NoError(t, err)
+	return rh.QueueOffset
+}
+
+func routedBrokers(rd *protocol.TopicRouteData) []string {
+	var names []string
+	for _, q := range rd.QueueDatas {
+		names = append(names, q.BrokerName)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestTopics(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithCluster("C1"))
+	cli, ctx, ns := newClient(t), ctxFor(t), cl.NameServerAddr()
+	a, b := cl.Broker("broker-a").Addr(), cl.Broker("broker-b").Addr()
+
+	info, err := admin.ClusterInfo(ctx, cli, ns)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"broker-a", "broker-b"}, info.ClusterAddrTable["C1"])
+	bd := info.BrokerAddrTable["broker-b"]
+	addr, ok := bd.MasterAddr()
+	require.True(t, ok)
+	require.Equal(t, b, addr)
+
+	_, ok, err = admin.Route(ctx, cli, ns, "Fresh")
+	require.NoError(t, err, "no route is not an error")
+	require.False(t, ok)
+
+	tc := protocol.NewTopicConfig("Fresh")
+	tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm, tc.TopicFilterType = 2, 3, protocol.PermRead, ""
+	for _, addr := range []string{a, b} {
+		require.NoError(t, admin.CreateTopic(ctx, cli, addr, tc))
+	}
+	rd, ok, err := admin.Route(ctx, cli, ns, "Fresh")
+	require.NoError(t, err)
+	require.True(t, ok, "the broker registers before it answers")
+	require.Equal(t, []string{"broker-a", "broker-b"}, routedBrokers(rd))
+	require.Equal(t, protocol.QueueData{BrokerName: "broker-a", ReadQueueNums: 2, WriteQueueNums: 3, Perm: protocol.PermRead},
+		rd.QueueDatas[slices.IndexFunc(rd.QueueDatas, func(q protocol.QueueData) bool { return q.BrokerName == "broker-a" })])
+	got, _ := cl.Broker("broker-a").Topic("Fresh")
+	require.Equal(t, protocol.SingleTag, got.TopicFilterType, "an empty filter type is sent as SINGLE_TAG")
+
+	var se *admin.ServerError
+	err = admin.CreateTopic(ctx, cli, a, protocol.NewTopicConfig("TBW102"))
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, remoting.SystemError, se.Code)
+	require.Equal(t, "The topic[TBW102] is conflict with system topic.", se.Remark)
+	require.Equal(t, a, se.Addr)
+	require.Equal(t, "create topic TBW102", se.Op)
+
+	// The broker forgets the topic but does not register: the name server still routes it.
+	require.NoError(t, admin.DeleteTopicInBroker(ctx, cli, b, "Fresh"))
+	_, kept := cl.Broker("broker-b").Topic("Fresh")
+	require.False(t, kept)
+	rd, _, err = admin.Route(ctx, cli, ns, "Fresh")
+	require.NoError(t, err)
+	require.Equal(t, []string{"broker-a", "broker-b"}, routedBrokers(rd))
+	require.NoError(t, admin.DeleteTopicInBroker(ctx, cli, b, "Fresh"), "an unknown topic is no error")
+
+	// Only the named cluster's brokers lose the topic on the name server.
+	require.NoError(t, admin.DeleteTopicInNameServer(ctx, cli, ns, "Fresh", "OtherCluster"))
+	_, ok, _ = admin.Route(ctx, cli, ns, "Fresh")
+	require.True(t, ok)
+	require.NoError(t, admin.DeleteTopicInNameServer(ctx, cli, ns, "Fresh", "C1"))
+	_, ok, err = admin.Route(ctx, cli, ns, "Fresh")
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	// As mqadmin deleteTopic: every master, then the name server for the cluster.
+	require.NoError(t, admin.CreateTopic(ctx, cli, a, protocol.NewTopicConfig("Twice")))
+	require.NoError(t, admin.DeleteTopic(ctx, cli, []string{ns}, "C1", []string{a, b}, "Twice"))
+	_, ok, _ = admin.Route(ctx, cli, ns, "Twice")
+	require.False(t, ok)
+	_, kept = cl.Broker("broker-a").Topic("Twice")
+	require.False(t, kept)
+	err = admin.DeleteTopic(ctx, cli, []string{ns}, "C1", []string{a}, "SCHEDULE_TOPIC_XXXX")
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "delete topic SCHEDULE_TOPIC_XXXX in broker", se.Op)
+}
+
+func TestOffsetsAndPulls(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithTopic("T", 2))
+	cli, ctx := newClient(t), ctxFor(t)
+	a := cl.Broker("broker-a").Addr()
+	mq := protocol.MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 1}
+	for i := range 40 {
+		send(t, cli, a, "T", 1, fmt.Sprint(i))
+	}
+
+	maxOff, err := admin.MaxOffset(ctx, cli, a, mq)
+	require.NoError(t, err)
+	require.EqualValues(t, 40, maxOff)
+	minOff, err := admin.MinOffset(ctx, cli, a, mq)
+	require.NoError(t, err)
+	require.Zero(t, minOff)
+	maxOff, err = admin.MaxOffset(ctx, cli, a, protocol.MessageQueue{Topic: "Nobody"})
+	require.NoError(t, err, "a queue the broker does not know is at 0")
+	require.Zero(t, maxOff)
+
+	res, err := admin.Pull(ctx, cli, a, "", mq, 0)
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, res.Code)
+	require.Len(t, res.Messages, admin.PullBatch)
+	require.EqualValues(t, admin.PullBatch, res.NextBeginOffset)
+	require.EqualValues(t, 40, res.MaxOffset)
+	require.Equal(t, "0", string(res.Messages[0].Body))
+	require.Equal(t, "broker-a", res.Messages[0].BrokerName)
+
+	res, err = admin.Pull(ctx, cli, a, "", mq, 40)
+	require.NoError(t, err)
+	require.Equal(t, remoting.PullNotFound, res.Code)
+	require.Empty(t, res.Messages)
+	res, err = admin.Pull(ctx, cli, a, "", mq, 41)
+	require.NoError(t, err)
+	require.Equal(t, remoting.PullOffsetMoved, res.Code)
+
+	// A range, and up to the end.
+	var bodies []string
+	next, err := admin.ReadQueue(ctx, cli, a, "", mq, 5, 35, func(m *protocol.MessageExt) { bodies = append(bodies, string(m.Body)) })
+	require.NoError(t, err)
+	require.EqualValues(t, 35, next)
+	require.Len(t, bodies, 30)
+	require.Equal(t, "5", bodies[0])
+	require.Equal(t, "34", bodies[29])
+	n := 0
+	next, err = admin.ReadQueue(ctx, cli, a, "admin_test_reader", mq, 10, -1, func(*protocol.MessageExt) { n++ })
+	require.NoError(t, err)
+	require.EqualValues(t, 40, next)
+	require.Equal(t, 30, n)
+
+	_, err = admin.ReadQueue(ctx, cli, a, "", mq, 50, 60, func(*protocol.MessageExt) {})
+	require.ErrorIs(t, err, admin.ErrOffsetMoved)
+
+	// What the read-backs stop at.
+	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: "Nobody"}, 0)
+	require.ErrorIs(t, err, admin.ErrTopicNotExist)
+	require.NotErrorIs(t, err, admin.ErrIllegalQueue)
+	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: "T", QueueID: 2}, 0)
+	require.ErrorIs(t, err, admin.ErrIllegalQueue)
+	var se *admin.ServerError
+	require.ErrorAs(t, err, &se)
+	require.Contains(t, se.Error(), "admin: pull T/2 at 0 at "+a+": code 1 SYSTEM_ERROR: queueId[2] is illegal")
+}
+
+func TestTopicMessages(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithBrokers(3), fakecluster.WithTopicOn("T", 2, "broker-a", "broker-b"))
+	cli, ctx := newClient(t), ctxFor(t)
+	brokers := []admin.Broker{
+		{Name: "broker-b", Addr: cl.Broker("broker-b").Addr()},
+		{Name: "broker-a", Addr: cl.Broker("broker-a").Addr()},
+		{Name: "broker-c", Addr: cl.Broker("broker-c").Addr()}, // does not hold T
+	}
+	for _, m := range []struct {
+		broker string
+		queue  int32
+		body   string
+	}{{"broker-a", 1, "a1"}, {"broker-a", 0, "a0"}, {"broker-b", 1, "b1"}, {"broker-a", 1, "a1'"}} {
+		send(t, cli, cl.Broker(m.broker).Addr(), "T", m.queue, m.body)
+	}
+	msgs, err := admin.TopicMessages(ctx, cli, "", brokers, "T")
+	require.NoError(t, err)
+	var got []string
+	for _, m := range msgs {
+		got = append(got, fmt.Sprintf("%s/%d/%d %s", m.BrokerName, m.QueueID, m.QueueOffset, m.Body))
+	}
+	require.Equal(t, []string{"broker-b/1/0 b1", "broker-a/0/0 a0", "broker-a/1/0 a1", "broker-a/1/1 a1'"}, got)
+
+	// An unreachable broker is an error, not an empty store.
+	_, err = admin.TopicMessages(ctx, cli, "", append(brokers, admin.Broker{Name: "gone", Addr: deadAddr(t)}), "T")
+	require.Error(t, err)
+	var se *admin.ServerError
+	require.False(t, errors.As(err, &se), "no server answered: %v", err)
+}
+
+func TestKVConfig(t *testing.T) {
+	cl := fakecluster.Start(t)
+	cli, ctx, ns := newClient(t), ctxFor(t), cl.NameServerAddr()
+
+	_, ok, err := admin.KVConfig(ctx, cli, ns, "ADMIN_NS", "k")
+	require.NoError(t, err)
+	require.False(t, ok)
+	list, err := admin.KVList(ctx, cli, ns, "ADMIN_NS")
+	require.NoError(t, err)
+	require.Empty(t, list)
+
+	require.NoError(t, admin.PutKVConfig(ctx, cli, ns, "ADMIN_NS", "k", "v"))
+	require.NoError(t, admin.PutKVConfig(ctx, cli, ns, "ADMIN_NS", "k2", ""))
+	v, ok, err := admin.KVConfig(ctx, cli, ns, "ADMIN_NS", "k")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "v", v)
+	v, ok, err = admin.KVConfig(ctx, cli, ns, "ADMIN_NS", "k2")
+	require.NoError(t, err)
+	require.True(t, ok, "an empty value is a value")
+	require.Empty(t, v)
+	list, err = admin.KVList(ctx, cli, ns, "ADMIN_NS")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"k": "v", "k2": ""}, list)
+
+	require.NoError(t, admin.DeleteKVConfig(ctx, cli, ns, "ADMIN_NS", "k"))
+	require.NoError(t, admin.DeleteKVConfig(ctx, cli, ns, "ADMIN_NS", "never"))
+	_, ok, err = admin.KVConfig(ctx, cli, ns, "ADMIN_NS", "k")
+	require.NoError(t, err)
+	require.False(t, ok)
+	list, err = admin.KVList(ctx, cli, ns, "ADMIN_NS")
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"k2": ""}, list)
+}
+
+// The fakes do not serve these yet: the answer is an error that says so, not a wrong result.
+func TestUnservedCodesAreServerErrors(t *testing.T) {
+	cl := fakecluster.Start(t)
+	cli, ctx := newClient(t), ctxFor(t)
+	a := cl.Broker("broker-a").Addr()
+	for name, call := range map[string]func() error{
+		"producer connections": func() error { _, err := admin.ProducerConnections(ctx, cli, a, "pg"); return err },
+		"consumer connections": func() error { _, err := admin.ConsumerConnections(ctx, cli, a, "cg"); return err },
+		"broker config":        func() error { _, _, err := admin.BrokerConfig(ctx, cli, a); return err },
+		"update broker config": func() error { return admin.UpdateBrokerConfig(ctx, cli, a, map[string]string{"x": "1"}) },
+		"broker runtime info":  func() error { _, err := admin.BrokerRuntimeInfo(ctx, cli, a); return err },
+	} {
+		var se *admin.ServerError
+		require.ErrorAs(t, call(), &se, name)
+		require.Equal(t, remoting.RequestCodeNotSupported, se.Code, name)
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	cli, ctx := newClient(t), ctxFor(t)
+	addr := deadAddr(t)
+	_, _, err := admin.Route(ctx, cli, addr, "T")
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "admin: route of T at "+addr)
+	var se *admin.ServerError
+	require.False(t, errors.As(err, &se))
+	require.ErrorContains(t, admin.DeleteTopicInBroker(ctx, cli, addr, "T"), "delete topic T in broker")
+}
+
+// deadAddr is a loopback address nothing listens on.
+func deadAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}

@@ -1,0 +1,400 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/realrmq"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// Every admin call against real RocketMQ 4.9.7, including those the fakes do not serve yet:
+// what the real servers answer is what the admin package must read.
+
+func adminCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func brokerAddr(t *testing.T, c *realrmq.Cluster, name string) string {
+	t.Helper()
+	addr, ok := c.BrokerAddr(name)
+	require.True(t, ok, name)
+	return addr
+}
+
+// sendTo stores a message in one queue with SEND_MESSAGE_V2.
+func sendTo(t *testing.T, addr, topic string, queue int32, body string) {
+	t.Helper()
+	h := protocol.SendMessageRequestHeader{
+		ProducerGroup: "conf_admin_pg", Topic: topic, DefaultTopic: protocol.AutoCreateTopicKey, DefaultTopicQueueNums: 4,
+		QueueID: queue, BornTimestamp: time.Now().UnixMilli(),
+	}
+	resp, err := shared.Client().Invoke(adminCtx(t), addr, protocol.RequestWithHeader(remoting.CodeSendMessageV2, h.V2(), []byte(body)))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+}
+
+// awaitMaxOffset waits until the queue's consume queue holds want messages: a 4.9.7 broker
+// dispatches a stored message a moment after it answered the send.
+func awaitMaxOffset(t *testing.T, addr string, mq protocol.MessageQueue, want int64) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		off, err := admin.MaxOffset(adminCtx(t), shared.Client(), addr, mq)
+		return err == nil && off == want
+	}, 5*time.Second, 20*time.Millisecond, "max offset of %v reaches %d", mq, want)
+}
+
+func TestAdminClusterInfoAndTopics(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli, ns := adminCtx(t), shared.Client(), c.NameServerAddr()
+	a, b := brokerAddr(t, c, "broker-a"), brokerAddr(t, c, "broker-b")
+
+	info, err := admin.ClusterInfo(ctx, cli, ns)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{"broker-a", "broker-b"}, info.ClusterAddrTable[c.ClusterName()])
+	for name, addr := range map[string]string{"broker-a": a, "broker-b": b} {
+		bd := info.BrokerAddrTable[name]
+		master, ok := bd.MasterAddr()
+		require.True(t, ok)
+		require.Equal(t, addr, master)
+	}
+
+	topic := unique("ConfAdminTopic")
+	_, ok, err := admin.Route(ctx, cli, ns, topic)
+	require.NoError(t, err, "an unknown topic is no error")
+	require.False(t, ok)
+
+	tc := protocol.NewTopicConfig(topic)
+	tc.ReadQueueNums, tc.WriteQueueNums, tc.Perm, tc.TopicSysFlag = 3, 5, protocol.PermRead|protocol.PermWrite, protocol.TopicSysFlagUnit
+	require.NoError(t, admin.CreateTopic(ctx, cli, a, tc))
+	require.NoError(t, admin.CreateTopic(ctx, cli, b, tc))
+	rd, ok, err := admin.Route(ctx, cli, ns, topic)
+	require.NoError(t, err)
+	require.True(t, ok, "the broker registers the topic before it answers")
+	require.ElementsMatch(t, []protocol.QueueData{
+		{BrokerName: "broker-a", ReadQueueNums: 3, WriteQueueNums: 5, Perm: 6, TopicSysFlag: protocol.TopicSysFlagUnit},
+		{BrokerName: "broker-b", ReadQueueNums: 3, WriteQueueNums: 5, Perm: 6, TopicSysFlag: protocol.TopicSysFlagUnit},
+	}, rd.QueueDatas)
+
+	var se *admin.ServerError
+	err = admin.CreateTopic(ctx, cli, a, protocol.NewTopicConfig("TBW102"))
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, remoting.SystemError, se.Code)
+	assert.Equal(t, "The topic[TBW102] is conflict with system topic.", se.Remark)
+
+	// Half of mqadmin deleteTopic: broker-b forgets the topic and its queues but does not
+	// register, so the name server still routes it there.
+	sendTo(t, b, topic, 0, "before delete")
+	mqB := protocol.MessageQueue{Topic: topic, BrokerName: "broker-b", QueueID: 0}
+	awaitMaxOffset(t, b, mqB, 1)
+	require.NoError(t, admin.DeleteTopicInBroker(ctx, cli, b, topic))
+	rd, _, err = admin.Route(ctx, cli, ns, topic)
+	require.NoError(t, err)
+	require.Len(t, rd.QueueDatas, 2)
+	off, err := admin.MaxOffset(ctx, cli, b, mqB)
+	require.NoError(t, err)
+	require.Zero(t, off, "the consume queue went with the topic")
+	_, err = admin.Pull(ctx, cli, b, "", mqB, 0)
+	require.ErrorIs(t, err, admin.ErrTopicNotExist)
+	require.NoError(t, admin.DeleteTopicInBroker(ctx, cli, b, topic), "deleting it again is no error")
+	err = admin.DeleteTopicInBroker(ctx, cli, b, protocol.ScheduleTopic)
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "The topic[SCHEDULE_TOPIC_XXXX] is conflict with system topic.", se.Remark)
+
+	// The other half: the name server drops the cluster's queues of the topic.
+	require.NoError(t, admin.DeleteTopicInNameServer(ctx, cli, ns, topic, "NoSuchCluster"))
+	_, ok, _ = admin.Route(ctx, cli, ns, topic)
+	require.True(t, ok, "another cluster's delete leaves the topic")
+	require.NoError(t, admin.DeleteTopicInNameServer(ctx, cli, ns, topic, c.ClusterName()))
+	_, ok, err = admin.Route(ctx, cli, ns, topic)
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	// Both halves at once, as mqadmin deleteTopic.
+	both := unique("ConfAdminDelete")
+	require.NoError(t, admin.CreateTopic(ctx, cli, a, protocol.NewTopicConfig(both)))
+	require.NoError(t, admin.CreateTopic(ctx, cli, b, protocol.NewTopicConfig(both)))
+	require.NoError(t, admin.DeleteTopic(ctx, cli, []string{ns}, c.ClusterName(), []string{a, b}, both))
+	_, ok, err = admin.Route(ctx, cli, ns, both)
+	require.NoError(t, err)
+	require.False(t, ok)
+	for _, addr := range []string{a, b} {
+		_, err = admin.Pull(ctx, cli, addr, "", protocol.MessageQueue{Topic: both}, 0)
+		require.ErrorIs(t, err, admin.ErrTopicNotExist)
+	}
+}
+
+func TestAdminOffsetsAndPulls(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli := adminCtx(t), shared.Client()
+	a, b := brokerAddr(t, c, "broker-a"), brokerAddr(t, c, "broker-b")
+	topic := unique("ConfAdminPull")
+	createTopic(t, c, topic, 2)
+	for i := range 40 {
+		sendTo(t, a, topic, 1, strconv.Itoa(i))
+	}
+	sendTo(t, b, topic, 0, "b0")
+	mq := protocol.MessageQueue{Topic: topic, BrokerName: "broker-a", QueueID: 1}
+	awaitMaxOffset(t, a, mq, 40)
+	awaitMaxOffset(t, b, protocol.MessageQueue{Topic: topic, BrokerName: "broker-b"}, 1)
+
+	minOff, err := admin.MinOffset(ctx, cli, a, mq)
+	require.NoError(t, err)
+	require.Zero(t, minOff)
+	off, err := admin.MaxOffset(ctx, cli, a, protocol.MessageQueue{Topic: unique("ConfAdminNone")})
+	require.NoError(t, err, "a 4.9.7 broker answers 0 for a topic it does not know")
+	require.Zero(t, off)
+
+	res, err := admin.Pull(ctx, cli, a, "", mq, 0)
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, res.Code)
+	require.Len(t, res.Messages, admin.PullBatch)
+	require.EqualValues(t, admin.PullBatch, res.NextBeginOffset)
+	require.EqualValues(t, 40, res.MaxOffset)
+	require.Equal(t, "0", string(res.Messages[0].Body))
+	require.Equal(t, "broker-a", res.Messages[0].BrokerName)
+	res, err = admin.Pull(ctx, cli, a, "", mq, 40)
+	require.NoError(t, err)
+	require.Equal(t, remoting.PullNotFound, res.Code)
+	res, err = admin.Pull(ctx, cli, a, "", mq, 41)
+	require.NoError(t, err)
+	require.Equal(t, remoting.PullOffsetMoved, res.Code)
+
+	var bodies []string
+	next, err := admin.ReadQueue(ctx, cli, a, "", mq, 5, 35, func(m *protocol.MessageExt) { bodies = append(bodies, string(m.Body)) })
+	require.NoError(t, err)
+	require.EqualValues(t, 35, next)
+	require.Len(t, bodies, 30)
+	require.Equal(t, []string{"5", "34"}, []string{bodies[0], bodies[29]})
+	n := 0
+	next, err = admin.ReadQueue(ctx, cli, a, "", mq, 10, -1, func(*protocol.MessageExt) { n++ })
+	require.NoError(t, err)
+	require.EqualValues(t, 40, next)
+	require.Equal(t, 30, n)
+	_, err = admin.ReadQueue(ctx, cli, a, "", mq, 50, 60, func(*protocol.MessageExt) {})
+	require.ErrorIs(t, err, admin.ErrOffsetMoved)
+
+	msgs, err := admin.TopicMessages(ctx, cli, "", brokers(c), topic)
+	require.NoError(t, err)
+	require.Len(t, msgs, 41)
+	require.Equal(t, "0", string(msgs[0].Body), "broker-a first, as given")
+	require.Equal(t, "b0", string(msgs[40].Body))
+	require.Equal(t, "broker-b", msgs[40].BrokerName)
+
+	// The error paths: an unknown topic, a queue id the topic does not have, no server.
+	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: unique("ConfAdminNone")}, 0)
+	require.ErrorIs(t, err, admin.ErrTopicNotExist)
+	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: topic, QueueID: 2}, 0)
+	require.ErrorIs(t, err, admin.ErrIllegalQueue)
+	var se *admin.ServerError
+	require.ErrorAs(t, err, &se)
+	assert.Contains(t, se.Remark, "queueId[2] is illegal, topic:["+topic+"] topicConfig.readQueueNums:[2]")
+	_, err = admin.TopicMessages(ctx, cli, "", append(brokers(c), admin.Broker{Name: "gone", Addr: deadAddr(t)}), topic)
+	require.Error(t, err)
+	require.False(t, errors.As(err, &se), "no server answered: %v", err)
+}
+
+func TestAdminConnections(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli := adminCtx(t), shared.Client()
+	a := brokerAddr(t, c, "broker-a")
+	topic := unique("ConfAdminConn")
+	createTopic(t, c, topic, 2)
+
+	pg := unique("ConfAdminPG")
+	p := newProducer(t, c, pg)
+	require.Eventually(t, func() bool {
+		conns, err := admin.ProducerConnections(ctx, cli, a, pg)
+		return err == nil && len(conns) == 1
+	}, 5*time.Second, 50*time.Millisecond, "the producer's heartbeat reaches broker-a")
+	conns, err := admin.ProducerConnections(ctx, cli, a, pg)
+	require.NoError(t, err)
+	assert.Equal(t, p.ClientID(), conns[0].ClientID)
+	assert.NotEmpty(t, conns[0].ClientAddr)
+	assert.NotEmpty(t, conns[0].Language)
+	assert.Positive(t, conns[0].Version)
+	conns, err = admin.ProducerConnections(ctx, cli, a, unique("ConfAdminNobody"))
+	require.NoError(t, err, `"the producer group[G] not exist" is an empty list`)
+	require.Empty(t, conns)
+
+	// A consumer is a heartbeat naming its group, over a connection of its own.
+	consumer := remoting.NewClient()
+	t.Cleanup(func() { _ = consumer.Close() })
+	cg, clientID := unique("ConfAdminCG"), unique("127.0.0.1@conf")
+	hb := &protocol.HeartbeatData{ClientID: clientID, ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: cg, ConsumeType: protocol.ConsumePassively, MessageModel: protocol.Clustering,
+		ConsumeFromWhere: protocol.ConsumeFromFirstOffset,
+		SubscriptionDataSet: []protocol.SubscriptionData{{
+			Topic: topic, SubString: "TagA || TagB", TagsSet: []string{"TagA", "TagB"}, CodeSet: []int32{2598919, 2598920},
+			SubVersion: 1_700_000_000_000, ExpressionType: protocol.ExpressionTypeTag,
+		}},
+	}}}
+	resp, err := consumer.Invoke(ctx, a, remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode()))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+
+	cc, err := admin.ConsumerConnections(ctx, cli, a, cg)
+	require.NoError(t, err)
+	require.Len(t, cc.ConnectionSet, 1)
+	assert.Equal(t, clientID, cc.ConnectionSet[0].ClientID)
+	assert.Equal(t, protocol.ConsumePassively, cc.ConsumeType)
+	assert.Equal(t, protocol.Clustering, cc.MessageModel)
+	assert.Equal(t, protocol.ConsumeFromFirstOffset, cc.ConsumeFromWhere)
+	assert.Equal(t, hb.ConsumerDataSet[0].SubscriptionDataSet[0], cc.SubscriptionTable[topic])
+	cc, err = admin.ConsumerConnections(ctx, cli, a, unique("ConfAdminNobody"))
+	require.NoError(t, err, "CONSUMER_NOT_ONLINE is no connection")
+	require.Empty(t, cc.ConnectionSet)
+
+	// One connection, one subscription: nothing is in Java's arbitrary order, so protocol
+	// writes the very bytes the broker wrote.
+	for _, tc := range []struct {
+		req    *remoting.Command
+		encode func([]byte) ([]byte, error)
+	}{
+		{protocol.RequestWithHeader(remoting.CodeGetProducerConnectionList, protocol.GetProducerConnectionListRequestHeader{ProducerGroup: pg}, nil),
+			func(b []byte) ([]byte, error) {
+				pc, err := protocol.DecodeProducerConnection(b)
+				if err != nil {
+					return nil, err
+				}
+				return pc.Encode(), nil
+			}},
+		{protocol.RequestWithHeader(remoting.CodeGetConsumerConnectionList, protocol.GetConsumerConnectionListRequestHeader{ConsumerGroup: cg}, nil),
+			func(b []byte) ([]byte, error) {
+				cc, err := protocol.DecodeConsumerConnection(b)
+				if err != nil {
+					return nil, err
+				}
+				return cc.Encode(), nil
+			}},
+	} {
+		resp, err := cli.Invoke(ctx, a, tc.req)
+		require.NoError(t, err)
+		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+		again, err := tc.encode(resp.Body)
+		require.NoError(t, err)
+		assert.Equal(t, string(resp.Body), string(again))
+	}
+}
+
+func TestAdminBrokerConfigAndRuntimeInfo(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli := adminCtx(t), shared.Client()
+	a := brokerAddr(t, c, "broker-a")
+
+	config, version, err := admin.BrokerConfig(ctx, cli, a)
+	require.NoError(t, err)
+	assert.Equal(t, "broker-a", config["brokerName"])
+	assert.Equal(t, c.ClusterName(), config["brokerClusterName"])
+	assert.Equal(t, c.NameServerAddr(), config["namesrvAddr"])
+	assert.Greater(t, len(config), 100, "every setting of the broker's config objects")
+	assert.Positive(t, version.Timestamp)
+
+	// A setting the broker has reads back changed, with a new version; an unknown name and a
+	// value that does not parse change nothing.
+	const key = "defaultQueryMaxNum"
+	was := config[key]
+	require.NotEmpty(t, was)
+	t.Cleanup(func() { _ = admin.UpdateBrokerConfig(context.Background(), cli, a, map[string]string{key: was}) })
+	require.NoError(t, admin.UpdateBrokerConfig(ctx, cli, a, map[string]string{key: "33", "rocketsimNoSuchSetting": "1"}))
+	updated, newVersion, err := admin.BrokerConfig(ctx, cli, a)
+	require.NoError(t, err)
+	assert.Equal(t, "33", updated[key])
+	assert.NotContains(t, updated, "rocketsimNoSuchSetting")
+	assert.Greater(t, newVersion.Counter, version.Counter)
+	require.NoError(t, admin.UpdateBrokerConfig(ctx, cli, a, map[string]string{key: "many"}))
+	updated, _, err = admin.BrokerConfig(ctx, cli, a)
+	require.NoError(t, err)
+	assert.Equal(t, "33", updated[key], "a value that does not parse is not taken")
+
+	info, err := admin.BrokerRuntimeInfo(ctx, cli, a)
+	require.NoError(t, err)
+	assert.Equal(t, "V4_9_7", info["brokerVersionDesc"])
+	for _, k := range []string{
+		"brokerVersion", "msgPutTotalYesterdayMorning", "msgPutTotalTodayMorning", "msgPutTotalTodayNow",
+		"msgGetTotalYesterdayMorning", "msgGetTotalTodayMorning", "msgGetTotalTodayNow",
+		"sendThreadPoolQueueSize", "sendThreadPoolQueueCapacity", "pullThreadPoolQueueSize",
+		"pullThreadPoolQueueCapacity", "queryThreadPoolQueueSize", "queryThreadPoolQueueCapacity",
+		"EndTransactionQueueSize", "EndTransactionThreadPoolQueueCapacity", "dispatchBehindBytes",
+		"pageCacheLockTimeMills", "earliestMessageTimeStamp", "startAcceptSendRequestTimeStamp",
+		"remainHowManyDataToFlush", "commitLogDirCapacity", "commitLogMaxOffset", "commitLogMinOffset",
+	} {
+		assert.Contains(t, info, k)
+	}
+}
+
+func TestAdminKVConfig(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli, ns := adminCtx(t), shared.Client(), c.NameServerAddr()
+	namespace := unique("CONF_ADMIN_NS")
+
+	_, ok, err := admin.KVConfig(ctx, cli, ns, namespace, "k")
+	require.NoError(t, err)
+	require.False(t, ok)
+	list, err := admin.KVList(ctx, cli, ns, namespace)
+	require.NoError(t, err, "a namespace the name server never had is empty")
+	require.Empty(t, list)
+
+	require.NoError(t, admin.PutKVConfig(ctx, cli, ns, namespace, "k", "v"))
+	require.NoError(t, admin.PutKVConfig(ctx, cli, ns, namespace, "k2", "broker-a:4;broker-b:4"))
+	v, ok, err := admin.KVConfig(ctx, cli, ns, namespace, "k")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "v", v)
+	list, err = admin.KVList(ctx, cli, ns, namespace)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"k": "v", "k2": "broker-a:4;broker-b:4"}, list)
+
+	require.NoError(t, admin.DeleteKVConfig(ctx, cli, ns, namespace, "k"))
+	require.NoError(t, admin.DeleteKVConfig(ctx, cli, ns, namespace, "k"), "deleting it again is no error")
+	_, ok, err = admin.KVConfig(ctx, cli, ns, namespace, "k")
+	require.NoError(t, err)
+	require.False(t, ok)
+	require.NoError(t, admin.DeleteKVConfig(ctx, cli, ns, namespace, "k2"))
+	list, err = admin.KVList(ctx, cli, ns, namespace)
+	require.NoError(t, err)
+	require.Empty(t, list, "an emptied namespace")
+}
+
+func TestAdminUnreachable(t *testing.T) {
+	shared.Cluster(t)
+	ctx, addr := adminCtx(t), deadAddr(t)
+	var se *admin.ServerError
+	for name, call := range map[string]func() error{
+		"cluster info": func() error { _, err := admin.ClusterInfo(ctx, shared.Client(), addr); return err },
+		"route":        func() error { _, _, err := admin.Route(ctx, shared.Client(), addr, "T"); return err },
+		"max offset": func() error {
+			_, err := admin.MaxOffset(ctx, shared.Client(), addr, protocol.MessageQueue{Topic: "T"})
+			return err
+		},
+		"broker config": func() error {
+			_, _, err := admin.BrokerConfig(ctx, shared.Client(), addr)
+			return err
+		},
+	} {
+		err := call()
+		require.Error(t, err, name)
+		require.False(t, errors.As(err, &se), "%s: %v", name, err)
+		require.Contains(t, err.Error(), " at "+addr+": ", name)
+	}
+}
+
+// deadAddr is a loopback address nothing listens on.
+func deadAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	return addr
+}

@@ -1,0 +1,29 @@
+package remoting
+
+import "testing"
+
+// The names are RequestCode.java's at rocketmq-all-4.9.7; mqadmin and the admin package send
+// these, and logs and the differential test's table print them.
+func TestAdminRequestCodeNames(t *testing.T) {
+	for code, want := range map[int32]string{
+		25: "UPDATE_BROKER_CONFIG", 26: "GET_BROKER_CONFIG", 28: "GET_BROKER_RUNTIME_INFO",
+		203: "GET_CONSUMER_CONNECTION_LIST", 204: "GET_PRODUCER_CONNECTION_LIST",
+		215: "DELETE_TOPIC_IN_BROKER", 216: "DELETE_TOPIC_IN_NAMESRV", 219: "GET_KVLIST_BY_NAMESPACE",
+		304: "GET_SYSTEM_TOPIC_LIST_FROM_NS", 311: "GET_UNIT_TOPIC_LIST", 312: "GET_HAS_UNIT_SUB_TOPIC_LIST",
+		313: "GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST",
+	} {
+		if got := RequestCodeName(code); got != want {
+			t.Errorf("RequestCodeName(%d) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+func TestRequestCodeNamesAreUnique(t *testing.T) {
+	seen := map[string]int32{}
+	for code, name := range requestCodeNames {
+		if other, dup := seen[name]; dup {
+			t.Errorf("%s names both %d and %d", name, other, code)
+		}
+		seen[name] = code
+	}
+}
