@@ -265,7 +265,9 @@ func (inst *instance) getRoute(ctx context.Context, topic string) (*protocol.Top
 	if err != nil {
 		return nil, err
 	}
-	if resp.Code != remoting.Success {
+	// Java throws MQClientException(code, remark) for any answer without a route, SUCCESS
+	// with no body included.
+	if resp.Code != remoting.Success || len(resp.Body) == 0 {
 		return nil, &ClientError{Code: int(resp.Code), Msg: resp.Remark, codeForm: true, Err: responseCodeError(resp.Code)}
 	}
 	return protocol.DecodeTopicRouteData(resp.Body)
@@ -334,7 +336,11 @@ func (inst *instance) needsRouteLocked(topic string) bool {
 	return false
 }
 
-// updateAllRoutes refreshes every topic any producer has published to (TBW102 included).
+// updateAllRoutes refreshes every topic any producer has published to (TBW102 included). Like
+// Java's round, it ends at the first failure to get an answer from the name server (Java turns
+// the RemotingException into an IllegalStateException that leaves the loop), so that a hung
+// name server costs the tasks behind it one API timeout, not one per topic. A topic the name
+// server refuses (an answer code, Java's MQClientException) does not end the round.
 func (inst *instance) updateAllRoutes(ctx context.Context) {
 	topics := map[string]bool{}
 	for _, p := range inst.userProducers() {
@@ -346,8 +352,18 @@ func (inst *instance) updateAllRoutes(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		_, _ = inst.updateRoute(ctx, t, false)
+		if _, err := inst.updateRoute(ctx, t, false); err != nil && !refusedByNameServer(err) {
+			inst.cfg.logger.Warn("ScheduledTask updateTopicRouteInfoFromNameServer exception", "topic", t, "err", err)
+			return
+		}
 	}
+}
+
+// refusedByNameServer reports whether a route query failed on the name server's answer code
+// rather than on reaching it or reading its answer.
+func refusedByNameServer(err error) bool {
+	var code responseCodeError
+	return errors.As(err, &code)
 }
 
 // cleanOfflineBrokers drops broker addresses that no cached route mentions any more.

@@ -97,6 +97,60 @@ func TestOfflineBrokerIsCleanedAndGetsNoMoreHeartbeats(t *testing.T) {
 	})
 }
 
+// Java's route round rethrows the first RemotingException and ends; a refusal (an answer code)
+// is only logged. With a hung name server the heartbeat task, which waits for the round on the
+// one scheduler goroutine, is late by one API timeout, not one per topic.
+func TestRouteRoundEndsAtFirstNameServerFailure(t *testing.T) {
+	topics := []string{"T1", "T2", "T3", "T4", "T5"}
+	tests := []struct {
+		name string
+		rule fault.Rule
+		// wantQueries is how many route queries the first round makes (the five topics and
+		// TBW102 when it runs to the end).
+		wantQueries int
+		wantFirstHB time.Duration
+	}{
+		{
+			name:        "hung name server ends the round",
+			rule:        fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Action: fault.ActionDrop},
+			wantQueries: 1,
+			wantFirstHB: firstRoutePoll + DefaultMQClientAPITimeout,
+		},
+		{
+			name:        "a refused topic does not",
+			rule:        fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Topic: "T1", Action: fault.ActionError, ResponseCode: remoting.TopicNotExist},
+			wantQueries: len(topics) + 1,
+			wantFirstHB: firstHeartbeat,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				opts := []fakecluster.Option{fakecluster.WithAutoCreateTopic(false)}
+				for _, topic := range topics {
+					opts = append(opts, fakecluster.WithTopic(topic, 4))
+				}
+				r := newRig(t, opts...)
+				start := time.Now()
+				p := r.started()
+				for _, topic := range topics {
+					send(t, p, topic, "x")
+				}
+				nsHistory := r.c.NameServer().History()
+				before := len(nsHistory.Requests(remoting.CodeGetRouteInfoByTopic))
+				r.c.NameServer().Faults().Add(tc.rule)
+
+				time.Sleep(firstHeartbeat + time.Duration(len(topics)+1)*DefaultMQClientAPITimeout)
+				synctest.Wait()
+				require.Equal(t, tc.wantQueries, len(nsHistory.Requests(remoting.CodeGetRouteInfoByTopic))-before)
+				hbs := r.c.Broker("broker-a").History().Requests(remoting.CodeHeartBeat)
+				require.NotEmpty(t, hbs)
+				require.Equal(t, tc.wantFirstHB, hbs[0].Time.Sub(start), "when the first heartbeat task ran")
+			})
+		})
+	}
+}
+
 func TestHeartbeatsListEveryGroupAndGoEveryInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
