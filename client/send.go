@@ -248,13 +248,13 @@ func (p *Producer) findPublishInfo(ctx context.Context, inst *instance, topic st
 	if info == nil || len(info.queues) == 0 {
 		// Like Java, this adds the topic to those polled every pollInterval for good.
 		p.publishIfAbsent(topic)
-		_, err = inst.updateRoute(ctx, topic, false)
+		_, err = inst.updateRoute(ctx, topic, nil)
 		info = p.publishInfo(topic)
 	}
 	if info.route != nil || len(info.queues) > 0 {
 		return info, err
 	}
-	if _, derr := inst.updateRoute(ctx, topic, true); derr != nil {
+	if _, derr := inst.updateRoute(ctx, topic, p); derr != nil {
 		err = derr
 	}
 	return p.publishInfo(topic), err
@@ -351,7 +351,7 @@ func (p *Producer) buildRequest(inst *instance, out *outgoing, mq MessageQueue) 
 			h.SysFlag |= protocol.SysFlagTransactionPrepared
 		}
 		props := msg.Properties
-		if strings.HasPrefix(out.topic, "%RETRY%") {
+		if strings.HasPrefix(out.topic, retryTopicPrefix) {
 			props = retryProperties(&h, props)
 		}
 		h.Properties = protocol.EncodeProperties(props)
@@ -359,6 +359,10 @@ func (p *Producer) buildRequest(inst *instance, out *outgoing, mq MessageQueue) 
 	req := inst.sendRequest(code, h.V2(), body)
 	return req, uniq, nil
 }
+
+// retryTopicPrefix is Java's MixAll.RETRY_GROUP_TOPIC_PREFIX: the topics messages are sent back
+// to for another delivery.
+const retryTopicPrefix = "%RETRY%"
 
 // retryProperties moves the reconsume counters of a message sent back to a retry topic from
 // its properties into the header, as Java does.
