@@ -107,6 +107,12 @@ func parseNameServers(s string) []string {
 	if strings.HasPrefix(s, "http://") {
 		s = s[strings.LastIndex(s, "/")+1:]
 	}
+	return splitNameServers(s)
+}
+
+// splitNameServers splits a ';'-separated list. Java splits without trimming and would try to
+// connect to " host:port" or ""; spaces around and empty entries are dropped here.
+func splitNameServers(s string) []string {
 	var out []string
 	for _, a := range strings.Split(s, ";") {
 		if a = strings.TrimSpace(a); a != "" {

@@ -199,6 +199,42 @@ func TestNameServerListFromHTTP(t *testing.T) {
 	})
 }
 
+// TopAddressing.clearNewLine trims the answer first and then cuts it before its first '\r', or
+// failing that its first '\n'.
+func TestNameServerAnswerTrimmedThenCut(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer string
+		want   []string
+	}{
+		{"one line", "10.0.0.1:9876;10.0.0.2:9876", []string{"10.0.0.1:9876", "10.0.0.2:9876"}},
+		{"blank lines ahead", "  \r\n\n\t10.0.0.1:9876;10.0.0.2:9876\n", []string{"10.0.0.1:9876", "10.0.0.2:9876"}},
+		{"second line dropped", "10.0.0.1:9876\n10.0.0.2:9876\n", []string{"10.0.0.1:9876"}},
+		{"lone carriage return", "10.0.0.1:9876\r10.0.0.2:9876", []string{"10.0.0.1:9876"}},
+		{"carriage return before newline", "10.0.0.1:9876\r\n10.0.0.2:9876\r\n", []string{"10.0.0.1:9876"}},
+		// Java looks for '\r' first: a later '\r' wins over an earlier '\n'.
+		{"carriage return wins", "10.0.0.1:9876;10.0.0.2:9876\n10.0.0.3:9876\r\n10.0.0.4:9876", []string{"10.0.0.1:9876", "10.0.0.2:9876\n10.0.0.3:9876"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := remoting.NewMemNetwork()
+				l, err := mem.Listen("nsaddr.test:8080")
+				require.NoError(t, err)
+				srv := fakenamesrv.ServeAddrEndpoint(l, fakenamesrv.NewAddrEndpoint(tc.answer))
+				defer srv.Close()
+				p, err := NewProducer(WithGroup("pg"), WithManager(NewManager()), WithDialer(mem.Dial), WithClientIP(testIP),
+					WithHTTPClient(memHTTPClient(mem)),
+					WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchFirstWait))
+				require.NoError(t, err)
+				require.NoError(t, p.Start())
+				defer p.Shutdown()
+				require.ElementsMatch(t, tc.want, p.Snapshot().NameServers)
+			})
+		})
+	}
+}
+
 func TestNameServerURL(t *testing.T) {
 	tests := []struct{ domain, sub, unit, want string }{
 		{"jmenv.tbsite.net", "nsaddr", "", "http://jmenv.tbsite.net:8080/rocketmq/nsaddr"},
