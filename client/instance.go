@@ -5,6 +5,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -265,16 +266,21 @@ func (inst *instance) getRoute(ctx context.Context, topic string) (*protocol.Top
 	if err != nil {
 		return nil, err
 	}
-	if resp.Code != remoting.Success {
+	// Java throws MQClientException(code, remark) for any answer without a route, SUCCESS
+	// with no body included.
+	if resp.Code != remoting.Success || len(resp.Body) == 0 {
 		return nil, &ClientError{Code: int(resp.Code), Msg: resp.Remark, codeForm: true, Err: responseCodeError(resp.Code)}
 	}
 	return protocol.DecodeTopicRouteData(resp.Body)
 }
 
 // updateRoute is updateTopicRouteInfoFromNameServer(topic, isDefault, producer): fetch the
-// route (TBW102's, cut to the default queue count, when isDefault), and when it changed or a
-// producer lacks it, publish it to every producer of the instance.
-func (inst *instance) updateRoute(ctx context.Context, topic string, isDefault bool) (bool, error) {
+// route, and when it changed or a producer lacks it, publish it to every producer of the
+// instance. A non-nil standIn asks for Java's isDefault path: the route of standIn's create
+// topic key (TBW102), its queues cut to standIn's default queue count. Like Java, these are the
+// settings of the producer whose send needs the stand-in, not those of the instance's first
+// producer.
+func (inst *instance) updateRoute(ctx context.Context, topic string, standIn *Producer) (bool, error) {
 	if !tryLock(ctx, inst.nsLock, lockTimeout) {
 		inst.cfg.logger.Warn("updateTopicRouteInfoFromNameServer tryLock timeout 3000ms")
 		return false, nil
@@ -282,11 +288,11 @@ func (inst *instance) updateRoute(ctx context.Context, topic string, isDefault b
 	defer unlock(inst.nsLock)
 	var route *protocol.TopicRouteData
 	var err error
-	if isDefault {
-		route, err = inst.getRoute(ctx, inst.cfg.createTopicKey)
+	if standIn != nil {
+		route, err = inst.getRoute(ctx, standIn.cfg.createTopicKey)
 		if route != nil {
 			for i := range route.QueueDatas {
-				n := min(int32(inst.cfg.topicQueueNums), route.QueueDatas[i].ReadQueueNums)
+				n := min(int32(standIn.cfg.topicQueueNums), route.QueueDatas[i].ReadQueueNums)
 				route.QueueDatas[i].ReadQueueNums, route.QueueDatas[i].WriteQueueNums = n, n
 			}
 		}
@@ -294,8 +300,9 @@ func (inst *instance) updateRoute(ctx context.Context, topic string, isDefault b
 		route, err = inst.getRoute(ctx, topic)
 	}
 	if err != nil {
-		// The cached route, if any, stays in use.
-		if topic != inst.cfg.createTopicKey {
+		// The cached route, if any, stays in use. Java keeps quiet about retry topics and
+		// about TBW102 itself, whatever the create topic key.
+		if !strings.HasPrefix(topic, retryTopicPrefix) && topic != protocol.AutoCreateTopicKey {
 			inst.cfg.logger.Warn("updateTopicRouteInfoFromNameServer failed", "topic", topic, "err", err)
 		}
 		return false, err
@@ -334,7 +341,11 @@ func (inst *instance) needsRouteLocked(topic string) bool {
 	return false
 }
 
-// updateAllRoutes refreshes every topic any producer has published to (TBW102 included).
+// updateAllRoutes refreshes every topic any producer has published to (TBW102 included). Like
+// Java's round, it ends at the first failure to get an answer from the name server (Java turns
+// the RemotingException into an IllegalStateException that leaves the loop), so that a hung
+// name server costs the tasks behind it one API timeout, not one per topic. A topic the name
+// server refuses (an answer code, Java's MQClientException) does not end the round.
 func (inst *instance) updateAllRoutes(ctx context.Context) {
 	topics := map[string]bool{}
 	for _, p := range inst.userProducers() {
@@ -346,8 +357,18 @@ func (inst *instance) updateAllRoutes(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		_, _ = inst.updateRoute(ctx, t, false)
+		if _, err := inst.updateRoute(ctx, t, nil); err != nil && !refusedByNameServer(err) {
+			inst.cfg.logger.Warn("ScheduledTask updateTopicRouteInfoFromNameServer exception", "topic", t, "err", err)
+			return
+		}
 	}
+}
+
+// refusedByNameServer reports whether a route query failed on the name server's answer code
+// rather than on reaching it or reading its answer.
+func refusedByNameServer(err error) bool {
+	var code responseCodeError
+	return errors.As(err, &code)
 }
 
 // cleanOfflineBrokers drops broker addresses that no cached route mentions any more.

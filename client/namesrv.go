@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"math/rand/v2"
@@ -150,7 +149,7 @@ func (inst *instance) fetchNameServers(ctx context.Context) {
 	inst.ns.fetched = text
 	inst.ns.mu.Unlock()
 	if !same {
-		inst.ns.update(parseNameServers(text))
+		inst.ns.update(splitNameServers(text))
 	}
 }
 
@@ -173,17 +172,31 @@ func fetchNameServerText(ctx context.Context, hc *http.Client, url string) (stri
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return "", &httpStatusError{url: url, status: resp.Status}
 	}
-	// Java keeps only the first line of the answer.
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 1<<20))
-	line := ""
-	if sc.Scan() {
-		line = strings.TrimSpace(sc.Text())
-	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	_, _ = io.Copy(io.Discard, resp.Body)
-	if line == "" {
+	if err != nil {
+		return "", err
+	}
+	text := clearNewLine(string(body))
+	if text == "" {
 		return "", &httpStatusError{url: url, status: "empty answer"}
 	}
-	return line, nil
+	return text, nil
+}
+
+// clearNewLine is TopAddressing.clearNewLine: the answer is trimmed first (Java's String.trim:
+// every character up to ' ' at either end), then cut before its first '\r', or when it has
+// none before its first '\n'. So blank lines ahead of the list do not hide it, and a '\r'
+// wins over an earlier '\n'.
+func clearNewLine(s string) string {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+	if i := strings.IndexByte(s, '\r'); i >= 0 {
+		return s[:i]
+	}
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 type httpStatusError struct{ url, status string }

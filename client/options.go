@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -55,6 +56,8 @@ type config struct {
 	attemptTimeout time.Duration // 0: an attempt may use the whole remaining budget
 	retries        int
 	asyncRetries   int
+	asyncWorkers   int
+	asyncQueue     int
 	retryNotStored bool
 	retryCodes     []int32
 	compressOver   int
@@ -85,6 +88,8 @@ func defaultConfig() config {
 		sendTimeout:    DefaultSendTimeout,
 		retries:        DefaultRetryTimes,
 		asyncRetries:   DefaultRetryTimesAsync,
+		asyncWorkers:   runtime.NumCPU(),
+		asyncQueue:     DefaultAsyncSenderQueueSize,
 		retryCodes:     DefaultRetryResponseCodes,
 		compressOver:   DefaultCompressOver,
 		compressLevel:  DefaultCompressLevel,
@@ -107,6 +112,12 @@ func parseNameServers(s string) []string {
 	if strings.HasPrefix(s, "http://") {
 		s = s[strings.LastIndex(s, "/")+1:]
 	}
+	return splitNameServers(s)
+}
+
+// splitNameServers splits a ';'-separated list. Java splits without trimming and would try to
+// connect to " host:port" or ""; spaces around and empty entries are dropped here.
+func splitNameServers(s string) []string {
 	var out []string
 	for _, a := range strings.Split(s, ";") {
 		if a = strings.TrimSpace(a); a != "" {
@@ -163,6 +174,23 @@ func WithRetries(n int) Option { return func(c *config) { c.retries = max(n, 0) 
 // WithAsyncRetries sets how many times an async send is tried again after a network failure
 // (Java retryTimesWhenSendAsyncFailed, default 2).
 func WithAsyncRetries(n int) Option { return func(c *config) { c.asyncRetries = max(n, 0) } }
+
+// WithAsyncSenderExecutor sizes the executor that runs SendAsync and SendBatchAsync, Java's
+// defaultAsyncSenderExecutor: up to workers sends are worked on at once (default
+// runtime.NumCPU(), Java's availableProcessors) and up to queueSize more wait for a worker
+// (default DefaultAsyncSenderQueueSize, 50,000); beyond that a send is rejected. Values below 1
+// stand for the defaults.
+func WithAsyncSenderExecutor(workers, queueSize int) Option {
+	return func(c *config) {
+		c.asyncWorkers, c.asyncQueue = workers, queueSize
+		if workers < 1 {
+			c.asyncWorkers = runtime.NumCPU()
+		}
+		if queueSize < 1 {
+			c.asyncQueue = DefaultAsyncSenderQueueSize
+		}
+	}
+}
 
 // WithRetryAnotherBrokerWhenNotStoreOK makes a sync send whose result is not SEND_OK try
 // again (Java retryAnotherBrokerWhenNotStoreOK, default false).

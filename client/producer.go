@@ -37,6 +37,9 @@ type Producer struct {
 
 	faults *latencyFaults
 	ids    *protocol.UniqIDGenerator
+
+	// async runs the async sends, from Start on; shut down, it rejects them.
+	async atomic.Pointer[asyncExecutor]
 }
 
 // NewProducer returns a producer in state CREATE_JUST. Nothing is checked or connected until
@@ -119,6 +122,7 @@ func (p *Producer) Start() error {
 		return err
 	}
 	p.inst.Store(inst)
+	p.async.Store(newAsyncExecutor(p.cfg.asyncWorkers, p.cfg.asyncQueue))
 	p.state.Store(int32(StateRunning))
 	inst.sendHeartbeatToAllBrokers(context.Background())
 	return nil
@@ -135,15 +139,18 @@ func (p *Producer) SetGroup(group string) {
 	}
 }
 
-// Shutdown is DefaultMQProducerImpl.shutdown: a RUNNING producer unregisters its group from
-// every broker and leaves the client instance, which stops when its last producer leaves.
-// In any other state it does nothing.
+// Shutdown is DefaultMQProducerImpl.shutdown: a RUNNING producer stops taking async sends,
+// unregisters its group from every broker and leaves the client instance, which stops when its
+// last producer leaves. Async sends already queued still run, as Java's executor shutdown lets
+// them, without Shutdown waiting for them: those that start once the producer has stopped fail
+// with the not-running error. In any other state it does nothing.
 func (p *Producer) Shutdown() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.State() != StateRunning {
 		return
 	}
+	p.async.Load().shutdown()
 	p.inst.Load().release(p.cfg.group)
 	p.state.Store(int32(StateShutdownAlready))
 }

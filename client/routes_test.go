@@ -98,6 +98,60 @@ func TestOfflineBrokerIsCleanedAndGetsNoMoreHeartbeats(t *testing.T) {
 	})
 }
 
+// Java's route round rethrows the first RemotingException and ends; a refusal (an answer code)
+// is only logged. With a hung name server the heartbeat task, which waits for the round on the
+// one scheduler goroutine, is late by one API timeout, not one per topic.
+func TestRouteRoundEndsAtFirstNameServerFailure(t *testing.T) {
+	topics := []string{"T1", "T2", "T3", "T4", "T5"}
+	tests := []struct {
+		name string
+		rule fault.Rule
+		// wantQueries is how many route queries the first round makes (the five topics and
+		// TBW102 when it runs to the end).
+		wantQueries int
+		wantFirstHB time.Duration
+	}{
+		{
+			name:        "hung name server ends the round",
+			rule:        fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Action: fault.ActionDrop},
+			wantQueries: 1,
+			wantFirstHB: firstRoutePoll + DefaultMQClientAPITimeout,
+		},
+		{
+			name:        "a refused topic does not",
+			rule:        fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Topic: "T1", Action: fault.ActionError, ResponseCode: remoting.TopicNotExist},
+			wantQueries: len(topics) + 1,
+			wantFirstHB: firstHeartbeat,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				opts := []fakecluster.Option{fakecluster.WithAutoCreateTopic(false)}
+				for _, topic := range topics {
+					opts = append(opts, fakecluster.WithTopic(topic, 4))
+				}
+				r := newRig(t, opts...)
+				start := time.Now()
+				p := r.started()
+				for _, topic := range topics {
+					send(t, p, topic, "x")
+				}
+				nsHistory := r.c.NameServer().History()
+				before := len(nsHistory.Requests(remoting.CodeGetRouteInfoByTopic))
+				r.c.NameServer().Faults().Add(tc.rule)
+
+				time.Sleep(firstHeartbeat + time.Duration(len(topics)+1)*DefaultMQClientAPITimeout)
+				synctest.Wait()
+				require.Equal(t, tc.wantQueries, len(nsHistory.Requests(remoting.CodeGetRouteInfoByTopic))-before)
+				hbs := r.c.Broker("broker-a").History().Requests(remoting.CodeHeartBeat)
+				require.NotEmpty(t, hbs)
+				require.Equal(t, tc.wantFirstHB, hbs[0].Time.Sub(start), "when the first heartbeat task ran")
+			})
+		})
+	}
+}
+
 func TestHeartbeatsListEveryGroupAndGoEveryInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
@@ -142,6 +196,42 @@ func TestNameServerListFromHTTP(t *testing.T) {
 		synctest.Wait()
 		require.Equal(t, 3, ep.Requests(), "then every 2 minutes")
 	})
+}
+
+// TopAddressing.clearNewLine trims the answer first and then cuts it before its first '\r', or
+// failing that its first '\n'.
+func TestNameServerAnswerTrimmedThenCut(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer string
+		want   []string
+	}{
+		{"one line", "10.0.0.1:9876;10.0.0.2:9876", []string{"10.0.0.1:9876", "10.0.0.2:9876"}},
+		{"blank lines ahead", "  \r\n\n\t10.0.0.1:9876;10.0.0.2:9876\n", []string{"10.0.0.1:9876", "10.0.0.2:9876"}},
+		{"second line dropped", "10.0.0.1:9876\n10.0.0.2:9876\n", []string{"10.0.0.1:9876"}},
+		{"lone carriage return", "10.0.0.1:9876\r10.0.0.2:9876", []string{"10.0.0.1:9876"}},
+		{"carriage return before newline", "10.0.0.1:9876\r\n10.0.0.2:9876\r\n", []string{"10.0.0.1:9876"}},
+		// Java looks for '\r' first: a later '\r' wins over an earlier '\n'.
+		{"carriage return wins", "10.0.0.1:9876;10.0.0.2:9876\n10.0.0.3:9876\r\n10.0.0.4:9876", []string{"10.0.0.1:9876", "10.0.0.2:9876\n10.0.0.3:9876"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := remoting.NewMemNetwork()
+				l, err := mem.Listen("nsaddr.test:8080")
+				require.NoError(t, err)
+				srv := fakenamesrv.ServeAddrEndpoint(l, fakenamesrv.NewAddrEndpoint(tc.answer))
+				defer srv.Close()
+				p, err := NewProducer(WithGroup("pg"), WithManager(NewManager()), WithDialer(mem.Dial), WithClientIP(testIP),
+					WithHTTPClient(memHTTPClient(mem)),
+					WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchFirstWait))
+				require.NoError(t, err)
+				require.NoError(t, p.Start())
+				defer p.Shutdown()
+				require.ElementsMatch(t, tc.want, p.Snapshot().NameServers)
+			})
+		})
+	}
 }
 
 func TestNameServerURL(t *testing.T) {

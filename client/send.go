@@ -81,8 +81,9 @@ func (p *Producer) SendBatch(ctx context.Context, msgs ...*Message) (*SendResult
 }
 
 // SendBatchAsync sends msgs as one SEND_BATCH_MESSAGE without waiting, as Java's
-// send(Collection, SendCallback) does: cb runs exactly once, on a goroutine of its own, with
-// the async retry rules of SendAsync. A batch that fails its checks is reported through cb.
+// send(Collection, SendCallback) does: through the async sender executor, with the callback
+// and retry rules of SendAsync. A batch that fails its checks is reported through cb, on a
+// goroutine of its own.
 func (p *Producer) SendBatchAsync(ctx context.Context, cb func(*SendResult, error), msgs ...*Message) {
 	once := onceCallback(cb)
 	out, err := p.batch(msgs)
@@ -90,7 +91,7 @@ func (p *Producer) SendBatchAsync(ctx context.Context, cb func(*SendResult, erro
 		go once(nil, err)
 		return
 	}
-	go p.sendAsync(ctx, out, time.Now(), once)
+	p.submitAsync(ctx, out, once)
 }
 
 // batch is DefaultMQProducer.batch: check, give every message its id, encode.
@@ -248,13 +249,13 @@ func (p *Producer) findPublishInfo(ctx context.Context, inst *instance, topic st
 	if info == nil || len(info.queues) == 0 {
 		// Like Java, this adds the topic to those polled every pollInterval for good.
 		p.publishIfAbsent(topic)
-		_, err = inst.updateRoute(ctx, topic, false)
+		_, err = inst.updateRoute(ctx, topic, nil)
 		info = p.publishInfo(topic)
 	}
 	if info.route != nil || len(info.queues) > 0 {
 		return info, err
 	}
-	if _, derr := inst.updateRoute(ctx, topic, true); derr != nil {
+	if _, derr := inst.updateRoute(ctx, topic, p); derr != nil {
 		err = derr
 	}
 	return p.publishInfo(topic), err
@@ -351,7 +352,7 @@ func (p *Producer) buildRequest(inst *instance, out *outgoing, mq MessageQueue) 
 			h.SysFlag |= protocol.SysFlagTransactionPrepared
 		}
 		props := msg.Properties
-		if strings.HasPrefix(out.topic, "%RETRY%") {
+		if strings.HasPrefix(out.topic, retryTopicPrefix) {
 			props = retryProperties(&h, props)
 		}
 		h.Properties = protocol.EncodeProperties(props)
@@ -359,6 +360,10 @@ func (p *Producer) buildRequest(inst *instance, out *outgoing, mq MessageQueue) 
 	req := inst.sendRequest(code, h.V2(), body)
 	return req, uniq, nil
 }
+
+// retryTopicPrefix is Java's MixAll.RETRY_GROUP_TOPIC_PREFIX: the topics messages are sent back
+// to for another delivery.
+const retryTopicPrefix = "%RETRY%"
 
 // retryProperties moves the reconsume counters of a message sent back to a retry topic from
 // its properties into the header, as Java does.
@@ -411,10 +416,22 @@ func (p *Producer) processResponse(resp *remoting.Command, addr string, mq Messa
 	return res, nil
 }
 
-// SendAsync sends msg and calls cb exactly once, on a goroutine of its own, with the result or
-// the error. Network failures (no connection, no answer in time, connection lost) are retried
-// on another broker up to WithAsyncRetries times within the send's budget; a broker's refusal
-// is not, as in Java.
+// SendAsync sends msg without waiting and calls cb exactly once with the result or the error,
+// as Java's send(msg, SendCallback). The send goes through the producer's async sender
+// executor (WithAsyncSenderExecutor: runtime.NumCPU() workers and a queue of 50,000, as Java's
+// defaultAsyncSenderExecutor), and the time it waits there counts against its budget
+// (WithSendTimeout, or ctx's deadline when earlier).
+//
+// When the executor refuses the send, because its queue is full or the producer has shut
+// down, cb gets Java's "executor rejected " error (errors.Is ErrAsyncSenderRejected) before
+// SendAsync returns, on the caller's goroutine: Java throws it from send. Otherwise cb runs on
+// another goroutine: the executor's worker when the send fails before reaching a broker (as
+// Java calls onException on its executor thread, so a slow cb holds that worker up), the
+// connection's when the broker answers or the request fails.
+//
+// Network failures (no connection, no answer in time, connection lost) are retried on another
+// broker up to WithAsyncRetries times within the send's budget; a broker's refusal is not, as
+// in Java.
 func (p *Producer) SendAsync(ctx context.Context, msg *Message, cb func(*SendResult, error)) {
 	once := onceCallback(cb)
 	out, err := p.single(msg)
@@ -422,8 +439,22 @@ func (p *Producer) SendAsync(ctx context.Context, msg *Message, cb func(*SendRes
 		go once(nil, err)
 		return
 	}
+	p.submitAsync(ctx, out, once)
+}
+
+// submitAsync hands an async send to the executor. A producer that never started has none:
+// its send fails the state check on a goroutine of its own, as Java's fails it on an executor
+// thread.
+func (p *Producer) submitAsync(ctx context.Context, out *outgoing, cb func(*SendResult, error)) {
 	start := time.Now()
-	go p.sendAsync(ctx, out, start, once)
+	exec := p.async.Load()
+	if exec == nil {
+		go p.sendAsync(ctx, out, start, cb)
+		return
+	}
+	if !exec.submit(asyncSend{p: p, ctx: ctx, out: out, start: start, cb: cb}) {
+		cb(nil, asyncRejectedError())
+	}
 }
 
 func onceCallback(cb func(*SendResult, error)) func(*SendResult, error) {
@@ -437,15 +468,17 @@ func onceCallback(cb func(*SendResult, error)) func(*SendResult, error) {
 	}
 }
 
+// sendAsync is the task Java's send(msg, callback, timeout) gives its executor: the budget
+// left after the wait in the queue first, then sendDefaultImpl's checks, then one attempt.
 func (p *Producer) sendAsync(ctx context.Context, out *outgoing, start time.Time, cb func(*SendResult, error)) {
 	deadline := p.deadline(ctx, start)
+	if !time.Now().Before(deadline) {
+		cb(nil, &TooMuchRequestError{Msg: "DEFAULT ASYNC send call timeout"})
+		return
+	}
 	inst, err := p.checked(out)
 	if err != nil {
 		cb(nil, err)
-		return
-	}
-	if !time.Now().Before(deadline) {
-		cb(nil, &TooMuchRequestError{Msg: "DEFAULT ASYNC send call timeout"})
 		return
 	}
 	info, rerr := p.findPublishInfo(ctx, inst, out.topic)

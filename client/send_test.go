@@ -101,6 +101,32 @@ func TestSendToNewTopicUsesTBW102(t *testing.T) {
 	})
 }
 
+// Java cuts the stand-in route with the settings of the producer whose send needs it
+// (updateTopicRouteInfoFromNameServer(topic, true, defaultMQProducer)), not with those of the
+// producer that created the shared instance.
+func TestStandInRouteUsesTheSendingProducersSettings(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		template := protocol.NewTopicConfig("Template")
+		template.ReadQueueNums, template.WriteQueueNums = 8, 8
+		template.Perm = protocol.PermInherit | protocol.PermRead | protocol.PermWrite
+		r := newRig(t, fakecluster.WithBrokers(2), fakecluster.WithTopicConfig(template, "broker-b"))
+		first := r.started(WithInstanceName("shared"))
+		p := r.started(WithInstanceName("shared"), WithGroup("pg2"), WithCreateTopicKey("Template", 2))
+
+		res := send(t, p, "Fresh", "x")
+		require.Equal(t, "broker-b", res.Queue.BrokerName)
+		want := []MessageQueue{{"Fresh", "broker-b", 0}, {"Fresh", "broker-b", 1}}
+		require.Equal(t, want, p.PublishInfo()["Fresh"], "Template's route, cut to 2 queues")
+		require.Equal(t, want, first.PublishInfo()["Fresh"], "published to every producer of the instance")
+		var asked []string
+		for _, e := range r.c.NameServer().History().Requests(remoting.CodeGetRouteInfoByTopic) {
+			asked = append(asked, e.Topic)
+		}
+		require.Contains(t, asked, "Template")
+		require.NotContains(t, asked, protocol.AutoCreateTopicKey)
+	})
+}
+
 func TestMessageChecks(t *testing.T) {
 	const moreInfo = "\nFor more information, please visit the url, http://rocketmq.apache.org/docs/faq/"
 	tests := []struct {

@@ -190,6 +190,14 @@ func (c *Client) dial(addr string, s *connSlot) {
 	close(s.ready)
 }
 
+// dialTCP is a Client's default dialer. It turns TCP keepalive off, as Java's
+// NettyRemotingClient bootstraps its channels with SO_KEEPALIVE false, where Go's net.Dialer
+// would probe every 15 s: a dead peer is found by the idle timeout and by request deadlines.
+func dialTCP(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := net.Dialer{KeepAlive: -1}
+	return d.DialContext(ctx, network, addr)
+}
+
 func clientHandshake(ctx context.Context, nc net.Conn, addr string, cfg *tls.Config) (net.Conn, error) {
 	if cfg.ServerName == "" {
 		host, _, err := net.SplitHostPort(addr)

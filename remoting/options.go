@@ -95,8 +95,7 @@ func newClientConfig(opts []ClientOption) clientConfig {
 		o.applyClient(&cfg)
 	}
 	if cfg.dial == nil {
-		var d net.Dialer
-		cfg.dial = d.DialContext
+		cfg.dial = dialTCP
 	}
 	return cfg
 }
@@ -195,7 +194,8 @@ func WithConnectTimeout(d time.Duration) ClientOption {
 	return clientOnlyOption(func(c *clientConfig) { c.connectTimeout = d })
 }
 
-// WithDialer replaces the dialer, for example with MemNetwork.Dial. Default: a net.Dialer.
+// WithDialer replaces the dialer, for example with MemNetwork.Dial. Default: a net.Dialer with
+// TCP keepalive off, as Java's client sets SO_KEEPALIVE false.
 func WithDialer(dial DialFunc) ClientOption {
 	return clientOnlyOption(func(c *clientConfig) { c.dial = dial })
 }
