@@ -27,7 +27,13 @@ func (b *Broker) DataVersion() protocol.DataVersion { return b.topics.dataVersio
 // Permission returns brokerPermission.
 func (b *Broker) Permission() int32 { return b.permission() }
 
-// Message is a stored message as tests and the admin API see it.
+// Message is a stored message as a Go test reads it from the fakes in its own process: ids as
+// strings (MsgID is the producer's, as SendResult shows it), tags and keys read out of the
+// properties, the body inflated as the application sent it beside the body as stored. It earns
+// its place beside protocol.MessageExt, the wire's view of the same record (StoredMessages; what
+// code that reads fake and real brokers alike uses, the backend package), by being what an
+// application's test asserts on without decoding anything; fakecluster.AdminMessage is its JSON
+// form in the admin API.
 type Message struct {
 	Topic       string
 	Broker      string
@@ -63,6 +69,22 @@ func (b *Broker) Messages(topic string) []Message {
 	out := make([]Message, len(stored))
 	for i, sm := range stored {
 		out[i] = b.toMessage(sm)
+	}
+	return out
+}
+
+// StoredMessages returns the messages stored for topic as a pull hands them to a client: each
+// decoded from its stored record (body as stored, compressed when its sysFlag says so), with
+// BrokerName set, in the order they were stored. It is the wire's view of what Messages shows
+// for tests; neutral code (the backend package) reads fake and real brokers alike through it.
+func (b *Broker) StoredMessages(topic string) []*protocol.MessageExt {
+	stored := b.store.messages(topic)
+	out := make([]*protocol.MessageExt, len(stored))
+	for i, sm := range stored {
+		m := sm.message()
+		m.Body = slices.Clone(m.Body) // the record's bytes stay the store's
+		m.BrokerName = b.cfg.name
+		out[i] = m
 	}
 	return out
 }

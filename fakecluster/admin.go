@@ -86,7 +86,10 @@ func (c *Cluster) adminCluster(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, c.Status())
 }
 
-// AdminMessage is one stored message in GET /v1/topics/{topic}/messages.
+// AdminMessage is one stored message in GET /v1/topics/{topic}/messages: fakebroker.Message in
+// the admin API's JSON contract (its field names and base64 body are what tools in other
+// languages read), kept as a type of its own so that the Go view can grow without changing
+// the contract.
 type AdminMessage struct {
 	Topic         string            `json:"topic"`
 	Broker        string            `json:"broker"`
