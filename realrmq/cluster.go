@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,6 +33,7 @@ type Cluster struct {
 	ns      *process
 	brokers []*brokerProc
 	closed  bool
+	repairs []string // what StartBroker repaired
 
 	crashOnce sync.Once
 	crashed   chan struct{} // closed when a server exits without being asked to
@@ -472,7 +474,49 @@ func (c *Cluster) StartBroker(ctx context.Context, name string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.startTimeout)
 	defer cancel()
+	err := c.startBroker(ctx, b)
+	if err == nil || !strings.Contains(err.Error(), "length not matched") {
+		return err
+	}
+	// A 4.9.7 broker killed while it creates a consume-queue file leaves that file empty, and
+	// then refuses to start ("0 length not matched message store config value, please check it
+	// manually"). As an operator would, the empty consume-queue files are removed (the commit
+	// log rebuilds them) and the start is tried once more; Repairs tells what was removed.
+	removed, rerr := removeEmptyFiles(filepath.Join(c.workDir, "store-"+name, "consumequeue"))
+	if rerr != nil || len(removed) == 0 {
+		return errors.Join(err, rerr)
+	}
+	c.mu.Lock()
+	c.repairs = append(c.repairs, fmt.Sprintf(
+		"%s did not start after its crash (empty consume-queue files %v); removed them and started it again", name, removed))
+	c.mu.Unlock()
 	return c.startBroker(ctx, b)
+}
+
+// Repairs lists what StartBroker repaired in a store before a broker would start again.
+func (c *Cluster) Repairs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.repairs)
+}
+
+// removeEmptyFiles removes the empty regular files under dir and returns their paths
+// relative to dir.
+func removeEmptyFiles(dir string) ([]string, error) {
+	var removed []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil || info.Size() != 0 {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		removed = append(removed, rel)
+		return os.Remove(path)
+	})
+	return removed, err
 }
 
 // LogTail returns the last n lines of every server's log, each under a header line.
