@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+
+	"github.com/rocketsim/rocketsim/backend"
 )
 
 // Cluster steps: start the servers and change them as an operator (or a failure) would.
@@ -17,45 +19,45 @@ func (w *World) clusterSteps(sc *godog.ScenarioContext) {
 	})
 	sc.Step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`, w.startCluster)
 	sc.Step(`^topic "([^"]*)" is created on "([^"]*)" with (\d+) queues$`, func(topic, broker string, queues int) error {
-		return w.withCluster(func(c Cluster) error {
+		return w.withCluster(func(c backend.Cluster) error {
 			ctx, cancel := w.ctx()
 			defer cancel()
 			return c.CreateTopic(ctx, topic, queues, broker)
 		})
 	})
 	sc.Step(`^topic "([^"]*)" is deleted$`, func(topic string) error {
-		return w.withCluster(func(c Cluster) error {
+		return w.withCluster(func(c backend.Cluster) error {
 			ctx, cancel := w.ctx()
 			defer cancel()
 			return c.DeleteTopic(ctx, topic)
 		})
 	})
 	sc.Step(`^the write permission of "([^"]*)" is removed$`, func(broker string) error {
-		return w.withCluster(func(c Cluster) error {
+		return w.withCluster(func(c backend.Cluster) error {
 			ctx, cancel := w.ctx()
 			defer cancel()
 			return c.SetWritable(ctx, broker, false)
 		})
 	})
 	sc.Step(`^"([^"]*)" crashes$`, func(broker string) error {
-		return w.withCluster(func(c Cluster) error {
+		return w.withCluster(func(c backend.Cluster) error {
 			ctx, cancel := w.ctx()
 			defer cancel()
 			return c.Crash(ctx, broker)
 		})
 	})
 	sc.Step(`^"([^"]*)" comes back$`, func(broker string) error {
-		return w.withCluster(func(c Cluster) error {
+		return w.withCluster(func(c backend.Cluster) error {
 			ctx, cancel := w.ctx()
 			defer cancel()
 			return c.Restart(ctx, broker)
 		})
 	})
 	sc.Step(`^"([^"]*)" stops registering$`, func(broker string) error {
-		return w.withCluster(func(c Cluster) error {
+		return w.withCluster(func(c backend.Cluster) error {
 			ctx, cancel := w.ctx()
 			defer cancel()
-			return c.Silence(ctx, broker)
+			return c.Silence(ctx, broker, true)
 		})
 	})
 }
@@ -84,7 +86,7 @@ func (w *World) startCluster(n int, topic string, queues int, broker string) err
 }
 
 // withCluster runs f on the scenario's cluster, where it lives.
-func (w *World) withCluster(f func(Cluster) error) error {
+func (w *World) withCluster(f func(backend.Cluster) error) error {
 	if w.cluster == nil {
 		return fmt.Errorf("the scenario has no cluster: start with \"a cluster with N brokers\"")
 	}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/cucumber/godog"
 
-	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -40,11 +40,15 @@ func (w *World) faultSteps(sc *godog.ScenarioContext) {
 		return w.addSendFault(broker, fault.Rule{Action: fault.ActionOverride, ResponseCode: int32(code), Times: times(once)})
 	})
 	sc.Step(`^the name server delays route queries by (\d+) seconds?$`, func(n int) error {
-		return w.addFault(fakecluster.NameServerTarget, fault.Rule{Code: remoting.CodeGetRouteInfoByTopic,
+		return w.addFault(backend.NameServerTarget, fault.Rule{Code: remoting.CodeGetRouteInfoByTopic,
 			Action: fault.ActionDelay, Delay: time.Duration(n) * time.Second})
 	})
 	sc.Step(`^the address of "([^"]*)" is a black hole$`, func(broker string) error {
-		return w.withCluster(func(c Cluster) error { return c.BlackHole(broker) })
+		return w.withCluster(func(c backend.Cluster) error {
+			ctx, cancel := w.ctx()
+			defer cancel()
+			return c.BlackHole(ctx, broker)
+		})
 	})
 }
 
@@ -60,12 +64,5 @@ func (w *World) addSendFault(target string, r fault.Rule) error {
 }
 
 func (w *World) addFault(target string, r fault.Rule) error {
-	return w.withCluster(func(c Cluster) error {
-		inj, err := c.Faults(target)
-		if err != nil {
-			return err
-		}
-		inj.Add(r)
-		return nil
-	})
+	return w.withCluster(func(c backend.Cluster) error { return c.AddFault(target, r) })
 }

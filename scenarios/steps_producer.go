@@ -16,6 +16,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/protocol"
 )
 
 // producerState is one named producer of the scenario and what happened to it.
@@ -282,12 +283,12 @@ func (w *World) startEndpoint(addrs ...string) error {
 	if w.cluster == nil {
 		return errors.New("the scenario has no cluster")
 	}
-	mem, ok := w.cluster.(*fakeCluster)
+	mem, ok := memNetwork(w.cluster)
 	if !ok {
-		return errUnsupported
+		return fmt.Errorf("an HTTP name-server endpoint on the in-memory network: %w", errors.ErrUnsupported)
 	}
 	return w.in(func() error {
-		l, err := mem.mem.Listen(nsEndpointHost)
+		l, err := mem.Listen(nsEndpointHost)
 		if err != nil {
 			return err
 		}
@@ -320,3 +321,17 @@ func (w *World) restoreEnv() {
 }
 
 func secondsD(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// producerGroups lists the producer groups the scenario's producers use now, and the group
+// every client instance names in its heartbeats (CLIENT_INNER_PRODUCER): the groups to ask a
+// broker about when it can only be asked group by group.
+func (w *World) producerGroups() []string {
+	groups := []string{client.InnerProducerGroup}
+	for _, ps := range w.producers {
+		if g := ps.p.Group(); protocol.CheckProducerGroup(g) == nil && !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	slices.Sort(groups)
+	return groups
+}

@@ -258,8 +258,8 @@ func (w *World) sendSteps(sc *godog.ScenarioContext) {
 		if err != nil {
 			return err
 		}
-		if m.MsgID != w.last.result.MsgID || m.OffsetMsgID != w.last.result.OffsetMsgID {
-			return fmt.Errorf("stored %s/%s, the result says %s/%s", m.MsgID, m.OffsetMsgID, w.last.result.MsgID, w.last.result.OffsetMsgID)
+		if m.ClientMsgID() != w.last.result.MsgID || m.MsgID != w.last.result.OffsetMsgID {
+			return fmt.Errorf("stored %s/%s, the result says %s/%s", m.ClientMsgID(), m.MsgID, w.last.result.MsgID, w.last.result.OffsetMsgID)
 		}
 		return nil
 	})

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
 )
@@ -26,7 +27,7 @@ type World struct {
 	backend Backend
 	bubble  *bubble // nil on a backend with real time
 	bt      *testing.T
-	cluster Cluster
+	cluster backend.Cluster
 	stats   *suiteStats
 
 	manager     *client.Manager // one per scenario: producers of two scenarios never share an instance
