@@ -2,11 +2,13 @@
 // counts what happened to every message: the engine behind "sim load" (design.md §3).
 //
 // A run starts an in-process fake cluster (loopback TCP by default, or a remoting.MemNetwork),
-// or uses any name server given by Config.NameServer, fake or real. Producers × senders send
+// or uses any name server given by Config.NameServer, fake or real; either way it reaches the
+// cluster through one backend.Cluster (backend.Fake or backend.Remote), chosen in one place. Producers × senders send
 // in one of four modes (sync, async, oneway, batch), at a rate or flat out, for a duration or
 // a message count, while an optional Plan crashes, silences and slows brokers at its offsets.
 // Every message carries a unique key in the user property KeyProperty; after the run the
-// brokers' stores are read back (fakecluster.Messages in process, PULL_MESSAGE over the wire
+// brokers' stores are read back from where their queues ended before the run
+// (backend.Cluster.ScanMessages: the fakes' stores in process, PULL_MESSAGE over the wire
 // otherwise) and every message is accounted for:
 //
 //   - sent: handed to the client;

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -270,21 +271,17 @@ type Event struct {
 }
 
 // applyStep carries out one step on the cluster; topics are the run's topics.
-func applyStep(ctx context.Context, c *fakecluster.Cluster, s Step, topics []string, speed float64, queues int) error {
+func applyStep(ctx context.Context, c backend.Cluster, s Step, topics []string, speed float64, queues int) error {
 	switch s.Action {
 	case "crash":
-		return c.CrashBroker(s.Broker)
+		return c.Crash(ctx, s.Broker)
 	case "stop":
-		return c.StopBroker(ctx, s.Broker)
+		return c.Stop(ctx, s.Broker)
 	case "start":
-		return c.StartBroker(ctx, s.Broker)
+		return c.Restart(ctx, s.Broker)
 	case "silence", "unsilence":
-		return c.SilenceBroker(ctx, s.Broker, s.Action == "silence")
+		return c.Silence(ctx, s.Broker, s.Action == "silence")
 	case "fault":
-		inj, err := c.Faults(s.Fault.Target)
-		if err != nil {
-			return err
-		}
 		r := s.Fault.Rule
 		if speed > 0 && speed != 1 {
 			r.From = time.Duration(float64(r.From) / speed)
@@ -297,15 +294,15 @@ func applyStep(ctx context.Context, c *fakecluster.Cluster, s Step, topics []str
 			for _, code := range []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage} {
 				rc := r
 				rc.Code = code
-				inj.Add(rc)
+				if err := c.AddFault(s.Fault.Target, rc); err != nil {
+					return err
+				}
 			}
 			return nil
 		}
-		inj.Add(r)
-		return nil
+		return c.AddFault(s.Fault.Target, r)
 	case "clear-faults":
-		c.ClearFaults()
-		return nil
+		return c.ClearFaults()
 	case "create-topic", "delete-topic":
 		names := topics
 		if s.Topic != "" {

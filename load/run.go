@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	mathbits "math/bits"
@@ -14,10 +15,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -292,28 +295,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		fmt.Fprintln(out, "Note: "+s)
 	}
 
-	// The cluster.
-	var (
-		cluster *fakecluster.Cluster
-		ext     *external
-		nsAddr  = c.NameServer
-		dialer  remoting.DialFunc
-		err     error
-	)
-	if nsAddr == "" {
-		cluster, err = startCluster(c, res.Topics)
-		if err != nil {
-			return nil, fmt.Errorf("start the in-process cluster: %w", err)
-		}
-		defer func() { _ = cluster.Close() }()
-		nsAddr, dialer = cluster.NameServerAddr(), cluster.Dialer()
-	} else {
-		ext = newExternal(nsAddr)
-		defer ext.close()
-		if err := ext.prepare(ctx, res.Topics, c.Queues, note); err != nil {
-			note("stores will not be read back: %v", err)
-			ext.broken = true
-		}
+	// The cluster: the one place a run tells an in-process cluster from an existing one.
+	cluster, err := openCluster(c)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = cluster.Close() }()
+	nsAddr, dialer := cluster.NameServerAddr(), cluster.Dialer()
+	since, err := prepareTopics(ctx, cluster, res.Topics, c, note)
+	if err != nil {
+		note("stores will not be read back: %v", err)
 	}
 
 	// The producers.
@@ -436,8 +427,8 @@ loop:
 		p.Shutdown()
 	}
 	producers = nil
-	if cluster != nil {
-		cluster.ClearFaults()
+	if err := cluster.ClearFaults(); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		note("could not clear the faults: %v", err)
 	}
 	settle := c.Settle
 	if settle == 0 {
@@ -447,16 +438,10 @@ loop:
 
 	// Account.
 	var stored map[int64]int32
-	switch {
-	case cluster != nil:
-		stored = make(map[int64]int32)
-		for _, t := range res.Topics {
-			r.countStored(stored, cluster.Messages(t))
-		}
-		res.Checked = true
-	case ext != nil && !ext.broken:
-		stored, err = ext.readBack(context.WithoutCancel(ctx), res.Topics, r.prefix)
+	if since != nil {
+		stored, err = r.readBack(context.WithoutCancel(ctx), cluster, res.Topics, since)
 		if err != nil {
+			stored = nil
 			note("could not read the stores back, lost and duplicated not checked: %v", err)
 		} else {
 			res.Checked = true
@@ -475,12 +460,22 @@ loop:
 	return res, nil
 }
 
-func (r *runner) countStored(stored map[int64]int32, msgs []fakebroker.Message) {
-	for _, m := range msgs {
-		if seq, ok := r.parseKey(m.Properties[KeyProperty]); ok {
-			stored[seq]++
+// readBack counts, for every message of the run stored since the run began, how many times
+// it was stored.
+func (r *runner) readBack(ctx context.Context, cluster backend.Cluster, topics []string, since map[string]backend.Offsets) (map[int64]int32, error) {
+	stored := make(map[int64]int32)
+	for _, t := range topics {
+		err := cluster.ScanMessages(ctx, t, since[t], func(m *protocol.MessageExt) error {
+			if seq, ok := r.parseKey(m.Properties[KeyProperty]); ok {
+				stored[seq]++
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
+	return stored, nil
 }
 
 func (r *runner) parseKey(k string) (int64, bool) {
@@ -548,30 +543,56 @@ func makeBody(size int) []byte {
 	return b
 }
 
-// startCluster starts the in-process cluster the run's configuration and plan ask for.
-func startCluster(c Config, topics []string) (*fakecluster.Cluster, error) {
+// openCluster reaches the cluster of the run: the name server's when one is given, else a
+// fake cluster in this process, sized as the configuration and the plan ask.
+func openCluster(c Config) (backend.Cluster, error) {
+	if c.NameServer != "" {
+		return backend.NewRemote(c.NameServer), nil
+	}
 	opts := []fakecluster.Option{fakecluster.WithBrokers(c.Brokers), fakecluster.WithAutoCreateTopic(true)}
 	if c.MemNetwork {
 		opts = append(opts, fakecluster.WithMemNetwork(remoting.NewMemNetwork()))
 	}
-	var topicBrokers []string
+	if c.Plan != nil && c.Plan.BrokerExpiry > 0 {
+		exp := c.scale(c.Plan.BrokerExpiry.D())
+		opts = append(opts,
+			fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(exp), fakenamesrv.WithScanInterval(exp/4, exp/4)),
+			fakecluster.WithBrokerOptions(fakebroker.WithRegisterPeriod(exp/3)))
+	}
+	fc, err := fakecluster.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start the in-process cluster: %w", err)
+	}
+	return backend.NewFake(fc), nil
+}
+
+// prepareTopics gives every topic of the run a route, creating it on the plan's brokers (every
+// broker by default) when it has none, and returns where each of their queues ends before the
+// run, from where the stores are read back. A topic that cannot be created is left to the
+// brokers' auto-create; an error means the stores cannot be read back.
+func prepareTopics(ctx context.Context, cluster backend.Cluster, topics []string, c Config, note func(string, ...any)) (map[string]backend.Offsets, error) {
+	var brokers []string
 	if c.Plan != nil {
-		topicBrokers = c.Plan.TopicBrokers
-		if c.Plan.BrokerExpiry > 0 {
-			exp := c.scale(c.Plan.BrokerExpiry.D())
-			opts = append(opts,
-				fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(exp), fakenamesrv.WithScanInterval(exp/4, exp/4)),
-				fakecluster.WithBrokerOptions(fakebroker.WithRegisterPeriod(exp/3)))
-		}
+		brokers = c.Plan.TopicBrokers
 	}
+	since := make(map[string]backend.Offsets, len(topics))
 	for _, t := range topics {
-		opts = append(opts, fakecluster.WithTopicOn(t, c.Queues, topicBrokers...))
+		if _, ok, err := cluster.Route(ctx, t); err != nil || !ok {
+			if err := cluster.CreateTopic(ctx, t, c.Queues, brokers...); err != nil {
+				note("topic %s has no route and could not be created (%v): relying on the brokers' auto-create", t, err)
+			}
+		}
+		off, err := cluster.Offsets(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("offsets of %s: %w", t, err)
+		}
+		since[t] = off
 	}
-	return fakecluster.New(opts...)
+	return since, nil
 }
 
 // runPlan applies steps (sorted) at their offsets from start until sendCtx ends.
-func runPlan(sendCtx context.Context, c Config, cluster *fakecluster.Cluster, steps []Step, topics []string, start time.Time, out io.Writer) []Event {
+func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, steps []Step, topics []string, start time.Time, out io.Writer) []Event {
 	var events []Event
 	for _, s := range steps {
 		at := c.scale(s.At.D())
