@@ -20,7 +20,8 @@ package fakebroker
 //     its last member, so otherwise it is 206 CONSUMER_NOT_ONLINE "the consumer group[G] not
 //     online".
 //   - Neither answer has extFields (createResponseCommand(null)). Without the group field Java
-//     looks null up in a ConcurrentHashMap, which throws: SYSTEM_ERROR.
+//     looks null up in a ConcurrentHashMap, which throws: SYSTEM_ERROR with Java 17's
+//     NullPointerException text.
 
 import (
 	"context"
@@ -41,7 +42,7 @@ func (b *Broker) connectionHandlers() []handlerEntry {
 func (b *Broker) handleGetProducerConnectionList(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
 	h, _ := protocol.DecodeGetProducerConnectionListRequestHeader(cmd.ExtFields)
-	if resp := check(cmd, keyed(protocol.FieldProducerGroup)); resp != nil {
+	if resp := check(cmd, mapLookupKey(protocol.FieldProducerGroup)); resp != nil {
 		return resp
 	}
 	pc, ok := b.clients.producerConnection(h.ProducerGroup)
@@ -56,7 +57,7 @@ func (b *Broker) handleGetProducerConnectionList(_ context.Context, req *remotin
 func (b *Broker) handleGetConsumerConnectionList(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
 	h, _ := protocol.DecodeGetConsumerConnectionListRequestHeader(cmd.ExtFields)
-	if resp := check(cmd, keyed(protocol.FieldConsumerGroup)); resp != nil {
+	if resp := check(cmd, mapLookupKey(protocol.FieldConsumerGroup)); resp != nil {
 		return resp
 	}
 	cc, ok := b.clients.consumerConnection(h.ConsumerGroup)

@@ -204,14 +204,12 @@ func TestConnectionsWhenClientsLeave(t *testing.T) {
 func TestConnectionsWithoutGroup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
-		for code, field := range map[int32]string{
-			remoting.CodeGetProducerConnectionList: "producerGroup",
-			remoting.CodeGetConsumerConnectionList: "consumerGroup",
-		} {
+		for _, code := range []int32{remoting.CodeGetProducerConnectionList, remoting.CodeGetConsumerConnectionList} {
 			for _, ext := range []map[string]string{nil, {}} {
 				resp := r.invoke(remoting.NewRequest(code, ext, nil))
 				require.Equal(t, remoting.SystemError, resp.Code, code)
-				require.Equal(t, "java.lang.NullPointerException: the custom field <"+field+"> is null", resp.Remark)
+				require.Equal(t, `java.lang.NullPointerException: Cannot invoke "Object.hashCode()" because "key" is null, `+
+					`java.base/java.util.concurrent.ConcurrentHashMap.get(ConcurrentHashMap.java:936)`, resp.Remark)
 				require.Nil(t, resp.ExtFields)
 			}
 		}
