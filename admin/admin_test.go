@@ -14,12 +14,13 @@ import (
 
 	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // Every call the fakes serve, against a fake cluster on loopback. What they do not serve yet
-// (25, 26, 28, 203, 204) is checked against a stand-in server answering as a 4.9.7 broker does
+// (25, 26, 28) is checked against a stand-in server answering as a 4.9.7 broker does
 // (stub_test.go) and, for real, in conformance/admin_test.go.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -258,14 +259,69 @@ func TestKVConfig(t *testing.T) {
 	require.Equal(t, map[string]string{"k2": ""}, list)
 }
 
+func TestConnections(t *testing.T) {
+	cl := fakecluster.Start(t)
+	cli, ctx := newClient(t), ctxFor(t)
+	b := cl.Broker("broker-a")
+	a := b.Addr()
+
+	// Clients are heartbeats naming their groups, each over a connection of its own.
+	heartbeat := func(hb *protocol.HeartbeatData, lang remoting.LanguageCode, version int32) protocol.Connection {
+		c := newClient(t)
+		req := remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode())
+		req.Language, req.Version = lang, version
+		resp, err := c.Invoke(ctx, a, req)
+		require.NoError(t, err)
+		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+		conn, err := c.Conn(ctx, a)
+		require.NoError(t, err)
+		return protocol.Connection{ClientID: hb.ClientID, ClientAddr: conn.LocalAddr(), Language: lang.String(), Version: version}
+	}
+	producer := func(id string) *protocol.HeartbeatData {
+		return &protocol.HeartbeatData{ClientID: id, ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}}}
+	}
+	second := heartbeat(producer("192.0.2.2@2"), remoting.LanguageGo, 317)
+	first := heartbeat(producer("192.0.2.2@1"), remoting.LanguageJava, 413)
+
+	conns, err := admin.ProducerConnections(ctx, cli, a, "pg")
+	require.NoError(t, err)
+	require.Equal(t, []protocol.Connection{first, second}, conns, "sorted by client id")
+	conns, err = admin.ProducerConnections(ctx, cli, a, "nobody")
+	require.NoError(t, err, "a group nobody is in has no connections")
+	require.Empty(t, conns)
+	b.Faults().Add(fault.Rule{Code: remoting.CodeGetProducerConnectionList, Group: "broken", Action: fault.ActionError,
+		Remark: "java.lang.NullPointerException"})
+	_, err = admin.ProducerConnections(ctx, cli, a, "broken")
+	var se *admin.ServerError
+	require.ErrorAs(t, err, &se, "any other SYSTEM_ERROR is an error")
+	require.Equal(t, "producer connections of broken", se.Op)
+
+	sub := protocol.SubscriptionData{Topic: "T", SubString: "TagA", TagsSet: []string{"TagA"}, CodeSet: []int32{2598919},
+		SubVersion: 7, ExpressionType: protocol.ExpressionTypeTag}
+	consumer := heartbeat(&protocol.HeartbeatData{ClientID: "c1", ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: "cg", ConsumeType: protocol.ConsumePassively, MessageModel: protocol.Clustering,
+		ConsumeFromWhere: protocol.ConsumeFromLastOffset, SubscriptionDataSet: []protocol.SubscriptionData{sub},
+	}}}, remoting.LanguageJava, 413)
+	cc, err := admin.ConsumerConnections(ctx, cli, a, "cg")
+	require.NoError(t, err)
+	require.Equal(t, &protocol.ConsumerConnection{
+		ConnectionSet:     []protocol.Connection{consumer},
+		SubscriptionTable: map[string]protocol.SubscriptionData{"T": sub},
+		ConsumeType:       protocol.ConsumePassively, MessageModel: protocol.Clustering,
+		ConsumeFromWhere: protocol.ConsumeFromLastOffset,
+	}, cc)
+	cc, err = admin.ConsumerConnections(ctx, cli, a, "offline")
+	require.NoError(t, err)
+	require.Empty(t, cc.ConnectionSet)
+	require.Empty(t, cc.SubscriptionTable)
+}
+
 // The fakes do not serve these yet: the answer is an error that says so, not a wrong result.
 func TestUnservedCodesAreServerErrors(t *testing.T) {
 	cl := fakecluster.Start(t)
 	cli, ctx := newClient(t), ctxFor(t)
 	a := cl.Broker("broker-a").Addr()
 	for name, call := range map[string]func() error{
-		"producer connections": func() error { _, err := admin.ProducerConnections(ctx, cli, a, "pg"); return err },
-		"consumer connections": func() error { _, err := admin.ConsumerConnections(ctx, cli, a, "cg"); return err },
 		"broker config":        func() error { _, _, err := admin.BrokerConfig(ctx, cli, a); return err },
 		"update broker config": func() error { return admin.UpdateBrokerConfig(ctx, cli, a, map[string]string{"x": "1"}) },
 		"broker runtime info":  func() error { _, err := admin.BrokerRuntimeInfo(ctx, cli, a); return err },

@@ -31,35 +31,6 @@ func startStubBroker(t *testing.T) *stubBroker {
 		resp.Body = body
 		return resp
 	}
-	srv.Handle(remoting.CodeGetProducerConnectionList, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		h, err := protocol.DecodeGetProducerConnectionListRequestHeader(req.Command.ExtFields)
-		require.NoError(t, err)
-		switch h.ProducerGroup {
-		case "pg":
-			return respond(req, remoting.Success, "", (&protocol.ProducerConnection{ConnectionSet: []protocol.Connection{
-				{ClientID: "192.0.2.2@2", ClientAddr: "127.0.0.1:2", Language: "GO", Version: 317},
-				{ClientID: "192.0.2.2@1", ClientAddr: "127.0.0.1:1", Language: "JAVA", Version: 413},
-			}}).Encode())
-		case "broken":
-			return respond(req, remoting.SystemError, "java.lang.NullPointerException", nil)
-		}
-		return respond(req, remoting.SystemError, "the producer group["+h.ProducerGroup+"] not exist", nil)
-	})
-	srv.Handle(remoting.CodeGetConsumerConnectionList, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		h, err := protocol.DecodeGetConsumerConnectionListRequestHeader(req.Command.ExtFields)
-		require.NoError(t, err)
-		if h.ConsumerGroup != "cg" {
-			return respond(req, remoting.ConsumerNotOnline, "the consumer group["+h.ConsumerGroup+"] not online", nil)
-		}
-		return respond(req, remoting.Success, "", (&protocol.ConsumerConnection{
-			ConnectionSet: []protocol.Connection{{ClientID: "c1", ClientAddr: "127.0.0.1:3", Language: "JAVA", Version: 413}},
-			ConsumeType:   protocol.ConsumePassively, MessageModel: protocol.Clustering,
-			ConsumeFromWhere: protocol.ConsumeFromLastOffset,
-			SubscriptionTable: map[string]protocol.SubscriptionData{
-				"T": {Topic: "T", SubString: "*", ExpressionType: protocol.ExpressionTypeTag, SubVersion: 7},
-			},
-		}).Encode())
-	})
 	srv.Handle(remoting.CodeGetBrokerConfig, func(_ context.Context, req *remoting.Request) *remoting.Command {
 		resp := respond(req, remoting.Success, "", []byte("brokerName=broker-a\nbrokerPermission=6\nstorePathRootDir=C\\:\\\\store\n"))
 		protocol.SetHeader(resp, protocol.GetBrokerConfigResponseHeader{
@@ -92,35 +63,6 @@ func startStubBroker(t *testing.T) *stubBroker {
 	t.Cleanup(func() { _ = srv.Close() })
 	sb.addr = l.Addr().String()
 	return sb
-}
-
-func TestConnections(t *testing.T) {
-	sb := startStubBroker(t)
-	cli, ctx := newClient(t), ctxFor(t)
-
-	conns, err := admin.ProducerConnections(ctx, cli, sb.addr, "pg")
-	require.NoError(t, err)
-	require.Equal(t, []protocol.Connection{
-		{ClientID: "192.0.2.2@1", ClientAddr: "127.0.0.1:1", Language: "JAVA", Version: 413},
-		{ClientID: "192.0.2.2@2", ClientAddr: "127.0.0.1:2", Language: "GO", Version: 317},
-	}, conns, "sorted by client id")
-	conns, err = admin.ProducerConnections(ctx, cli, sb.addr, "nobody")
-	require.NoError(t, err, "a group nobody is in has no connections")
-	require.Empty(t, conns)
-	_, err = admin.ProducerConnections(ctx, cli, sb.addr, "broken")
-	var se *admin.ServerError
-	require.ErrorAs(t, err, &se, "any other SYSTEM_ERROR is an error")
-	require.Equal(t, "producer connections of broken", se.Op)
-
-	cc, err := admin.ConsumerConnections(ctx, cli, sb.addr, "cg")
-	require.NoError(t, err)
-	require.Equal(t, protocol.ConsumePassively, cc.ConsumeType)
-	require.Equal(t, "c1", cc.ConnectionSet[0].ClientID)
-	require.Equal(t, "*", cc.SubscriptionTable["T"].SubString)
-	cc, err = admin.ConsumerConnections(ctx, cli, sb.addr, "offline")
-	require.NoError(t, err)
-	require.Empty(t, cc.ConnectionSet)
-	require.Empty(t, cc.SubscriptionTable)
 }
 
 func TestBrokerConfigAndRuntimeInfo(t *testing.T) {

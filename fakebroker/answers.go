@@ -90,6 +90,13 @@ func keyed(field string) need {
 	return need{field: field, remark: "java.lang.NullPointerException: the custom field <" + field + "> is null"}
 }
 
+// mapLookupKey is a string Java looks up in a ConcurrentHashMap, whose get throws on null
+// (Java 17's text and frame, checked against a real 4.9.7 broker).
+func mapLookupKey(field string) need {
+	return need{field: field, remark: `java.lang.NullPointerException: Cannot invoke "Object.hashCode()" because "key" is null, ` +
+		`java.base/java.util.concurrent.ConcurrentHashMap.get(ConcurrentHashMap.java:936)`}
+}
+
 // missing reports whether a needed field is absent, or (for a number) unparsable, which Java's
 // reflective decoder also leaves null.
 func (n need) missing(ext map[string]string) bool {

@@ -14,10 +14,11 @@ package fakebroker
 //     is answered SYSTEM_ERROR (Java fails on the null it decodes to).
 //   - Unregistering removes the connection from the named producer and/or consumer group
 //     (the consumer group's members are notified); the answer has empty extFields.
-//   - A closed connection leaves every group at once (consumer groups are notified); a group
-//     left empty is removed.
+//   - A closed connection leaves every group at once (consumer groups are notified); a
+//     consumer group left empty is removed, a producer group stays in the table without
+//     members (ProducerManager.doChannelCloseEvent removes the channel only; 204 shows it).
 //   - A scan (first after 10 s, then every 10 s) drops entries silent for more than 120 s and
-//     closes their connections, without notifying.
+//     closes their connections, without notifying; emptied groups go as on close.
 
 import (
 	"context"
@@ -266,11 +267,8 @@ func (t *clientTable) connClosed(conn uint64) map[string][]*remoting.Conn {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	defer t.changed.notify()
-	for group, table := range t.producers {
+	for _, table := range t.producers {
 		delete(table, conn)
-		if len(table) == 0 {
-			delete(t.producers, group)
-		}
 	}
 	notify := map[string][]*remoting.Conn{}
 	for group, g := range t.consumers {
@@ -315,15 +313,12 @@ func (t *clientTable) expire(now time.Time, expiry time.Duration) []*remoting.Co
 	defer t.mu.Unlock()
 	defer t.changed.notify()
 	closing := map[uint64]*remoting.Conn{}
-	for group, table := range t.producers {
+	for _, table := range t.producers {
 		for id, ch := range table {
 			if now.Sub(ch.lastUpdate) > expiry {
 				delete(table, id)
 				closing[id] = ch.conn
 			}
-		}
-		if len(table) == 0 {
-			delete(t.producers, group)
 		}
 	}
 	for group, g := range t.consumers {

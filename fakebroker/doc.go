@@ -6,20 +6,21 @@
 // One file per request family, each opening with the codes it serves and the Java behaviour it
 // copies:
 //
-//	register.go   103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
-//	topics.go     the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
-//	              21 GET_ALL_TOPIC_CONFIG
-//	send.go       10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
-//	store.go      the in-memory store: queues, offsets, commit-log offsets and message ids
-//	clients.go    34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
-//	pull.go       11 PULL_MESSAGE with long polling
-//	offsets.go    14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
-//	consumers.go  38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
-//	sendback.go   36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
-//	schedule.go   delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
-//	view.go       33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
-//	await.go      waiting for client-table and held-pull changes, for tests
-//	introspect.go read-only snapshots of the state for tests and the admin API
+//	register.go    103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
+//	topics.go      the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
+//	               21 GET_ALL_TOPIC_CONFIG
+//	send.go        10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
+//	store.go       the in-memory store: queues, offsets, commit-log offsets and message ids
+//	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
+//	pull.go        11 PULL_MESSAGE with long polling
+//	offsets.go     14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
+//	consumers.go   38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
+//	connections.go 203 GET_CONSUMER_CONNECTION_LIST, 204 GET_PRODUCER_CONNECTION_LIST
+//	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
+//	schedule.go    delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
+//	view.go        33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
+//	await.go       waiting for client-table and held-pull changes, for tests
+//	introspect.go  read-only snapshots of the state for tests and the admin API
 //
 // Every answer, error remark included, follows rocketmq-all-4.9.7's broker (the processors in
 // broker/.../processor and the store they call). Any other request code is answered 3

@@ -1,6 +1,7 @@
 package realrmq
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -23,6 +24,7 @@ const (
 	diffTopic     = "DiffTopic"
 	diffAutoTopic = "DiffAutoTopic"
 	diffPG        = "diff-pg"
+	diffPGClosed  = "diff-pg-closed" // only on the second connection, which closes
 	diffCG        = "diff-cg"
 	diffClientID  = "127.0.0.1@diff"
 	diffKVNS      = "DIFF_NS"
@@ -256,10 +258,9 @@ func brokerCases() []diffCase {
 			Perm: 6, TopicFilterType: protocol.SingleTag,
 		})
 	}
-	heartbeat := func(*side) *remoting.Command {
+	heartbeatOf := func(producerGroups ...string) *remoting.Command {
 		hb := &protocol.HeartbeatData{
-			ClientID:        diffClientID,
-			ProducerDataSet: []protocol.ProducerData{{GroupName: diffPG}},
+			ClientID: diffClientID,
 			ConsumerDataSet: []protocol.ConsumerData{{
 				GroupName: diffCG, ConsumeType: protocol.ConsumePassively, MessageModel: protocol.Clustering,
 				ConsumeFromWhere: protocol.ConsumeFromLastOffset,
@@ -268,7 +269,33 @@ func brokerCases() []diffCase {
 				}},
 			}},
 		}
+		for _, g := range producerGroups {
+			hb.ProducerDataSet = append(hb.ProducerDataSet, protocol.ProducerData{GroupName: g})
+		}
 		return remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode())
+	}
+	heartbeat := func(*side) *remoting.Command { return heartbeatOf(diffPG) }
+	// The same client heartbeats over a second connection, which later closes.
+	secondHeartbeat := func(t *testing.T, ctx context.Context, s *side) {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		resp, err := s.second.Invoke(ctx, s.brokers[brokerA], heartbeatOf(diffPG, diffPGClosed))
+		if err != nil || resp.Code != remoting.Success {
+			t.Errorf("%s: heartbeat over the second connection: %v %v", s.name, err, resp)
+		}
+	}
+	closeSecond := func(_ *testing.T, _ context.Context, s *side) { s.second.CloseConn(s.brokers[brokerA]) }
+	producerConns := func(group string) func(*side) *remoting.Command {
+		return on(remoting.CodeGetProducerConnectionList, protocol.GetProducerConnectionListRequestHeader{ProducerGroup: group})
+	}
+	consumerConns := func(group string) func(*side) *remoting.Command {
+		return on(remoting.CodeGetConsumerConnectionList, protocol.GetConsumerConnectionListRequestHeader{ConsumerGroup: group})
+	}
+	// listing settles a connection list once the broker has seen the second connection close.
+	listing := func(n int) func(*remoting.Command) bool {
+		return func(c *remoting.Command) bool {
+			return c.Code == remoting.Success && strings.Count(string(c.Body), `"clientId"`) == n
+		}
 	}
 	maxOffset := func(topic string, queue int32) func(*side) *remoting.Command {
 		return on(remoting.CodeGetMaxOffset, protocol.GetMaxOffsetRequestHeader{Topic: topic, QueueID: queue})
@@ -292,6 +319,34 @@ func brokerCases() []diffCase {
 			req: on(remoting.CodeGetConsumerListByGroup, protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: diffCG})},
 		{name: "consumer list unknown group", code: remoting.CodeGetConsumerListByGroup, target: brokerA,
 			req: on(remoting.CodeGetConsumerListByGroup, protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: "diff-none"})},
+		// mqadmin producerConnection / consumerConnection: the connection that heartbeated, by
+		// client id, address, language and version; the consumer group's subscriptions and
+		// consume settings.
+		{name: "producer connections", code: remoting.CodeGetProducerConnectionList, target: brokerA, req: producerConns(diffPG)},
+		{name: "consumer connections", code: remoting.CodeGetConsumerConnectionList, target: brokerA, req: consumerConns(diffCG)},
+		{name: "producer connections unknown group", code: remoting.CodeGetProducerConnectionList, target: brokerA,
+			req: producerConns("diff-none")},
+		{name: "consumer connections unknown group", code: remoting.CodeGetConsumerConnectionList, target: brokerA,
+			req: consumerConns("diff-none")},
+		{name: "producer connections of a consumer group", code: remoting.CodeGetProducerConnectionList, target: brokerA,
+			req: producerConns(diffCG)},
+		{name: "producer connections without group", code: remoting.CodeGetProducerConnectionList, target: brokerA,
+			req: edit(producerConns(diffPG), func(ext map[string]string) { delete(ext, "producerGroup") })},
+		{name: "consumer connections without group", code: remoting.CodeGetConsumerConnectionList, target: brokerA,
+			req: edit(consumerConns(diffCG), func(ext map[string]string) { delete(ext, "consumerGroup") })},
+		// Both connections of one client id are listed (the same after normalising addresses,
+		// so Java's arbitrary order does not matter).
+		{name: "producer connections of two connections", code: remoting.CodeGetProducerConnectionList, target: brokerA,
+			before: secondHeartbeat, req: producerConns(diffPG)},
+		{name: "consumer connections of two connections", code: remoting.CodeGetConsumerConnectionList, target: brokerA,
+			req: consumerConns(diffCG)},
+		// A closed connection leaves its groups; a producer group it was alone in stays, empty.
+		{name: "producer connections after a connection closed", code: remoting.CodeGetProducerConnectionList, target: brokerA,
+			before: closeSecond, settled: listing(1), req: producerConns(diffPG)},
+		{name: "producer connections of a group whose connection closed", code: remoting.CodeGetProducerConnectionList,
+			target: brokerA, settled: listing(0), req: producerConns(diffPGClosed)},
+		{name: "consumer connections after a connection closed", code: remoting.CodeGetConsumerConnectionList, target: brokerA,
+			settled: listing(1), req: consumerConns(diffCG)},
 		{name: "send v1", code: remoting.CodeSendMessage, target: brokerA, req: sendReq(remoting.CodeSendMessage, diffTopic, 0, []byte("v1")),
 			norm: normMsgID, after: rememberOffset("v1")},
 		{name: "send v2", code: remoting.CodeSendMessageV2, target: brokerA, req: sendReq(remoting.CodeSendMessageV2, diffTopic, 1, []byte("v2")),
@@ -383,6 +438,10 @@ func brokerCases() []diffCase {
 				ClientID: diffClientID, ProducerGroup: diffPG, ConsumerGroup: diffCG})},
 		{name: "consumer list after unregister", code: remoting.CodeGetConsumerListByGroup, target: brokerA,
 			req: on(remoting.CodeGetConsumerListByGroup, protocol.GetConsumerListByGroupRequestHeader{ConsumerGroup: diffCG})},
+		{name: "producer connections after unregister", code: remoting.CodeGetProducerConnectionList, target: brokerA,
+			req: producerConns(diffPG)},
+		{name: "consumer connections after unregister", code: remoting.CodeGetConsumerConnectionList, target: brokerA,
+			req: consumerConns(diffCG)},
 		{name: "send back to DLQ", code: remoting.CodeConsumerSendMsgBack, target: brokerA,
 			req: func(s *side) *remoting.Command {
 				return protocol.RequestWithHeader(remoting.CodeConsumerSendMsgBack, protocol.ConsumerSendMsgBackRequestHeader{

@@ -38,6 +38,9 @@ type side struct {
 	ns      string
 	brokers map[string]string // broker name -> addr
 	cli     *remoting.Client
+	// second is another connection to the same servers, for cases about a client with several
+	// connections (and one that closes).
+	second *remoting.Client
 	// vars carries per-side values between cases (a commit-log offset read from a msgId).
 	vars map[string]int64
 }
@@ -68,6 +71,9 @@ type diffCase struct {
 	req    func(s *side) *remoting.Command
 	// norm normalises what this case's answer may legitimately differ in (beyond addresses).
 	norm func(s *side, a *answer)
+	// before runs once on each side before the request is sent (a heartbeat over the second
+	// connection, closing it).
+	before func(t *testing.T, ctx context.Context, s *side)
 	// after runs on each side with its raw answer (to remember values for later cases).
 	after func(t *testing.T, s *side, resp *remoting.Command)
 	// timeout for a request expected to get no answer.
@@ -100,8 +106,9 @@ func TestDifferential(t *testing.T) {
 	defer cancel()
 
 	fake := startFakeSide(t, ctx)
-	rs := &side{name: "real", ns: realC.NameServerAddr(), brokers: map[string]string{}, cli: remoting.NewClient(), vars: map[string]int64{}}
-	t.Cleanup(func() { _ = rs.cli.Close() })
+	rs := &side{name: "real", ns: realC.NameServerAddr(), brokers: map[string]string{}, cli: remoting.NewClient(),
+		second: remoting.NewClient(), vars: map[string]int64{}}
+	t.Cleanup(func() { _ = rs.cli.Close(); _ = rs.second.Close() })
 	for _, b := range realC.Brokers() {
 		rs.brokers[b.Name] = b.Addr
 	}
@@ -136,8 +143,9 @@ func startFakeSide(t *testing.T, ctx context.Context) *side {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ns.Close() })
-	s := &side{name: "fake", ns: ns.Addr(), brokers: map[string]string{}, cli: remoting.NewClient(), vars: map[string]int64{}}
-	t.Cleanup(func() { _ = s.cli.Close() })
+	s := &side{name: "fake", ns: ns.Addr(), brokers: map[string]string{}, cli: remoting.NewClient(),
+		second: remoting.NewClient(), vars: map[string]int64{}}
+	t.Cleanup(func() { _ = s.cli.Close(); _ = s.second.Close() })
 	for _, b := range []*fakebroker.Broker{
 		fakebroker.New(fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet)),
 		fakebroker.New(fakebroker.WithName(brokerNoAuto), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet),
@@ -208,6 +216,9 @@ func ask(t *testing.T, ctx context.Context, dc diffCase, s *side) answer {
 	addr := s.ns
 	if dc.target != "ns" {
 		addr = s.brokers[dc.target]
+	}
+	if dc.before != nil {
+		dc.before(t, ctx, s)
 	}
 	timeout := dc.timeout
 	if timeout == 0 {
