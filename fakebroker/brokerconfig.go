@@ -47,6 +47,7 @@ package fakebroker
 
 import (
 	"context"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -211,6 +212,11 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 	} {
 		s.values[field] = v
 	}
+	// BrokerController's ConsumerFilterManager sizes the consume-queue extension's bit map to
+	// its bloom filter (BloomFilter.createByFn) when the broker is built.
+	errorRate, _ := strconv.Atoi(s.values["maxErrorRateOfBloomFilter"])
+	consumers, _ := strconv.Atoi(s.values["expectConsumerNumUseFilter"])
+	s.values["bitMapLengthConsumeQueueExt"] = strconv.Itoa(bloomFilterBits(errorRate, consumers))
 	if cfg.brokerID > 0 {
 		// BrokerStartup makes a master's brokerId 0: a broker with another id is a slave.
 		s.values["brokerRole"] = "SLAVE"
@@ -233,6 +239,14 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 		s.namesrvAddr = &joined
 	}
 	return s
+}
+
+// bloomFilterBits is the m of Java's BloomFilter for an error rate of f% and n elements: at
+// least n·log2(1/f)·log2(e) bits, rounded up to whole bytes.
+func bloomFilterBits(f, n int) int {
+	errorRate := float64(f) / 100
+	m := math.Ceil(float64(n) * math.Log(1/errorRate) / math.Log(2) * (math.Log(math.E) / math.Log(2)))
+	return 8 * int(math.Ceil(m/8))
 }
 
 // liveSetting is a setting the fake acts on at once: get lists it (false: null), set applies a

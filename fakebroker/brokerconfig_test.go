@@ -75,6 +75,7 @@ func TestGetBrokerConfigListsTheBroker(t *testing.T) {
 			// 4.9.7's defaults
 			"defaultQueryMaxNum": "32", "brokerRole": "ASYNC_MASTER", "flushDiskType": "ASYNC_FLUSH",
 			"messageStorePlugIn": "", "isEnableBatchPush": "false", "writeBufferHighWaterMark": "0",
+			"bitMapLengthConsumeQueueExt": "112", // ConsumerFilterManager's bloom filter, not the field's 64
 			// what the machine decides
 			"pullMessageThreadPoolNums":     strconv.Itoa(16 + 2*cpus),
 			"clientCallbackExecutorThreads": strconv.Itoa(cpus),
