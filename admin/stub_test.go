@@ -3,7 +3,6 @@ package admin_test
 import (
 	"context"
 	"net"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,9 +16,6 @@ import (
 // does in 4.9.7 (conformance/admin_test.go checks the same calls against a real broker).
 type stubBroker struct {
 	addr string
-
-	mu      sync.Mutex
-	updates [][]byte // UPDATE_BROKER_CONFIG bodies
 }
 
 func startStubBroker(t *testing.T) *stubBroker {
@@ -31,19 +27,6 @@ func startStubBroker(t *testing.T) *stubBroker {
 		resp.Body = body
 		return resp
 	}
-	srv.Handle(remoting.CodeGetBrokerConfig, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		resp := respond(req, remoting.Success, "", []byte("brokerName=broker-a\nbrokerPermission=6\nstorePathRootDir=C\\:\\\\store\n"))
-		protocol.SetHeader(resp, protocol.GetBrokerConfigResponseHeader{
-			Version: string(protocol.DataVersion{Timestamp: 1_700_000_000_000, Counter: 3}.Encode()),
-		})
-		return resp
-	})
-	srv.Handle(remoting.CodeUpdateBrokerConfig, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		sb.mu.Lock()
-		sb.updates = append(sb.updates, req.Command.Body)
-		sb.mu.Unlock()
-		return respond(req, remoting.Success, "", nil)
-	})
 	srv.Handle(remoting.CodeGetBrokerRuntimeInfo, func(_ context.Context, req *remoting.Request) *remoting.Command {
 		return respond(req, remoting.Success, "", (&protocol.KVTable{Table: map[string]string{
 			"brokerVersionDesc": "V4_9_7", "brokerVersion": "413", "msgPutTotalTodayNow": "0",
@@ -65,23 +48,9 @@ func startStubBroker(t *testing.T) *stubBroker {
 	return sb
 }
 
-func TestBrokerConfigAndRuntimeInfo(t *testing.T) {
+func TestBrokerRuntimeInfo(t *testing.T) {
 	sb := startStubBroker(t)
 	cli, ctx := newClient(t), ctxFor(t)
-
-	config, version, err := admin.BrokerConfig(ctx, cli, sb.addr)
-	require.NoError(t, err)
-	require.Equal(t, map[string]string{"brokerName": "broker-a", "brokerPermission": "6", "storePathRootDir": `C:\store`}, config)
-	require.Equal(t, protocol.DataVersion{Timestamp: 1_700_000_000_000, Counter: 3}, version)
-
-	settings := map[string]string{"brokerPermission": "4", "storePathRootDir": `C:\store`, "x y": " z"}
-	require.NoError(t, admin.UpdateBrokerConfig(ctx, cli, sb.addr, settings))
-	sb.mu.Lock()
-	body := sb.updates[0]
-	sb.mu.Unlock()
-	sent, err := protocol.DecodeJavaProperties(body)
-	require.NoError(t, err)
-	require.Equal(t, settings, sent, "%q reads back as what was set", body)
 
 	info, err := admin.BrokerRuntimeInfo(ctx, cli, sb.addr)
 	require.NoError(t, err)

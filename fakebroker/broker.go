@@ -26,14 +26,15 @@ type Broker struct {
 	hist *fault.History
 	inj  *fault.Injector
 
-	topics  *topicTable
-	store   *store
-	clients *clientTable
-	offsets *offsetTable
-	groups  *subscriptionGroups
-	pulls   *pullHolds
-	regs    *registrations
-	delays  delays
+	topics   *topicTable
+	settings *brokerSettings
+	store    *store
+	clients  *clientTable
+	offsets  *offsetTable
+	groups   *subscriptionGroups
+	pulls    *pullHolds
+	regs     *registrations
+	delays   delays
 
 	regMu sync.Mutex // serializes registrations, as Java's registerBrokerAll is synchronized
 
@@ -93,6 +94,7 @@ func New(opts ...Option) *Broker {
 		regs:    &registrations{},
 	}
 	b.topics = newTopicTable(&cfg)
+	b.settings = newBrokerSettings(&cfg)
 	b.delays.init(cfg.messageDelayLevel)
 	return b
 }
@@ -152,13 +154,15 @@ func (b *Broker) Start() error {
 		return err
 	}
 	b.listenOn = l.Addr().String()
-	if b.addr == "" {
+	first := b.addr == ""
+	if first {
 		b.addr = b.cfg.advertisedAddr
 		if b.addr == "" {
 			b.addr = b.listenOn
 		}
 		b.storeHost = storeHostFor(b.cfg.storeHost, b.addr)
 	}
+	refreshNamesrv := b.settings.started(b.listenOn, b.addr, b.haServerAddr(b.addr), first)
 	srv := b.newServer()
 	if err := srv.Start(l); err != nil {
 		b.mu.Unlock()
@@ -183,6 +187,10 @@ func (b *Broker) Start() error {
 
 	b.loops.Add(1)
 	go b.registerLoop(ctx)
+	if refreshNamesrv {
+		b.loops.Add(1)
+		go b.namesrvRefreshLoop(ctx)
+	}
 	if b.cfg.clientScanPeriod > 0 {
 		b.loops.Add(1)
 		go b.clientScanLoop(ctx)

@@ -19,6 +19,9 @@
 //	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
 //	schedule.go    delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
 //	view.go        33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
+//	brokerconfig.go 25 UPDATE_BROKER_CONFIG, 26 GET_BROKER_CONFIG: the broker's configuration,
+//	               which settings change what at run time (the table of 4.9.7's settings and
+//	               defaults, brokerconfig_java.go, is generated from the jars)
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //

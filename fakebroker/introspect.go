@@ -61,7 +61,7 @@ type Message struct {
 }
 
 // bodyLimit bounds what Messages inflates a compressed body to.
-func (b *Broker) bodyLimit() int { return max(4*b.cfg.maxMessageSize, 64<<20) }
+func (b *Broker) bodyLimit() int { return max(4*b.maxMessageSize(), 64<<20) }
 
 // Messages returns the messages stored for topic, in the order they were stored.
 func (b *Broker) Messages(topic string) []Message {

@@ -36,14 +36,15 @@ import (
 
 // Why a registration was sent (Registration.Reason).
 const (
-	regStart       = "start"
-	regPeriodic    = "periodic"
-	regAutoCreate  = "auto-create"
-	regRetryTopic  = "retry-topic"
-	regCreateTopic = "create-topic"
-	regAdmin       = "admin"
-	regTransaction = "transaction-check"
-	regShutdown    = "shutdown"
+	regStart        = "start"
+	regPeriodic     = "periodic"
+	regAutoCreate   = "auto-create"
+	regRetryTopic   = "retry-topic"
+	regCreateTopic  = "create-topic"
+	regAdmin        = "admin"
+	regBrokerConfig = "broker-config"
+	regTransaction  = "transaction-check"
+	regShutdown     = "shutdown"
 )
 
 // Registration is one REGISTER_BROKER (103) or UNREGISTER_BROKER (104) the broker sent.
@@ -53,7 +54,8 @@ type Registration struct {
 	Code       int32 // remoting.CodeRegisterBroker or remoting.CodeUnregisterBroker
 	Oneway     bool
 	// Reason is what caused it: "start", "periodic", "auto-create", "retry-topic",
-	// "create-topic", "transaction-check", "admin" or "shutdown".
+	// "create-topic", "transaction-check", "broker-config" (UPDATE_BROKER_CONFIG or
+	// SetPermission), "admin" or "shutdown".
 	Reason      string
 	DataVersion protocol.DataVersion
 	Topics      []string // the topics in the body, sorted (none for 104)
@@ -118,7 +120,8 @@ func (b *Broker) registerAll(ctx context.Context, reason string, oneway, checkOr
 	b.mu.Lock()
 	running, silenced, client, addr := b.running, b.silenced, b.nsClient, b.addr
 	b.mu.Unlock()
-	if !running || silenced || client == nil || len(b.cfg.nameServers) == 0 {
+	nameServers := b.nameServers()
+	if !running || silenced || client == nil || len(nameServers) == 0 {
 		return
 	}
 	b.regMu.Lock()
@@ -135,7 +138,8 @@ func (b *Broker) registerAll(ctx context.Context, reason string, oneway, checkOr
 		TopicConfigSerializeWrapper: protocol.TopicConfigSerializeWrapper{TopicConfigTable: topics, DataVersion: version},
 		FilterServerList:            []string{},
 	}
-	data, err := body.Encode(b.cfg.compressedRegister)
+	compressed := b.settings.compressedRegister.Load()
+	data, err := body.Encode(compressed)
 	if err != nil {
 		b.log.Error("fakebroker: register body not encodable", "reason", err)
 		return
@@ -146,7 +150,7 @@ func (b *Broker) registerAll(ctx context.Context, reason string, oneway, checkOr
 		ClusterName:  b.cfg.cluster,
 		HAServerAddr: b.haServerAddr(addr),
 		BrokerID:     b.cfg.brokerID,
-		Compressed:   b.cfg.compressedRegister,
+		Compressed:   compressed,
 		BodyCRC32:    protocol.BodyCRC32(data),
 	}
 	names := make([]string, 0, len(topics))
@@ -155,13 +159,14 @@ func (b *Broker) registerAll(ctx context.Context, reason string, oneway, checkOr
 	}
 	slices.Sort(names)
 
-	answers := make([]*remoting.Command, len(b.cfg.nameServers))
+	timeout := b.registerTimeout()
+	answers := make([]*remoting.Command, len(nameServers))
 	var wg sync.WaitGroup
-	for i, ns := range b.cfg.nameServers {
+	for i, ns := range nameServers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rctx, cancel := context.WithTimeout(ctx, b.cfg.registerTimeout)
+			rctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			req := protocol.RequestWithHeader(remoting.CodeRegisterBroker, header, data)
 			rec := Registration{
@@ -213,7 +218,7 @@ func (b *Broker) unregisterAll(ctx context.Context, client *remoting.Client) {
 		BrokerName: b.cfg.name, BrokerAddr: addr, ClusterName: b.cfg.cluster, BrokerID: b.cfg.brokerID,
 	}
 	ctx = context.WithoutCancel(ctx)
-	for _, ns := range b.cfg.nameServers {
+	for _, ns := range b.nameServers() {
 		rctx, cancel := context.WithTimeout(ctx, DefaultUnregisterTimeout)
 		rec := Registration{
 			Time: time.Now(), NameServer: ns, Code: remoting.CodeUnregisterBroker, Reason: regShutdown,

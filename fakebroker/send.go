@@ -146,8 +146,8 @@ func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.
 // preSend is the response every send answer starts from.
 func (b *Broker) preSend(cmd *remoting.Command) *remoting.Command {
 	resp := answerWithHeader(cmd, -1, "")
-	resp.ExtFields[protocol.FieldMsgRegion] = b.cfg.region
-	resp.ExtFields[protocol.FieldTraceOn] = strconv.FormatBool(b.cfg.traceOn)
+	resp.ExtFields[protocol.FieldMsgRegion] = b.region()
+	resp.ExtFields[protocol.FieldTraceOn] = strconv.FormatBool(b.traceOn())
 	resp.HeaderFields = protocol.SendMessageResponseHeader{}.HeaderFields()
 	resp.FastHeader = true
 	return resp
@@ -275,7 +275,7 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	m.Properties = props
 
 	if strings.EqualFold(props[protocol.PropertyTransactionPrepared], "true") {
-		if b.cfg.rejectTransactional {
+		if b.settings.rejectTransactional.Load() {
 			return s.fail(remoting.NoPermission, "the broker["+b.brokerIP1()+"] sending transaction message is forbidden")
 		}
 		halfMessage(m)
@@ -344,21 +344,24 @@ func (b *Broker) checkStoreMessage(m *protocol.MessageExt) (int32, string) {
 	bodyLen := len(m.Body)
 	// calMsgLength with IPv4 hosts: 91 fixed bytes before the topic, 2 for the properties length.
 	msgLen := 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + bodyLen + 1 + len(m.Topic) + 2 + propsLen
-	if propsLen > protocol.MaxPropertiesLength || bodyLen > b.cfg.maxMessageSize || msgLen > b.cfg.maxMessageSize+64*1024 {
+	// The commit log's encoder checks its own limit, which follows maxMessageSize (see
+	// brokerconfig.go); the remark quotes the setting.
+	limit := b.storeMaxBody()
+	if propsLen > protocol.MaxPropertiesLength || bodyLen > limit || msgLen > limit+64*1024 {
 		return remoting.MessageIllegal, b.illegalMessageRemark()
 	}
 	return remoting.Success, ""
 }
 
 func (b *Broker) illegalMessageRemark() string {
-	return fmt.Sprintf("the message is illegal, maybe msg body or properties length not matched. msg body length limit %dB, msg properties length limit 32KB.", b.cfg.maxMessageSize)
+	return fmt.Sprintf("the message is illegal, maybe msg body or properties length not matched. msg body length limit %dB, msg properties length limit 32KB.", b.maxMessageSize())
 }
 
 func (b *Broker) sendOK(s *sendRequest, msgID string, queueID int32, queueOffset int64) *remoting.Command {
 	resp := s.resp
 	resp.Code, resp.Remark = remoting.Success, ""
 	protocol.SetHeader(resp, protocol.SendMessageResponseHeader{
-		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.cfg.region, TraceOn: boolRef(b.cfg.traceOn),
+		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.region(), TraceOn: boolRef(b.traceOn()),
 	})
 	return resp
 }
@@ -392,7 +395,7 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 	}
 	batchProps[protocol.PropertyCluster] = b.cfg.cluster
 	// DefaultMessageStore.checkMessages and CommitLog.asyncPutMessages.
-	if len(s.cmd.Body) > b.cfg.maxMessageSize ||
+	if len(s.cmd.Body) > b.maxMessageSize() ||
 		protocol.TransactionType(sysFlag) != protocol.SysFlagTransactionNotType ||
 		(&protocol.Message{Properties: batchProps}).DelayLevel() > 0 {
 		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())

@@ -28,6 +28,7 @@ func (b *Broker) newServer() *remoting.Server {
 		b.sendHandlers(), b.topicHandlers(), b.clientHandlers(), b.pullHandlers(),
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
 		b.connectionHandlers(),
+		b.brokerConfigHandlers(),
 	} {
 		for _, e := range family {
 			if seen[e.code] {

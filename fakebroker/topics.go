@@ -42,6 +42,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -233,11 +234,31 @@ func (t *topicTable) updateOrder(orderTopics map[string]string) {
 	}
 }
 
+// setPermission changes brokerPermission; the version moves apart (nextVersion), as Java's
+// updateBrokerConfig moves it whenever brokerPermission is given, even unparsable.
 func (t *topicTable) setPermission(perm int32) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.perm = perm
+}
+
+func (t *topicTable) nextVersion() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	t.nextVersionLocked()
+}
+
+// autoCreate is autoCreateTopicEnable, which createTopicInSendMessageMethod reads at each send.
+func (t *topicTable) autoCreate() bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.autoTBW
+}
+
+func (t *topicTable) setAutoCreate(on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.autoTBW = on
 }
 
 func (t *topicTable) delete(topic string) bool {
@@ -413,13 +434,14 @@ func (b *Broker) DeleteTopic(ctx context.Context, topic string) bool {
 	return true
 }
 
-// SetPermission changes brokerPermission at run time, as mqadmin updateBrokerConfig does: the
-// data version moves and the broker registers (two-way) with every topic carrying that perm.
-// A broker that is not writable refuses sends to ordered topics (NO_PERMISSION); in 4.9.7 it
-// still takes sends to other topics: clients just stop routing to it.
+// SetPermission changes brokerPermission at run time, as mqadmin updateBrokerConfig does
+// (UPDATE_BROKER_CONFIG brokerPermission=perm, see brokerconfig.go): the configuration's and
+// the topic table's data versions move and the broker registers (two-way) with every topic
+// carrying that perm before it returns. A broker that is not writable refuses sends to ordered
+// topics (NO_PERMISSION); in 4.9.7 it still takes sends to other topics: clients just stop
+// routing to it.
 func (b *Broker) SetPermission(ctx context.Context, perm int32) {
-	b.topics.setPermission(perm)
-	b.registerAll(ctx, regAdmin, false, false, nil)
+	b.updateBrokerConfig(ctx, map[string]string{"brokerPermission": strconv.Itoa(int(perm))})
 }
 
 // transactionCheckLoop is the part of Java's TransactionalMessageCheckService the topic table

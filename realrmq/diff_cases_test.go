@@ -520,5 +520,45 @@ func brokerCases() []diffCase {
 			req: func(*side) *remoting.Command {
 				return remoting.NewRequest(remoting.CodeUnregisterClient, map[string]string{}, nil)
 			}},
+		// mqadmin getBrokerConfig and updateBrokerConfig. The version counts the updates that
+		// parsed (an empty body and an unparsable one do not), whatever they changed.
+		{name: "get broker config", code: remoting.CodeGetBrokerConfig, target: brokerA, req: getBrokerConfig, norm: normBrokerConfig},
+		{name: "update broker config", code: remoting.CodeUpdateBrokerConfig, target: brokerA,
+			req: updateBrokerConfig("defaultQueryMaxNum=33\nrocketsimNoSuchSetting=1\n")},
+		{name: "update values that do not parse", code: remoting.CodeUpdateBrokerConfig, target: brokerA,
+			req: updateBrokerConfig("defaultQueryMaxNum=many\ndiskFallRecorded=yes\nflushDiskType=sync\n")},
+		{name: "update setter named after another field", code: remoting.CodeUpdateBrokerConfig, target: brokerA,
+			req: updateBrokerConfig("enableBatchPush=true\nhaMasterAddress=192.0.2.1:10912")},
+		{name: "update without body", code: remoting.CodeUpdateBrokerConfig, target: brokerA, req: updateBrokerConfig("")},
+		{name: "update comments only", code: remoting.CodeUpdateBrokerConfig, target: brokerA, req: updateBrokerConfig("# nothing\n")},
+		{name: "update malformed escape", code: remoting.CodeUpdateBrokerConfig, target: brokerA,
+			req: updateBrokerConfig(`defaultQueryMaxNum=1\nx=\u12`)},
+		{name: "get broker config after updates", code: remoting.CodeGetBrokerConfig, target: brokerA, req: getBrokerConfig, norm: normBrokerConfig},
+		// mqadmin updateBrokerConfig -k brokerPermission -v 4: the broker registers before it
+		// answers, so the route shows it read-only at once.
+		{name: "update brokerPermission read-only", code: remoting.CodeUpdateBrokerConfig, target: brokerA,
+			req: updateBrokerConfig("brokerPermission=4")},
+		{name: "route of a read-only broker", code: remoting.CodeGetRouteInfoByTopic, target: "ns", req: routeReq(diffAutoTopic)},
+		{name: "send to a read-only broker", code: remoting.CodeSendMessageV2, target: brokerA,
+			req: sendReq(remoting.CodeSendMessageV2, diffAutoTopic, 0, []byte("ro")), norm: normMsgID},
+		{name: "update back", code: remoting.CodeUpdateBrokerConfig, target: brokerA,
+			req: updateBrokerConfig("brokerPermission=6\ndefaultQueryMaxNum=32\ndiskFallRecorded=true\nenableBatchPush=false\n")},
+		{name: "route of a writable broker again", code: remoting.CodeGetRouteInfoByTopic, target: "ns", req: routeReq(diffAutoTopic)},
+		{name: "get broker config at the end", code: remoting.CodeGetBrokerConfig, target: brokerA, req: getBrokerConfig, norm: normBrokerConfig},
+	}
+}
+
+func getBrokerConfig(*side) *remoting.Command {
+	return remoting.NewRequest(remoting.CodeGetBrokerConfig, nil, nil)
+}
+
+// updateBrokerConfig sends body as it is ("" for none), as mqadmin's properties2String text.
+func updateBrokerConfig(body string) func(*side) *remoting.Command {
+	return func(*side) *remoting.Command {
+		var b []byte
+		if body != "" {
+			b = []byte(body)
+		}
+		return remoting.NewRequest(remoting.CodeUpdateBrokerConfig, nil, b)
 	}
 }

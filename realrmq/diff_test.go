@@ -452,3 +452,49 @@ func hostLen(v6 bool) int {
 	}
 	return 8
 }
+
+// brokerConfigDeployment are the GET_BROKER_CONFIG settings that belong to a deployment, not
+// to the broker's behaviour: the real cluster's work folder (rocketmqHome, the store paths,
+// which the fake has no files for: it lists Java's default store root under the home folder
+// and no commit-log path or home unless ROCKETMQ_HOME is set) and the ports picked for each
+// run. mappedFileSizeCommitLog is realrmq's own setting (64 MiB files keep the real store
+// small); the fake has no files and lists Java's 1 GiB default.
+var brokerConfigDeployment = map[string]string{
+	"rocketmqHome": "", "storePathRootDir": "", "storePathCommitLog": "",
+	"listenPort": "<port>", "haListenPort": "<port>", "mappedFileSizeCommitLog": "<realrmq>",
+}
+
+// normBrokerConfig reduces GET_BROKER_CONFIG's answer to what two brokers configured alike
+// agree on: the version's counter (its timestamp is the broker's start) and the settings,
+// sorted (the order is the Properties table's, which depends on how it was filled), without
+// the deployment's (brokerConfigDeployment).
+func normBrokerConfig(_ *side, a *answer) {
+	if v, ok := a.Ext["version"]; ok {
+		dv, err := protocol.DecodeDataVersion([]byte(v))
+		if err != nil {
+			a.Ext["version"] = "undecodable: " + err.Error()
+		} else {
+			a.Ext["version"] = fmt.Sprintf("<timestamp> counter %d", dv.Counter)
+		}
+	}
+	if a.Body == "" {
+		return
+	}
+	props, err := protocol.DecodeJavaProperties([]byte(a.Body))
+	if err != nil {
+		a.Body = "undecodable: " + err.Error()
+		return
+	}
+	lines := make([]string, 0, len(props))
+	for k, v := range props {
+		if mask, ok := brokerConfigDeployment[k]; ok {
+			if mask == "" {
+				continue
+			}
+			v = mask
+		}
+		lines = append(lines, k+"="+v)
+	}
+	slices.Sort(lines)
+	a.Body = fmt.Sprintf("%d settings, sorted:\n%s", len(lines), strings.Join(lines, "\n"))
+}
