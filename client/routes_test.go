@@ -176,7 +176,7 @@ func TestNameServerListFromHTTP(t *testing.T) {
 
 		p, err := NewProducer(WithGroup("pg"), WithManager(r.m), WithDialer(r.mem.Dial), WithClientIP(testIP),
 			WithHTTPClient(memHTTPClient(r.mem)),
-			WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchFirstWait))
+			WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchDelay))
 		require.NoError(t, err)
 		require.NoError(t, p.Start())
 		defer p.Shutdown()
@@ -185,7 +185,7 @@ func TestNameServerListFromHTTP(t *testing.T) {
 		require.Equal(t, []string{"127.0.0.1:1"}, ns)
 
 		ep.Set(r.c.NameServerAddr())
-		time.Sleep(DefaultNameServerFetchFirstWait)
+		time.Sleep(DefaultNameServerFetchDelay)
 		synctest.Wait()
 		require.Equal(t, 2, ep.Requests())
 		require.Equal(t, []string{r.c.NameServerAddr()}, p.Snapshot().NameServers)
@@ -224,7 +224,7 @@ func TestNameServerAnswerTrimmedThenCut(t *testing.T) {
 				defer srv.Close()
 				p, err := NewProducer(WithGroup("pg"), WithManager(NewManager()), WithDialer(mem.Dial), WithClientIP(testIP),
 					WithHTTPClient(memHTTPClient(mem)),
-					WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchFirstWait))
+					WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchDelay))
 				require.NoError(t, err)
 				require.NoError(t, p.Start())
 				defer p.Shutdown()

@@ -56,7 +56,7 @@ func New(opts ...Option) *Broker {
 		name:               DefaultBrokerName,
 		cluster:            DefaultCluster,
 		listenAddr:         "127.0.0.1:0",
-		registerPeriod:     DefaultRegisterPeriod,
+		registerInterval:   DefaultRegisterInterval,
 		registerDelay:      DefaultRegisterDelay,
 		registerTimeout:    DefaultRegisterTimeout,
 		autoCreateTopic:    true,
@@ -65,8 +65,8 @@ func New(opts ...Option) *Broker {
 		maxMessageSize:     DefaultMaxMessageSize,
 		permission:         protocol.PermRead | protocol.PermWrite,
 		clientExpiry:       DefaultClientExpiry,
-		clientScanDelay:    DefaultClientScanPeriod,
-		clientScanPeriod:   DefaultClientScanPeriod,
+		clientScanDelay:    DefaultClientScanInterval,
+		clientScanInterval: DefaultClientScanInterval,
 		region:             DefaultRegion,
 		traceOn:            true,
 		notifyConsumerIDs:  true,
@@ -183,7 +183,7 @@ func (b *Broker) Start() error {
 
 	b.loops.Add(1)
 	go b.registerLoop(ctx)
-	if b.cfg.clientScanPeriod > 0 {
+	if b.cfg.clientScanInterval > 0 {
 		b.loops.Add(1)
 		go b.clientScanLoop(ctx)
 	}

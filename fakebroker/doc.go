@@ -57,5 +57,5 @@
 //
 // Time comes from the standard time package only, so a test running the fake inside a
 // testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry or 30 s
-// registration periods pass at once.
+// registration intervals pass at once.
 package fakebroker

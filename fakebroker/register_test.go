@@ -95,10 +95,10 @@ func TestRegisterPeriodically(t *testing.T) {
 	})
 }
 
-func TestRegisterPeriodIsConfigurable(t *testing.T) {
+func TestRegisterIntervalIsConfigurable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		r := newRig(t, WithRegisterDelay(time.Second), WithRegisterPeriod(5*time.Second))
+		r := newRig(t, WithRegisterDelay(time.Second), WithRegisterInterval(5*time.Second))
 		e := r.ns.await(t, remoting.CodeRegisterBroker, 4)
 		require.Equal(t, 11*time.Second, e.Time.Sub(start))
 	})

@@ -338,8 +338,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if c.LatencyFault {
 			opts = append(opts, client.WithLatencyFaultTolerance(&client.DefaultLatencyTable))
 		}
-		if c.RoutePoll > 0 {
-			opts = append(opts, client.WithPollNameServerInterval(c.RoutePoll), client.WithHeartbeatInterval(c.RoutePoll))
+		if c.RoutePollInterval > 0 {
+			opts = append(opts, client.WithPollNameServerInterval(c.RoutePollInterval), client.WithHeartbeatInterval(c.RoutePollInterval))
 		}
 		opts = append(opts, c.ClientOptions...)
 		p, err := client.NewProducer(opts...)
@@ -557,7 +557,7 @@ func openCluster(c Config) (backend.Cluster, error) {
 		exp := c.scale(c.Plan.BrokerExpiry.D())
 		opts = append(opts,
 			fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(exp), fakenamesrv.WithScanInterval(exp/4, exp/4)),
-			fakecluster.WithBrokerOptions(fakebroker.WithRegisterPeriod(exp/3)))
+			fakecluster.WithBrokerOptions(fakebroker.WithRegisterInterval(exp/3)))
 	}
 	fc, err := fakecluster.New(opts...)
 	if err != nil {

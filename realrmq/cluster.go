@@ -275,8 +275,8 @@ func (c *Cluster) newBroker(name string) (*brokerProc, error) {
 	if c.cfg.topicQueueNums > 0 {
 		kv = append(kv, prop("defaultTopicQueueNums", strconv.Itoa(c.cfg.topicQueueNums)))
 	}
-	if c.cfg.registerPeriod > 0 {
-		kv = append(kv, prop("registerNameServerPeriod", strconv.FormatInt(c.cfg.registerPeriod.Milliseconds(), 10)))
+	if c.cfg.registerInterval > 0 {
+		kv = append(kv, prop("registerNameServerPeriod", strconv.FormatInt(c.cfg.registerInterval.Milliseconds(), 10)))
 	}
 	ip1 := "127.0.0.1"
 	for _, e := range c.cfg.brokerExtra {

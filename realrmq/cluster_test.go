@@ -25,7 +25,7 @@ func TestLifecycle(t *testing.T) {
 		WithBrokerNames("life-a"),
 		WithBrokerPermission(4),
 		WithDefaultTopicQueueNums(4),
-		WithRegisterNameServerPeriod(10*time.Second),
+		WithRegisterInterval(10*time.Second),
 		WithHeap(128, 384),
 	)
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)

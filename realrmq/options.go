@@ -26,7 +26,7 @@ type config struct {
 	autoCreateTopic  *bool
 	brokerPermission *int32
 	topicQueueNums   int
-	registerPeriod   time.Duration
+	registerInterval time.Duration
 	brokerExtra      []keyValue
 	namesrvExtra     []keyValue
 
@@ -129,10 +129,11 @@ func WithDefaultTopicQueueNums(n int) Option {
 	return func(c *config) { c.topicQueueNums = n }
 }
 
-// WithRegisterNameServerPeriod sets registerNameServerPeriod. Java clamps it to 10–60 s and
-// makes the first periodic registration 10 s after start whatever the period.
-func WithRegisterNameServerPeriod(d time.Duration) Option {
-	return func(c *config) { c.registerPeriod = d }
+// WithRegisterInterval sets how often each broker registers with the name server: broker.conf's
+// registerNameServerPeriod. Java clamps it to 10–60 s and makes the first periodic
+// registration 10 s after start whatever the interval.
+func WithRegisterInterval(d time.Duration) Option {
+	return func(c *config) { c.registerInterval = d }
 }
 
 // WithBrokerConfig adds key=value to every broker's configuration file (a BrokerConfig,

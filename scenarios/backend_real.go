@@ -71,7 +71,7 @@ func (r *realBackend) cluster() (*backend.Real, error) {
 		r.shared = realrmq.NewShared("scenarios-real",
 			realrmq.WithBrokers(2),
 			realrmq.WithAutoCreateTopic(true),
-			realrmq.WithRegisterNameServerPeriod(10*time.Second))
+			realrmq.WithRegisterInterval(10*time.Second))
 		r.c, r.err = r.shared.Launch()
 		if r.err == nil {
 			r.view = backend.NewReal(r.c)
