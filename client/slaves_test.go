@@ -16,7 +16,7 @@ import (
 // address it knows, slaves included.
 func TestSlavesGetNoHeartbeatButAnUnregister(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRig(t, fakecluster.WithBrokers(2), fakecluster.WithSlaves(), fakecluster.WithTopic("T", 4))
+		r := newRig(t, fakecluster.WithBrokers(2), fakecluster.WithSlaves(true), fakecluster.WithTopic("T", 4))
 		p := r.started()
 		send(t, p, "T", "x")
 		time.Sleep(61 * time.Second) // two heartbeat rounds

@@ -72,12 +72,12 @@ type Option func(*config)
 // WithBrokers sets how many brokers to start (named broker-a, broker-b, ...). Default 1.
 func WithBrokers(n int) Option { return func(c *config) { c.brokers = n } }
 
-// WithSlaves gives every broker name a slave: a second broker with the same name and topics,
-// brokerId 1, registered with the name server, so that routes list a master and a slave
-// address. The slave does not replicate the master's store (clients write to masters only); it
-// is there for what clients do with slave addresses: heartbeats when they consume, unregister
-// on shutdown, cleanup when it goes away.
-func WithSlaves() Option { return func(c *config) { c.slaves = true } }
+// WithSlaves(true) gives every broker name a slave: a second broker with the same name and
+// topics, brokerId 1, registered with the name server, so that routes list a master and a
+// slave address. The slave does not replicate the master's store (clients write to masters
+// only); it is there for what clients do with slave addresses: heartbeats when they consume,
+// unregister on shutdown, cleanup when it goes away. Default false.
+func WithSlaves(on bool) Option { return func(c *config) { c.slaves = on } }
 
 // WithCluster sets the brokers' brokerClusterName. Default DefaultCluster.
 func WithCluster(name string) Option { return func(c *config) { c.cluster = name } }

@@ -238,7 +238,7 @@ func TestAwaitRoute(t *testing.T) {
 func TestSlaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cl := fakecluster.Start(t, fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(2),
-			fakecluster.WithSlaves(), fakecluster.WithTopic("Orders", 4))
+			fakecluster.WithSlaves(true), fakecluster.WithTopic("Orders", 4))
 		c := newClient(t, cl)
 		r := c.route(cl.NameServerAddr(), "Orders")
 		require.Len(t, r.BrokerDatas, 2)

@@ -159,7 +159,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithRemotingOptions passes options to the underlying remoting.Server (idle timeout, frame
-// size, TLS, ...). remoting.WithIgnoreUnknownCodes is always set.
+// size, TLS, ...). remoting.WithIgnoreUnknownCodes(true) is always set, after them.
 func WithRemotingOptions(opts ...remoting.ServerOption) Option {
 	return func(c *config) { c.remotingOpts = append(c.remotingOpts, opts...) }
 }
@@ -199,7 +199,7 @@ func New(opts ...Option) *Server {
 		s.kv.put(e.namespace, e.key, e.value)
 	}
 	ropts := append([]remoting.ServerOption{remoting.WithLogger(cfg.logger)}, cfg.remotingOpts...)
-	ropts = append(ropts, remoting.WithIgnoreUnknownCodes())
+	ropts = append(ropts, remoting.WithIgnoreUnknownCodes(true))
 	s.srv = remoting.NewServer(ropts...)
 	fault.Install(s.srv, s.hist, s.inj)
 	s.srv.OnConnClose(s.connClosed)

@@ -12,7 +12,7 @@ import (
 // Server serves RocketMQ requests by code. Each request runs in its own goroutine and is
 // answered by opaque, in the serialize type it arrived in; oneway requests are never answered.
 // Requests with no handler get REQUEST_CODE_NOT_SUPPORTED, or nothing with
-// WithIgnoreUnknownCodes. A bad frame closes only the connection it came on.
+// WithIgnoreUnknownCodes(true). A bad frame closes only the connection it came on.
 type Server struct {
 	cfg serverConfig
 	ep  *endpoint

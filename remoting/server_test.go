@@ -35,7 +35,7 @@ func TestUnknownCode(t *testing.T) {
 			}
 		})
 		t.Run("ignored like the name server", func(t *testing.T) {
-			srv, addr := startServer(t, nw, WithIgnoreUnknownCodes())
+			srv, addr := startServer(t, nw, WithIgnoreUnknownCodes(true))
 			seen := make(chan int32, 1)
 			srv.Use(func(next Handler) Handler {
 				return func(ctx context.Context, req *Request) *Command {
