@@ -22,7 +22,7 @@ type Fake struct {
 
 var _ Cluster = (*Fake)(nil)
 
-// NewFake returns the Cluster view of a running fake cluster; Close closes the cluster.
+// NewFake returns the Cluster view of a started fake cluster; Close closes the cluster.
 func NewFake(c *fakecluster.Cluster) *Fake { return &Fake{c: c} }
 
 // FakeCluster returns the fake cluster behind f, for what only the fakes offer (waiting on a

@@ -171,7 +171,8 @@ func TestNameServerListFromHTTP(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
 		ep := fakenamesrv.NewAddrEndpoint("127.0.0.1:1") // nothing listens there yet
-		srv := fakenamesrv.ServeAddrEndpoint(remotingtest.Listen(t, r.mem, "nsaddr.test:8080"), ep)
+		srv := fakenamesrv.NewAddrServer(ep)
+		require.NoError(t, srv.Start(remotingtest.Listen(t, r.mem, "nsaddr.test:8080")))
 		defer srv.Close()
 
 		p, err := NewProducer(WithGroup("pg"), WithManager(r.m), WithDialer(r.mem.Dial), WithClientIP(testIP),
@@ -220,7 +221,8 @@ func TestNameServerAnswerTrimmedThenCut(t *testing.T) {
 				mem := remoting.NewMemNetwork()
 				l, err := mem.Listen("nsaddr.test:8080")
 				require.NoError(t, err)
-				srv := fakenamesrv.ServeAddrEndpoint(l, fakenamesrv.NewAddrEndpoint(tc.answer))
+				srv := fakenamesrv.NewAddrServer(fakenamesrv.NewAddrEndpoint(tc.answer))
+				require.NoError(t, srv.Start(l))
 				defer srv.Close()
 				p, err := NewProducer(WithGroup("pg"), WithManager(NewManager()), WithDialer(mem.Dial), WithClientIP(testIP),
 					WithHTTPClient(memHTTPClient(mem)),

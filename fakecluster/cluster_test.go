@@ -2,6 +2,7 @@ package fakecluster_test
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -110,7 +111,27 @@ func TestStartIsReadyForClients(t *testing.T) {
 	require.Equal(t, []string{"k1", "k2"}, msgs[0].Keys)
 }
 
-func TestStartRejectsUnknownBrokerNames(t *testing.T) {
+// New only constructs: nothing listens until Start, which runs once.
+func TestNewThenStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := remoting.NewMemNetwork()
+		cl, err := fakecluster.New(fakecluster.WithMemNetwork(mem), fakecluster.WithNameServerAddr("ns:9876"))
+		require.NoError(t, err)
+		_, err = mem.Dial(t.Context(), "tcp", "ns:9876")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "New listens on nothing")
+		require.Empty(t, cl.Brokers())
+
+		require.NoError(t, cl.Start(t.Context()))
+		defer cl.Close()
+		conn, err := mem.Dial(t.Context(), "tcp", "ns:9876")
+		require.NoError(t, err)
+		_ = conn.Close()
+		require.Len(t, cl.Brokers(), 1)
+		require.Error(t, cl.Start(t.Context()), "a second Start")
+	})
+}
+
+func TestNewRejectsUnknownBrokerNames(t *testing.T) {
 	_, err := fakecluster.New(fakecluster.WithTopicOn("T", 1, "broker-z"))
 	require.ErrorIs(t, err, fakecluster.ErrUnknownBroker)
 	_, err = fakecluster.New(fakecluster.WithBrokerOptionsFor("broker-q"))
@@ -203,6 +224,7 @@ func TestStartStopLoop(t *testing.T) {
 		cl, err := fakecluster.New(fakecluster.WithBrokers(2), fakecluster.WithTopic("T", 2))
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		require.NoError(t, cl.Start(ctx))
 		require.NoError(t, cl.Shutdown(ctx))
 		cancel()
 	}
@@ -210,6 +232,7 @@ func TestStartStopLoop(t *testing.T) {
 		for range 50 {
 			cl, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(3))
 			require.NoError(t, err)
+			require.NoError(t, cl.Start(t.Context()))
 			require.NoError(t, cl.Close())
 		}
 	})

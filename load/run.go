@@ -296,7 +296,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// The cluster: the one place a run tells an in-process cluster from an existing one.
-	cluster, err := openCluster(c)
+	cluster, err := openCluster(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -545,7 +545,7 @@ func makeBody(size int) []byte {
 
 // openCluster reaches the cluster of the run: the name server's when one is given, else a
 // fake cluster in this process, sized as the configuration and the plan ask.
-func openCluster(c Config) (backend.Cluster, error) {
+func openCluster(ctx context.Context, c Config) (backend.Cluster, error) {
 	if c.NameServer != "" {
 		return backend.NewRemote(c.NameServer), nil
 	}
@@ -561,6 +561,9 @@ func openCluster(c Config) (backend.Cluster, error) {
 	}
 	fc, err := fakecluster.New(opts...)
 	if err != nil {
+		return nil, fmt.Errorf("start the in-process cluster: %w", err)
+	}
+	if err := fc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start the in-process cluster: %w", err)
 	}
 	return backend.NewFake(fc), nil

@@ -115,7 +115,9 @@ func route(t *testing.T, ctx context.Context, c *Cluster, topic string) (*protoc
 func TestUnavailable(t *testing.T) {
 	t.Setenv("JAVA_HOME", "")
 	t.Setenv("PATH", t.TempDir())
-	_, err := Launch(t.Context())
+	c, err := New()
+	require.NoError(t, err)
+	err = c.Start(t.Context())
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.ErrorContains(t, err, "java not found")
 

@@ -14,7 +14,7 @@ const DefaultVersion = "4.9.7"
 // Java's default brokerClusterName.
 const DefaultCluster = "DefaultCluster"
 
-// Option configures Launch and Start.
+// Option configures New and Start.
 type Option func(*config)
 
 type config struct {
@@ -175,8 +175,8 @@ func WithJVMArgs(args ...string) Option {
 	return func(c *config) { c.jvmArgs = append(c.jvmArgs, args...) }
 }
 
-// WithStartTimeout bounds how long Launch waits for the servers to be ready (Maven's
-// classpath resolution excepted). Default 90 s. The context given to Launch bounds it too.
+// WithStartTimeout bounds how long Cluster.Start waits for the servers to be ready (Maven's
+// classpath resolution excepted). Default 90 s. The context given to Start bounds it too.
 func WithStartTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {

@@ -72,7 +72,7 @@ func (r *realBackend) cluster() (*backend.Real, error) {
 			realrmq.WithBrokers(2),
 			realrmq.WithAutoCreateTopic(true),
 			realrmq.WithRegisterInterval(10*time.Second))
-		r.c, r.err = r.shared.Launch()
+		r.c, r.err = r.shared.Start()
 		if r.err == nil {
 			r.view = backend.NewReal(r.c)
 		}
