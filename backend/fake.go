@@ -42,7 +42,7 @@ func (f *Fake) Brokers() []Broker {
 }
 
 func (f *Fake) broker(name string) (*fakebroker.Broker, error) {
-	if b := f.c.Broker(name); b != nil {
+	if b, ok := f.c.Broker(name); ok {
 		return b, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)

@@ -46,7 +46,7 @@ func TestSendResultAndStoredMessage(t *testing.T) {
 		require.Equal(t, "hello", string(m.Body))
 
 		// The request is a JSON SEND_MESSAGE_V2 as the Java client sends it.
-		e := r.c.Broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
+		e := r.broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
 		require.Equal(t, remoting.SerializeJSON, e.SerializeType)
 		require.Equal(t, "pg", e.ExtFields["a"])
 		require.Equal(t, "TBW102", e.ExtFields["c"])
@@ -60,7 +60,7 @@ func TestBinaryHeader(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
 		p := r.started(WithBinaryHeader(true))
 		send(t, p, "T", "x")
-		e := r.c.Broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
+		e := r.broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
 		require.Equal(t, remoting.SerializeRocketMQ, e.SerializeType)
 		ns := r.c.NameServer().History().Requests(remoting.CodeGetRouteInfoByTopic)
 		require.Equal(t, remoting.SerializeRocketMQ, ns[0].SerializeType)
@@ -205,7 +205,7 @@ func TestSyncRetryRules(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t, fakecluster2Brokers()...)
 				for _, b := range []string{"broker-a", "broker-b"} {
-					r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: tc.code, Remark: "no", Times: 1})
+					r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: tc.code, Remark: "no", Times: 1})
 				}
 				p := r.started() // each broker refuses once: attempt 3 succeeds
 				res, err := p.Send(background, NewMessage("T", []byte("x")))
@@ -232,7 +232,7 @@ func TestSyncRetriesExhausted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
 		for _, b := range []string{"broker-a", "broker-b"} {
-			r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: remoting.SystemError, Remark: "down"})
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: remoting.SystemError, Remark: "down"})
 		}
 		p := r.started()
 		_, err := p.Send(background, NewMessage("T", []byte("x")))
@@ -252,7 +252,7 @@ func TestSyncTimeoutFiresAtDeadlineAndRetriesOnAnotherBroker(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
 		p := r.started(WithAttemptTimeout(time.Second))
 		for _, b := range []string{"broker-a", "broker-b"} {
-			r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour, Times: 1})
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour, Times: 1})
 		}
 		start := time.Now()
 		res, err := p.Send(background, NewMessage("T", []byte("x")))
@@ -268,7 +268,7 @@ func TestSyncTimeoutFiresAtDeadlineAndRetriesOnAnotherBroker(t *testing.T) {
 func TestSyncTimeoutMovesToAnotherBroker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
-		r.c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
+		r.broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
 		p := r.started(WithAttemptTimeout(500 * time.Millisecond))
 		slow := 0
 		// Eight sends walk over all eight queues, so some first attempts go to broker-a.
@@ -292,7 +292,7 @@ func TestSyncTimeoutUsesTheWholeBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
 		for _, b := range []string{"broker-a", "broker-b"} {
-			r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
 		}
 		p := r.started()
 		start := time.Now()
@@ -363,7 +363,7 @@ func TestBatchAndOneway(t *testing.T) {
 			require.Equal(t, ids[i], m.MsgID)
 			require.Zero(t, m.SysFlag&protocol.SysFlagCompressed, "batches are never compressed")
 		}
-		e := r.c.Broker("broker-a").History().Requests(remoting.CodeSendBatchMessage)
+		e := r.broker("broker-a").History().Requests(remoting.CodeSendBatchMessage)
 		require.Len(t, e, 1)
 		require.Equal(t, "true", e[0].ExtFields["m"])
 
@@ -390,7 +390,7 @@ func TestNamespace(t *testing.T) {
 func TestLatencyFaultToleranceAvoidsSlowBroker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
-		r.c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 600 * time.Millisecond})
+		r.broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 600 * time.Millisecond})
 		p := r.started(WithLatencyFaultTolerance(&DefaultLatencyTable))
 		for range 20 {
 			send(t, p, "T", "x")
@@ -434,7 +434,7 @@ func TestSendBatchAsync(t *testing.T) {
 		stored := r.c.Messages("T")
 		require.Len(t, stored, 2)
 		require.Equal(t, ids, []string{stored[0].MsgID, stored[1].MsgID})
-		require.Len(t, r.c.Broker("broker-a").History().Requests(remoting.CodeSendBatchMessage), 1)
+		require.Len(t, r.broker("broker-a").History().Requests(remoting.CodeSendBatchMessage), 1)
 
 		p.SendBatchAsync(background, cb, NewMessage("T", []byte("a")), NewMessage("U", []byte("b")))
 		bad := <-got

@@ -63,7 +63,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 		require.NoError(b, cl.Start(b.Context()))
 		started := heapInUse()
 
-		addr := cl.Broker("broker-a").Addr()
+		addr := brokerOf(b, cl, "broker-a").Addr()
 		sockets := make([]net.Conn, 0, conns)
 		for i := range conns {
 			conn, err := net.Dial("tcp", addr)

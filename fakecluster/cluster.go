@@ -335,28 +335,24 @@ func (c *Cluster) Brokers() []*fakebroker.Broker { return slices.Clone(c.brokers
 // Slaves returns the slaves (WithSlaves) in name order.
 func (c *Cluster) Slaves() []*fakebroker.Broker { return slices.Clone(c.slaves) }
 
-// Slave returns the slave of the named broker, or nil.
-func (c *Cluster) Slave(name string) *fakebroker.Broker {
-	for _, b := range c.slaves {
-		if b.Name() == name {
-			return b
-		}
+// Broker returns the broker with the given name; false when the cluster has none of that name.
+func (c *Cluster) Broker(name string) (*fakebroker.Broker, bool) { return byName(c.brokers, name) }
+
+// Slave returns the slave of the named broker; false when there is none (no such broker, or
+// no WithSlaves).
+func (c *Cluster) Slave(name string) (*fakebroker.Broker, bool) { return byName(c.slaves, name) }
+
+func byName(brokers []*fakebroker.Broker, name string) (*fakebroker.Broker, bool) {
+	i := slices.IndexFunc(brokers, func(b *fakebroker.Broker) bool { return b.Name() == name })
+	if i < 0 {
+		return nil, false
 	}
-	return nil
+	return brokers[i], true
 }
 
-// Broker returns the broker with the given name, or nil.
-func (c *Cluster) Broker(name string) *fakebroker.Broker {
-	for _, b := range c.brokers {
-		if b.Name() == name {
-			return b
-		}
-	}
-	return nil
-}
-
+// broker is Broker for the operations on a named broker, which fail with ErrUnknownBroker.
 func (c *Cluster) broker(name string) (*fakebroker.Broker, error) {
-	if b := c.Broker(name); b != nil {
+	if b, ok := c.Broker(name); ok {
 		return b, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)

@@ -20,6 +20,22 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// brokerOf returns cl's broker of that name; the test fails when there is none.
+func brokerOf(tb testing.TB, cl *fakecluster.Cluster, name string) *fakebroker.Broker {
+	tb.Helper()
+	b, ok := cl.Broker(name)
+	require.True(tb, ok, "no broker %s", name)
+	return b
+}
+
+// slaveOf returns the slave of cl's broker of that name; the test fails when there is none.
+func slaveOf(tb testing.TB, cl *fakecluster.Cluster, name string) *fakebroker.Broker {
+	tb.Helper()
+	b, ok := cl.Slave(name)
+	require.True(tb, ok, "no slave of %s", name)
+	return b
+}
+
 // client is what a RocketMQ client does with the cluster, over its network.
 type client struct {
 	t *testing.T
@@ -100,10 +116,10 @@ func TestStartIsReadyForClients(t *testing.T) {
 		require.Equal(t, fakecluster.BrokerName(i), b.Name)
 		require.True(t, b.Online)
 		require.True(t, *b.Registered)
-		require.Equal(t, cl.Broker(b.Name).Addr(), b.Addr)
+		require.Equal(t, brokerOf(t, cl, b.Name).Addr(), b.Addr)
 	}
 
-	resp := c.send(cl.Broker("broker-b").Addr(), "Orders", 3, "hello", map[string]string{"TAGS": "A", "KEYS": "k1 k2"})
+	resp := c.send(brokerOf(t, cl, "broker-b").Addr(), "Orders", 3, "hello", map[string]string{"TAGS": "A", "KEYS": "k1 k2"})
 	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 	msgs := cl.Messages("Orders")
 	require.Len(t, msgs, 1)
@@ -189,7 +205,7 @@ func TestBrokerLifecycleInVirtualTime(t *testing.T) {
 		require.Equal(t, []string{"broker-a"}, brokerNames(c.route(ns, "Fresh")))
 		require.NoError(t, cl.DeleteTopic(ctx, "Fresh"))
 		require.Nil(t, c.route(ns, "Fresh"))
-		_, kept := cl.Broker("broker-a").Topic("Fresh")
+		_, kept := brokerOf(t, cl, "broker-a").Topic("Fresh")
 		require.False(t, kept)
 
 		// A clean stop unregisters.
@@ -207,12 +223,13 @@ func TestBrokerOptionsReachBrokers(t *testing.T) {
 			fakecluster.WithBrokerOptionsFor("broker-b", fakebroker.WithPermission(6)),
 			fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(time.Minute)))
 		c := newClient(t, cl)
-		require.EqualValues(t, 4, cl.Broker("broker-a").Permission())
-		require.EqualValues(t, 6, cl.Broker("broker-b").Permission())
-		require.Equal(t, "C1", cl.Broker("broker-a").Cluster())
-		resp := c.send(cl.Broker("broker-b").Addr(), "Unknown", 0, "x", nil)
+		require.EqualValues(t, 4, brokerOf(t, cl, "broker-a").Permission())
+		require.EqualValues(t, 6, brokerOf(t, cl, "broker-b").Permission())
+		require.Equal(t, "C1", brokerOf(t, cl, "broker-a").Cluster())
+		resp := c.send(brokerOf(t, cl, "broker-b").Addr(), "Unknown", 0, "x", nil)
 		require.Equal(t, remoting.TopicNotExist, resp.Code)
-		require.Nil(t, cl.Broker("broker-c"))
+		_, ok := cl.Broker("broker-c")
+		require.False(t, ok, "a name the cluster does not have")
 		require.Len(t, cl.Brokers(), 2)
 	})
 }
@@ -266,9 +283,10 @@ func TestSlaves(t *testing.T) {
 		r := c.route(cl.NameServerAddr(), "Orders")
 		require.Len(t, r.BrokerDatas, 2)
 		for _, bd := range r.BrokerDatas {
-			require.Equal(t, map[int64]string{0: cl.Broker(bd.BrokerName).Addr(), 1: cl.Slave(bd.BrokerName).Addr()}, bd.BrokerAddrs)
+			require.Equal(t, map[int64]string{0: brokerOf(t, cl, bd.BrokerName).Addr(), 1: slaveOf(t, cl, bd.BrokerName).Addr()}, bd.BrokerAddrs)
 		}
 		require.Len(t, cl.Slaves(), 2)
-		require.Nil(t, cl.Slave("broker-x"))
+		_, ok := cl.Slave("broker-x")
+		require.False(t, ok)
 	})
 }

@@ -74,6 +74,9 @@ func New(opts ...Option) (*Cluster, error) {
 	return &Cluster{cfg: cfg, workDir: cfg.workDir, logDir: cfg.logDir, crashed: make(chan struct{})}, nil
 }
 
+// ErrUnknownBroker is returned for a broker name the cluster does not have.
+var ErrUnknownBroker = errors.New("realrmq: unknown broker")
+
 // errStarted is returned by a second Start.
 var errStarted = errors.New("realrmq: the cluster was started already")
 
@@ -443,7 +446,7 @@ func (c *Cluster) broker(name string) *brokerProc {
 func (c *Cluster) StopBroker(name string) error {
 	b := c.broker(name)
 	if b == nil {
-		return fmt.Errorf("realrmq: no broker %q", name)
+		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
 	c.mu.Lock()
 	p := b.proc
@@ -460,7 +463,7 @@ func (c *Cluster) StopBroker(name string) error {
 func (c *Cluster) KillBroker(name string) error {
 	b := c.broker(name)
 	if b == nil {
-		return fmt.Errorf("realrmq: no broker %q", name)
+		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
 	c.mu.Lock()
 	p := b.proc
@@ -477,7 +480,7 @@ func (c *Cluster) KillBroker(name string) error {
 func (c *Cluster) StartBroker(ctx context.Context, name string) error {
 	b := c.broker(name)
 	if b == nil {
-		return fmt.Errorf("realrmq: no broker %q", name)
+		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
 	c.mu.Lock()
 	running := b.proc != nil

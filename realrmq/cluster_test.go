@@ -138,6 +138,23 @@ func TestOptions(t *testing.T) {
 	WithBrokerNames("x", "x")(&cfg)
 	assert.Error(t, cfg.validate())
 	assert.Equal(t, "broker-26", brokerName(26))
+	_, err := New(WithBrokerNames("x", "x"))
+	assert.Error(t, err, "New checks the options")
+}
+
+// What New returns runs nothing and can be closed without a start; a name it does not have
+// is ErrUnknownBroker.
+func TestNewRunsNothing(t *testing.T) {
+	c, err := New(WithBrokers(1))
+	require.NoError(t, err)
+	assert.Empty(t, c.NameServerAddr())
+	_, ok := c.BrokerAddr("broker-a")
+	assert.False(t, ok, "no broker before Start")
+	assert.ErrorIs(t, c.StopBroker("broker-x"), ErrUnknownBroker)
+	assert.ErrorIs(t, c.KillBroker("broker-x"), ErrUnknownBroker)
+	assert.ErrorIs(t, c.StartBroker(t.Context(), "broker-x"), ErrUnknownBroker)
+	require.NoError(t, c.Close())
+	require.Error(t, c.Start(t.Context()), "a closed cluster does not start")
 }
 
 func TestFreePorts(t *testing.T) {
