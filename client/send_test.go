@@ -70,12 +70,16 @@ func TestBinaryHeader(t *testing.T) {
 func TestCompressionFromThreshold(t *testing.T) {
 	tests := []struct {
 		size       int
+		opts       []Option
 		compressed bool
-	}{{4095, false}, {4096, true}, {10000, true}}
+	}{
+		{4095, nil, false}, {4096, nil, true}, {10000, nil, true},
+		{99, []Option{WithCompression(100, 9)}, false}, {100, []Option{WithCompression(100, 9)}, true},
+	}
 	for _, tc := range tests {
 		synctest.Test(t, func(t *testing.T) {
 			r := newRig(t, fakecluster.WithTopic("T", 4))
-			p := r.started()
+			p := r.started(tc.opts...)
 			body := bytes.Repeat([]byte("a"), tc.size)
 			send(t, p, "T", string(body))
 			m := r.c.Messages("T")[0]
@@ -153,6 +157,12 @@ func TestMessageChecks(t *testing.T) {
 			require.ErrorAs(t, err, &ce)
 			require.Equal(t, tc.code, ce.Code, tc.name)
 		}
+
+		small := r.started(WithGroup("small"), WithMaxMessageSize(10))
+		_, err := small.Send(background, NewMessage("T", make([]byte, 11)))
+		require.EqualError(t, err, "CODE: 13  DESC: the message body size over max value, MAX: 10"+moreInfo)
+		_, err = small.Send(background, NewMessage("T", make([]byte, 10)))
+		require.NoError(t, err)
 	})
 }
 
@@ -188,17 +198,22 @@ func TestNoNameServer(t *testing.T) {
 func TestSyncRetryRules(t *testing.T) {
 	tests := []struct {
 		name       string
+		opts       []Option
 		code       int32
 		retried    bool
 		wantErr    error
 		wantStatus SendStatus
 	}{
-		{"topic not exist is retried", remoting.TopicNotExist, true, nil, SendOK},
-		{"service not available is retried", remoting.ServiceNotAvailable, true, nil, SendOK},
-		{"system error is retried", remoting.SystemError, true, nil, SendOK},
-		{"no permission is retried", remoting.NoPermission, true, nil, SendOK},
-		{"system busy is not (4.9.7)", remoting.SystemBusy, false, ErrSystemBusy, 0},
-		{"message illegal is not", remoting.MessageIllegal, false, ErrMessageIllegal, 0},
+		{"topic not exist is retried", nil, remoting.TopicNotExist, true, nil, SendOK},
+		{"service not available is retried", nil, remoting.ServiceNotAvailable, true, nil, SendOK},
+		{"system error is retried", nil, remoting.SystemError, true, nil, SendOK},
+		{"no permission is retried", nil, remoting.NoPermission, true, nil, SendOK},
+		{"system busy is not (4.9.7)", nil, remoting.SystemBusy, false, ErrSystemBusy, 0},
+		{"message illegal is not", nil, remoting.MessageIllegal, false, ErrMessageIllegal, 0},
+		{"system busy is when WithRetryResponseCodes names it (Java 5.3)",
+			[]Option{WithRetryResponseCodes(remoting.SystemBusy)}, remoting.SystemBusy, true, nil, SendOK},
+		{"system error is not when WithRetryResponseCodes leaves it out",
+			[]Option{WithRetryResponseCodes(remoting.SystemBusy)}, remoting.SystemError, false, ErrSystemError, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -207,7 +222,7 @@ func TestSyncRetryRules(t *testing.T) {
 				for _, b := range []string{"broker-a", "broker-b"} {
 					r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: tc.code, Remark: "no", Times: 1})
 				}
-				p := r.started() // each broker refuses once: attempt 3 succeeds
+				p := r.started(tc.opts...) // each broker refuses once: attempt 3 succeeds
 				res, err := p.Send(background, NewMessage("T", []byte("x")))
 				sends := r.requests("broker-a", remoting.CodeSendMessageV2) + r.requests("broker-b", remoting.CodeSendMessageV2)
 				if tc.retried {

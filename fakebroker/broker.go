@@ -195,9 +195,6 @@ func (b *Broker) Start() error {
 }
 
 func (b *Broker) listenLocked() (net.Listener, error) {
-	if b.listenOn == "" && b.cfg.listener != nil {
-		return b.cfg.listener, nil
-	}
 	addr := b.listenOn
 	if addr == "" {
 		addr = b.cfg.listenAddr

@@ -46,7 +46,6 @@ type config struct {
 	cluster                  string
 	brokerID                 int64
 	listenAddr               string
-	listener                 net.Listener
 	listen                   func(addr string) (net.Listener, error)
 	advertisedAddr           string
 	haAddr                   string
@@ -103,9 +102,6 @@ func WithBrokerID(id int64) Option { return func(c *config) { c.brokerID = id } 
 // WithListenAddr sets the address Start listens on ("127.0.0.1:0", the default, picks a free
 // port). See WithListenFunc for in-memory networks.
 func WithListenAddr(addr string) Option { return func(c *config) { c.listenAddr = addr } }
-
-// WithListener makes the first Start serve l. A restart listens again on l's address.
-func WithListener(l net.Listener) Option { return func(c *config) { c.listener = l } }
 
 // WithListenFunc replaces net.Listen("tcp", addr), e.g. with a remoting.MemNetwork's Listen.
 func WithListenFunc(f func(addr string) (net.Listener, error)) Option {

@@ -13,6 +13,7 @@ import (
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 	"github.com/rocketsim/rocketsim/remoting/remotingtest"
@@ -144,6 +145,25 @@ func TestNewThenStart(t *testing.T) {
 		_ = conn.Close()
 		require.Len(t, cl.Brokers(), 1)
 		require.Error(t, cl.Start(t.Context()), "a second Start")
+	})
+}
+
+// When the brokers never show up on the name server (it drops their registrations here), Start
+// gives up once WithStartTimeout has passed and closes what it started.
+func TestStartTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cl, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()),
+			fakecluster.WithStartTimeout(3*time.Second),
+			fakecluster.WithBrokerOptions(fakebroker.WithRegisterTimeout(time.Second)))
+		require.NoError(t, err)
+		cl.NameServer().Faults().Add(fault.Rule{Code: remoting.CodeRegisterBroker, Action: fault.ActionDrop})
+		start := time.Now()
+		err = cl.Start(t.Context())
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		waited := time.Since(start)
+		require.GreaterOrEqual(t, waited, 3*time.Second)
+		require.Less(t, waited, fakecluster.DefaultStartTimeout)
+		require.False(t, brokerOf(t, cl, "broker-a").Running(), "closed after the failed start")
 	})
 }
 
