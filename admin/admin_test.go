@@ -13,6 +13,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
@@ -24,6 +25,14 @@ import (
 // (stub_test.go) and, for real, in conformance/admin_test.go.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// brokerOf returns cl's broker of that name; the test fails when there is none.
+func brokerOf(t *testing.T, cl *fakecluster.Cluster, name string) *fakebroker.Broker {
+	t.Helper()
+	b, ok := cl.Broker(name)
+	require.True(t, ok, "no broker %s", name)
+	return b
+}
 
 func newClient(t *testing.T) *remoting.Client {
 	cli := remoting.NewClient(remoting.WithConnectTimeout(time.Second))
@@ -64,7 +73,7 @@ func routedBrokers(rd *protocol.TopicRouteData) []string {
 func TestTopics(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithCluster("C1"))
 	cli, ctx, ns := newClient(t), ctxFor(t), cl.NameServerAddr()
-	a, b := cl.Broker("broker-a").Addr(), cl.Broker("broker-b").Addr()
+	a, b := brokerOf(t, cl, "broker-a").Addr(), brokerOf(t, cl, "broker-b").Addr()
 
 	info, err := admin.ClusterInfo(ctx, cli, ns)
 	require.NoError(t, err)
@@ -89,7 +98,7 @@ func TestTopics(t *testing.T) {
 	require.Equal(t, []string{"broker-a", "broker-b"}, routedBrokers(rd))
 	require.Equal(t, protocol.QueueData{BrokerName: "broker-a", ReadQueueNums: 2, WriteQueueNums: 3, Perm: protocol.PermRead},
 		rd.QueueDatas[slices.IndexFunc(rd.QueueDatas, func(q protocol.QueueData) bool { return q.BrokerName == "broker-a" })])
-	got, _ := cl.Broker("broker-a").Topic("Fresh")
+	got, _ := brokerOf(t, cl, "broker-a").Topic("Fresh")
 	require.Equal(t, protocol.SingleTag, got.TopicFilterType, "an empty filter type is sent as SINGLE_TAG")
 
 	var se *admin.ServerError
@@ -102,7 +111,7 @@ func TestTopics(t *testing.T) {
 
 	// The broker forgets the topic but does not register: the name server still routes it.
 	require.NoError(t, admin.DeleteTopicInBroker(ctx, cli, b, "Fresh"))
-	_, kept := cl.Broker("broker-b").Topic("Fresh")
+	_, kept := brokerOf(t, cl, "broker-b").Topic("Fresh")
 	require.False(t, kept)
 	rd, _, err = admin.Route(ctx, cli, ns, "Fresh")
 	require.NoError(t, err)
@@ -123,7 +132,7 @@ func TestTopics(t *testing.T) {
 	require.NoError(t, admin.DeleteTopic(ctx, cli, []string{ns}, "C1", []string{a, b}, "Twice"))
 	_, ok, _ = admin.Route(ctx, cli, ns, "Twice")
 	require.False(t, ok)
-	_, kept = cl.Broker("broker-a").Topic("Twice")
+	_, kept = brokerOf(t, cl, "broker-a").Topic("Twice")
 	require.False(t, kept)
 	err = admin.DeleteTopic(ctx, cli, []string{ns}, "C1", []string{a}, "SCHEDULE_TOPIC_XXXX")
 	require.ErrorAs(t, err, &se)
@@ -133,7 +142,7 @@ func TestTopics(t *testing.T) {
 func TestOffsetsAndPulls(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithTopic("T", 2))
 	cli, ctx := newClient(t), ctxFor(t)
-	a := cl.Broker("broker-a").Addr()
+	a := brokerOf(t, cl, "broker-a").Addr()
 	mq := protocol.MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 1}
 	for i := range 40 {
 		send(t, cli, a, "T", 1, fmt.Sprint(i))
@@ -198,16 +207,16 @@ func TestTopicMessages(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithBrokers(3), fakecluster.WithTopicOn("T", 2, "broker-a", "broker-b"))
 	cli, ctx := newClient(t), ctxFor(t)
 	brokers := []admin.Broker{
-		{Name: "broker-b", Addr: cl.Broker("broker-b").Addr()},
-		{Name: "broker-a", Addr: cl.Broker("broker-a").Addr()},
-		{Name: "broker-c", Addr: cl.Broker("broker-c").Addr()}, // does not hold T
+		{Name: "broker-b", Addr: brokerOf(t, cl, "broker-b").Addr()},
+		{Name: "broker-a", Addr: brokerOf(t, cl, "broker-a").Addr()},
+		{Name: "broker-c", Addr: brokerOf(t, cl, "broker-c").Addr()}, // does not hold T
 	}
 	for _, m := range []struct {
 		broker string
 		queue  int32
 		body   string
 	}{{"broker-a", 1, "a1"}, {"broker-a", 0, "a0"}, {"broker-b", 1, "b1"}, {"broker-a", 1, "a1'"}} {
-		send(t, cli, cl.Broker(m.broker).Addr(), "T", m.queue, m.body)
+		send(t, cli, brokerOf(t, cl, m.broker).Addr(), "T", m.queue, m.body)
 	}
 	msgs, err := admin.TopicMessages(ctx, cli, "", brokers, "T")
 	require.NoError(t, err)
@@ -262,7 +271,7 @@ func TestKVConfig(t *testing.T) {
 func TestConnections(t *testing.T) {
 	cl := fakecluster.Start(t)
 	cli, ctx := newClient(t), ctxFor(t)
-	b := cl.Broker("broker-a")
+	b := brokerOf(t, cl, "broker-a")
 	a := b.Addr()
 
 	// Clients are heartbeats naming their groups, each over a connection of its own.
@@ -320,7 +329,7 @@ func TestConnections(t *testing.T) {
 func TestBrokerConfig(t *testing.T) {
 	cl := fakecluster.Start(t)
 	cli, ctx, ns := newClient(t), ctxFor(t), cl.NameServerAddr()
-	a := cl.Broker("broker-a").Addr()
+	a := brokerOf(t, cl, "broker-a").Addr()
 
 	config, version, err := admin.BrokerConfig(ctx, cli, a)
 	require.NoError(t, err)
@@ -350,14 +359,14 @@ func TestBrokerConfig(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Equal(t, protocol.PermRead, rd.QueueDatas[0].Perm)
-	require.Equal(t, protocol.PermRead, cl.Broker("broker-a").Permission())
+	require.Equal(t, protocol.PermRead, brokerOf(t, cl, "broker-a").Permission())
 }
 
 // The fakes do not serve these yet: the answer is an error that says so, not a wrong result.
 func TestUnservedCodesAreServerErrors(t *testing.T) {
 	cl := fakecluster.Start(t)
 	cli, ctx := newClient(t), ctxFor(t)
-	a := cl.Broker("broker-a").Addr()
+	a := brokerOf(t, cl, "broker-a").Addr()
 	for name, call := range map[string]func() error{
 		"broker runtime info": func() error { _, err := admin.BrokerRuntimeInfo(ctx, cli, a); return err },
 	} {

@@ -22,7 +22,7 @@ type Fake struct {
 
 var _ Cluster = (*Fake)(nil)
 
-// NewFake returns the Cluster view of a running fake cluster; Close closes the cluster.
+// NewFake returns the Cluster view of a started fake cluster; Close closes the cluster.
 func NewFake(c *fakecluster.Cluster) *Fake { return &Fake{c: c} }
 
 // FakeCluster returns the fake cluster behind f, for what only the fakes offer (waiting on a
@@ -42,7 +42,7 @@ func (f *Fake) Brokers() []Broker {
 }
 
 func (f *Fake) broker(name string) (*fakebroker.Broker, error) {
-	if b := f.c.Broker(name); b != nil {
+	if b, ok := f.c.Broker(name); ok {
 		return b, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)

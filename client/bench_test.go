@@ -52,7 +52,7 @@ func BenchmarkTimeoutLateness(b *testing.B) {
 	for _, mode := range []string{"sync", "async"} {
 		b.Run(mode, func(b *testing.B) {
 			c, mem := benchRig(b)
-			c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDrop})
+			brokerOf(b, c, "broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDrop})
 			p := benchProducer(b, c, mem, WithSendTimeout(timeout), WithRetries(0), WithAsyncRetries(0))
 			ctx := context.Background()
 			late := make([]time.Duration, 0, b.N)

@@ -17,6 +17,9 @@ func Example() {
 		panic(err)
 	}
 	defer c.Close()
+	if err := c.Start(context.Background()); err != nil {
+		panic(err)
+	}
 
 	p, err := client.NewProducer(
 		client.WithGroup("orders-producer"),

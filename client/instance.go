@@ -196,13 +196,13 @@ func (inst *instance) runTasks(ctx context.Context) {
 	now := time.Now()
 	tasks := []*task{
 		{next: now.Add(firstRoutePoll), every: inst.cfg.pollInterval, run: inst.updateAllRoutes},
-		{next: now.Add(firstHeartbeat), every: inst.cfg.heartbeatEvery, run: func(ctx context.Context) {
+		{next: now.Add(firstHeartbeat), every: inst.cfg.heartbeatInterval, run: func(ctx context.Context) {
 			inst.cleanOfflineBrokers(ctx)
 			inst.sendHeartbeatToAllBrokers(ctx)
 		}},
 	}
-	if len(inst.cfg.nameServers) == 0 && inst.cfg.nsFetchEvery > 0 {
-		tasks = append(tasks, &task{next: now.Add(inst.cfg.nsFetchFirst), every: inst.cfg.nsFetchEvery, run: inst.fetchNameServers})
+	if len(inst.cfg.nameServers) == 0 && inst.cfg.nsFetchInterval > 0 {
+		tasks = append(tasks, &task{next: now.Add(inst.cfg.nsFetchDelay), every: inst.cfg.nsFetchInterval, run: inst.fetchNameServers})
 	}
 	tasks = slices.DeleteFunc(tasks, func(t *task) bool { return t.every <= 0 })
 	if len(tasks) == 0 {

@@ -26,7 +26,7 @@ func TestClientConnectionsHaveKeepAliveOff(t *testing.T) {
 	require.NoError(t, err)
 
 	inst := p.inst.Load()
-	for _, addr := range []string{c.NameServerAddr(), c.Broker("broker-a").Addr()} {
+	for _, addr := range []string{c.NameServerAddr(), brokerOf(t, c, "broker-a").Addr()} {
 		conn, err := inst.rc.Conn(context.Background(), addr)
 		require.NoError(t, err)
 		on, found := keepAliveOfSocketAt(t, conn.LocalAddr())

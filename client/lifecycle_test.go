@@ -139,7 +139,7 @@ func TestShutdownUnregistersAndStopsTheInstanceWithItsLastProducer(t *testing.T)
 		p1.Shutdown()
 		synctest.Wait()
 		for _, b := range []string{"broker-a", "broker-b"} {
-			reqs := r.c.Broker(b).History().Requests(remoting.CodeUnregisterClient)
+			reqs := r.broker(b).History().Requests(remoting.CodeUnregisterClient)
 			require.Len(t, reqs, 1, b)
 			require.Equal(t, id, reqs[0].ExtFields["clientID"])
 			require.Equal(t, "pg", reqs[0].ExtFields["producerGroup"])
@@ -151,7 +151,7 @@ func TestShutdownUnregistersAndStopsTheInstanceWithItsLastProducer(t *testing.T)
 		synctest.Wait()
 		for _, b := range []string{"broker-a", "broker-b"} {
 			var groups []string
-			for _, e := range r.c.Broker(b).History().Requests(remoting.CodeUnregisterClient) {
+			for _, e := range r.broker(b).History().Requests(remoting.CodeUnregisterClient) {
 				groups = append(groups, e.ExtFields["producerGroup"])
 			}
 			require.Equal(t, []string{"pg", "pg2", InnerProducerGroup}, groups, b)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -59,9 +60,31 @@ func (r *rig) started(opts ...Option) *Producer {
 	return p
 }
 
+// brokerOf returns c's broker of that name; the test fails when there is none.
+func brokerOf(tb testing.TB, c *fakecluster.Cluster, name string) *fakebroker.Broker {
+	tb.Helper()
+	b, ok := c.Broker(name)
+	require.True(tb, ok, "no broker %s", name)
+	return b
+}
+
+// broker returns the rig's broker of that name; the test fails when there is none.
+func (r *rig) broker(name string) *fakebroker.Broker {
+	r.t.Helper()
+	return brokerOf(r.t, r.c, name)
+}
+
+// slave returns the slave of the named broker; the test fails when there is none.
+func (r *rig) slave(name string) *fakebroker.Broker {
+	r.t.Helper()
+	b, ok := r.c.Slave(name)
+	require.True(r.t, ok, "no slave of %s", name)
+	return b
+}
+
 // requests returns what a broker received with the given code.
 func (r *rig) requests(broker string, code int32) int {
-	return len(r.c.Broker(broker).History().Requests(code))
+	return len(r.broker(broker).History().Requests(code))
 }
 
 func send(t *testing.T, p *Producer, topic, body string) *SendResult {

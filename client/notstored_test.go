@@ -37,7 +37,7 @@ func TestNotStoredOKStatuses(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t, fakecluster2Brokers()...)
 				for _, b := range []string{"broker-a", "broker-b"} {
-					r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionOverride,
+					r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionOverride,
 						ResponseCode: tc.code, Times: tc.faultsEach})
 				}
 				p := r.started(WithRetryAnotherBrokerWhenNotStoreOK(tc.retryOther))

@@ -14,22 +14,22 @@ import (
 
 // Defaults of DefaultMQProducer and ClientConfig in Java 4.9.7.
 const (
-	DefaultInstanceName             = "DEFAULT"
-	DefaultCreateTopicKey           = "TBW102"
-	DefaultTopicQueueNums           = 4
-	DefaultSendTimeout              = 3 * time.Second
-	DefaultRetryTimes               = 2
-	DefaultRetryTimesAsync          = 2
-	DefaultCompressOver             = 4096
-	DefaultCompressLevel            = 5
-	DefaultMaxMessageSize           = 4 << 20
-	DefaultPollNameServerInterval   = 30 * time.Second
-	DefaultHeartbeatInterval        = 30 * time.Second
-	DefaultMQClientAPITimeout       = 3 * time.Second
-	DefaultNameServerDomain         = "jmenv.tbsite.net"
-	DefaultNameServerSubgroup       = "nsaddr"
-	DefaultNameServerFetchInterval  = 2 * time.Minute
-	DefaultNameServerFetchFirstWait = 10 * time.Second
+	DefaultInstanceName            = "DEFAULT"
+	DefaultCreateTopicKey          = "TBW102"
+	DefaultTopicQueueNums          = 4
+	DefaultSendTimeout             = 3 * time.Second
+	DefaultRetryTimes              = 2
+	DefaultRetryTimesAsync         = 2
+	DefaultCompressOver            = 4096
+	DefaultCompressLevel           = 5
+	DefaultMaxMessageSize          = 4 << 20
+	DefaultPollNameServerInterval  = 30 * time.Second
+	DefaultHeartbeatInterval       = 30 * time.Second
+	DefaultMQClientAPITimeout      = 3 * time.Second
+	DefaultNameServerDomain        = "jmenv.tbsite.net"
+	DefaultNameServerSubgroup      = "nsaddr"
+	DefaultNameServerFetchInterval = 2 * time.Minute
+	DefaultNameServerFetchDelay    = 10 * time.Second
 )
 
 // DefaultRetryResponseCodes are the broker answers after which a sync send tries again
@@ -42,64 +42,64 @@ var DefaultRetryResponseCodes = []int32{
 
 // config is everything a producer and its client instance are configured with.
 type config struct {
-	group          string
-	namespace      string
-	instanceName   string
-	clientIP       string
-	unitName       string
-	nameServers    []string
-	nsDomain       string
-	nsSubgroup     string
-	nsFetchEvery   time.Duration
-	nsFetchFirst   time.Duration
-	sendTimeout    time.Duration
-	attemptTimeout time.Duration // 0: an attempt may use the whole remaining budget
-	retries        int
-	asyncRetries   int
-	asyncWorkers   int
-	asyncQueue     int
-	retryNotStored bool
-	retryCodes     []int32
-	compressOver   int
-	compressLevel  int
-	maxMessageSize int
-	createTopicKey string
-	topicQueueNums int
-	pollInterval   time.Duration
-	heartbeatEvery time.Duration
-	apiTimeout     time.Duration
-	vipChannel     bool
-	tls            *tls.Config
-	latencyTable   *LatencyTable // nil: latency fault tolerance off, as Java's default
-	dialer         remoting.DialFunc
-	manager        *Manager
-	httpClient     *http.Client
-	serializeType  remoting.SerializeType
-	logger         *slog.Logger
+	group             string
+	namespace         string
+	instanceName      string
+	clientIP          string
+	unitName          string
+	nameServers       []string
+	nsDomain          string
+	nsSubgroup        string
+	nsFetchInterval   time.Duration
+	nsFetchDelay      time.Duration
+	sendTimeout       time.Duration
+	attemptTimeout    time.Duration // 0: an attempt may use the whole remaining budget
+	retries           int
+	asyncRetries      int
+	asyncWorkers      int
+	asyncQueue        int
+	retryNotStored    bool
+	retryCodes        []int32
+	compressOver      int
+	compressLevel     int
+	maxMessageSize    int
+	createTopicKey    string
+	topicQueueNums    int
+	pollInterval      time.Duration
+	heartbeatInterval time.Duration
+	apiTimeout        time.Duration
+	vipChannel        bool
+	tls               *tls.Config
+	latencyTable      *LatencyTable // nil: latency fault tolerance off, as Java's default
+	dialer            remoting.DialFunc
+	manager           *Manager
+	httpClient        *http.Client
+	serializeType     remoting.SerializeType
+	logger            *slog.Logger
 }
 
 func defaultConfig() config {
 	return config{
-		instanceName:   DefaultInstanceName,
-		nsDomain:       DefaultNameServerDomain,
-		nsSubgroup:     DefaultNameServerSubgroup,
-		nsFetchEvery:   DefaultNameServerFetchInterval,
-		nsFetchFirst:   DefaultNameServerFetchFirstWait,
-		sendTimeout:    DefaultSendTimeout,
-		retries:        DefaultRetryTimes,
-		asyncRetries:   DefaultRetryTimesAsync,
-		asyncWorkers:   runtime.NumCPU(),
-		asyncQueue:     DefaultAsyncSenderQueueSize,
-		retryCodes:     DefaultRetryResponseCodes,
-		compressOver:   DefaultCompressOver,
-		compressLevel:  DefaultCompressLevel,
-		maxMessageSize: DefaultMaxMessageSize,
-		createTopicKey: DefaultCreateTopicKey,
-		topicQueueNums: DefaultTopicQueueNums,
-		pollInterval:   DefaultPollNameServerInterval,
-		heartbeatEvery: DefaultHeartbeatInterval,
-		apiTimeout:     DefaultMQClientAPITimeout,
-		logger:         slog.New(slog.DiscardHandler),
+		instanceName:      DefaultInstanceName,
+		nsDomain:          DefaultNameServerDomain,
+		nsSubgroup:        DefaultNameServerSubgroup,
+		nsFetchInterval:   DefaultNameServerFetchInterval,
+		nsFetchDelay:      DefaultNameServerFetchDelay,
+		sendTimeout:       DefaultSendTimeout,
+		retries:           DefaultRetryTimes,
+		asyncRetries:      DefaultRetryTimesAsync,
+		asyncWorkers:      runtime.NumCPU(),
+		asyncQueue:        DefaultAsyncSenderQueueSize,
+		retryCodes:        DefaultRetryResponseCodes,
+		compressOver:      DefaultCompressOver,
+		compressLevel:     DefaultCompressLevel,
+		maxMessageSize:    DefaultMaxMessageSize,
+		createTopicKey:    DefaultCreateTopicKey,
+		topicQueueNums:    DefaultTopicQueueNums,
+		pollInterval:      DefaultPollNameServerInterval,
+		heartbeatInterval: DefaultHeartbeatInterval,
+		apiTimeout:        DefaultMQClientAPITimeout,
+		logger:            slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -152,10 +152,10 @@ func WithNameServers(addrs ...string) Option {
 
 // WithNameServerDomain sets where the HTTP name-server list is fetched:
 // http://domain:8080/rocketmq/subgroup (no ":8080" when domain has a port), every interval,
-// the first time after firstWait, and once at start.
-func WithNameServerDomain(domain, subgroup string, interval, firstWait time.Duration) Option {
+// the first time after delay, and once at start.
+func WithNameServerDomain(domain, subgroup string, interval, delay time.Duration) Option {
 	return func(c *config) {
-		c.nsDomain, c.nsSubgroup, c.nsFetchEvery, c.nsFetchFirst = domain, subgroup, interval, firstWait
+		c.nsDomain, c.nsSubgroup, c.nsFetchInterval, c.nsFetchDelay = domain, subgroup, interval, delay
 	}
 }
 
@@ -219,13 +219,16 @@ func WithCreateTopicKey(key string, queueNums int) Option {
 	return func(c *config) { c.createTopicKey, c.topicQueueNums = key, queueNums }
 }
 
-// WithPollNameServerInterval sets the route refresh period (Java 30 s).
+// WithPollNameServerInterval sets how often routes are refreshed (Java 30 s).
 func WithPollNameServerInterval(d time.Duration) Option {
 	return func(c *config) { c.pollInterval = d }
 }
 
-// WithHeartbeatInterval sets the period of offline-broker cleanup and heartbeats (Java 30 s).
-func WithHeartbeatInterval(d time.Duration) Option { return func(c *config) { c.heartbeatEvery = d } }
+// WithHeartbeatInterval sets how often offline brokers are cleaned up and heartbeats sent
+// (Java 30 s).
+func WithHeartbeatInterval(d time.Duration) Option {
+	return func(c *config) { c.heartbeatInterval = d }
+}
 
 // WithMQClientAPITimeout bounds route queries, heartbeats and unregistering (Java 3 s).
 func WithMQClientAPITimeout(d time.Duration) Option { return func(c *config) { c.apiTimeout = d } }

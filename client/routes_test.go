@@ -144,7 +144,7 @@ func TestRouteRoundEndsAtFirstNameServerFailure(t *testing.T) {
 				time.Sleep(firstHeartbeat + time.Duration(len(topics)+1)*DefaultMQClientAPITimeout)
 				synctest.Wait()
 				require.Equal(t, tc.wantQueries, len(nsHistory.Requests(remoting.CodeGetRouteInfoByTopic))-before)
-				hbs := r.c.Broker("broker-a").History().Requests(remoting.CodeHeartBeat)
+				hbs := r.broker("broker-a").History().Requests(remoting.CodeHeartBeat)
 				require.NotEmpty(t, hbs)
 				require.Equal(t, tc.wantFirstHB, hbs[0].Time.Sub(start), "when the first heartbeat task ran")
 			})
@@ -159,11 +159,11 @@ func TestHeartbeatsListEveryGroupAndGoEveryInterval(t *testing.T) {
 		send(t, p, "T", "x")
 		time.Sleep(firstHeartbeat + 30*time.Second)
 		synctest.Wait()
-		hbs := r.c.Broker("broker-a").History().Requests(remoting.CodeHeartBeat)
+		hbs := r.broker("broker-a").History().Requests(remoting.CodeHeartBeat)
 		require.Len(t, hbs, 4)
 		require.ElementsMatch(t, []string{"pg", InnerProducerGroup}, hbs[0].Groups)
 		require.Equal(t, int64(4), p.Snapshot().HeartbeatRounds)
-		require.Equal(t, map[string]map[string]int32{"broker-a": {r.c.Broker("broker-a").Addr(): remoting.CurrentVersion}}, p.Snapshot().BrokerVersions)
+		require.Equal(t, map[string]map[string]int32{"broker-a": {r.broker("broker-a").Addr(): remoting.CurrentVersion}}, p.Snapshot().BrokerVersions)
 	})
 }
 
@@ -171,12 +171,13 @@ func TestNameServerListFromHTTP(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
 		ep := fakenamesrv.NewAddrEndpoint("127.0.0.1:1") // nothing listens there yet
-		srv := fakenamesrv.ServeAddrEndpoint(remotingtest.Listen(t, r.mem, "nsaddr.test:8080"), ep)
+		srv := fakenamesrv.NewAddrServer(ep)
+		require.NoError(t, srv.Start(remotingtest.Listen(t, r.mem, "nsaddr.test:8080")))
 		defer srv.Close()
 
 		p, err := NewProducer(WithGroup("pg"), WithManager(r.m), WithDialer(r.mem.Dial), WithClientIP(testIP),
 			WithHTTPClient(memHTTPClient(r.mem)),
-			WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchFirstWait))
+			WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchDelay))
 		require.NoError(t, err)
 		require.NoError(t, p.Start())
 		defer p.Shutdown()
@@ -185,7 +186,7 @@ func TestNameServerListFromHTTP(t *testing.T) {
 		require.Equal(t, []string{"127.0.0.1:1"}, ns)
 
 		ep.Set(r.c.NameServerAddr())
-		time.Sleep(DefaultNameServerFetchFirstWait)
+		time.Sleep(DefaultNameServerFetchDelay)
 		synctest.Wait()
 		require.Equal(t, 2, ep.Requests())
 		require.Equal(t, []string{r.c.NameServerAddr()}, p.Snapshot().NameServers)
@@ -220,11 +221,12 @@ func TestNameServerAnswerTrimmedThenCut(t *testing.T) {
 				mem := remoting.NewMemNetwork()
 				l, err := mem.Listen("nsaddr.test:8080")
 				require.NoError(t, err)
-				srv := fakenamesrv.ServeAddrEndpoint(l, fakenamesrv.NewAddrEndpoint(tc.answer))
+				srv := fakenamesrv.NewAddrServer(fakenamesrv.NewAddrEndpoint(tc.answer))
+				require.NoError(t, srv.Start(l))
 				defer srv.Close()
 				p, err := NewProducer(WithGroup("pg"), WithManager(NewManager()), WithDialer(mem.Dial), WithClientIP(testIP),
 					WithHTTPClient(memHTTPClient(mem)),
-					WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchFirstWait))
+					WithNameServerDomain("nsaddr.test", DefaultNameServerSubgroup, DefaultNameServerFetchInterval, DefaultNameServerFetchDelay))
 				require.NoError(t, err)
 				require.NoError(t, p.Start())
 				defer p.Shutdown()
@@ -315,8 +317,8 @@ func TestAsyncCallbackFiresExactlyOnce(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t, fakecluster2Brokers()...)
 				if tc.rule != nil {
-					r.c.Broker("broker-a").Faults().Add(*tc.rule)
-					r.c.Broker("broker-b").Faults().Add(*tc.rule)
+					r.broker("broker-a").Faults().Add(*tc.rule)
+					r.broker("broker-b").Faults().Add(*tc.rule)
 				}
 				p := r.started(tc.opts...)
 				var calls atomic.Int32
@@ -352,7 +354,7 @@ func TestAsyncCallbackFiresExactlyOnce(t *testing.T) {
 func TestAsyncRetriesNetworkFailureOnAnotherBroker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
-		r.c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionClose})
+		r.broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionClose})
 		p := r.started()
 		var calls atomic.Int32
 		for range 8 {

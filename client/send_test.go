@@ -46,7 +46,7 @@ func TestSendResultAndStoredMessage(t *testing.T) {
 		require.Equal(t, "hello", string(m.Body))
 
 		// The request is a JSON SEND_MESSAGE_V2 as the Java client sends it.
-		e := r.c.Broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
+		e := r.broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
 		require.Equal(t, remoting.SerializeJSON, e.SerializeType)
 		require.Equal(t, "pg", e.ExtFields["a"])
 		require.Equal(t, "TBW102", e.ExtFields["c"])
@@ -60,7 +60,7 @@ func TestBinaryHeader(t *testing.T) {
 		r := newRig(t, fakecluster.WithTopic("T", 4))
 		p := r.started(WithBinaryHeader(true))
 		send(t, p, "T", "x")
-		e := r.c.Broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
+		e := r.broker("broker-a").History().Requests(remoting.CodeSendMessageV2)[0]
 		require.Equal(t, remoting.SerializeRocketMQ, e.SerializeType)
 		ns := r.c.NameServer().History().Requests(remoting.CodeGetRouteInfoByTopic)
 		require.Equal(t, remoting.SerializeRocketMQ, ns[0].SerializeType)
@@ -70,12 +70,16 @@ func TestBinaryHeader(t *testing.T) {
 func TestCompressionFromThreshold(t *testing.T) {
 	tests := []struct {
 		size       int
+		opts       []Option
 		compressed bool
-	}{{4095, false}, {4096, true}, {10000, true}}
+	}{
+		{4095, nil, false}, {4096, nil, true}, {10000, nil, true},
+		{99, []Option{WithCompression(100, 9)}, false}, {100, []Option{WithCompression(100, 9)}, true},
+	}
 	for _, tc := range tests {
 		synctest.Test(t, func(t *testing.T) {
 			r := newRig(t, fakecluster.WithTopic("T", 4))
-			p := r.started()
+			p := r.started(tc.opts...)
 			body := bytes.Repeat([]byte("a"), tc.size)
 			send(t, p, "T", string(body))
 			m := r.c.Messages("T")[0]
@@ -153,6 +157,12 @@ func TestMessageChecks(t *testing.T) {
 			require.ErrorAs(t, err, &ce)
 			require.Equal(t, tc.code, ce.Code, tc.name)
 		}
+
+		small := r.started(WithGroup("small"), WithMaxMessageSize(10))
+		_, err := small.Send(background, NewMessage("T", make([]byte, 11)))
+		require.EqualError(t, err, "CODE: 13  DESC: the message body size over max value, MAX: 10"+moreInfo)
+		_, err = small.Send(background, NewMessage("T", make([]byte, 10)))
+		require.NoError(t, err)
 	})
 }
 
@@ -188,26 +198,31 @@ func TestNoNameServer(t *testing.T) {
 func TestSyncRetryRules(t *testing.T) {
 	tests := []struct {
 		name       string
+		opts       []Option
 		code       int32
 		retried    bool
 		wantErr    error
 		wantStatus SendStatus
 	}{
-		{"topic not exist is retried", remoting.TopicNotExist, true, nil, SendOK},
-		{"service not available is retried", remoting.ServiceNotAvailable, true, nil, SendOK},
-		{"system error is retried", remoting.SystemError, true, nil, SendOK},
-		{"no permission is retried", remoting.NoPermission, true, nil, SendOK},
-		{"system busy is not (4.9.7)", remoting.SystemBusy, false, ErrSystemBusy, 0},
-		{"message illegal is not", remoting.MessageIllegal, false, ErrMessageIllegal, 0},
+		{"topic not exist is retried", nil, remoting.TopicNotExist, true, nil, SendOK},
+		{"service not available is retried", nil, remoting.ServiceNotAvailable, true, nil, SendOK},
+		{"system error is retried", nil, remoting.SystemError, true, nil, SendOK},
+		{"no permission is retried", nil, remoting.NoPermission, true, nil, SendOK},
+		{"system busy is not (4.9.7)", nil, remoting.SystemBusy, false, ErrSystemBusy, 0},
+		{"message illegal is not", nil, remoting.MessageIllegal, false, ErrMessageIllegal, 0},
+		{"system busy is when WithRetryResponseCodes names it (Java 5.3)",
+			[]Option{WithRetryResponseCodes(remoting.SystemBusy)}, remoting.SystemBusy, true, nil, SendOK},
+		{"system error is not when WithRetryResponseCodes leaves it out",
+			[]Option{WithRetryResponseCodes(remoting.SystemBusy)}, remoting.SystemError, false, ErrSystemError, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t, fakecluster2Brokers()...)
 				for _, b := range []string{"broker-a", "broker-b"} {
-					r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: tc.code, Remark: "no", Times: 1})
+					r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: tc.code, Remark: "no", Times: 1})
 				}
-				p := r.started() // each broker refuses once: attempt 3 succeeds
+				p := r.started(tc.opts...) // each broker refuses once: attempt 3 succeeds
 				res, err := p.Send(background, NewMessage("T", []byte("x")))
 				sends := r.requests("broker-a", remoting.CodeSendMessageV2) + r.requests("broker-b", remoting.CodeSendMessageV2)
 				if tc.retried {
@@ -232,7 +247,7 @@ func TestSyncRetriesExhausted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
 		for _, b := range []string{"broker-a", "broker-b"} {
-			r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: remoting.SystemError, Remark: "down"})
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: remoting.SystemError, Remark: "down"})
 		}
 		p := r.started()
 		_, err := p.Send(background, NewMessage("T", []byte("x")))
@@ -252,7 +267,7 @@ func TestSyncTimeoutFiresAtDeadlineAndRetriesOnAnotherBroker(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
 		p := r.started(WithAttemptTimeout(time.Second))
 		for _, b := range []string{"broker-a", "broker-b"} {
-			r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour, Times: 1})
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour, Times: 1})
 		}
 		start := time.Now()
 		res, err := p.Send(background, NewMessage("T", []byte("x")))
@@ -268,7 +283,7 @@ func TestSyncTimeoutFiresAtDeadlineAndRetriesOnAnotherBroker(t *testing.T) {
 func TestSyncTimeoutMovesToAnotherBroker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
-		r.c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
+		r.broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
 		p := r.started(WithAttemptTimeout(500 * time.Millisecond))
 		slow := 0
 		// Eight sends walk over all eight queues, so some first attempts go to broker-a.
@@ -292,7 +307,7 @@ func TestSyncTimeoutUsesTheWholeBudget(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
 		for _, b := range []string{"broker-a", "broker-b"} {
-			r.c.Broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: time.Hour})
 		}
 		p := r.started()
 		start := time.Now()
@@ -363,7 +378,7 @@ func TestBatchAndOneway(t *testing.T) {
 			require.Equal(t, ids[i], m.MsgID)
 			require.Zero(t, m.SysFlag&protocol.SysFlagCompressed, "batches are never compressed")
 		}
-		e := r.c.Broker("broker-a").History().Requests(remoting.CodeSendBatchMessage)
+		e := r.broker("broker-a").History().Requests(remoting.CodeSendBatchMessage)
 		require.Len(t, e, 1)
 		require.Equal(t, "true", e[0].ExtFields["m"])
 
@@ -390,7 +405,7 @@ func TestNamespace(t *testing.T) {
 func TestLatencyFaultToleranceAvoidsSlowBroker(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, fakecluster2Brokers()...)
-		r.c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 600 * time.Millisecond})
+		r.broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 600 * time.Millisecond})
 		p := r.started(WithLatencyFaultTolerance(&DefaultLatencyTable))
 		for range 20 {
 			send(t, p, "T", "x")
@@ -434,7 +449,7 @@ func TestSendBatchAsync(t *testing.T) {
 		stored := r.c.Messages("T")
 		require.Len(t, stored, 2)
 		require.Equal(t, ids, []string{stored[0].MsgID, stored[1].MsgID})
-		require.Len(t, r.c.Broker("broker-a").History().Requests(remoting.CodeSendBatchMessage), 1)
+		require.Len(t, r.broker("broker-a").History().Requests(remoting.CodeSendBatchMessage), 1)
 
 		p.SendBatchAsync(background, cb, NewMessage("T", []byte("a")), NewMessage("U", []byte("b")))
 		bad := <-got

@@ -16,7 +16,7 @@ import (
 // address it knows, slaves included.
 func TestSlavesGetNoHeartbeatButAnUnregister(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRig(t, fakecluster.WithBrokers(2), fakecluster.WithSlaves(), fakecluster.WithTopic("T", 4))
+		r := newRig(t, fakecluster.WithBrokers(2), fakecluster.WithSlaves(true), fakecluster.WithTopic("T", 4))
 		p := r.started()
 		send(t, p, "T", "x")
 		time.Sleep(61 * time.Second) // two heartbeat rounds
@@ -24,13 +24,13 @@ func TestSlavesGetNoHeartbeatButAnUnregister(t *testing.T) {
 		require.NotEmpty(t, p.Snapshot().BrokerAddrs["broker-a"][1], "the client knows the slave")
 		for _, name := range []string{"broker-a", "broker-b"} {
 			require.NotZero(t, r.requests(name, remoting.CodeHeartBeat), "master %s", name)
-			require.Zero(t, len(r.c.Slave(name).History().Requests(remoting.CodeHeartBeat)), "slave of %s", name)
+			require.Zero(t, len(r.slave(name).History().Requests(remoting.CodeHeartBeat)), "slave of %s", name)
 		}
 
 		// The producer's group goes, then the instance's inner producer with the instance.
 		p.Shutdown()
 		for _, name := range []string{"broker-a", "broker-b"} {
-			for role, b := range map[string]*fakebroker.Broker{"master": r.c.Broker(name), "slave": r.c.Slave(name)} {
+			for role, b := range map[string]*fakebroker.Broker{"master": r.broker(name), "slave": r.slave(name)} {
 				var groups []string
 				for _, e := range b.History().Requests(remoting.CodeUnregisterClient) {
 					groups = append(groups, e.ExtFields["producerGroup"])

@@ -23,7 +23,7 @@ func TestVIPChannel(t *testing.T) {
 		send(t, plain, "T", "over the main port")
 
 		ports := map[string]int{}
-		for _, e := range r.c.Broker("broker-a").History().Requests(remoting.CodeSendMessageV2) {
+		for _, e := range r.broker("broker-a").History().Requests(remoting.CodeSendMessageV2) {
 			ports[e.Local]++
 		}
 		require.Equal(t, map[string]int{"127.0.0.1:10909": 1, "127.0.0.1:10911": 1}, ports)

@@ -37,7 +37,7 @@ func BenchmarkOfficialClientSync64(b *testing.B) {
 func BenchmarkOfficialClientSync64Echo(b *testing.B) {
 	c := fakecluster.Start(b, fakecluster.WithTopic(benchTopic, benchQueues))
 	echo := echobroker.Start(b)
-	c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echo)
+	c.NameServer().SetAddrRewrite(brokerOf(b, c, fakecluster.BrokerName(0)).Addr(), echo)
 	runSync64(b, c)
 }
 
@@ -105,7 +105,7 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 func TestEchoAnswersOfficialClient(t *testing.T) {
 	c := fakecluster.Start(t, fakecluster.WithTopic(benchTopic, benchQueues))
 	echo := echobroker.Start(t)
-	c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echo)
+	c.NameServer().SetAddrRewrite(brokerOf(t, c, fakecluster.BrokerName(0)).Addr(), echo)
 	p := newProducer(t, c)
 	r, err := p.SendSync(context.Background(), primitive.NewMessage(benchTopic, []byte("to the echo")))
 	require.NoError(t, err)

@@ -36,6 +36,14 @@ func startCluster(tb testing.TB) cluster {
 		fakecluster.WithAutoCreateTopic(true))
 }
 
+// brokerOf returns c's broker of that name; the test fails when there is none.
+func brokerOf(tb testing.TB, c cluster, name string) *fakebroker.Broker {
+	tb.Helper()
+	b, ok := c.Broker(name)
+	require.True(tb, ok, "no broker %s", name)
+	return b
+}
+
 var nameSeq atomic.Int64
 
 var illegal = regexp.MustCompile(`[^a-zA-Z0-9_-]`)

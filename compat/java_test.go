@@ -423,7 +423,7 @@ func TestJavaProducer(t *testing.T) {
 					require.Equal(t, r.QueueOffset+int64(i), m.QueueOffset)
 					require.Zero(t, m.SysFlag, "batches are never compressed")
 				}
-				b := c.Broker(r.BrokerName)
+				b := brokerOf(t, c, r.BrokerName)
 				require.Len(t, b.History().Requests(remoting.CodeSendBatchMessage), 1)
 			})
 
@@ -634,7 +634,7 @@ func TestJavaProducerAutoCreateTopic(t *testing.T) {
 		requireJavaResult(t, l, m)
 		require.Equal(t, newTopic, m.Topic)
 		require.Equal(t, javaBody("sync", l.I), m.Body)
-		tc, ok := c.Broker(m.Broker).Topic(newTopic)
+		tc, ok := brokerOf(t, c, m.Broker).Topic(newTopic)
 		require.True(t, ok)
 		require.EqualValues(t, 4, tc.WriteQueueNums, "min(defaultTopicQueueNums 4, TBW102's 8)")
 		require.EqualValues(t, 6, tc.Perm)

@@ -158,7 +158,7 @@ func TestProducerSendBatch(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, primitive.SendOK, r.Status)
 
-	stored := c.Broker(r.MessageQueue.BrokerName).Messages(topic)
+	stored := brokerOf(t, c, r.MessageQueue.BrokerName).Messages(topic)
 	require.Len(t, stored, n, "the whole batch goes to one queue of one broker")
 	require.Len(t, c.Messages(topic), n)
 
@@ -183,7 +183,7 @@ func TestProducerSendBatch(t *testing.T) {
 		require.Equal(t, "value with spaces", m.Properties["user_b"])
 		require.Equal(t, fmt.Appendf(nil, "batch body %d", i), m.Body)
 	}
-	b := c.Broker(r.MessageQueue.BrokerName)
+	b := brokerOf(t, c, r.MessageQueue.BrokerName)
 	require.Len(t, b.History().Requests(remoting.CodeSendBatchMessage), 1)
 }
 

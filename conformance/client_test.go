@@ -32,9 +32,9 @@ func unique(prefix string) string {
 	return fmt.Sprintf("%s_%d_%d", prefix, time.Now().UnixMilli()%1_000_000, seq.Add(1))
 }
 
-// pollEvery is the route refresh of the tests' producers: short, so that a route change is
+// pollInterval is the route refresh of the tests' producers: short, so that a route change is
 // seen within a second.
-const pollEvery = 500 * time.Millisecond
+const pollInterval = 500 * time.Millisecond
 
 func newProducer(t *testing.T, c *realrmq.Cluster, group string, opts ...client.Option) *client.Producer {
 	t.Helper()
@@ -42,7 +42,7 @@ func newProducer(t *testing.T, c *realrmq.Cluster, group string, opts ...client.
 		client.WithGroup(group),
 		client.WithNameServers(c.NameServerAddr()),
 		client.WithManager(client.NewManager()),
-		client.WithPollNameServerInterval(pollEvery),
+		client.WithPollNameServerInterval(pollInterval),
 		client.WithHeartbeatInterval(time.Second),
 		client.WithLogger(slog.New(slog.DiscardHandler)),
 	}
@@ -266,9 +266,9 @@ func TestRouteChangeWithinOnePoll(t *testing.T) {
 
 	createTopic(t, c, topic, 4, "broker-b")
 	changed := time.Now()
-	require.Eventually(t, func() bool { return len(publishBrokers(p, topic)) == 2 }, 2*pollEvery+time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return len(publishBrokers(p, topic)) == 2 }, 2*pollInterval+time.Second, 20*time.Millisecond,
 		"the producer routes %s to both brokers within one poll", topic)
-	t.Logf("route change seen after %v (poll every %v)", time.Since(changed).Round(time.Millisecond), pollEvery)
+	t.Logf("route change seen after %v (poll every %v)", time.Since(changed).Round(time.Millisecond), pollInterval)
 	assert.Len(t, p.PublishInfo()[topic], 8)
 
 	for range 8 {

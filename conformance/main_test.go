@@ -17,7 +17,7 @@ import (
 var shared = realrmq.NewShared("conformance",
 	realrmq.WithBrokers(2),
 	realrmq.WithAutoCreateTopic(true),
-	realrmq.WithRegisterNameServerPeriod(10*time.Second))
+	realrmq.WithRegisterInterval(10*time.Second))
 
 func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
 

@@ -63,7 +63,7 @@ func TestAwaitClients(t *testing.T) {
 				heartbeat(r.t, c, &protocol.HeartbeatData{ClientID: "c2", ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}}})
 			},
 			cond:   func(cs []ClientInfo) bool { return len(cs) == 0 },
-			change: func(r *rig, c *remoting.Client) { time.Sleep(DefaultClientExpiry + 2*DefaultClientScanPeriod) }},
+			change: func(r *rig, c *remoting.Client) { time.Sleep(DefaultClientExpiry + 2*DefaultClientScanInterval) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -57,7 +57,7 @@ func New(opts ...Option) *Broker {
 		name:               DefaultBrokerName,
 		cluster:            DefaultCluster,
 		listenAddr:         "127.0.0.1:0",
-		registerPeriod:     DefaultRegisterPeriod,
+		registerInterval:   DefaultRegisterInterval,
 		registerDelay:      DefaultRegisterDelay,
 		registerTimeout:    DefaultRegisterTimeout,
 		autoCreateTopic:    true,
@@ -66,8 +66,8 @@ func New(opts ...Option) *Broker {
 		maxMessageSize:     DefaultMaxMessageSize,
 		permission:         protocol.PermRead | protocol.PermWrite,
 		clientExpiry:       DefaultClientExpiry,
-		clientScanDelay:    DefaultClientScanPeriod,
-		clientScanPeriod:   DefaultClientScanPeriod,
+		clientScanDelay:    DefaultClientScanInterval,
+		clientScanInterval: DefaultClientScanInterval,
 		region:             DefaultRegion,
 		traceOn:            true,
 		notifyConsumerIDs:  true,
@@ -191,7 +191,7 @@ func (b *Broker) Start() error {
 		b.loops.Add(1)
 		go b.namesrvRefreshLoop(ctx)
 	}
-	if b.cfg.clientScanPeriod > 0 {
+	if b.cfg.clientScanInterval > 0 {
 		b.loops.Add(1)
 		go b.clientScanLoop(ctx)
 	}
@@ -203,9 +203,6 @@ func (b *Broker) Start() error {
 }
 
 func (b *Broker) listenLocked() (net.Listener, error) {
-	if b.listenOn == "" && b.cfg.listener != nil {
-		return b.cfg.listener, nil
-	}
 	addr := b.listenOn
 	if addr == "" {
 		addr = b.cfg.listenAddr

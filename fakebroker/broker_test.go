@@ -113,6 +113,45 @@ func TestFaultsAndHistory(t *testing.T) {
 	})
 }
 
+// WithFaultSeed makes a fault with a probability repeatable: the same seed harms the same
+// requests of the same sequence, another seed others.
+func TestFaultSeed(t *testing.T) {
+	harmed := func(seed uint64) []bool {
+		var out []bool
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, WithTopic("T", 1), WithFaultSeed(seed))
+			r.b.Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError,
+				ResponseCode: remoting.SystemBusy, Probability: 0.5})
+			for range 16 {
+				resp := r.invoke(sendReq(t, remoting.CodeSendMessageV2, sendHeader("T", 0, nil), []byte("x")))
+				out = append(out, resp.Code == remoting.SystemBusy)
+			}
+		})
+		return out
+	}
+	seven := harmed(7)
+	require.Contains(t, seven, true)
+	require.Contains(t, seven, false)
+	require.Equal(t, seven, harmed(7))
+	require.NotEqual(t, seven, harmed(8))
+}
+
+// WithHistoryOptions bounds what the history keeps: here the latest 2 requests, 3 bytes of each
+// body.
+func TestHistoryOptions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 1), WithHistoryOptions(fault.WithMaxEntries(2), fault.WithMaxBody(3)))
+		for _, body := range []string{"first", "second", "third"} {
+			r.send(remoting.CodeSendMessageV2, "T", 0, body, nil)
+		}
+		kept := r.b.History().Entries()
+		require.Len(t, kept, 2)
+		require.Equal(t, []byte("sec"), kept[0].Body)
+		require.Equal(t, len("second"), kept[0].BodySize)
+		require.Equal(t, []byte("thi"), kept[1].Body)
+	})
+}
+
 // Real sockets: the broker listens on a free TCP port and registers over TCP.
 func TestOverTCP(t *testing.T) {
 	ns := newStubNS(t, nil, "127.0.0.1:0")

@@ -65,8 +65,8 @@ import (
 
 // Java's periods of BrokerController's name-server list refresh.
 const (
-	namesrvRefreshDelay  = 10 * time.Second
-	namesrvRefreshPeriod = 2 * time.Minute
+	namesrvRefreshDelay    = 10 * time.Second
+	namesrvRefreshInterval = 2 * time.Minute
 )
 
 // javaKind is how MixAll.properties2Object parses a value for a setter's parameter type.
@@ -206,7 +206,7 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 		"clusterTopicEnable":             strconv.FormatBool(cfg.clusterTopicEnable),
 		"brokerTopicEnable":              strconv.FormatBool(cfg.brokerTopicEnable),
 		"traceTopicEnable":               strconv.FormatBool(cfg.traceTopicEnable),
-		"registerNameServerPeriod":       strconv.FormatInt(cfg.registerPeriod.Milliseconds(), 10),
+		"registerNameServerPeriod":       strconv.FormatInt(cfg.registerInterval.Milliseconds(), 10),
 		"transactionCheckInterval":       strconv.FormatInt(cfg.transactionCheckInterval.Milliseconds(), 10),
 		"messageDelayLevel":              delays,
 	} {
@@ -429,7 +429,7 @@ func (b *Broker) namesrvRefreshLoop(ctx context.Context) {
 		b.settings.mu.Lock()
 		b.settings.applyNamesrvAddrLocked()
 		b.settings.mu.Unlock()
-		return namesrvRefreshPeriod
+		return namesrvRefreshInterval
 	})
 }
 

@@ -106,7 +106,7 @@ func TestGetBrokerConfigShowsTheOptions(t *testing.T) {
 		r := newRig(t, WithName("broker-x"), WithCluster("C1"), WithBrokerID(1), WithPermission(protocol.PermRead),
 			WithAutoCreateTopic(false), WithMaxMessageSize(1024), WithMessageDelayLevel("1s 2s"),
 			WithRegion("Mars"), WithTraceOn(false), WithHAServerAddr("192.0.2.7:30000"),
-			WithRegisterPeriod(time.Minute), WithCompressedRegister(true))
+			WithRegisterInterval(time.Minute), WithCompressedRegister(true))
 		config, _ := r.brokerConfig()
 		for key, want := range map[string]string{
 			"brokerName": "broker-x", "brokerClusterName": "C1", "brokerId": "1", "brokerRole": "SLAVE",
@@ -336,7 +336,7 @@ func TestUpdateNamesrvAddr(t *testing.T) {
 
 		// A list that splits to nothing is not applied.
 		r.updateBrokerConfig("namesrvAddr=;")
-		time.Sleep(namesrvRefreshPeriod)
+		time.Sleep(namesrvRefreshInterval)
 		otherBefore = len(other.registrations())
 		r.b.RegisterNow(context.Background())
 		require.Len(t, other.registrations(), otherBefore+1)

@@ -342,7 +342,7 @@ func (t *clientTable) expire(now time.Time, expiry time.Duration) []*remoting.Co
 func (b *Broker) clientScanLoop(ctx context.Context) {
 	b.every(ctx, b.cfg.clientScanDelay, func() time.Duration {
 		b.scanClients()
-		return b.cfg.clientScanPeriod
+		return b.cfg.clientScanInterval
 	})
 }
 

@@ -43,12 +43,14 @@ type Message struct {
 	// id when the message has none.
 	MsgID string
 	// OffsetMsgID is the broker's id: store host and commit-log offset.
-	OffsetMsgID     string
-	Tags            string
-	Keys            []string
-	Properties      map[string]string // as stored: CLUSTER added, WAIT dropped
-	Body            []byte            // as the application sent it: inflated when compressed
-	StoredBody      []byte            // as stored (compressed when SysFlag says so)
+	OffsetMsgID string
+	Tags        string
+	Keys        []string
+	// Properties are as stored: CLUSTER added, WAIT dropped (a batch's messages and delayed
+	// messages keep it, as on a real broker).
+	Properties      map[string]string
+	Body            []byte // as the application sent it: inflated when compressed
+	StoredBody      []byte // as stored (compressed when SysFlag says so)
 	SysFlag         int32
 	Flag            int32
 	BornTimestamp   int64 // ms since the epoch

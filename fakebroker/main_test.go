@@ -40,7 +40,7 @@ type stubNS struct {
 // newStubNS serves a stand-in name server on addr of mem, or of loopback TCP when mem is nil.
 func newStubNS(t *testing.T, mem *remoting.MemNetwork, addr string) *stubNS {
 	t.Helper()
-	ns := &stubNS{srv: remotingtest.NewServer(), hist: fault.NewHistory(fault.KeepBody(1 << 20))}
+	ns := &stubNS{srv: remotingtest.NewServer(), hist: fault.NewHistory(fault.WithMaxBody(1 << 20))}
 	fault.Install(ns.srv, ns.hist, nil)
 	ns.srv.Handle(remoting.CodeRegisterBroker, func(_ context.Context, req *remoting.Request) *remoting.Command {
 		resp := remoting.NewResponse(req.Command, remoting.Success, "")

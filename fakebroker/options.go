@@ -15,9 +15,9 @@ import (
 const (
 	DefaultBrokerName = "broker-a"
 	DefaultCluster    = "DefaultCluster"
-	// DefaultRegisterPeriod is BrokerConfig.registerNameServerPeriod. Java clamps it to 10–60 s;
+	// DefaultRegisterInterval is BrokerConfig.registerNameServerPeriod. Java clamps it to 10–60 s;
 	// the fake takes any positive value.
-	DefaultRegisterPeriod = 30 * time.Second
+	DefaultRegisterInterval = 30 * time.Second
 	// DefaultRegisterDelay is when Java's periodic registration first runs after start (the
 	// registration at start itself is immediate).
 	DefaultRegisterDelay = 10 * time.Second
@@ -31,9 +31,9 @@ const (
 	DefaultMaxMessageSize = 4 << 20
 	// DefaultClientExpiry is ProducerManager/ConsumerManager CHANNEL_EXPIRED_TIMEOUT.
 	DefaultClientExpiry = 120 * time.Second
-	// DefaultClientScanPeriod is ClientHousekeepingService's period (first run after one
-	// period too).
-	DefaultClientScanPeriod = 10 * time.Second
+	// DefaultClientScanInterval is ClientHousekeepingService's interval (its first run comes
+	// after one interval too).
+	DefaultClientScanInterval = 10 * time.Second
 	// DefaultRegion is BrokerConfig.regionId, sent back as MSG_REGION.
 	DefaultRegion = "DefaultRegion"
 	// DefaultTransactionCheckInterval is BrokerConfig.transactionCheckInterval: the first
@@ -46,14 +46,13 @@ type config struct {
 	cluster                  string
 	brokerID                 int64
 	listenAddr               string
-	listener                 net.Listener
 	listen                   func(addr string) (net.Listener, error)
 	advertisedAddr           string
 	haAddr                   string
 	storeHost                netip.AddrPort
 	nameServers              []string
 	dial                     remoting.DialFunc
-	registerPeriod           time.Duration
+	registerInterval         time.Duration
 	registerDelay            time.Duration
 	registerTimeout          time.Duration
 	compressedRegister       bool
@@ -64,7 +63,7 @@ type config struct {
 	permission               int32
 	clientExpiry             time.Duration
 	clientScanDelay          time.Duration
-	clientScanPeriod         time.Duration
+	clientScanInterval       time.Duration
 	region                   string
 	traceOn                  bool
 	notifyConsumerIDs        bool
@@ -104,9 +103,6 @@ func WithBrokerID(id int64) Option { return func(c *config) { c.brokerID = id } 
 // port). See WithListenFunc for in-memory networks.
 func WithListenAddr(addr string) Option { return func(c *config) { c.listenAddr = addr } }
 
-// WithListener makes the first Start serve l. A restart listens again on l's address.
-func WithListener(l net.Listener) Option { return func(c *config) { c.listener = l } }
-
 // WithListenFunc replaces net.Listen("tcp", addr), e.g. with a remoting.MemNetwork's Listen.
 func WithListenFunc(f func(addr string) (net.Listener, error)) Option {
 	return func(c *config) { c.listen = f }
@@ -132,9 +128,9 @@ func WithNameServers(addrs ...string) Option {
 // WithDialer sets how the broker connects to name servers, e.g. a MemNetwork's Dial.
 func WithDialer(dial remoting.DialFunc) Option { return func(c *config) { c.dial = dial } }
 
-// WithRegisterPeriod sets how often the broker registers after the first periodic run.
-// Default DefaultRegisterPeriod.
-func WithRegisterPeriod(d time.Duration) Option { return func(c *config) { c.registerPeriod = d } }
+// WithRegisterInterval sets how often the broker registers after the first periodic run.
+// Default DefaultRegisterInterval.
+func WithRegisterInterval(d time.Duration) Option { return func(c *config) { c.registerInterval = d } }
 
 // WithRegisterDelay sets when the first periodic registration runs after Start.
 // Default DefaultRegisterDelay.
@@ -171,10 +167,11 @@ func WithPermission(perm int32) Option { return func(c *config) { c.permission =
 // scan drops it. Default DefaultClientExpiry.
 func WithClientExpiry(d time.Duration) Option { return func(c *config) { c.clientExpiry = d } }
 
-// WithClientScanInterval sets when the client expiry scan first runs after Start and how often
-// it runs then. Default 10 s and 10 s. A period <= 0 turns the scan off.
-func WithClientScanInterval(first, period time.Duration) Option {
-	return func(c *config) { c.clientScanDelay, c.clientScanPeriod = first, period }
+// WithClientScanInterval sets when the client expiry scan first runs after Start (delay) and
+// how often it runs then (interval). Default DefaultClientScanInterval for both. An interval
+// <= 0 turns the scan off.
+func WithClientScanInterval(delay, interval time.Duration) Option {
+	return func(c *config) { c.clientScanDelay, c.clientScanInterval = delay, interval }
 }
 
 // WithRegion sets regionId, sent as MSG_REGION in send answers. Default DefaultRegion.

@@ -240,10 +240,10 @@ func (b *Broker) unregisterAll(ctx context.Context, client *remoting.Client) {
 func (b *Broker) registerLoop(ctx context.Context) {
 	b.every(ctx, b.cfg.registerDelay, func() time.Duration {
 		b.registerAll(ctx, regPeriodic, false, true, nil)
-		if b.cfg.registerPeriod <= 0 {
-			return DefaultRegisterPeriod
+		if b.cfg.registerInterval <= 0 {
+			return DefaultRegisterInterval
 		}
-		return b.cfg.registerPeriod
+		return b.cfg.registerInterval
 	})
 }
 

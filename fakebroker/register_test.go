@@ -95,12 +95,30 @@ func TestRegisterPeriodically(t *testing.T) {
 	})
 }
 
-func TestRegisterPeriodIsConfigurable(t *testing.T) {
+func TestRegisterIntervalIsConfigurable(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()
-		r := newRig(t, WithRegisterDelay(time.Second), WithRegisterPeriod(5*time.Second))
+		r := newRig(t, WithRegisterDelay(time.Second), WithRegisterInterval(5*time.Second))
 		e := r.ns.await(t, remoting.CodeRegisterBroker, 4)
 		require.Equal(t, 11*time.Second, e.Time.Sub(start))
+	})
+}
+
+// A name server that never answers holds a registration for WithRegisterTimeout, then it is
+// recorded as failed; Start goes on.
+func TestRegisterTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := remoting.NewMemNetwork()
+		mem.SetBlackHole(nsAddr, true)
+		b := New(append(baseOptions(mem, nsAddr), WithRegisterTimeout(2*time.Second))...)
+		start := time.Now()
+		require.NoError(t, b.Start())
+		defer b.Crash()
+		require.Equal(t, 2*time.Second, time.Since(start), "Start waited for the registration at start")
+		regs := b.Registrations()
+		require.Len(t, regs, 1)
+		require.ErrorIs(t, regs[0].Err, context.DeadlineExceeded)
+		require.EqualValues(t, -1, regs[0].ResponseCode)
 	})
 }
 

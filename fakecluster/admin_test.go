@@ -39,15 +39,15 @@ func TestAdminCluster(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, map[string]any{"name": "namesrv", "addr": cl.NameServerAddr(), "online": true}, v["namesrv"])
 	require.Equal(t, []any{
-		map[string]any{"name": "broker-a", "addr": cl.Broker("broker-a").Addr(), "online": true, "registered": true},
-		map[string]any{"name": "broker-b", "addr": cl.Broker("broker-b").Addr(), "online": true, "registered": true},
+		map[string]any{"name": "broker-a", "addr": brokerOf(t, cl, "broker-a").Addr(), "online": true, "registered": true},
+		map[string]any{"name": "broker-b", "addr": brokerOf(t, cl, "broker-b").Addr(), "online": true, "registered": true},
 	}, v["brokers"])
 }
 
 func TestAdminMessagesAndClients(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithTopic("Orders", 2))
 	c := newClient(t, cl)
-	addr := cl.Broker("broker-a").Addr()
+	addr := brokerOf(t, cl, "broker-a").Addr()
 	resp := c.send(addr, "Orders", 1, "héllo", map[string]string{"TAGS": "TagA", "KEYS": "k1 k2", "UNIQ_KEY": "ID-1", "color": "red"})
 	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 	c.heartbeat(addr, "10.0.0.1@42", "pg1", "pg2")
@@ -105,11 +105,11 @@ func TestAdminFaults(t *testing.T) {
 
 	// The first send to broker-b gets the injected answer, the second goes through; broker-a
 	// is untouched.
-	require.Equal(t, remoting.Success, c.send(cl.Broker("broker-a").Addr(), "Orders", 0, "a", nil).Code)
-	resp := c.send(cl.Broker("broker-b").Addr(), "Orders", 0, "b", nil)
+	require.Equal(t, remoting.Success, c.send(brokerOf(t, cl, "broker-a").Addr(), "Orders", 0, "a", nil).Code)
+	resp := c.send(brokerOf(t, cl, "broker-b").Addr(), "Orders", 0, "b", nil)
 	require.Equal(t, remoting.SystemBusy, resp.Code)
 	require.Equal(t, "busy", resp.Remark)
-	require.Equal(t, remoting.Success, c.send(cl.Broker("broker-b").Addr(), "Orders", 0, "b", nil).Code)
+	require.Equal(t, remoting.Success, c.send(brokerOf(t, cl, "broker-b").Addr(), "Orders", 0, "b", nil).Code)
 
 	rresp, err := c.invoke(cl.NameServerAddr(), protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
 		protocol.GetRouteInfoRequestHeader{Topic: "Orders"}, nil))
@@ -168,12 +168,12 @@ func TestAdminStopStartBrokerAndCreateTopic(t *testing.T) {
 
 	code, v = admin(t, h, "POST", "/v1/brokers/broker-a/stop", "")
 	require.Equal(t, http.StatusOK, code, v)
-	require.Equal(t, map[string]any{"name": "broker-a", "addr": cl.Broker("broker-a").Addr(), "online": false, "registered": false},
+	require.Equal(t, map[string]any{"name": "broker-a", "addr": brokerOf(t, cl, "broker-a").Addr(), "online": false, "registered": false},
 		v["brokers"].([]any)[0])
-	require.False(t, cl.Broker("broker-a").Running())
+	require.False(t, brokerOf(t, cl, "broker-a").Running())
 	// The crash closed broker-a's connection to the name server, which dropped it at once.
 	require.Equal(t, []string{"broker-b"}, brokerNames(c.route(cl.NameServerAddr(), "Orders")))
-	_, err := c.invoke(cl.Broker("broker-a").Addr(), remoting.NewRequest(remoting.CodeHeartBeat, nil, nil))
+	_, err := c.invoke(brokerOf(t, cl, "broker-a").Addr(), remoting.NewRequest(remoting.CodeHeartBeat, nil, nil))
 	require.Error(t, err)
 
 	code, v = admin(t, h, "POST", "/v1/brokers/broker-a/start", "")

@@ -23,8 +23,11 @@ func BenchmarkColdStart(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c := remoting.NewClient()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := cl.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		c := remoting.NewClient()
 		resp, err := c.Invoke(ctx, cl.NameServerAddr(), protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
 			protocol.GetRouteInfoRequestHeader{Topic: "Orders"}, nil))
 		cancel()
@@ -57,9 +60,10 @@ func BenchmarkIdleMemory(b *testing.B) {
 		before := heapInUse()
 		cl, err := fakecluster.New(fakecluster.WithBrokers(2), fakecluster.WithTopic("Orders", 4))
 		require.NoError(b, err)
+		require.NoError(b, cl.Start(b.Context()))
 		started := heapInUse()
 
-		addr := cl.Broker("broker-a").Addr()
+		addr := brokerOf(b, cl, "broker-a").Addr()
 		sockets := make([]net.Conn, 0, conns)
 		for i := range conns {
 			conn, err := net.Dial("tcp", addr)

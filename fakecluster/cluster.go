@@ -7,6 +7,9 @@
 //	c := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithTopic("Orders", 4))
 //	// point any RocketMQ client at c.NameServerAddr(); read c.Messages("Orders") afterwards.
 //
+// Elsewhere (sim serve, a load run), New creates a cluster, Start starts it, and Shutdown or
+// Close stops it.
+//
 // The cluster runs on loopback TCP by default, or on a remoting.MemNetwork (WithMemNetwork) so
 // that a testing/synctest bubble can drive its 30 s registrations and 120 s expiry in virtual
 // time.
@@ -31,17 +34,20 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// DefaultStartTimeout bounds how long New waits for every broker to appear on the name server.
+// DefaultStartTimeout bounds how long Start waits for every broker to appear on the name server.
 const DefaultStartTimeout = 10 * time.Second
 
 // ErrUnknownBroker is returned for a broker name the cluster does not have.
 var ErrUnknownBroker = errors.New("fakecluster: unknown broker")
 
-// Cluster is a running fake cluster. Its methods are safe for concurrent use.
+// Cluster is a fake cluster: created by New, started by Start. Once Start has returned, its
+// methods are safe for concurrent use.
 type Cluster struct {
 	cfg     config
+	names   []string // the brokers' names, in order
+	started bool
 	ns      *fakenamesrv.Server
-	brokers []*fakebroker.Broker // in name order: broker-a, broker-b, ...
+	brokers []*fakebroker.Broker // in name order: broker-a, broker-b, ...; empty until Start
 	slaves  []*fakebroker.Broker // brokerId 1 of each name, with WithSlaves
 }
 
@@ -72,12 +78,12 @@ type Option func(*config)
 // WithBrokers sets how many brokers to start (named broker-a, broker-b, ...). Default 1.
 func WithBrokers(n int) Option { return func(c *config) { c.brokers = n } }
 
-// WithSlaves gives every broker name a slave: a second broker with the same name and topics,
-// brokerId 1, registered with the name server, so that routes list a master and a slave
-// address. The slave does not replicate the master's store (clients write to masters only); it
-// is there for what clients do with slave addresses: heartbeats when they consume, unregister
-// on shutdown, cleanup when it goes away.
-func WithSlaves() Option { return func(c *config) { c.slaves = true } }
+// WithSlaves(true) gives every broker name a slave: a second broker with the same name and
+// topics, brokerId 1, registered with the name server, so that routes list a master and a
+// slave address. The slave does not replicate the master's store (clients write to masters
+// only); it is there for what clients do with slave addresses: heartbeats when they consume,
+// unregister on shutdown, cleanup when it goes away. Default false.
+func WithSlaves(on bool) Option { return func(c *config) { c.slaves = on } }
 
 // WithCluster sets the brokers' brokerClusterName. Default DefaultCluster.
 func WithCluster(name string) Option { return func(c *config) { c.cluster = name } }
@@ -137,7 +143,7 @@ func WithBrokerOptionsFor(name string, opts ...fakebroker.Option) Option {
 	}
 }
 
-// WithStartTimeout bounds how long New waits for the brokers to register. Default 10 s.
+// WithStartTimeout bounds how long Start waits for the brokers to register. Default 10 s.
 func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
 
 func topicConfig(name string, queues int) protocol.TopicConfig {
@@ -155,8 +161,9 @@ func BrokerName(i int) string {
 	return fmt.Sprintf("broker-%d", i+1)
 }
 
-// Start starts a cluster for a test and stops it (abruptly, as a killed process) when the test
-// and its subtests end. It fails the test when the cluster cannot start.
+// Start starts a cluster for a test (New, then Cluster.Start) and stops it (abruptly, as a
+// killed process) when the test and its subtests end. It fails the test when the cluster
+// cannot start.
 func Start(tb testing.TB, opts ...Option) *Cluster {
 	tb.Helper()
 	c, err := New(opts...)
@@ -164,12 +171,17 @@ func Start(tb testing.TB, opts ...Option) *Cluster {
 		tb.Fatalf("fakecluster: %v", err)
 	}
 	tb.Cleanup(func() { _ = c.Close() })
+	if err := c.Start(tb.Context()); err != nil {
+		tb.Fatalf("fakecluster: %v", err)
+	}
 	return c
 }
 
-// New starts a cluster: the name server listens, then every broker starts and registers with
-// it. New returns once the name server lists every broker and every topic given by options, so
-// a route query made right after it is answered.
+// errStarted is returned by a second Start.
+var errStarted = errors.New("fakecluster: the cluster was started already")
+
+// New returns a cluster that is not started (nothing listens yet): it checks the options and
+// creates the name server. Start starts it.
 func New(opts ...Option) (*Cluster, error) {
 	cfg := config{
 		brokers:      1,
@@ -201,44 +213,56 @@ func New(opts ...Option) (*Cluster, error) {
 			return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)
 		}
 	}
-
-	c := &Cluster{cfg: cfg}
+	c := &Cluster{cfg: cfg, names: names}
 	c.ns = fakenamesrv.New(append([]fakenamesrv.Option{fakenamesrv.WithLogger(cfg.logger)}, cfg.nsOpts...)...)
-	nsAddr := cmp.Or(cfg.nsAddr, net.JoinHostPort(cfg.host, "0"))
+	return c, nil
+}
+
+// Start starts the cluster: the name server listens, then every broker starts and registers
+// with it. Start returns once the name server lists every broker and every topic given by
+// options, so a route query made right after it is answered; ctx and WithStartTimeout bound
+// that wait. When Start fails, what it had started is closed. A cluster starts once; brokers
+// stopped later come back with StartBroker.
+func (c *Cluster) Start(ctx context.Context) error {
+	if c.started {
+		return errStarted
+	}
+	c.started = true
+	nsAddr := cmp.Or(c.cfg.nsAddr, net.JoinHostPort(c.cfg.host, "0"))
 	l, err := c.listen(nsAddr)
 	if err != nil {
-		return nil, fmt.Errorf("fakecluster: name server: %w", err)
+		return fmt.Errorf("fakecluster: name server: %w", err)
 	}
 	if err := c.ns.Start(l); err != nil {
 		_ = l.Close()
-		return nil, fmt.Errorf("fakecluster: name server: %w", err)
+		return fmt.Errorf("fakecluster: name server: %w", err)
 	}
-	for _, name := range names {
+	for _, name := range c.names {
 		b := fakebroker.New(c.brokerOptions(name)...)
 		if err := b.Start(); err != nil {
 			_ = c.Close()
-			return nil, fmt.Errorf("fakecluster: %s: %w", name, err)
+			return fmt.Errorf("fakecluster: %s: %w", name, err)
 		}
 		c.brokers = append(c.brokers, b)
 	}
-	if cfg.slaves {
-		for _, name := range names {
+	if c.cfg.slaves {
+		for _, name := range c.names {
 			s := fakebroker.New(append(c.brokerOptions(name), fakebroker.WithBrokerID(1))...)
 			if err := s.Start(); err != nil {
 				_ = c.Close()
-				return nil, fmt.Errorf("fakecluster: slave of %s: %w", name, err)
+				return fmt.Errorf("fakecluster: slave of %s: %w", name, err)
 			}
 			c.slaves = append(c.slaves, s)
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.startTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.startTimeout)
 	defer cancel()
 	if err := c.ns.Await(ctx, c.ready); err != nil {
 		_ = c.Close()
-		return nil, fmt.Errorf("fakecluster: brokers did not register with the name server: %w", err)
+		return fmt.Errorf("fakecluster: brokers did not register with the name server: %w", err)
 	}
-	return c, nil
+	return nil
 }
 
 func (c *Cluster) listen(addr string) (net.Listener, error) {
@@ -311,28 +335,24 @@ func (c *Cluster) Brokers() []*fakebroker.Broker { return slices.Clone(c.brokers
 // Slaves returns the slaves (WithSlaves) in name order.
 func (c *Cluster) Slaves() []*fakebroker.Broker { return slices.Clone(c.slaves) }
 
-// Slave returns the slave of the named broker, or nil.
-func (c *Cluster) Slave(name string) *fakebroker.Broker {
-	for _, b := range c.slaves {
-		if b.Name() == name {
-			return b
-		}
+// Broker returns the broker with the given name; false when the cluster has none of that name.
+func (c *Cluster) Broker(name string) (*fakebroker.Broker, bool) { return byName(c.brokers, name) }
+
+// Slave returns the slave of the named broker; false when there is none (no such broker, or
+// no WithSlaves).
+func (c *Cluster) Slave(name string) (*fakebroker.Broker, bool) { return byName(c.slaves, name) }
+
+func byName(brokers []*fakebroker.Broker, name string) (*fakebroker.Broker, bool) {
+	i := slices.IndexFunc(brokers, func(b *fakebroker.Broker) bool { return b.Name() == name })
+	if i < 0 {
+		return nil, false
 	}
-	return nil
+	return brokers[i], true
 }
 
-// Broker returns the broker with the given name, or nil.
-func (c *Cluster) Broker(name string) *fakebroker.Broker {
-	for _, b := range c.brokers {
-		if b.Name() == name {
-			return b
-		}
-	}
-	return nil
-}
-
+// broker is Broker for the operations on a named broker, which fail with ErrUnknownBroker.
 func (c *Cluster) broker(name string) (*fakebroker.Broker, error) {
-	if b := c.Broker(name); b != nil {
+	if b, ok := c.Broker(name); ok {
 		return b, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)

@@ -2,6 +2,7 @@ package fakecluster_test
 
 import (
 	"context"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -12,12 +13,29 @@ import (
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// brokerOf returns cl's broker of that name; the test fails when there is none.
+func brokerOf(tb testing.TB, cl *fakecluster.Cluster, name string) *fakebroker.Broker {
+	tb.Helper()
+	b, ok := cl.Broker(name)
+	require.True(tb, ok, "no broker %s", name)
+	return b
+}
+
+// slaveOf returns the slave of cl's broker of that name; the test fails when there is none.
+func slaveOf(tb testing.TB, cl *fakecluster.Cluster, name string) *fakebroker.Broker {
+	tb.Helper()
+	b, ok := cl.Slave(name)
+	require.True(tb, ok, "no slave of %s", name)
+	return b
+}
 
 // client is what a RocketMQ client does with the cluster, over its network.
 type client struct {
@@ -99,10 +117,10 @@ func TestStartIsReadyForClients(t *testing.T) {
 		require.Equal(t, fakecluster.BrokerName(i), b.Name)
 		require.True(t, b.Online)
 		require.True(t, *b.Registered)
-		require.Equal(t, cl.Broker(b.Name).Addr(), b.Addr)
+		require.Equal(t, brokerOf(t, cl, b.Name).Addr(), b.Addr)
 	}
 
-	resp := c.send(cl.Broker("broker-b").Addr(), "Orders", 3, "hello", map[string]string{"TAGS": "A", "KEYS": "k1 k2"})
+	resp := c.send(brokerOf(t, cl, "broker-b").Addr(), "Orders", 3, "hello", map[string]string{"TAGS": "A", "KEYS": "k1 k2"})
 	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 	msgs := cl.Messages("Orders")
 	require.Len(t, msgs, 1)
@@ -110,7 +128,46 @@ func TestStartIsReadyForClients(t *testing.T) {
 	require.Equal(t, []string{"k1", "k2"}, msgs[0].Keys)
 }
 
-func TestStartRejectsUnknownBrokerNames(t *testing.T) {
+// New only constructs: nothing listens until Start, which runs once.
+func TestNewThenStart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := remoting.NewMemNetwork()
+		cl, err := fakecluster.New(fakecluster.WithMemNetwork(mem), fakecluster.WithNameServerAddr("ns:9876"))
+		require.NoError(t, err)
+		_, err = mem.Dial(t.Context(), "tcp", "ns:9876")
+		require.ErrorIs(t, err, syscall.ECONNREFUSED, "New listens on nothing")
+		require.Empty(t, cl.Brokers())
+
+		require.NoError(t, cl.Start(t.Context()))
+		defer cl.Close()
+		conn, err := mem.Dial(t.Context(), "tcp", "ns:9876")
+		require.NoError(t, err)
+		_ = conn.Close()
+		require.Len(t, cl.Brokers(), 1)
+		require.Error(t, cl.Start(t.Context()), "a second Start")
+	})
+}
+
+// When the brokers never show up on the name server (it drops their registrations here), Start
+// gives up once WithStartTimeout has passed and closes what it started.
+func TestStartTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cl, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()),
+			fakecluster.WithStartTimeout(3*time.Second),
+			fakecluster.WithBrokerOptions(fakebroker.WithRegisterTimeout(time.Second)))
+		require.NoError(t, err)
+		cl.NameServer().Faults().Add(fault.Rule{Code: remoting.CodeRegisterBroker, Action: fault.ActionDrop})
+		start := time.Now()
+		err = cl.Start(t.Context())
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		waited := time.Since(start)
+		require.GreaterOrEqual(t, waited, 3*time.Second)
+		require.Less(t, waited, fakecluster.DefaultStartTimeout)
+		require.False(t, brokerOf(t, cl, "broker-a").Running(), "closed after the failed start")
+	})
+}
+
+func TestNewRejectsUnknownBrokerNames(t *testing.T) {
 	_, err := fakecluster.New(fakecluster.WithTopicOn("T", 1, "broker-z"))
 	require.ErrorIs(t, err, fakecluster.ErrUnknownBroker)
 	_, err = fakecluster.New(fakecluster.WithBrokerOptionsFor("broker-q"))
@@ -168,7 +225,7 @@ func TestBrokerLifecycleInVirtualTime(t *testing.T) {
 		require.Equal(t, []string{"broker-a"}, brokerNames(c.route(ns, "Fresh")))
 		require.NoError(t, cl.DeleteTopic(ctx, "Fresh"))
 		require.Nil(t, c.route(ns, "Fresh"))
-		_, kept := cl.Broker("broker-a").Topic("Fresh")
+		_, kept := brokerOf(t, cl, "broker-a").Topic("Fresh")
 		require.False(t, kept)
 
 		// A clean stop unregisters.
@@ -186,12 +243,13 @@ func TestBrokerOptionsReachBrokers(t *testing.T) {
 			fakecluster.WithBrokerOptionsFor("broker-b", fakebroker.WithPermission(6)),
 			fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(time.Minute)))
 		c := newClient(t, cl)
-		require.EqualValues(t, 4, cl.Broker("broker-a").Permission())
-		require.EqualValues(t, 6, cl.Broker("broker-b").Permission())
-		require.Equal(t, "C1", cl.Broker("broker-a").Cluster())
-		resp := c.send(cl.Broker("broker-b").Addr(), "Unknown", 0, "x", nil)
+		require.EqualValues(t, 4, brokerOf(t, cl, "broker-a").Permission())
+		require.EqualValues(t, 6, brokerOf(t, cl, "broker-b").Permission())
+		require.Equal(t, "C1", brokerOf(t, cl, "broker-a").Cluster())
+		resp := c.send(brokerOf(t, cl, "broker-b").Addr(), "Unknown", 0, "x", nil)
 		require.Equal(t, remoting.TopicNotExist, resp.Code)
-		require.Nil(t, cl.Broker("broker-c"))
+		_, ok := cl.Broker("broker-c")
+		require.False(t, ok, "a name the cluster does not have")
 		require.Len(t, cl.Brokers(), 2)
 	})
 }
@@ -203,6 +261,7 @@ func TestStartStopLoop(t *testing.T) {
 		cl, err := fakecluster.New(fakecluster.WithBrokers(2), fakecluster.WithTopic("T", 2))
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		require.NoError(t, cl.Start(ctx))
 		require.NoError(t, cl.Shutdown(ctx))
 		cancel()
 	}
@@ -210,6 +269,7 @@ func TestStartStopLoop(t *testing.T) {
 		for range 50 {
 			cl, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(3))
 			require.NoError(t, err)
+			require.NoError(t, cl.Start(t.Context()))
 			require.NoError(t, cl.Close())
 		}
 	})
@@ -238,14 +298,15 @@ func TestAwaitRoute(t *testing.T) {
 func TestSlaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		cl := fakecluster.Start(t, fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(2),
-			fakecluster.WithSlaves(), fakecluster.WithTopic("Orders", 4))
+			fakecluster.WithSlaves(true), fakecluster.WithTopic("Orders", 4))
 		c := newClient(t, cl)
 		r := c.route(cl.NameServerAddr(), "Orders")
 		require.Len(t, r.BrokerDatas, 2)
 		for _, bd := range r.BrokerDatas {
-			require.Equal(t, map[int64]string{0: cl.Broker(bd.BrokerName).Addr(), 1: cl.Slave(bd.BrokerName).Addr()}, bd.BrokerAddrs)
+			require.Equal(t, map[int64]string{0: brokerOf(t, cl, bd.BrokerName).Addr(), 1: slaveOf(t, cl, bd.BrokerName).Addr()}, bd.BrokerAddrs)
 		}
 		require.Len(t, cl.Slaves(), 2)
-		require.Nil(t, cl.Slave("broker-x"))
+		_, ok := cl.Slave("broker-x")
+		require.False(t, ok)
 	})
 }

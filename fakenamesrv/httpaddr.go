@@ -15,6 +15,7 @@ package fakenamesrv
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -99,26 +100,38 @@ func (e *AddrEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write([]byte(list))
 }
 
-// AddrServer serves an AddrEndpoint on a listener.
+// AddrServer serves an AddrEndpoint over HTTP: NewAddrServer creates it, Start serves a
+// listener, Close or Shutdown stops it.
 type AddrServer struct {
 	srv  *http.Server
 	addr string
-	done chan struct{}
+	done chan struct{} // closed when serving ends; nil before Start
 }
 
-// ServeAddrEndpoint serves e on l in the background until Close. Clients reach it with
-// -Drocketmq.namesrv.domain=host:port (a domain with a port is used without ":8080").
-func ServeAddrEndpoint(l net.Listener, e *AddrEndpoint) *AddrServer {
-	s := &AddrServer{srv: &http.Server{Handler: e}, addr: l.Addr().String(), done: make(chan struct{})}
+// errAddrServerStarted is returned by a second Start.
+var errAddrServerStarted = errors.New("fakenamesrv: the address server was started already")
+
+// NewAddrServer returns a server of e that serves nothing until Start.
+func NewAddrServer(e *AddrEndpoint) *AddrServer {
+	return &AddrServer{srv: &http.Server{Handler: e}}
+}
+
+// Start serves l in the background until Close or Shutdown (Addr is valid when it returns).
+// Clients reach it with -Drocketmq.namesrv.domain=host:port (a domain with a port is used
+// without ":8080"). A server starts once.
+func (s *AddrServer) Start(l net.Listener) error {
+	if s.done != nil {
+		return errAddrServerStarted
+	}
+	s.addr, s.done = l.Addr().String(), make(chan struct{})
 	go func() {
 		defer close(s.done)
 		_ = s.srv.Serve(l) // ErrServerClosed after Close, or the listener's failure
-
 	}()
-	return s
+	return nil
 }
 
-// Addr returns the listener's address, "host:port".
+// Addr returns the listener's address, "host:port", or "" before Start.
 func (s *AddrServer) Addr() string { return s.addr }
 
 // URL returns the URL a client with the default subgroup fetches: http://{Addr}/rocketmq/nsaddr.
@@ -127,13 +140,19 @@ func (s *AddrServer) URL() string { return "http://" + s.addr + "/rocketmq/nsadd
 // Close stops serving and closes open connections.
 func (s *AddrServer) Close() error {
 	err := s.srv.Close()
-	<-s.done
+	s.wait()
 	return err
 }
 
 // Shutdown stops serving gracefully, at most until ctx ends.
 func (s *AddrServer) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
-	<-s.done
+	s.wait()
 	return err
+}
+
+func (s *AddrServer) wait() {
+	if s.done != nil {
+		<-s.done
+	}
 }

@@ -52,11 +52,14 @@ func TestAddrEndpoint(t *testing.T) {
 	require.Equal(t, len(tests)-2, e.Requests(), "every /rocketmq/ request is counted")
 }
 
-func TestServeAddrEndpointOverHTTP(t *testing.T) {
+func TestAddrServerOverHTTP(t *testing.T) {
 	e := NewAddrEndpoint("127.0.0.1:9876")
 	l := remotingtest.Listen(t, nil, "127.0.0.1:0")
-	srv := ServeAddrEndpoint(l, e)
+	srv := NewAddrServer(e)
+	require.Empty(t, srv.Addr(), "not serving before Start")
+	require.NoError(t, srv.Start(l))
 	defer func() { require.NoError(t, srv.Close()) }()
+	require.Error(t, srv.Start(l), "a second Start")
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 
 	get := func(url string) string {

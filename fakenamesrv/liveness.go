@@ -35,7 +35,7 @@ func (s *Server) scanLoop(stop <-chan struct{}, done chan<- struct{}) {
 	case <-first.C:
 	}
 	s.ScanNotActiveBrokers()
-	tick := time.NewTicker(s.cfg.scanPeriod)
+	tick := time.NewTicker(s.cfg.scanInterval)
 	defer tick.Stop()
 	for {
 		select {

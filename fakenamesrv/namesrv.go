@@ -57,8 +57,8 @@ const (
 	DefaultBrokerExpiry = 120 * time.Second
 	// DefaultScanDelay is when the first scan for expired brokers runs after Start.
 	DefaultScanDelay = 5 * time.Second
-	// DefaultScanPeriod is how often the scan runs after the first.
-	DefaultScanPeriod = 10 * time.Second
+	// DefaultScanInterval is how often the scan runs after the first.
+	DefaultScanInterval = 10 * time.Second
 )
 
 // Server is a fake name server. Create it with New, give it listeners with Start or Listen,
@@ -83,7 +83,7 @@ type Server struct {
 type config struct {
 	expiry         time.Duration
 	scanDelay      time.Duration
-	scanPeriod     time.Duration
+	scanInterval   time.Duration
 	orderMessages  bool
 	logger         *slog.Logger
 	remotingOpts   []remoting.ServerOption
@@ -106,13 +106,13 @@ func WithBrokerExpiry(d time.Duration) Option {
 	return func(c *config) { c.expiry = d }
 }
 
-// WithScanInterval sets when the expiry scan first runs after Start and how often it runs
-// then. Defaults DefaultScanDelay and DefaultScanPeriod (5 s and 10 s, fixed in Java). A period
-// <= 0 turns the scan off (ScanNotActiveBrokers still works).
-func WithScanInterval(first, period time.Duration) Option {
+// WithScanInterval sets when the expiry scan first runs after Start (delay) and how often it
+// runs then (interval). Defaults DefaultScanDelay and DefaultScanInterval (5 s and 10 s, fixed
+// in Java). An interval <= 0 turns the scan off (ScanNotActiveBrokers still works).
+func WithScanInterval(delay, interval time.Duration) Option {
 	return func(c *config) {
-		c.scanDelay, c.scanPeriod = first, period
-		c.disableScanner = period <= 0
+		c.scanDelay, c.scanInterval = delay, interval
+		c.disableScanner = interval <= 0
 	}
 }
 
@@ -159,7 +159,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithRemotingOptions passes options to the underlying remoting.Server (idle timeout, frame
-// size, TLS, ...). remoting.WithIgnoreUnknownCodes is always set.
+// size, TLS, ...). remoting.WithIgnoreUnknownCodes(true) is always set, after them.
 func WithRemotingOptions(opts ...remoting.ServerOption) Option {
 	return func(c *config) { c.remotingOpts = append(c.remotingOpts, opts...) }
 }
@@ -177,11 +177,11 @@ func WithHistoryOptions(opts ...fault.HistoryOption) Option {
 // New returns a name server that is not listening yet.
 func New(opts ...Option) *Server {
 	cfg := config{
-		expiry:     DefaultBrokerExpiry,
-		scanDelay:  DefaultScanDelay,
-		scanPeriod: DefaultScanPeriod,
-		logger:     slog.Default(),
-		faultSeed:  1,
+		expiry:       DefaultBrokerExpiry,
+		scanDelay:    DefaultScanDelay,
+		scanInterval: DefaultScanInterval,
+		logger:       slog.Default(),
+		faultSeed:    1,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -199,7 +199,7 @@ func New(opts ...Option) *Server {
 		s.kv.put(e.namespace, e.key, e.value)
 	}
 	ropts := append([]remoting.ServerOption{remoting.WithLogger(cfg.logger)}, cfg.remotingOpts...)
-	ropts = append(ropts, remoting.WithIgnoreUnknownCodes())
+	ropts = append(ropts, remoting.WithIgnoreUnknownCodes(true))
 	s.srv = remoting.NewServer(ropts...)
 	fault.Install(s.srv, s.hist, s.inj)
 	s.srv.OnConnClose(s.connClosed)

@@ -131,6 +131,42 @@ func TestFaultsAndHistory(t *testing.T) {
 	})
 }
 
+// WithFaultSeed makes a fault with a probability repeatable: the same seed harms the same
+// requests of the same sequence, another seed others.
+func TestFaultSeed(t *testing.T) {
+	harmed := func(seed uint64) []bool {
+		var out []bool
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, WithFaultSeed(seed))
+			r.ns.Faults().Add(fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Action: fault.ActionError,
+				ResponseCode: remoting.SystemBusy, Probability: 0.5})
+			for range 16 {
+				out = append(out, r.route("T", 407).Code == remoting.SystemBusy)
+			}
+		})
+		return out
+	}
+	seven := harmed(7)
+	require.Contains(t, seven, true)
+	require.Contains(t, seven, false)
+	require.Equal(t, seven, harmed(7))
+	require.NotEqual(t, seven, harmed(8))
+}
+
+// WithHistoryOptions bounds what the history keeps: here the latest 2 requests.
+func TestHistoryOptions(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithHistoryOptions(fault.WithMaxEntries(2)))
+		for _, topic := range []string{"A", "B", "C"} {
+			r.route(topic, 407)
+		}
+		kept := r.ns.History().Entries()
+		require.Len(t, kept, 2)
+		require.Equal(t, "B", kept[0].Topic)
+		require.Equal(t, "C", kept[1].Topic)
+	})
+}
+
 func TestOverTCP(t *testing.T) {
 	ns := New(WithLogger(testkit.Quiet))
 	require.Empty(t, ns.Addr())

@@ -11,12 +11,12 @@ import (
 
 // Defaults of a History.
 const (
-	// DefaultKeepEntries bounds the entries a History keeps, so a long run does not grow
+	// DefaultMaxEntries bounds the entries a History keeps, so a long run does not grow
 	// without bound; the oldest go first.
-	DefaultKeepEntries = 10_000
-	// DefaultKeepBody is how many bytes of each request body an entry keeps: enough for a
+	DefaultMaxEntries = 10_000
+	// DefaultMaxBody is how many bytes of each request body an entry keeps: enough for a
 	// heartbeat or a small message, little enough that a full history stays around 40 MiB.
-	DefaultKeepBody = 4 << 10
+	DefaultMaxBody = 4 << 10
 )
 
 // Entry is one request as the server received it and the answer the client got.
@@ -40,7 +40,7 @@ type Entry struct {
 	Oneway        bool
 	SerializeType remoting.SerializeType
 	ExtFields     map[string]string // the request header, shared with the request: read it, never change it
-	Body          []byte            // a copy of the first bytes of the body, at most the history's KeepBody
+	Body          []byte            // a copy of the first bytes of the body, at most WithMaxBody bytes
 	BodySize      int               // the whole body's length
 
 	// Topic and Groups are what the request is about, read from its header or, for
@@ -64,10 +64,10 @@ type Entry struct {
 }
 
 // History records the requests a server receives through its Interceptor. It keeps the
-// latest entries only (see KeepEntries). It is safe for concurrent use.
+// latest entries only (see WithMaxEntries). It is safe for concurrent use.
 type History struct {
-	keepEntries int
-	keepBody    int
+	maxEntries int
+	maxBody    int
 
 	mu      sync.Mutex
 	ring    []Entry
@@ -80,21 +80,21 @@ type History struct {
 // HistoryOption configures a History.
 type HistoryOption func(*History)
 
-// KeepEntries sets how many of the latest entries are kept (n < 1 counts as 1). Default
-// DefaultKeepEntries.
-func KeepEntries(n int) HistoryOption {
-	return func(h *History) { h.keepEntries = max(n, 1) }
+// WithMaxEntries sets how many of the latest entries are kept (n < 1 counts as 1). Default
+// DefaultMaxEntries.
+func WithMaxEntries(n int) HistoryOption {
+	return func(h *History) { h.maxEntries = max(n, 1) }
 }
 
-// KeepBody sets how many bytes of each request body are kept (n <= 0: none). Default
-// DefaultKeepBody.
-func KeepBody(n int) HistoryOption {
-	return func(h *History) { h.keepBody = max(n, 0) }
+// WithMaxBody sets how many bytes of each request body are kept (n <= 0: none). Default
+// DefaultMaxBody.
+func WithMaxBody(n int) HistoryOption {
+	return func(h *History) { h.maxBody = max(n, 0) }
 }
 
 // NewHistory returns an empty history.
 func NewHistory(opts ...HistoryOption) *History {
-	h := &History{keepEntries: DefaultKeepEntries, keepBody: DefaultKeepBody, changed: make(chan struct{})}
+	h := &History{maxEntries: DefaultMaxEntries, maxBody: DefaultMaxBody, changed: make(chan struct{})}
 	for _, o := range opts {
 		o(h)
 	}
@@ -155,7 +155,7 @@ func (h *History) begin(req *remoting.Request) Entry {
 		Oneway:        cmd.IsOneway(),
 		SerializeType: cmd.SerializeType,
 		ExtFields:     cmd.ExtFields,
-		Body:          cloneBytes(cmd.Body[:min(len(cmd.Body), h.keepBody)]),
+		Body:          cloneBytes(cmd.Body[:min(len(cmd.Body), h.maxBody)]),
 		BodySize:      len(cmd.Body),
 		Topic:         t.topic,
 		Groups:        t.groups,
@@ -189,7 +189,7 @@ func (h *History) record(e Entry) {
 	defer h.mu.Unlock()
 	h.seq++
 	e.Seq = h.seq
-	if len(h.ring) < h.keepEntries {
+	if len(h.ring) < h.maxEntries {
 		h.ring = append(h.ring, e)
 	} else {
 		h.ring[h.next] = e

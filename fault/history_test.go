@@ -14,7 +14,7 @@ import (
 
 func TestHistoryRecordsRequestAndAnswer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRigWith(t, NewInjector(1), NewHistory(KeepBody(5)))
+		r := newRigWith(t, NewInjector(1), NewHistory(WithMaxBody(5)))
 		c := r.client()
 		req := sendV2("orders", "GID_orders")
 		req.Body = []byte("hello world")
@@ -81,7 +81,7 @@ func TestHistoryKeepsWhatTheClientSent(t *testing.T) {
 
 func TestHistoryKeepsTheLatestEntries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := newRigWith(t, NewInjector(1), NewHistory(KeepEntries(3)))
+		r := newRigWith(t, NewInjector(1), NewHistory(WithMaxEntries(3)))
 		c := r.client()
 		for range 5 {
 			_, err := r.invoke(c, heartbeat())

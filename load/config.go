@@ -76,11 +76,11 @@ type Config struct {
 	Duration time.Duration // how long to send (ignored when Messages > 0)
 	Messages int64         // how many messages to send; 0: send for Duration
 
-	SendTimeout    time.Duration // client.WithSendTimeout (0: the client's 3 s)
-	AttemptTimeout time.Duration // client.WithAttemptTimeout (0: none)
-	Retries        int           // client.WithRetries and WithAsyncRetries; 0: the client's 2; < 0: none
-	LatencyFault   bool          // client.WithLatencyFaultTolerance(&client.DefaultLatencyTable)
-	RoutePoll      time.Duration // client.WithPollNameServerInterval (0: the plan's, else 30 s)
+	SendTimeout       time.Duration // client.WithSendTimeout (0: the client's 3 s)
+	AttemptTimeout    time.Duration // client.WithAttemptTimeout (0: none)
+	Retries           int           // client.WithRetries and WithAsyncRetries; 0: the client's 2; < 0: none
+	LatencyFault      bool          // client.WithLatencyFaultTolerance(&client.DefaultLatencyTable)
+	RoutePollInterval time.Duration // client.WithPollNameServerInterval (0: the plan's, else 30 s)
 
 	Plan      *Plan   // applied during the run (in-process cluster only)
 	PlanSpeed float64 // divides every time of the plan (offsets, windows, expiry); 0 or 1: as written
@@ -142,8 +142,8 @@ func (c *Config) withDefaults() Config {
 			out.Duration = out.scale(out.Plan.Duration.D())
 		}
 	}
-	if out.RoutePoll == 0 && out.Plan != nil && out.Plan.RoutePoll > 0 {
-		out.RoutePoll = out.scale(out.Plan.RoutePoll.D())
+	if out.RoutePollInterval == 0 && out.Plan != nil && out.Plan.RoutePollInterval > 0 {
+		out.RoutePollInterval = out.scale(out.Plan.RoutePollInterval.D())
 	}
 	if out.Interval == 0 {
 		out.Interval = DefaultInterval

@@ -256,7 +256,9 @@ func mapKeys(m map[string]json.RawMessage) []string {
 // with PULL_MESSAGE, which finds a duplicate as the in-process path does.
 func TestExternalNameServerReadBack(t *testing.T) {
 	c := fakecluster.Start(t, fakecluster.WithBrokers(2), fakecluster.WithAutoCreateTopic(false))
-	c.Broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 300 * time.Millisecond, Times: 1})
+	a, ok := c.Broker("broker-a")
+	require.True(t, ok)
+	a.Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionDelay, Delay: 300 * time.Millisecond, Times: 1})
 	res := run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadExternal", Messages: 300, Concurrency: 1,
 		AttemptTimeout: 100 * time.Millisecond, Settle: 400 * time.Millisecond})
 	require.True(t, res.Checked, res.Notes)

@@ -62,9 +62,9 @@ type Plan struct {
 	Queues   int      `json:"queues,omitempty"`  // queues of the topic on each broker
 	// TopicBrokers creates the run's topics on these brokers only (default: every broker).
 	TopicBrokers []string `json:"topicBrokers,omitempty"`
-	// RoutePoll is the producers' route refresh period (Java 30 s), so that route changes reach
-	// them during a short run.
-	RoutePoll Duration `json:"routePoll,omitempty"`
+	// RoutePollInterval is how often the producers refresh routes (Java 30 s), so that route
+	// changes reach them during a short run.
+	RoutePollInterval Duration `json:"routePoll,omitempty"`
 	// BrokerExpiry is the name server's broker expiry (120 s): a silenced broker drops out of
 	// the routes after it. Brokers then register every third of it, and the name server scans
 	// every quarter of it.

@@ -296,7 +296,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	// The cluster: the one place a run tells an in-process cluster from an existing one.
-	cluster, err := openCluster(c)
+	cluster, err := openCluster(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -338,8 +338,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		if c.LatencyFault {
 			opts = append(opts, client.WithLatencyFaultTolerance(&client.DefaultLatencyTable))
 		}
-		if c.RoutePoll > 0 {
-			opts = append(opts, client.WithPollNameServerInterval(c.RoutePoll), client.WithHeartbeatInterval(c.RoutePoll))
+		if c.RoutePollInterval > 0 {
+			opts = append(opts, client.WithPollNameServerInterval(c.RoutePollInterval), client.WithHeartbeatInterval(c.RoutePollInterval))
 		}
 		opts = append(opts, c.ClientOptions...)
 		p, err := client.NewProducer(opts...)
@@ -545,7 +545,7 @@ func makeBody(size int) []byte {
 
 // openCluster reaches the cluster of the run: the name server's when one is given, else a
 // fake cluster in this process, sized as the configuration and the plan ask.
-func openCluster(c Config) (backend.Cluster, error) {
+func openCluster(ctx context.Context, c Config) (backend.Cluster, error) {
 	if c.NameServer != "" {
 		return backend.NewRemote(c.NameServer), nil
 	}
@@ -557,10 +557,13 @@ func openCluster(c Config) (backend.Cluster, error) {
 		exp := c.scale(c.Plan.BrokerExpiry.D())
 		opts = append(opts,
 			fakecluster.WithNameServerOptions(fakenamesrv.WithBrokerExpiry(exp), fakenamesrv.WithScanInterval(exp/4, exp/4)),
-			fakecluster.WithBrokerOptions(fakebroker.WithRegisterPeriod(exp/3)))
+			fakecluster.WithBrokerOptions(fakebroker.WithRegisterInterval(exp/3)))
 	}
 	fc, err := fakecluster.New(opts...)
 	if err != nil {
+		return nil, fmt.Errorf("start the in-process cluster: %w", err)
+	}
+	if err := fc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start the in-process cluster: %w", err)
 	}
 	return backend.NewFake(fc), nil

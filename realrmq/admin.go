@@ -43,7 +43,7 @@ func (c *Cluster) CreateTopicConfig(ctx context.Context, tc protocol.TopicConfig
 	for _, name := range brokers {
 		addr, ok := c.BrokerAddr(name)
 		if !ok {
-			return fmt.Errorf("realrmq: no broker %q", name)
+			return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 		}
 		if err := admin.CreateTopic(ctx, c.client, addr, tc); err != nil {
 			return fmt.Errorf("realrmq: %s: %w", name, err)

@@ -18,7 +18,10 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	for b.Loop() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		c, err := Launch(ctx, WithBrokers(2))
+		c, err := New(WithBrokers(2))
+		if err == nil {
+			err = c.Start(ctx)
+		}
 		if err != nil {
 			cancel()
 			b.Fatal(err)

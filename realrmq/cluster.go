@@ -17,10 +17,12 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// Cluster is a running real name server and its brokers, child processes of this one. Its
-// methods are safe for concurrent use.
+// Cluster is a real name server and its brokers, child processes of this one: New creates it,
+// Start starts the processes, Close stops them. Once Start has returned, its methods are safe
+// for concurrent use.
 type Cluster struct {
 	cfg      config
+	started  bool
 	java     string
 	cp       string
 	workDir  string
@@ -59,11 +61,9 @@ type Broker struct {
 	Running bool
 }
 
-// Launch starts a name server and the brokers the options ask for, and returns when every
-// broker is listed in the name server's cluster info. ctx bounds the start only (Maven's
-// classpath resolution included); the servers run until Close. Errors wrapping
-// ErrUnavailable mean this machine cannot run them (no java, no mvn, no jars).
-func Launch(ctx context.Context, opts ...Option) (c *Cluster, err error) {
+// New returns a cluster that is not started: it checks the options, and nothing runs, or is
+// written to disk, before Start.
+func New(opts ...Option) (*Cluster, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		o(&cfg)
@@ -71,51 +71,74 @@ func Launch(ctx context.Context, opts ...Option) (c *Cluster, err error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	java, err := javaBinary()
-	if err != nil {
-		return nil, err
+	return &Cluster{cfg: cfg, workDir: cfg.workDir, logDir: cfg.logDir, crashed: make(chan struct{})}, nil
+}
+
+// ErrUnknownBroker is returned for a broker name the cluster does not have.
+var ErrUnknownBroker = errors.New("realrmq: unknown broker")
+
+// errStarted is returned by a second Start.
+var errStarted = errors.New("realrmq: the cluster was started already")
+
+// Start starts a name server and the brokers the options ask for, and returns when every
+// broker is listed in the name server's cluster info. ctx bounds the start only (Maven's
+// classpath resolution included); the servers run until Close. Errors wrapping
+// ErrUnavailable mean this machine cannot run them (no java, no mvn, no jars). When Start
+// fails, it stops what it had started and removes what it wrote, as Close does. A cluster
+// starts once; StartBroker restarts a broker.
+func (c *Cluster) Start(ctx context.Context) (err error) {
+	c.mu.Lock()
+	started, closed := c.started, c.closed
+	c.started = true
+	c.mu.Unlock()
+	switch {
+	case started:
+		return errStarted
+	case closed:
+		return errClosed
 	}
-	cp, err := Classpath(ctx, cfg.version)
-	if err != nil {
-		return nil, err
+	if c.java, err = javaBinary(); err != nil {
+		return err
 	}
-	c = &Cluster{cfg: cfg, java: java, cp: cp, workDir: cfg.workDir, logDir: cfg.logDir, crashed: make(chan struct{})}
+	if c.cp, err = Classpath(ctx, c.cfg.version); err != nil {
+		return err
+	}
 	if c.workDir == "" {
 		if c.workDir, err = os.MkdirTemp("", "realrmq-"); err != nil {
-			return nil, err
+			return err
 		}
 		c.ownsWork = true
-	}
-	if c.logDir == "" {
-		c.logDir = c.workDir
-	}
-	if err := os.MkdirAll(c.logDir, 0o755); err != nil {
-		_ = c.Close()
-		return nil, err
 	}
 	// Whatever fails from here on leaves nothing running.
 	defer func() {
 		if err != nil {
 			_ = c.Close()
-			c = nil
 		}
 	}()
+	if c.logDir == "" {
+		c.logDir = c.workDir
+	}
+	if err := os.MkdirAll(c.logDir, 0o755); err != nil {
+		return err
+	}
 	if err := c.writeHome(); err != nil {
-		return c, err
+		return err
 	}
 	c.client = remoting.NewClient(remoting.WithConnectTimeout(2 * time.Second))
 
-	ctx, cancel := context.WithTimeout(ctx, cfg.startTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.startTimeout)
 	defer cancel()
 	if err := c.startNameServer(ctx); err != nil {
-		return c, err
+		return err
 	}
-	for _, name := range cfg.brokerNames {
+	for _, name := range c.cfg.brokerNames {
 		b, err := c.newBroker(name)
 		if err != nil {
-			return c, err
+			return err
 		}
+		c.mu.Lock()
 		c.brokers = append(c.brokers, b)
+		c.mu.Unlock()
 	}
 	// Started together: JVM start-up is mostly waiting on class loading, and the brokers
 	// only need the name server, which is up.
@@ -125,10 +148,7 @@ func Launch(ctx context.Context, opts ...Option) (c *Cluster, err error) {
 		wg.Go(func() { errs[i] = c.startBroker(ctx, b) })
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return c, err
-	}
-	return c, nil
+	return errors.Join(errs...)
 }
 
 // home is the ROCKETMQ_HOME: 4.9.7 servers read their logback configuration from
@@ -275,8 +295,8 @@ func (c *Cluster) newBroker(name string) (*brokerProc, error) {
 	if c.cfg.topicQueueNums > 0 {
 		kv = append(kv, prop("defaultTopicQueueNums", strconv.Itoa(c.cfg.topicQueueNums)))
 	}
-	if c.cfg.registerPeriod > 0 {
-		kv = append(kv, prop("registerNameServerPeriod", strconv.FormatInt(c.cfg.registerPeriod.Milliseconds(), 10)))
+	if c.cfg.registerInterval > 0 {
+		kv = append(kv, prop("registerNameServerPeriod", strconv.FormatInt(c.cfg.registerInterval.Milliseconds(), 10)))
 	}
 	ip1 := "127.0.0.1"
 	for _, e := range c.cfg.brokerExtra {
@@ -426,7 +446,7 @@ func (c *Cluster) broker(name string) *brokerProc {
 func (c *Cluster) StopBroker(name string) error {
 	b := c.broker(name)
 	if b == nil {
-		return fmt.Errorf("realrmq: no broker %q", name)
+		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
 	c.mu.Lock()
 	p := b.proc
@@ -443,7 +463,7 @@ func (c *Cluster) StopBroker(name string) error {
 func (c *Cluster) KillBroker(name string) error {
 	b := c.broker(name)
 	if b == nil {
-		return fmt.Errorf("realrmq: no broker %q", name)
+		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
 	c.mu.Lock()
 	p := b.proc
@@ -460,14 +480,14 @@ func (c *Cluster) KillBroker(name string) error {
 func (c *Cluster) StartBroker(ctx context.Context, name string) error {
 	b := c.broker(name)
 	if b == nil {
-		return fmt.Errorf("realrmq: no broker %q", name)
+		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
 	c.mu.Lock()
 	running := b.proc != nil
 	closed := c.closed
 	c.mu.Unlock()
 	if closed {
-		return errors.New("realrmq: cluster closed")
+		return errClosed
 	}
 	if running {
 		return fmt.Errorf("realrmq: broker %q is running", name)
@@ -544,8 +564,11 @@ func (c *Cluster) LogTail(n int) string {
 	return sb.String()
 }
 
+// errClosed is returned by what cannot be done after Close.
+var errClosed = errors.New("realrmq: cluster closed")
+
 // Close stops the brokers (cleanly, in parallel), then the name server, and removes the work
-// folder it created. It is safe to call more than once.
+// folder it created. It is safe to call more than once, and on a cluster that never started.
 func (c *Cluster) Close() error {
 	c.mu.Lock()
 	if c.closed {

@@ -1,10 +1,13 @@
 package realrmq
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -25,8 +28,10 @@ func TestLifecycle(t *testing.T) {
 		WithBrokerNames("life-a"),
 		WithBrokerPermission(4),
 		WithDefaultTopicQueueNums(4),
-		WithRegisterNameServerPeriod(10*time.Second),
+		WithRegisterInterval(10*time.Second),
 		WithHeap(128, 384),
+		WithBrokerConfig("maxMessageSize", "65536"),
+		WithNameServerConfig("orderMessageEnable", "true"),
 	)
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
@@ -46,10 +51,22 @@ func TestLifecycle(t *testing.T) {
 	assert.Equal(t, int32(4), tbw.QueueDatas[0].WriteQueueNums)
 	assert.Equal(t, int32(4), tbw.QueueDatas[0].Perm)
 
+	// WithBrokerConfig reaches the broker's configuration file.
+	conf, _, err := admin.BrokerConfig(ctx, c.Client(), b.Addr)
+	require.NoError(t, err)
+	assert.Equal(t, "65536", conf["maxMessageSize"])
+
 	require.NoError(t, c.CreateTopic(ctx, "LifeTopic", 2))
 	rd, ok := route(t, ctx, c, "LifeTopic")
 	require.True(t, ok, "a created topic is routable at once")
 	assert.Equal(t, protocol.QueueData{BrokerName: "life-a", ReadQueueNums: 2, WriteQueueNums: 2, Perm: 4}, rd.QueueDatas[0])
+
+	// WithNameServerConfig reaches the name server's: with orderMessageEnable, routes carry the
+	// topic's ORDER_TOPIC_CONFIG item.
+	require.NoError(t, admin.PutKVConfig(ctx, c.Client(), c.NameServerAddr(), "ORDER_TOPIC_CONFIG", "LifeTopic", "life-a:2"))
+	rd, ok = route(t, ctx, c, "LifeTopic")
+	require.True(t, ok)
+	assert.Equal(t, "life-a:2", rd.OrderTopicConf)
 
 	// A clean stop unregisters: the route goes at once.
 	require.NoError(t, c.StopBroker("life-a"))
@@ -115,7 +132,9 @@ func route(t *testing.T, ctx context.Context, c *Cluster, topic string) (*protoc
 func TestUnavailable(t *testing.T) {
 	t.Setenv("JAVA_HOME", "")
 	t.Setenv("PATH", t.TempDir())
-	_, err := Launch(t.Context())
+	c, err := New()
+	require.NoError(t, err)
+	err = c.Start(t.Context())
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.ErrorContains(t, err, "java not found")
 
@@ -136,6 +155,68 @@ func TestOptions(t *testing.T) {
 	WithBrokerNames("x", "x")(&cfg)
 	assert.Error(t, cfg.validate())
 	assert.Equal(t, "broker-26", brokerName(26))
+	_, err := New(WithBrokerNames("x", "x"))
+	assert.Error(t, err, "New checks the options")
+}
+
+// A start that takes longer than WithStartTimeout fails, and leaves nothing running.
+func TestStartTimeout(t *testing.T) {
+	if err := Available(t.Context(), DefaultVersion); err != nil {
+		SkipUnavailable(t, err)
+		t.Fatal(err)
+	}
+	c, err := New(WithStartTimeout(time.Millisecond), WithStopGrace(5*time.Second), WithLogDir(t.TempDir()))
+	require.NoError(t, err)
+	err = c.Start(t.Context())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	c.mu.Lock()
+	ns := c.ns
+	c.mu.Unlock()
+	require.NotNil(t, ns, "the name server's JVM was started")
+	done, _ := ns.exited()
+	assert.True(t, done, "and stopped again")
+	assert.NoDirExists(t, c.workDir, "its work folder is gone")
+}
+
+// WithJVMArgs adds to both servers' command lines, after realrmq's own arguments and before
+// the main class. WithStopGrace is how long Close and StopBroker wait after SIGTERM before they
+// kill: here with a stand-in process that ignores SIGTERM.
+func TestJVMArgsAndStopGrace(t *testing.T) {
+	c, err := New(WithJVMArgs("-Drocketsim.test=1"), WithStopGrace(100*time.Millisecond))
+	require.NoError(t, err)
+	args := c.jvmArgs(128)
+	assert.Equal(t, "-Drocketsim.test=1", args[len(args)-1])
+
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to stand in for a server")
+	}
+	logPath := filepath.Join(t.TempDir(), "stubborn.log")
+	p, err := startProcess("stubborn", sh, []string{"-c", "trap '' TERM; echo ready; exec sleep 60"}, os.Environ(), t.TempDir(), logPath, nil)
+	require.NoError(t, err)
+	require.NoError(t, poll(t.Context(), func() (bool, error) {
+		b, err := os.ReadFile(logPath)
+		return bytes.Contains(b, []byte("ready")), err
+	}))
+	c.ns = p
+	start := time.Now()
+	assert.ErrorContains(t, c.Close(), "stubborn did not stop within 100ms of SIGTERM; killed")
+	assert.Less(t, time.Since(start), 10*time.Second)
+}
+
+// What New returns runs nothing and can be closed without a start; a name it does not have
+// is ErrUnknownBroker.
+func TestNewRunsNothing(t *testing.T) {
+	c, err := New(WithBrokers(1))
+	require.NoError(t, err)
+	assert.Empty(t, c.NameServerAddr())
+	_, ok := c.BrokerAddr("broker-a")
+	assert.False(t, ok, "no broker before Start")
+	assert.ErrorIs(t, c.StopBroker("broker-x"), ErrUnknownBroker)
+	assert.ErrorIs(t, c.KillBroker("broker-x"), ErrUnknownBroker)
+	assert.ErrorIs(t, c.StartBroker(t.Context(), "broker-x"), ErrUnknownBroker)
+	require.NoError(t, c.Close())
+	require.Error(t, c.Start(t.Context()), "a closed cluster does not start")
 }
 
 func TestFreePorts(t *testing.T) {

@@ -15,12 +15,16 @@
 //
 // Start skips the test when java or mvn is missing (or Maven cannot resolve the jars), and
 // fails it instead when ROCKETSIM_REQUIRE_REAL=1. A JVM start takes seconds, so share one
-// cluster between a package's tests where they allow it (see this package's main_test.go).
+// cluster between a package's tests where they allow it (Shared; see this package's
+// main_test.go).
 //
-// Outside tests (a command that runs a cluster by hand), Launch starts one and Close stops it:
+// Outside tests (a command that runs a cluster by hand), New creates one, Start starts it and
+// Close stops it:
 //
-//	c, err := realrmq.Launch(ctx, realrmq.WithLogDir(dir))
+//	c, err := realrmq.New(realrmq.WithLogDir(dir))
+//	...
 //	defer c.Close()
+//	err = c.Start(ctx)
 //	fmt.Println(c.NameServerAddr(), c.Brokers())
 //	err = c.Wait(ctx) // returns when a server dies on its own, or ctx ends
 //

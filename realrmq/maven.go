@@ -24,9 +24,9 @@ var pom []byte
 // mavenTimeout bounds one Maven run; a cold ~/.m2 downloads about 40 jars (130 for 5.x).
 const mavenTimeout = 5 * time.Minute
 
-// ErrUnavailable is wrapped by Launch's errors when this machine cannot run the servers at
-// all (java or mvn missing, Maven cannot resolve the jars), as opposed to servers that fail to
-// start. Start skips the test on it.
+// ErrUnavailable is wrapped by Cluster.Start's errors when this machine cannot run the servers
+// at all (java or mvn missing, Maven cannot resolve the jars), as opposed to servers that fail
+// to start. The test helper Start skips the test on it.
 var ErrUnavailable = errors.New("realrmq: real RocketMQ unavailable")
 
 // classpaths memoizes Maven's answer per version for the life of the process (the cache
@@ -44,7 +44,7 @@ func Classpath(ctx context.Context, version string) (string, error) {
 	if version == "" {
 		version = DefaultVersion
 	}
-	// Held across Maven so that parallel Launch calls run it once.
+	// Held across Maven so that parallel starts run it once.
 	classpaths.mu.Lock()
 	defer classpaths.mu.Unlock()
 	if cp, ok := classpaths.m[version]; ok {

@@ -14,7 +14,7 @@ const DefaultVersion = "4.9.7"
 // Java's default brokerClusterName.
 const DefaultCluster = "DefaultCluster"
 
-// Option configures Launch and Start.
+// Option configures New and Start.
 type Option func(*config)
 
 type config struct {
@@ -26,7 +26,7 @@ type config struct {
 	autoCreateTopic  *bool
 	brokerPermission *int32
 	topicQueueNums   int
-	registerPeriod   time.Duration
+	registerInterval time.Duration
 	brokerExtra      []keyValue
 	namesrvExtra     []keyValue
 
@@ -129,10 +129,11 @@ func WithDefaultTopicQueueNums(n int) Option {
 	return func(c *config) { c.topicQueueNums = n }
 }
 
-// WithRegisterNameServerPeriod sets registerNameServerPeriod. Java clamps it to 10–60 s and
-// makes the first periodic registration 10 s after start whatever the period.
-func WithRegisterNameServerPeriod(d time.Duration) Option {
-	return func(c *config) { c.registerPeriod = d }
+// WithRegisterInterval sets how often each broker registers with the name server: broker.conf's
+// registerNameServerPeriod. Java clamps it to 10–60 s and makes the first periodic
+// registration 10 s after start whatever the interval.
+func WithRegisterInterval(d time.Duration) Option {
+	return func(c *config) { c.registerInterval = d }
 }
 
 // WithBrokerConfig adds key=value to every broker's configuration file (a BrokerConfig,
@@ -174,8 +175,8 @@ func WithJVMArgs(args ...string) Option {
 	return func(c *config) { c.jvmArgs = append(c.jvmArgs, args...) }
 }
 
-// WithStartTimeout bounds how long Launch waits for the servers to be ready (Maven's
-// classpath resolution excepted). Default 90 s. The context given to Launch bounds it too.
+// WithStartTimeout bounds how long Cluster.Start waits for the servers to be ready (Maven's
+// classpath resolution excepted). Default 90 s. The context given to Start bounds it too.
 func WithStartTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {

@@ -46,16 +46,16 @@ const sharedLaunchTimeout = 3 * time.Minute
 
 var errSharedClosed = errors.New("realrmq: the shared cluster was closed before it was launched")
 
-// NewShared describes a shared cluster; nothing starts before Launch or Cluster. name prefixes
-// its work folder's name; opts go to Launch after the work folder's WithWorkDir.
+// NewShared describes a shared cluster; nothing starts before Start or Cluster. name prefixes
+// its work folder's name; opts go to New after the work folder's WithWorkDir.
 func NewShared(name string, opts ...Option) *Shared {
 	return &Shared{name: name, opts: opts}
 }
 
-// Launch starts the cluster the first time it is called, and returns it or why it could not
+// Start starts the cluster the first time it is called, and returns it or why it could not
 // start: errors wrapping ErrUnavailable mean this machine cannot run it. It is for callers that
 // report errors themselves; tests use Cluster.
-func (s *Shared) Launch() (*Cluster, error) {
+func (s *Shared) Start() (*Cluster, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.launched {
@@ -69,12 +69,16 @@ func (s *Shared) launch() {
 	if s.dir, s.err = os.MkdirTemp("", s.name+"-"); s.err != nil {
 		return
 	}
-	start := time.Now()
+	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), sharedLaunchTimeout)
 	defer cancel()
-	s.c, s.err = Launch(ctx, append([]Option{WithWorkDir(s.dir)}, s.opts...)...)
-	s.elapsed = time.Since(start)
-	if s.err == nil {
+	c, err := New(append([]Option{WithWorkDir(s.dir)}, s.opts...)...)
+	if err == nil {
+		err = c.Start(ctx)
+	}
+	s.elapsed = time.Since(began)
+	if s.err = err; err == nil {
+		s.c = c
 		s.cli = remoting.NewClient(remoting.WithConnectTimeout(2 * time.Second))
 	}
 }
@@ -84,7 +88,7 @@ func (s *Shared) launch() {
 // any other launch error fails t.
 func (s *Shared) Cluster(t testing.TB) *Cluster {
 	t.Helper()
-	c, err := s.Launch()
+	c, err := s.Start()
 	if err != nil {
 		SkipUnavailable(t, err)
 		t.Fatal(err)

@@ -8,11 +8,11 @@ import (
 
 // The launching side of Shared is what every test of this package (and of conformance) runs
 // on; this is the side no JVM shows: a cluster closed before anyone asked for it.
-func TestSharedClosedBeforeLaunchNeverStarts(t *testing.T) {
+func TestSharedClosedBeforeStartNeverStarts(t *testing.T) {
 	s := NewShared("realrmq-never", WithBrokers(1))
 	require.Equal(t, "real RocketMQ (shared): not launched", s.String())
 	require.NoError(t, s.Close(true, t.Fatalf), "nothing to stop, no logs to print")
-	c, err := s.Launch()
+	c, err := s.Start()
 	require.ErrorIs(t, err, errSharedClosed)
 	require.Nil(t, c)
 	require.Nil(t, s.Client())
@@ -29,7 +29,7 @@ func TestSharedRunClosesAfterTheTests(t *testing.T) {
 		return 3
 	}))
 	require.Equal(t, 3, code)
-	_, err := s.Launch()
+	_, err := s.Start()
 	require.ErrorIs(t, err, errSharedClosed)
 }
 

@@ -11,19 +11,22 @@ import (
 // where real servers must run (CI on machines with Java and Maven).
 const RequireEnv = "ROCKETSIM_REQUIRE_REAL"
 
-// Start launches a cluster for a test and stops it when the test ends. When this machine
-// cannot run real RocketMQ (no java, no mvn, Maven fails) the test is skipped with the reason,
-// or fails when ROCKETSIM_REQUIRE_REAL=1. The JVMs' logs go to a t.TempDir() folder; if the
-// test failed, their tails are logged before the cluster stops.
+// Start starts a cluster for a test (New, then Cluster.Start) and stops it when the test ends.
+// When this machine cannot run real RocketMQ (no java, no mvn, Maven fails) the test is skipped
+// with the reason, or fails when ROCKETSIM_REQUIRE_REAL=1. The JVMs' logs go to a t.TempDir()
+// folder; if the test failed, their tails are logged before the cluster stops.
 //
-// Starting the JVMs takes seconds: share one cluster between the tests of a package
-// (TestMain, or a sync.Once around Launch) where the tests allow it.
+// Starting the JVMs takes seconds: where the tests of a package allow it, they share one
+// cluster through Shared instead.
 func Start(t testing.TB, opts ...Option) *Cluster {
 	t.Helper()
 	logDir := t.TempDir() // registered first, so removed after the logs are printed
 	opts = append([]Option{WithLogDir(logDir)}, opts...)
-	c, err := Launch(t.Context(), opts...)
+	c, err := New(opts...)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(t.Context()); err != nil {
 		SkipUnavailable(t, err)
 		t.Fatal(err)
 	}

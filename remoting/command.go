@@ -12,7 +12,8 @@ import (
 )
 
 // SerializeType says how a frame's header is encoded. It travels in the high byte of the
-// header-length word, and a server answers in the serialize type of the request.
+// header-length word. An answer made by NewResponse keeps the request's, as Java's processors'
+// answers do; the transport's own answers (unknown codes, panics) are JSON, as Java's are.
 type SerializeType uint8
 
 const (

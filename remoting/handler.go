@@ -8,9 +8,10 @@ import (
 
 // Handler serves one inbound request. It returns the answer, or nil for no answer at all (the
 // peer then times out), or nil after arranging to answer later with Request.Respond. The
-// transport sets the answer's opaque, response flag and serialize type, so a handler must return
-// a Command of its own, not one shared with other requests. Answers to oneway requests are
-// discarded. ctx ends when the connection closes.
+// transport sets the answer's opaque and response flag, so a handler must return a Command of
+// its own, not one shared with other requests; the answer goes out in its own SerializeType,
+// which NewResponse copies from the request. Answers to oneway requests are discarded. ctx ends
+// when the connection closes.
 type Handler func(ctx context.Context, req *Request) *Command
 
 // Interceptor wraps every request (unknown codes included), outermost first in the order given

@@ -174,10 +174,11 @@ func WithWorkerIdleTimeout(d time.Duration) Option {
 	return sharedOption(func(c *endpointConfig) { c.workerIdleTimeout = d })
 }
 
-// WithIgnoreUnknownCodes leaves requests with no handler unanswered, as the real name server
-// does, instead of answering REQUEST_CODE_NOT_SUPPORTED as brokers and clients do.
-func WithIgnoreUnknownCodes() Option {
-	return sharedOption(func(c *endpointConfig) { c.ignoreUnknownCodes = true })
+// WithIgnoreUnknownCodes(true) leaves requests with no handler unanswered, as the real name
+// server does, instead of answering REQUEST_CODE_NOT_SUPPORTED as brokers and clients do.
+// Default false.
+func WithIgnoreUnknownCodes(on bool) Option {
+	return sharedOption(func(c *endpointConfig) { c.ignoreUnknownCodes = on })
 }
 
 // WithCloseOnTimeout closes the connection when a sync request on it times out, failing every

@@ -10,9 +10,11 @@ import (
 )
 
 // Server serves RocketMQ requests by code. Each request runs in its own goroutine and is
-// answered by opaque, in the serialize type it arrived in; oneway requests are never answered.
-// Requests with no handler get REQUEST_CODE_NOT_SUPPORTED, or nothing with
-// WithIgnoreUnknownCodes. A bad frame closes only the connection it came on.
+// answered by opaque, in the answer's serialize type (NewResponse keeps the request's); oneway
+// requests are never answered. Requests with no handler get REQUEST_CODE_NOT_SUPPORTED (in
+// JSON, as Java writes it), or nothing with WithIgnoreUnknownCodes(true). A handler that panics
+// gets SYSTEM_ERROR answered in its place, also in JSON. A bad frame closes only the connection
+// it came on.
 type Server struct {
 	cfg serverConfig
 	ep  *endpoint

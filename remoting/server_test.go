@@ -35,7 +35,7 @@ func TestUnknownCode(t *testing.T) {
 			}
 		})
 		t.Run("ignored like the name server", func(t *testing.T) {
-			srv, addr := startServer(t, nw, WithIgnoreUnknownCodes())
+			srv, addr := startServer(t, nw, WithIgnoreUnknownCodes(true))
 			seen := make(chan int32, 1)
 			srv.Use(func(next Handler) Handler {
 				return func(ctx context.Context, req *Request) *Command {
@@ -519,6 +519,45 @@ func TestHandlersRunConcurrentlyOnWorkersThatAreReused(t *testing.T) {
 			require.NoError(t, err)
 		}
 		require.Less(t, goroutinesCreated()-before, uint64(20))
+	})
+}
+
+// WithMaxConcurrentHandlers(2): a third request on the connection waits until one of the two
+// running handlers returns, and is then served.
+func TestMaxConcurrentHandlers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		srv := NewServer(WithMaxConcurrentHandlers(2))
+		l, err := mem.Listen("broker-a:10911")
+		require.NoError(t, err)
+		require.NoError(t, srv.Start(l))
+		defer srv.Close()
+		var running atomic.Int32
+		release := make(chan struct{})
+		srv.Handle(CodePullMessage, func(ctx context.Context, req *Request) *Command {
+			running.Add(1)
+			defer running.Add(-1)
+			<-release
+			return echo(ctx, req)
+		})
+		c := NewClient(WithDialer(mem.Dial))
+		defer c.Close()
+
+		answered := make(chan error, 3)
+		for range 3 {
+			c.InvokeAsync(t.Context(), "broker-a:10911", request(CodePullMessage, ""), func(_ *Command, err error) {
+				answered <- err
+			})
+		}
+		synctest.Wait()
+		require.EqualValues(t, 2, running.Load(), "the third request waits for a handler to return")
+		release <- struct{}{}
+		require.NoError(t, <-answered)
+		synctest.Wait()
+		require.EqualValues(t, 2, running.Load(), "then it runs")
+		close(release)
+		require.NoError(t, <-answered)
+		require.NoError(t, <-answered)
 	})
 }
 

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"testing"
 
@@ -33,6 +34,10 @@ func (fakeBackend) Virtual() bool { return true }
 func (fakeBackend) StartCluster(t *testing.T, n int) (backend.Cluster, error) {
 	c, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(n))
 	if err != nil {
+		return nil, err
+	}
+	// WithStartTimeout bounds the start (in virtual seconds inside the bubble).
+	if err := c.Start(context.Background()); err != nil {
 		return nil, err
 	}
 	f := backend.NewFake(c)

@@ -71,8 +71,8 @@ func (r *realBackend) cluster() (*backend.Real, error) {
 		r.shared = realrmq.NewShared("scenarios-real",
 			realrmq.WithBrokers(2),
 			realrmq.WithAutoCreateTopic(true),
-			realrmq.WithRegisterNameServerPeriod(10*time.Second))
-		r.c, r.err = r.shared.Launch()
+			realrmq.WithRegisterInterval(10*time.Second))
+		r.c, r.err = r.shared.Start()
 		if r.err == nil {
 			r.view = backend.NewReal(r.c)
 		}

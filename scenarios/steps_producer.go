@@ -293,8 +293,8 @@ func (w *World) startEndpoint(addrs ...string) error {
 			return err
 		}
 		w.endpoint = fakenamesrv.NewAddrEndpoint(addrs...)
-		w.endpointSrv = fakenamesrv.ServeAddrEndpoint(l, w.endpoint)
-		return nil
+		w.endpointSrv = fakenamesrv.NewAddrServer(w.endpoint)
+		return w.endpointSrv.Start(l)
 	})
 }
 

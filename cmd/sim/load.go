@@ -38,7 +38,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.DurationVar(&cfg.AttemptTimeout, "attempt-timeout", 0, "cap on each attempt of a sync send while retries remain (default none)")
 	retries := fs.Int("retries", 2, "retries of a failed send (sync and async)")
 	fs.BoolVar(&cfg.LatencyFault, "latency-fault", false, "turn on the client's latency fault tolerance (Java's table)")
-	fs.DurationVar(&cfg.RoutePoll, "route-poll", 0, "producers' route refresh period (default the plan's, else 30s)")
+	fs.DurationVar(&cfg.RoutePollInterval, "route-poll", 0, "how often producers refresh routes (default the plan's, else 30s)")
 	planFile := fs.String("plan", "", "fault plan, JSON or YAML (in-process cluster only); see examples/plans/")
 	fs.Float64Var(&cfg.PlanSpeed, "plan-speed", 1, "run the plan this many times faster (offsets, windows, expiry and its duration)")
 	fs.DurationVar(&cfg.Interval, "interval", load.DefaultInterval, "progress and report sampling interval")

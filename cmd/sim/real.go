@@ -36,8 +36,11 @@ func runReal(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		opts = append(opts, realrmq.WithLogDir(*logs))
 	}
 	logger.Info("starting real RocketMQ", "version", *version, "brokers", *brokers)
-	c, err := realrmq.Launch(ctx, opts...)
+	c, err := realrmq.New(opts...)
 	if err != nil {
+		return err
+	}
+	if err := c.Start(ctx); err != nil {
 		return err
 	}
 	defer func() {

@@ -120,6 +120,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// WithStartTimeout bounds the start; a signal that comes meanwhile is handled once the
+	// cluster is up, with a clean stop.
+	if err := cl.Start(context.Background()); err != nil {
+		return err
+	}
 
 	ready := serveReady{NameSrv: cl.NameServerAddr()}
 	for _, b := range cl.Brokers() {

@@ -155,7 +155,11 @@ func BenchmarkRaceEcho(b *testing.B) {
 	for _, cl := range clients {
 		b.Run("mode=sync/client="+cl.name, func(b *testing.B) {
 			c := fakecluster.Start(b, fakecluster.WithTopic(raceTopic, raceQueues))
-			c.NameServer().SetAddrRewrite(c.Broker(fakecluster.BrokerName(0)).Addr(), echobroker.Start(b))
+			a, ok := c.Broker(fakecluster.BrokerName(0))
+			if !ok {
+				b.Fatal("no broker-a")
+			}
+			c.NameServer().SetAddrRewrite(a.Addr(), echobroker.Start(b))
 			race(b, cl.start(b, c.NameServerAddr()), false)
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os/exec"
-	"slices"
 	"strings"
 	"testing"
 
@@ -12,10 +11,6 @@ import (
 )
 
 const module = "github.com/rocketsim/rocketsim"
-
-// echobroker is a benchmark fixture that imports remoting; it is moving next to its users in
-// compat/. Until it has gone, its imports are the one known exception (see below).
-const echobroker = module + "/internal/echobroker"
 
 // Everything under internal/ is plumbing that any package of ours may use, so none of it may
 // import a package of ours (internal/ or not): otherwise a package that remoting imports could
@@ -37,13 +32,6 @@ func TestInternalImportsNothingOfOurs(t *testing.T) {
 		}
 	}
 	require.Contains(t, internal, module+"/internal/archtest", "go list saw the packages under internal/")
-
-	// Known until echobroker has moved to compat/: skip only while it still exists and is the
-	// only offender, so that the check enforces itself the moment it has gone.
-	byOthers := slices.ContainsFunc(offences, func(o string) bool { return !strings.HasPrefix(o, echobroker+" ") })
-	if slices.Contains(internal, echobroker) && len(offences) > 0 && !byOthers {
-		t.Skipf("known, until internal/echobroker moves to compat/: %s", strings.Join(offences, "; "))
-	}
 	if len(offences) > 0 {
 		t.Errorf("packages under internal/ must import nothing of ours:\n\t%s", strings.Join(offences, "\n\t"))
 	}

@@ -1,4 +1,4 @@
-// Package archtest holds the module's layering checks, as tests: which of our packages may
-// import which. It has no code of its own and imports nothing of ours, so it keeps the rule
-// it checks for internal/.
+// Package archtest holds the module's checks of its own shape, as tests: which of our packages
+// may import which, and that every exported option is used somewhere. It has no code of its
+// own and imports nothing of ours, so it keeps the rule it checks for internal/.
 package archtest
