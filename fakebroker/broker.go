@@ -34,6 +34,7 @@ type Broker struct {
 	pulls   *pullHolds
 	regs    *registrations
 	delays  delays
+	txs     *txTable
 
 	regMu sync.Mutex // serializes registrations, as Java's registerBrokerAll is synchronized
 
@@ -76,6 +77,8 @@ func New(opts ...Option) *Broker {
 		brokerTopicEnable:  true,
 
 		transactionCheckInterval: DefaultTransactionCheckInterval,
+		transactionTimeout:       DefaultTransactionTimeout,
+		transactionCheckMax:      DefaultTransactionCheckMax,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -91,6 +94,7 @@ func New(opts ...Option) *Broker {
 		groups:  newSubscriptionGroups(),
 		pulls:   newPullHolds(),
 		regs:    &registrations{},
+		txs:     newTxTable(),
 	}
 	b.topics = newTopicTable(&cfg)
 	b.delays.init(cfg.messageDelayLevel)
@@ -187,7 +191,8 @@ func (b *Broker) Start() error {
 		b.loops.Add(1)
 		go b.clientScanLoop(ctx)
 	}
-	if b.cfg.transactionCheckInterval > 0 {
+	if b.cfg.transactionCheckInterval > 0 && b.cfg.brokerID == protocol.MasterID {
+		// A slave does not check: Java starts the check service on masters only.
 		b.loops.Add(1)
 		go b.transactionCheckLoop(ctx)
 	}

@@ -6,20 +6,22 @@
 // One file per request family, each opening with the codes it serves and the Java behaviour it
 // copies:
 //
-//	register.go   103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
-//	topics.go     the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
-//	              21 GET_ALL_TOPIC_CONFIG
-//	send.go       10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
-//	store.go      the in-memory store: queues, offsets, commit-log offsets and message ids
-//	clients.go    34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
-//	pull.go       11 PULL_MESSAGE with long polling
-//	offsets.go    14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
-//	consumers.go  38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
-//	sendback.go   36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
-//	schedule.go   delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
-//	view.go       33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
-//	await.go      waiting for client-table and held-pull changes, for tests
-//	introspect.go read-only snapshots of the state for tests and the admin API
+//	register.go     103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
+//	topics.go       the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
+//	                21 GET_ALL_TOPIC_CONFIG
+//	send.go         10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
+//	store.go        the in-memory store: queues, offsets, commit-log offsets and message ids
+//	clients.go      34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
+//	pull.go         11 PULL_MESSAGE with long polling
+//	offsets.go      14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
+//	consumers.go    38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
+//	sendback.go     36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
+//	schedule.go     delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
+//	view.go         33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
+//	transaction.go  37 END_TRANSACTION, the transaction check that sends 39
+//	                CHECK_TRANSACTION_STATE to producers, op records and discards
+//	await.go        waiting for client-table and held-pull changes, for tests
+//	introspect.go   read-only snapshots of the state for tests and the admin API
 //
 // Every answer, error remark included, follows rocketmq-all-4.9.7's broker (the processors in
 // broker/.../processor and the store they call). Any other request code is answered 3
@@ -48,14 +50,15 @@
 //   - Delayed messages are delivered exactly when due; Java checks each level every 100 ms
 //     (and first 1 s after start). VIEW_MESSAGE_BY_ID and send-back find a message only at the
 //     commit-log offset where its record starts.
-//   - Not modelled: END_TRANSACTION (37) and transaction checks (half messages are stored in
-//     RMQ_SYS_TRANS_HALF_TOPIC and stay there), queries by key or unique id (12), slaves and
-//     HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
+//   - The transaction check runs exactly every transactionCheckInterval after the previous
+//     run, as Java's does, and checks a half message at the instant it reaches its timeout
+//     (Java: once its clock has moved a millisecond past it).
+//   - Not modelled: queries by key or unique id (12), slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
 //     the OFFSET_MOVED_EVENT messages Java writes when it corrects a pull's offset,
 //     disk-related answers (store busy, disk full), and message retention (the
 //     minimum offset of every queue stays 0).
 //
 // Time comes from the standard time package only, so a test running the fake inside a
-// testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry or 30 s
-// registration periods pass at once.
+// testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry, 30 s
+// registration periods or the 60 s transaction check pass at once.
 package fakebroker

@@ -294,6 +294,8 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	}
 	if delayed {
 		b.scheduleDelivery(res.stored[0])
+	} else if m.Topic == protocol.TransHalfTopic {
+		b.txs.prepared(b.cfg.name, m)
 	}
 	return b.sendOK(s, m.MsgID, queueID, res.firstOffset)
 }
