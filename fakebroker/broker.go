@@ -79,6 +79,7 @@ func New(opts ...Option) *Broker {
 		transactionCheckInterval: DefaultTransactionCheckInterval,
 		transactionTimeout:       DefaultTransactionTimeout,
 		transactionCheckMax:      DefaultTransactionCheckMax,
+		storeReplyMessage:        true,
 	}
 	for _, o := range opts {
 		o(&cfg)

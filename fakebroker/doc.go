@@ -20,6 +20,8 @@
 //	view.go         33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
 //	transaction.go  37 END_TRANSACTION, the transaction check that sends 39
 //	                CHECK_TRANSACTION_STATE to producers, op records and discards
+//	reply.go        324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2, and the 326
+//	                PUSH_REPLY_MESSAGE_TO_CLIENT they cause
 //	await.go        waiting for client-table and held-pull changes, for tests
 //	introspect.go   read-only snapshots of the state for tests and the admin API
 //

@@ -87,6 +87,7 @@ type config struct {
 	transactionCheckInterval time.Duration
 	transactionTimeout       time.Duration
 	transactionCheckMax      int
+	storeReplyMessage        bool
 	messageDelayLevel        string
 	vipChannel               bool
 }
@@ -236,6 +237,12 @@ func WithTransactionTimeout(d time.Duration) Option {
 // before the check discards it to TRANS_CHECK_MAX_TIME_TOPIC. Default DefaultTransactionCheckMax.
 func WithTransactionCheckMax(n int) Option {
 	return func(c *config) { c.transactionCheckMax = n }
+}
+
+// WithStoreReplyMessage sets storeReplyMessageEnable: a reply (SEND_REPLY_MESSAGE) is stored in
+// its reply topic as well as pushed to the requesting client. Default true.
+func WithStoreReplyMessage(on bool) Option {
+	return func(c *config) { c.storeReplyMessage = on }
 }
 
 // WithLogger sets where the broker and its transport log. Default slog.Default().

@@ -27,7 +27,7 @@ func (b *Broker) newServer() *remoting.Server {
 	for _, family := range [][]handlerEntry{
 		b.sendHandlers(), b.topicHandlers(), b.clientHandlers(), b.pullHandlers(),
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
-		b.transactionHandlers(),
+		b.transactionHandlers(), b.replyHandlers(),
 	} {
 		for _, e := range family {
 			if seen[e.code] {
