@@ -26,6 +26,9 @@ func TestLifecycle(t *testing.T) {
 		WithBrokerPermission(4),
 		WithDefaultTopicQueueNums(4),
 		WithRegisterNameServerPeriod(10*time.Second),
+		WithTransactionCheckInterval(3*time.Second),
+		WithTransactionTimeout(2*time.Second),
+		WithTransactionCheckMax(4),
 		WithHeap(128, 384),
 	)
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
@@ -39,6 +42,10 @@ func TestLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"life-a"}, info.ClusterAddrTable["LifeCluster"])
 	assert.Equal(t, map[int64]string{0: b.Addr}, info.BrokerAddrTable["life-a"].BrokerAddrs)
+	conf, _, err := admin.BrokerConfig(ctx, c.Client(), b.Addr)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"3000", "2000", "4"},
+		[]string{conf["transactionCheckInterval"], conf["transactionTimeOut"], conf["transactionCheckMax"]})
 
 	// defaultTopicQueueNums sizes TBW102; brokerPermission 4 is advertised for every topic.
 	tbw, ok := route(t, ctx, c, protocol.AutoCreateTopicKey)
