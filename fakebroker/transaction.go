@@ -21,9 +21,11 @@ package fakebroker
 //       - rollback stores nothing of the message;
 //       - both write an op record to RMQ_SYS_TRANS_OP_HALF_TOPIC (the half message's queue):
 //         tag "d", the half queue offset as its body, born at and from the broker.
-//     The answer is SUCCESS without remark or extFields. Java looks no further: a half message
-//     can be committed twice, or committed after a rollback, and each time its message is
-//     stored again. A slave answers SLAVE_NOT_AVAILABLE.
+//     The answer is SUCCESS without extFields, and without remark after a commit; after a
+//     rollback its remark is "not set any response code", the text every Java response starts
+//     with, which the rollback path never replaces. Java looks no further: a half message can be
+//     committed twice, or committed after a rollback, and each time its message is stored
+//     again. A slave answers SLAVE_NOT_AVAILABLE (remark "not set any response code").
 //   - The check runs transactionCheckInterval (60 s) after start and again that long after each
 //     run. It creates RMQ_SYS_TRANS_HALF_TOPIC (1 queue) when missing, with a oneway
 //     registration, then reads each half queue from where the last run stopped against the op
@@ -75,6 +77,10 @@ const (
 
 // Answers of END_TRANSACTION (EndTransactionProcessor and TransactionalMessageServiceImpl).
 const (
+	// remarkNotSet is the remark a Java response starts with (createResponseCommand): the
+	// answers to a rollback and on a slave only set their code, so it stays.
+	remarkNotSet           = "not set any response code"
+	frameEndTxCheckFields  = javaHeaderPackage + classEndTransaction + ".checkFields(" + classEndTransaction + ".java:60)"
 	remarkHalfNotFound     = "Find prepared transaction message failed"
 	remarkGroupWrong       = "The producer group wrong"
 	remarkQueueOffsetWrong = "The transaction state table offset wrong"
@@ -122,13 +128,15 @@ func (b *Broker) handleEndTransaction(_ context.Context, req *remoting.Request) 
 	}
 	h, err := protocol.DecodeEndTransactionRequestHeader(cmd.ExtFields)
 	if resp := headerFailure(cmd, err, false); resp != nil {
+		// checkFields throws, and Java's answer names where.
+		resp.Remark += ", " + frameEndTxCheckFields
 		return resp
 	}
 	if resp := check(cmd, endTxNeedsType); resp != nil {
 		return resp
 	}
 	if b.cfg.brokerID != protocol.MasterID {
-		return answer(cmd, remoting.SlaveNotAvailable, "")
+		return answer(cmd, remoting.SlaveNotAvailable, remarkNotSet)
 	}
 	switch h.CommitOrRollback {
 	case protocol.CommitOrRollbackNone:
@@ -166,6 +174,9 @@ func (b *Broker) handleEndTransaction(_ context.Context, req *remoting.Request) 
 		state = TransactionCommitted
 	}
 	b.txs.ended(h.CommitLogOffset, state)
+	if !commit {
+		return answer(cmd, remoting.Success, remarkNotSet)
+	}
 	return answer(cmd, remoting.Success, "")
 }
 

@@ -151,9 +151,8 @@ func TestEndTransactionCommit(t *testing.T) {
 		require.Equal(t, "TX1", m.Properties["UNIQ_KEY"])
 		half := r.b.StoredMessages(protocol.TransHalfTopic)
 		require.Len(t, half, 1)
-		raw, err := protocol.StoredRecordProperties(mustEncode(t, m))
-		require.NoError(t, err)
-		require.Equal(t, protocol.EncodeProperties(half[0].Properties, protocol.PropertyNames(raw)...), raw)
+		require.Equal(t, storedProps(t, r.b, protocol.TransHalfTopic, 0), storedProps(t, r.b, "T", 0),
+			"the half message's string, as it was")
 
 		ops := r.b.StoredMessages(protocol.TransOpHalfTopic)
 		require.Len(t, ops, 1)
@@ -174,11 +173,12 @@ func TestEndTransactionCommit(t *testing.T) {
 	})
 }
 
-func mustEncode(t *testing.T, m *protocol.MessageExt) []byte {
+// storedProps is the properties string of a topic's i-th record as the store holds it.
+func storedProps(t *testing.T, b *Broker, topic string, i int) string {
 	t.Helper()
-	b, err := protocol.EncodeStoredMessage(m)
+	raw, err := protocol.StoredRecordProperties(b.store.messages(topic)[i].raw)
 	require.NoError(t, err)
-	return b
+	return raw
 }
 
 func TestEndTransactionRollbackAndUnknown(t *testing.T) {
@@ -193,6 +193,7 @@ func TestEndTransactionRollbackAndUnknown(t *testing.T) {
 
 		resp := r.invoke(endTx(ref, protocol.CommitOrRollbackRollback, true))
 		require.Equal(t, remoting.Success, resp.Code)
+		require.Equal(t, "not set any response code", resp.Remark, "Java's rollback answer only sets its code")
 		require.Nil(t, resp.ExtFields)
 		require.Empty(t, r.b.Messages("T"))
 		require.Len(t, r.b.StoredMessages(protocol.TransOpHalfTopic), 1)
@@ -252,7 +253,7 @@ func TestEndTransactionRefusals(t *testing.T) {
 			{"no commit-log offset", commit(func(ext map[string]string) { delete(ext, "commitLogOffset") }),
 				remoting.SystemError, `java.lang.NullPointerException: Cannot invoke "java.lang.Long.longValue()" because the return value of "org.apache.rocketmq.common.protocol.header.EndTransactionRequestHeader.getCommitLogOffset()" is null, org.apache.rocketmq.broker.transaction.queue.TransactionalMessageServiceImpl.commitMessage(TransactionalMessageServiceImpl.java:481)`},
 			{"bad commitOrRollback", commit(func(ext map[string]string) { ext["commitOrRollback"] = "4" }),
-				remoting.SystemError, "org.apache.rocketmq.remoting.exception.RemotingCommandException: commitOrRollback field wrong"},
+				remoting.SystemError, "org.apache.rocketmq.remoting.exception.RemotingCommandException: commitOrRollback field wrong, org.apache.rocketmq.common.protocol.header.EndTransactionRequestHeader.checkFields(EndTransactionRequestHeader.java:60)"},
 			{"no commitOrRollback", commit(func(ext map[string]string) { delete(ext, "commitOrRollback") }),
 				remoting.SystemError, `java.lang.NullPointerException: Cannot invoke "java.lang.Integer.intValue()" because "this.commitOrRollback" is null, org.apache.rocketmq.common.protocol.header.EndTransactionRequestHeader.checkFields(EndTransactionRequestHeader.java:48)`},
 			{"no extFields", remoting.NewRequest(remoting.CodeEndTransaction, nil, nil),
@@ -275,7 +276,7 @@ func TestEndTransactionOnSlave(t *testing.T) {
 		r := newRig(t, WithBrokerID(1))
 		resp := r.invoke(endTx(halfRef{uniq: "X"}, protocol.CommitOrRollbackCommit, false))
 		require.Equal(t, remoting.SlaveNotAvailable, resp.Code)
-		require.Empty(t, resp.Remark)
+		require.Equal(t, "not set any response code", resp.Remark)
 	})
 }
 
@@ -306,7 +307,7 @@ func TestTransactionCheck(t *testing.T) {
 			OffsetMsgID: copyOf.MsgID,
 		}, h)
 		require.Equal(t, "1", copyOf.Properties["TRANSACTION_CHECK_TIMES"])
-		require.NotContains(t, copyOf.Properties, "WAIT", "the copy's string is made before WAIT=false")
+		require.Equal(t, "true", copyOf.Properties["WAIT"], "the copy's string is made before WAIT=false")
 		require.Zero(t, copyOf.Flag)
 
 		body, err := protocol.DecodeStoredMessages(check.Body)
