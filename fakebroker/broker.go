@@ -35,6 +35,7 @@ type Broker struct {
 	pulls    *pullHolds
 	regs     *registrations
 	delays   delays
+	txs      *txTable
 
 	regMu sync.Mutex // serializes registrations, as Java's registerBrokerAll is synchronized
 
@@ -77,6 +78,9 @@ func New(opts ...Option) *Broker {
 		brokerTopicEnable:  true,
 
 		transactionCheckInterval: DefaultTransactionCheckInterval,
+		transactionTimeout:       DefaultTransactionTimeout,
+		transactionCheckMax:      DefaultTransactionCheckMax,
+		storeReplyMessage:        true,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -92,6 +96,7 @@ func New(opts ...Option) *Broker {
 		groups:  newSubscriptionGroups(),
 		pulls:   newPullHolds(),
 		regs:    &registrations{},
+		txs:     newTxTable(),
 	}
 	b.topics = newTopicTable(&cfg)
 	b.settings = newBrokerSettings(&cfg)
@@ -195,7 +200,8 @@ func (b *Broker) Start() error {
 		b.loops.Add(1)
 		go b.clientScanLoop(ctx)
 	}
-	if b.cfg.transactionCheckInterval > 0 {
+	if b.cfg.transactionCheckInterval > 0 && b.cfg.brokerID == protocol.MasterID {
+		// A slave does not check: Java starts the check service on masters only.
 		b.loops.Add(1)
 		go b.transactionCheckLoop(ctx)
 	}

@@ -208,6 +208,8 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 		"traceTopicEnable":               strconv.FormatBool(cfg.traceTopicEnable),
 		"registerNameServerPeriod":       strconv.FormatInt(cfg.registerInterval.Milliseconds(), 10),
 		"transactionCheckInterval":       strconv.FormatInt(cfg.transactionCheckInterval.Milliseconds(), 10),
+		"transactionTimeOut":             strconv.FormatInt(cfg.transactionTimeout.Milliseconds(), 10),
+		"transactionCheckMax":            strconv.Itoa(cfg.transactionCheckMax),
 		"messageDelayLevel":              delays,
 	} {
 		s.values[field] = v

@@ -19,6 +19,9 @@ package fakebroker
 //     members (ProducerManager.doChannelCloseEvent removes the channel only; 204 shows it).
 //   - A scan (first after 10 s, then every 10 s) drops entries silent for more than 120 s and
 //     closes their connections, without notifying; emptied groups go as on close.
+//   - Producers are also found by client id (the connection a client id last joined a group
+//     on: where a reply is pushed) and by group (a transaction check goes to the group's live
+//     connections in turn), as ProducerManager.findChannel and getAvailableChannel.
 
 import (
 	"context"
@@ -78,11 +81,22 @@ type clientTable struct {
 	mu        sync.Mutex
 	producers map[string]map[uint64]*clientChannel
 	consumers map[string]*consumerGroupInfo
-	changed   changeNotifier // see await.go
+	// producerConns is ProducerManager.clientChannelTable: a producer's connection by client
+	// id, over which a reply is pushed to it (findChannel). As in Java it is written when a
+	// connection joins a group and cleared by client id when one leaves any group, even while
+	// the client has another connection.
+	producerConns map[string]*remoting.Conn
+	// checkCounter is ProducerManager's positiveAtomicCounter, which spreads transaction checks
+	// over a group's connections (getAvailableChannel).
+	checkCounter uint32
+	changed      changeNotifier // see await.go
 }
 
 func newClientTable() *clientTable {
-	return &clientTable{producers: map[string]map[uint64]*clientChannel{}, consumers: map[string]*consumerGroupInfo{}}
+	return &clientTable{
+		producers: map[string]map[uint64]*clientChannel{}, consumers: map[string]*consumerGroupInfo{},
+		producerConns: map[string]*remoting.Conn{},
+	}
 }
 
 func (b *Broker) clientHandlers() []handlerEntry {
@@ -144,6 +158,38 @@ func (t *clientTable) registerProducer(group string, ch *clientChannel) {
 		return
 	}
 	table[ch.conn.ID()] = ch
+	t.producerConns[ch.clientID] = ch.conn
+}
+
+// producerConn is ProducerManager.findChannel: the connection a client id last joined a
+// producer group on.
+func (t *clientTable) producerConn(clientID string) *remoting.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.producerConns[clientID]
+}
+
+// availableProducer is ProducerManager.getAvailableChannel: one connection of the group, taken
+// in turn, the first of at most three that is alive (Java falls back to one that is alive but
+// not writable, which a fake's connection never is). Java's list follows a ConcurrentHashMap's
+// order; the fake's is the order the connections joined.
+func (t *clientTable) availableProducer(group string) *remoting.Conn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	table := t.producers[group]
+	if len(table) == 0 {
+		return nil
+	}
+	ids := slices.Sorted(maps.Keys(table))
+	t.checkCounter = (t.checkCounter + 1) & 0x7fffffff
+	index := int(t.checkCounter) % len(ids)
+	for range 3 {
+		if conn := table[ids[index]].conn; conn.Alive() {
+			return conn
+		}
+		index = (index + 1) % len(ids)
+	}
+	return nil
 }
 
 // registerConsumer is ConsumerManager.registerConsumer; it returns the members to notify when
@@ -207,7 +253,7 @@ func (b *Broker) handleUnregisterClient(_ context.Context, req *remoting.Request
 				return resp
 			}
 		}
-		b.clients.unregisterProducer(h.ProducerGroup, id)
+		b.clients.unregisterProducer(h.ProducerGroup, id, h.ClientID)
 	}
 	if h.ConsumerGroup != "" {
 		b.groups.find(h.ConsumerGroup, b.cfg.autoCreateGroup)
@@ -224,7 +270,7 @@ func (t *clientTable) hasProducers(group string) bool {
 	return len(t.producers[group]) > 0
 }
 
-func (t *clientTable) unregisterProducer(group string, conn uint64) {
+func (t *clientTable) unregisterProducer(group string, conn uint64, clientID string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	defer t.changed.notify()
@@ -233,6 +279,7 @@ func (t *clientTable) unregisterProducer(group string, conn uint64) {
 		return
 	}
 	delete(table, conn)
+	delete(t.producerConns, clientID)
 	if len(table) == 0 {
 		delete(t.producers, group)
 	}
@@ -268,7 +315,11 @@ func (t *clientTable) connClosed(conn uint64) map[string][]*remoting.Conn {
 	defer t.mu.Unlock()
 	defer t.changed.notify()
 	for _, table := range t.producers {
-		delete(table, conn)
+		// An emptied producer group stays, as in Java: only UNREGISTER_CLIENT removes it.
+		if ch, ok := table[conn]; ok {
+			delete(table, conn)
+			delete(t.producerConns, ch.clientID)
+		}
 	}
 	notify := map[string][]*remoting.Conn{}
 	for group, g := range t.consumers {
@@ -317,6 +368,7 @@ func (t *clientTable) expire(now time.Time, expiry time.Duration) []*remoting.Co
 		for id, ch := range table {
 			if now.Sub(ch.lastUpdate) > expiry {
 				delete(table, id)
+				delete(t.producerConns, ch.clientID)
 				closing[id] = ch.conn
 			}
 		}

@@ -22,6 +22,10 @@
 //	brokerconfig.go 25 UPDATE_BROKER_CONFIG, 26 GET_BROKER_CONFIG: the broker's configuration,
 //	               which settings change what at run time (the table of 4.9.7's settings and
 //	               defaults, brokerconfig_java.go, is generated from the jars)
+//	transaction.go 37 END_TRANSACTION, the transaction check that sends 39
+//	               CHECK_TRANSACTION_STATE to producers, op records and discards
+//	reply.go       324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2, and the 326
+//	               PUSH_REPLY_MESSAGE_TO_CLIENT they cause
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //
@@ -52,14 +56,15 @@
 //   - Delayed messages are delivered exactly when due; Java checks each level every 100 ms
 //     (and first 1 s after start). VIEW_MESSAGE_BY_ID and send-back find a message only at the
 //     commit-log offset where its record starts.
-//   - Not modelled: END_TRANSACTION (37) and transaction checks (half messages are stored in
-//     RMQ_SYS_TRANS_HALF_TOPIC and stay there), queries by key or unique id (12), slaves and
-//     HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
+//   - The transaction check runs exactly every transactionCheckInterval after the previous
+//     run, as Java's does, and checks a half message at the instant it reaches its timeout
+//     (Java: once its clock has moved a millisecond past it).
+//   - Not modelled: queries by key or unique id (12), slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
 //     the OFFSET_MOVED_EVENT messages Java writes when it corrects a pull's offset,
 //     disk-related answers (store busy, disk full), and message retention (the
 //     minimum offset of every queue stays 0).
 //
 // Time comes from the standard time package only, so a test running the fake inside a
-// testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry or 30 s
-// registration intervals pass at once.
+// testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry, 30 s
+// registration intervals or the 60 s transaction check pass at once.
 package fakebroker

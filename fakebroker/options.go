@@ -36,9 +36,15 @@ const (
 	DefaultClientScanInterval = 10 * time.Second
 	// DefaultRegion is BrokerConfig.regionId, sent back as MSG_REGION.
 	DefaultRegion = "DefaultRegion"
-	// DefaultTransactionCheckInterval is BrokerConfig.transactionCheckInterval: the first
-	// transaction check creates RMQ_SYS_TRANS_HALF_TOPIC.
+	// DefaultTransactionCheckInterval is BrokerConfig.transactionCheckInterval: how often the
+	// transaction check runs (first that long after start).
 	DefaultTransactionCheckInterval = 60 * time.Second
+	// DefaultTransactionTimeout is BrokerConfig.transactionTimeOut: a half message younger
+	// than this (from its born time) is not checked yet.
+	DefaultTransactionTimeout = 6 * time.Second
+	// DefaultTransactionCheckMax is BrokerConfig.transactionCheckMax: a half message checked
+	// this many times is discarded to TRANS_CHECK_MAX_TIME_TOPIC.
+	DefaultTransactionCheckMax = 15
 )
 
 type config struct {
@@ -78,6 +84,9 @@ type config struct {
 	traceTopicEnable         bool
 	rejectTransactional      bool
 	transactionCheckInterval time.Duration
+	transactionTimeout       time.Duration
+	transactionCheckMax      int
+	storeReplyMessage        bool
 	messageDelayLevel        string
 	vipChannel               bool
 }
@@ -206,11 +215,31 @@ func WithRejectTransactionMessage(on bool) Option {
 	return func(c *config) { c.rejectTransactional = on }
 }
 
-// WithTransactionCheckInterval sets transactionCheckInterval: that long after start the broker
-// creates RMQ_SYS_TRANS_HALF_TOPIC and registers it oneway, as a real one does. 0 turns it off.
-// Default DefaultTransactionCheckInterval.
+// WithTransactionCheckInterval sets transactionCheckInterval: the transaction check (see
+// transaction.go) runs that long after start and again that long after each run ends; its
+// first run creates RMQ_SYS_TRANS_HALF_TOPIC and registers it oneway, as a real broker's does.
+// 0 turns the check off. Default DefaultTransactionCheckInterval.
 func WithTransactionCheckInterval(d time.Duration) Option {
 	return func(c *config) { c.transactionCheckInterval = d }
+}
+
+// WithTransactionTimeout sets transactionTimeOut: how old (from its born time) a half message
+// must be before the check asks its producer group about it. A half message's
+// CHECK_IMMUNITY_TIME_IN_SECONDS property overrides it. Default DefaultTransactionTimeout.
+func WithTransactionTimeout(d time.Duration) Option {
+	return func(c *config) { c.transactionTimeout = d }
+}
+
+// WithTransactionCheckMax sets transactionCheckMax: how many times a half message is checked
+// before the check discards it to TRANS_CHECK_MAX_TIME_TOPIC. Default DefaultTransactionCheckMax.
+func WithTransactionCheckMax(n int) Option {
+	return func(c *config) { c.transactionCheckMax = n }
+}
+
+// WithStoreReplyMessage sets storeReplyMessageEnable: a reply (SEND_REPLY_MESSAGE) is stored in
+// its reply topic as well as pushed to the requesting client. Default true.
+func WithStoreReplyMessage(on bool) Option {
+	return func(c *config) { c.storeReplyMessage = on }
 }
 
 // WithLogger sets where the broker and its transport log. Default slog.Default().

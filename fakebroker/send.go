@@ -31,6 +31,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -278,7 +279,7 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 		if b.settings.rejectTransactional.Load() {
 			return s.fail(remoting.NoPermission, "the broker["+b.brokerIP1()+"] sending transaction message is forbidden")
 		}
-		halfMessage(m)
+		halfMessage(m, s.h.Properties, wait, hadWait)
 	}
 	if code, remark := b.checkStoreMessage(m); code != remoting.Success {
 		return s.fail(code, remark)
@@ -287,6 +288,7 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	if delayed && hadWait {
 		// The delay path rebuilds the stored properties from the map, where Java put WAIT back.
 		m.Properties[protocol.PropertyWaitStoreMsgOK] = wait
+		m.RawProperties = ""
 	}
 	res, err := b.put([]*protocol.MessageExt{m})
 	if err != nil {
@@ -294,6 +296,8 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	}
 	if delayed {
 		b.scheduleDelivery(res.stored[0])
+	} else if m.Topic == protocol.TransHalfTopic {
+		b.txs.prepared(b.cfg.name, m)
 	}
 	return b.sendOK(s, m.MsgID, queueID, res.firstOffset)
 }
@@ -330,10 +334,25 @@ func (b *Broker) handleRetryAndDLQ(s *sendRequest, m *protocol.MessageExt, tc *p
 }
 
 // halfMessage is TransactionalMessageBridge.parseHalfMessageInner: a prepared message is kept
-// in the half topic, out of consumers' sight, with its real topic and queue in properties.
-func halfMessage(m *protocol.MessageExt) {
+// in the half topic, out of consumers' sight, with its real topic and queue in properties. Its
+// stored string is made again from the property map, where the send path had put WAIT back
+// (after CLUSTER, since it took it out first) and REAL_TOPIC and REAL_QID come last: so a half
+// message keeps WAIT, unlike a plain one.
+func halfMessage(m *protocol.MessageExt, sent, wait string, hadWait bool) {
+	order := slices.DeleteFunc(protocol.PropertyNames(sent), func(name string) bool {
+		return name == protocol.PropertyWaitStoreMsgOK
+	})
+	if !slices.Contains(order, protocol.PropertyCluster) {
+		order = append(order, protocol.PropertyCluster)
+	}
+	if hadWait {
+		m.Properties[protocol.PropertyWaitStoreMsgOK] = wait
+		order = append(order, protocol.PropertyWaitStoreMsgOK)
+	}
 	m.Properties[protocol.PropertyRealTopic] = m.Topic
 	m.Properties[protocol.PropertyRealQueueID] = strconv.Itoa(int(m.QueueID))
+	order = append(order, protocol.PropertyRealTopic, protocol.PropertyRealQueueID)
+	m.RawProperties = protocol.EncodeProperties(m.Properties, order...)
 	m.SysFlag = protocol.WithTransactionType(m.SysFlag, protocol.SysFlagTransactionNotType)
 	m.Topic, m.QueueID = protocol.TransHalfTopic, 0
 }

@@ -375,7 +375,7 @@ func TestSendRetryTopicAndDeadLetterQueue(t *testing.T) {
 func TestSendTransactionHalfMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t, WithTopic("T", 4))
-		h := sendHeader("T", 2, map[string]string{"TRAN_MSG": "true", "PGROUP": "pg"})
+		h := sendHeader("T", 2, map[string]string{"TRAN_MSG": "true", "PGROUP": "pg", "WAIT": "true"})
 		h.SysFlag = protocol.SysFlagTransactionPrepared
 		resp := r.invoke(sendReq(t, remoting.CodeSendMessageV2, h, []byte("half")))
 		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
@@ -386,6 +386,9 @@ func TestSendTransactionHalfMessage(t *testing.T) {
 		require.Equal(t, "T", half[0].Properties["REAL_TOPIC"])
 		require.Equal(t, "2", half[0].Properties["REAL_QID"])
 		require.Equal(t, int32(0), protocol.TransactionType(half[0].SysFlag))
+		// Unlike a plain message, a half message keeps WAIT: Java puts it back into the map
+		// the half message's string is made from, after CLUSTER.
+		require.Equal(t, "REAL_TOPIC\x01T\x02TRAN_MSG\x01true\x02CLUSTER\x01DefaultCluster\x02PGROUP\x01pg\x02WAIT\x01true\x02REAL_QID\x012", storedProps(t, r.b, protocol.TransHalfTopic, 0))
 	})
 }
 

@@ -29,6 +29,7 @@ func (b *Broker) newServer() *remoting.Server {
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
 		b.connectionHandlers(),
 		b.brokerConfigHandlers(),
+		b.transactionHandlers(), b.replyHandlers(),
 	} {
 		for _, e := range family {
 			if seen[e.code] {

@@ -55,7 +55,6 @@ import (
 const (
 	scheduleTopicQueueNums  = 18
 	benchmarkTopicQueueNums = 1024
-	replyTopicPostfix       = "REPLY_TOPIC"
 	retryTopicPrefix        = "%RETRY%"
 	dlqTopicPrefix          = "%DLQ%"
 	// retryQueueNums is SubscriptionGroupConfig.retryQueueNums; dlqQueueNums is
@@ -106,7 +105,7 @@ func newTopicTable(cfg *config) *topicTable {
 	if cfg.traceTopicEnable {
 		add(protocol.TraceTopic, 1, rw)
 	}
-	reply := cfg.cluster + "_" + replyTopicPostfix
+	reply := protocol.ReplyTopic(cfg.cluster)
 	add(reply, 1, rw)
 	for _, s := range []string{cfg.cluster, cfg.name, reply} {
 		t.sysTopics[s] = true
@@ -442,18 +441,6 @@ func (b *Broker) DeleteTopic(ctx context.Context, topic string) bool {
 // routing to it.
 func (b *Broker) SetPermission(ctx context.Context, perm int32) {
 	b.updateBrokerConfig(ctx, map[string]string{"brokerPermission": strconv.Itoa(int(perm))})
-}
-
-// transactionCheckLoop is the part of Java's TransactionalMessageCheckService the topic table
-// sees: its first check, transactionCheckInterval (60 s) after start, creates
-// RMQ_SYS_TRANS_HALF_TOPIC (1 queue, perm 6) if missing, with a oneway registration.
-func (b *Broker) transactionCheckLoop(ctx context.Context) {
-	b.every(ctx, b.cfg.transactionCheckInterval, func() time.Duration {
-		if _, created := b.topics.createInSendMessageBack(protocol.TransHalfTopic, 1, protocol.PermRead|protocol.PermWrite, 0); created {
-			b.registerOneway(regTransaction)
-		}
-		return b.cfg.transactionCheckInterval
-	})
 }
 
 // isRetryTopic reports whether topic is a consumer group's retry topic.

@@ -27,6 +27,7 @@ const maxAdminBody = 1 << 20
 //	GET    /v1/cluster                    name server and brokers, each with name, addr, online
 //	GET    /v1/topics/{topic}/messages    stored messages of a topic on every broker
 //	GET    /v1/clients                    one row per (client id, broker)
+//	GET    /v1/transactions               half messages and their state, by broker
 //	POST   /v1/faults                     add a fault rule to "namesrv" or a broker
 //	GET    /v1/faults                     the rules in force, by target
 //	DELETE /v1/faults                     clear every rule
@@ -39,6 +40,7 @@ func (c *Cluster) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /v1/topics/{topic}/messages", c.adminMessages)
 	mux.HandleFunc("POST /v1/topics", c.adminCreateTopic)
 	mux.HandleFunc("GET /v1/clients", c.adminClients)
+	mux.HandleFunc("GET /v1/transactions", c.adminTransactions)
 	mux.HandleFunc("POST /v1/faults", c.adminAddFault)
 	mux.HandleFunc("GET /v1/faults", c.adminListFaults)
 	mux.HandleFunc("DELETE /v1/faults", c.adminClearFaults)
@@ -186,6 +188,46 @@ func (c *Cluster) adminClients(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Clients []AdminClient `json:"clients"`
 	}{c.ClientRows()})
+}
+
+// AdminTransaction is one row of GET /v1/transactions: a half message and what became of it
+// (fakebroker.Transaction in the admin API's JSON contract).
+type AdminTransaction struct {
+	Broker        string `json:"broker"`
+	Topic         string `json:"topic"` // the real topic
+	QueueID       int32  `json:"queueId"`
+	MsgID         string `json:"msgId"` // the producer's id, which is also the transaction id
+	ProducerGroup string `json:"producerGroup"`
+	// HalfQueueOffset, CommitLogOffset and OffsetMsgID name the latest copy the transaction
+	// check appended to RMQ_SYS_TRANS_HALF_TOPIC (the half message itself before any check).
+	HalfQueueOffset int64  `json:"halfQueueOffset"`
+	CommitLogOffset int64  `json:"commitLogOffset"`
+	OffsetMsgID     string `json:"offsetMsgId"`
+	// State is "pending", "committed", "rolledBack" or "discarded".
+	State         string `json:"state"`
+	CheckTimes    int    `json:"checkTimes"`
+	BornTimestamp int64  `json:"bornTimestamp"`
+	// EndedAt is when it was committed, rolled back or discarded, in ms since the epoch; 0
+	// while pending.
+	EndedAt int64 `json:"endedAt"`
+}
+
+func (c *Cluster) adminTransactions(w http.ResponseWriter, _ *http.Request) {
+	out := struct {
+		Transactions []AdminTransaction `json:"transactions"`
+	}{Transactions: []AdminTransaction{}}
+	for _, tx := range c.Transactions() {
+		row := AdminTransaction{
+			Broker: tx.Broker, Topic: tx.Topic, QueueID: tx.QueueID, MsgID: tx.MsgID, ProducerGroup: tx.ProducerGroup,
+			HalfQueueOffset: tx.HalfQueueOffset, CommitLogOffset: tx.CommitLogOffset, OffsetMsgID: tx.OffsetMsgID,
+			State: string(tx.State), CheckTimes: tx.CheckTimes, BornTimestamp: tx.BornTimestamp,
+		}
+		if !tx.EndedAt.IsZero() {
+			row.EndedAt = tx.EndedAt.UnixMilli()
+		}
+		out.Transactions = append(out.Transactions, row)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // FaultRequest is the body of POST /v1/faults: a fault.Rule in its JSON form plus the target.

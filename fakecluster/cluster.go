@@ -509,6 +509,16 @@ func (c *Cluster) Messages(topic string) []fakebroker.Message {
 	return out
 }
 
+// Transactions returns every master's half messages and their state, by broker, in the order
+// each broker stored them.
+func (c *Cluster) Transactions() []fakebroker.Transaction {
+	var out []fakebroker.Transaction
+	for _, b := range c.brokers {
+		out = append(out, b.Transactions()...)
+	}
+	return out
+}
+
 // Clients returns every broker's client table (masters, then slaves), one row per connection.
 func (c *Cluster) Clients() []fakebroker.ClientInfo {
 	var out []fakebroker.ClientInfo

@@ -5,7 +5,9 @@
 //     what a client sent, and can wait for a request instead of sleeping;
 //   - Injector applies fault rules: delay a request, drop it, answer an error, close the
 //     connection, or corrupt the answer; once, N times or until removed, with a seeded
-//     probability, and in timed windows (plans).
+//     probability, and in timed windows (plans). The same rules act on the requests a server
+//     sends its clients (a broker's CHECK_TRANSACTION_STATE, PUSH_REPLY_MESSAGE_TO_CLIENT) when
+//     it sends them through Injector.InvokeOneway and Injector.Invoke (outbound.go).
 //
 // Everything reads the standard time package, so inside a testing/synctest bubble over a
 // remoting.MemNetwork a delay of minutes or a plan of hours passes in no wall time at all.

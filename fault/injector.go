@@ -120,7 +120,7 @@ func (h *Handle) expired(now time.Time) bool { return !h.ends.IsZero() && !now.B
 func (inj *Injector) Interceptor() remoting.Interceptor {
 	return func(next remoting.Handler) remoting.Handler {
 		return func(ctx context.Context, req *remoting.Request) *remoting.Command {
-			rule, ok := inj.match(req.Command)
+			rule, ok := inj.match(req.Command, false)
 			if !ok {
 				return next(ctx, req)
 			}
@@ -129,8 +129,9 @@ func (inj *Injector) Interceptor() remoting.Interceptor {
 	}
 }
 
-// match finds the rule that takes cmd and spends one of its budget.
-func (inj *Injector) match(cmd *remoting.Command) (Rule, bool) {
+// match finds the rule that takes cmd and spends one of its budget. A request the server
+// sends (outbound) is taken only by rules that name its code.
+func (inj *Injector) match(cmd *remoting.Command, outbound bool) (Rule, bool) {
 	now := time.Now()
 	oneway := cmd.IsOneway()
 	var target *target // read only when a rule filters on it
@@ -144,7 +145,7 @@ func (inj *Injector) match(cmd *remoting.Command) (Rule, bool) {
 			continue
 		}
 		r := &h.rule
-		if now.Before(h.opens) || r.Code != 0 && r.Code != cmd.Code {
+		if now.Before(h.opens) || r.Code != 0 && r.Code != cmd.Code || outbound && r.Code == 0 {
 			continue
 		}
 		if oneway && (r.Action == ActionError || r.Action == ActionCorrupt || r.Action == ActionOverride) {

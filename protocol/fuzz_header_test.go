@@ -81,7 +81,8 @@ func checkStable(t *testing.T, h Header, decode decoder) {
 
 func FuzzDecodeSendHeader(f *testing.F) {
 	seedHeaders(f, func(ext map[string]string) {
-		for _, code := range []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage} {
+		for _, code := range []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage,
+			remoting.CodeSendReplyMessage, remoting.CodeSendReplyMessageV2} {
 			f.Add(code, extToFuzzBytes(ext))
 		}
 	})

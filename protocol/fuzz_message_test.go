@@ -99,6 +99,15 @@ func FuzzDecodeStoredMessages(f *testing.F) {
 		if err != nil {
 			return
 		}
+		if len(msgs) == 1 {
+			props, err := StoredRecordProperties(data)
+			if err != nil {
+				t.Fatalf("a record that decodes has no properties string: %v", err)
+			}
+			if got := DecodeProperties(props); len(got)+len(msgs[0].Properties) > 0 && !maps.Equal(got, msgs[0].Properties) {
+				t.Fatalf("properties string %q reads as %v, the record as %v", props, got, msgs[0].Properties)
+			}
+		}
 		var encoded []byte
 		for _, m := range msgs {
 			if encoded, err = AppendStoredMessage(encoded, m); err != nil {

@@ -41,9 +41,9 @@ type headerCase struct {
 }
 
 // headerCases lists every typed header with a sample; the request families in files of their
-// own (send back, view message) add theirs.
+// own (send back, view message, admin, reply) add theirs.
 func headerCases() []headerCase {
-	return slices.Concat(coreHeaderCases(), sendBackHeaderCases(), adminHeaderCases())
+	return slices.Concat(coreHeaderCases(), sendBackHeaderCases(), adminHeaderCases(), replyHeaderCases())
 }
 
 func coreHeaderCases() []headerCase {
@@ -852,6 +852,7 @@ func TestHeaderFieldsMatchJVM(t *testing.T) {
 		{SearchOffsetRequestHeader{}, "timestamp topic bname queueId"},
 		{EndTransactionRequestHeader{}, "fromTransactionCheck transactionId msgId tranStateTableOffset commitOrRollback commitLogOffset bname producerGroup"},
 		{CheckTransactionStateRequestHeader{}, "commitLogOffset transactionId bname tranStateTableOffset offsetMsgId msgId"},
+		{ReplyMessageRequestHeader{}, "topic bornTimestamp storeHost properties producerGroup unitMode defaultTopicQueueNums defaultTopic bornHost queueId flag sysFlag reconsumeTimes storeTimestamp"},
 	} {
 		require.Equal(t, tc.jvm, strings.Join(tc.header.HeaderFields(), " "), "%T", tc.header)
 	}

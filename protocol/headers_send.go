@@ -45,12 +45,14 @@ func (h SendMessageRequestHeader) V2() SendMessageRequestHeaderV2 {
 func (h SendMessageRequestHeaderV2) V1() SendMessageRequestHeader { return SendMessageRequestHeader(h) }
 
 // HeaderFor returns the header in the form a request with this code carries: v1 for
-// SEND_MESSAGE, v2 for SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE.
+// SEND_MESSAGE and SEND_REPLY_MESSAGE, v2 for SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and
+// SEND_REPLY_MESSAGE_V2 (a reply travels in the send header, as MQClientAPIImpl.sendMessage
+// builds it for a message whose MSG_TYPE is "reply").
 func (h SendMessageRequestHeader) HeaderFor(code int32) (Header, error) {
 	switch code {
-	case remoting.CodeSendMessage:
+	case remoting.CodeSendMessage, remoting.CodeSendReplyMessage:
 		return h, nil
-	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage:
+	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage, remoting.CodeSendReplyMessageV2:
 		return h.V2(), nil
 	}
 	return nil, fmt.Errorf("protocol: request code %d does not carry a send header", code)
@@ -195,13 +197,14 @@ func DecodeSendMessageRequestHeaderV2(ext map[string]string) (SendMessageRequest
 }
 
 // DecodeSendMessageRequest reads the send header of a request with code SEND_MESSAGE,
-// SEND_MESSAGE_V2 or SEND_BATCH_MESSAGE into the v1 form, as the broker's parseRequestHeader
+// SEND_MESSAGE_V2, SEND_BATCH_MESSAGE, SEND_REPLY_MESSAGE or SEND_REPLY_MESSAGE_V2 into the v1
+// form, as the broker's parseRequestHeader (SendMessageProcessor's, ReplyMessageProcessor's)
 // does.
 func DecodeSendMessageRequest(code int32, ext map[string]string) (SendMessageRequestHeader, error) {
 	switch code {
-	case remoting.CodeSendMessage:
+	case remoting.CodeSendMessage, remoting.CodeSendReplyMessage:
 		return DecodeSendMessageRequestHeader(ext)
-	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage:
+	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage, remoting.CodeSendReplyMessageV2:
 		h, err := DecodeSendMessageRequestHeaderV2(ext)
 		return h.V1(), err
 	}

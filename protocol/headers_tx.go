@@ -8,9 +8,9 @@ import "strconv"
 // Values of EndTransactionRequestHeader.CommitOrRollback: the transaction bits of a message's
 // sysFlag (Java MessageSysFlag TRANSACTION_NOT_TYPE, _COMMIT_TYPE and _ROLLBACK_TYPE).
 const (
-	CommitOrRollbackNone     int32 = 0
-	CommitOrRollbackCommit   int32 = 0x2 << 2
-	CommitOrRollbackRollback int32 = 0x3 << 2
+	CommitOrRollbackNone     = SysFlagTransactionNotType
+	CommitOrRollbackCommit   = SysFlagTransactionCommit
+	CommitOrRollbackRollback = SysFlagTransactionRollback
 )
 
 // EndTransactionRequestHeader is the header of END_TRANSACTION (37), usually sent oneway.

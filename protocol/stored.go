@@ -203,11 +203,30 @@ func (r *storedReader) host(v6 bool) netip.AddrPort {
 }
 
 func decodeStoredMessage(m *MessageExt, b []byte) error {
+	_, err := decodeStoredRecord(m, b)
+	return err
+}
+
+// StoredRecordProperties returns the properties string of one stored record as its writer wrote
+// it: in its order, a name given twice kept twice. PropertyNames of it is the insertion order
+// that makes EncodeProperties write a broker's string again byte for byte, which a broker needs
+// when it re-stores a record with a property changed (a transaction check's copy).
+func StoredRecordProperties(record []byte) (string, error) {
+	var m MessageExt
+	props, err := decodeStoredRecord(&m, record)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrStoredMessageCorrupt, err)
+	}
+	return props, nil
+}
+
+// decodeStoredRecord decodes one record into m and returns its properties string.
+func decodeStoredRecord(m *MessageExt, b []byte) (string, error) {
 	r := &storedReader{b: b}
 	m.StoreSize = r.i32()
 	magic := uint32(r.i32())
 	if magic != StoredMagic && magic != StoredMagicV2 {
-		return fmt.Errorf("magic %#x, want %#x", magic, StoredMagic)
+		return "", fmt.Errorf("magic %#x, want %#x", magic, StoredMagic)
 	}
 	m.BodyCRC = r.i32()
 	m.QueueID = r.i32()
@@ -241,16 +260,17 @@ func decodeStoredMessage(m *MessageExt, b []byte) error {
 	}
 	r.take(propsLen)
 	if r.err != nil {
-		return r.err
+		return "", r.err
 	}
 	if r.p != len(b) {
-		return fmt.Errorf("%d bytes after the properties", len(b)-r.p)
+		return "", fmt.Errorf("%d bytes after the properties", len(b)-r.p)
 	}
 	tail := string(b[topicAt:])
 	m.Topic = tail[:topicLen]
+	props := tail[topicLen+2:]
 	if propsLen > 0 {
-		m.Properties = DecodeProperties(tail[topicLen+2:])
+		m.Properties = DecodeProperties(props)
 	}
 	m.MsgID = CreateOffsetMsgID(m.StoreHost, m.CommitLogOffset)
-	return nil
+	return props, nil
 }

@@ -247,3 +247,27 @@ func TestStoredRawProperties(t *testing.T) {
 	require.Equal(t, "false", got[0].Properties["WAIT"], "the batch's value wins")
 	require.Equal(t, "ID", got[0].Properties["UNIQ_KEY"])
 }
+
+// A broker that stores a record again with a property changed writes the names it had in their
+// order, the new one after them: StoredRecordProperties and PropertyNames give that order.
+func TestStoredRecordProperties(t *testing.T) {
+	props := map[string]string{"UNIQ_KEY": "ID", "CLUSTER": "DefaultCluster", "TRAN_MSG": "true", "PGROUP": "pg"}
+	// UNIQ_KEY and CLUSTER share a bucket: put CLUSTER first, which no producer does.
+	raw := EncodeProperties(props, "CLUSTER", "UNIQ_KEY")
+	require.NotEqual(t, EncodeProperties(props), raw)
+	rec, err := EncodeStoredMessage(&MessageExt{Message: Message{Topic: "T", Body: []byte("b"), Properties: props}, RawProperties: raw})
+	require.NoError(t, err)
+	got, err := StoredRecordProperties(rec)
+	require.NoError(t, err)
+	require.Equal(t, raw, got)
+	require.Equal(t, raw, EncodeProperties(props, PropertyNames(got)...))
+
+	empty, err := EncodeStoredMessage(&MessageExt{Message: Message{Topic: "T"}})
+	require.NoError(t, err)
+	got, err = StoredRecordProperties(empty)
+	require.NoError(t, err)
+	require.Empty(t, got)
+
+	_, err = StoredRecordProperties(rec[:len(rec)-1])
+	require.ErrorIs(t, err, ErrStoredMessageCorrupt)
+}

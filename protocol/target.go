@@ -12,6 +12,8 @@ import (
 //   - SEND_MESSAGE_V2, SEND_BATCH_MESSAGE and SEND_REPLY_MESSAGE_V2 use the one-letter names:
 //     the topic is "b" and the producer group "a";
 //   - HEART_BEAT names its groups in the body (producerDataSet and consumerDataSet);
+//   - CHECK_TRANSACTION_STATE, which a broker sends to a producer, carries the half message as
+//     its body: the topic is the message's (its real topic) and the group its PGROUP;
 //   - every other header that has them calls them "topic", and "producerGroup",
 //     "consumerGroup" or "group" (SEND_MESSAGE, PULL_MESSAGE, GET_ROUTEINFO_BY_TOPIC,
 //     UNREGISTER_CLIENT, the offset requests, END_TRANSACTION, ...).
@@ -34,6 +36,12 @@ func RequestTarget(cmd *remoting.Command) (topic string, groups []string) {
 			names = append(names, c.GroupName)
 		}
 		return "", distinctNames(names...)
+	case remoting.CodeCheckTransactionState:
+		msgs, err := DecodeStoredMessages(cmd.Body)
+		if err != nil || len(msgs) != 1 {
+			return "", nil
+		}
+		return msgs[0].Topic, distinctNames(msgs[0].Property(PropertyProducerGroup))
 	}
 	return cmd.Ext(FieldTopic), distinctNames(cmd.Ext(FieldProducerGroup), cmd.Ext(FieldConsumerGroup), cmd.Ext("group"))
 }

@@ -21,6 +21,10 @@ func TestRequestTarget(t *testing.T) {
 		ProducerDataSet: []ProducerData{{GroupName: "P"}},
 		ConsumerDataSet: []ConsumerData{{GroupName: "CID_P"}, {GroupName: "P"}},
 	}).Encode()
+	half, err := EncodeStoredMessage(&MessageExt{Message: Message{
+		Topic: "T", Body: []byte("half"), Properties: map[string]string{PropertyProducerGroup: "P", PropertyTransactionPrepared: "true"},
+	}})
+	require.NoError(t, err)
 	type want struct {
 		topic  string
 		groups []string
@@ -39,6 +43,12 @@ func TestRequestTarget(t *testing.T) {
 		{"CONSUMER_SEND_MSG_BACK", remoting.NewRequest(remoting.CodeConsumerSendMsgBack, ext("group", "C", "offset", "1"), nil), want{"", []string{"C"}}},
 		{"HEART_BEAT", remoting.NewRequest(remoting.CodeHeartBeat, nil, beat), want{"", []string{"P", "CID_P"}}},
 		{"HEART_BEAT with a bad body", remoting.NewRequest(remoting.CodeHeartBeat, nil, []byte("{")), want{}},
+		{"END_TRANSACTION", remoting.NewRequest(remoting.CodeEndTransaction, ext("producerGroup", "P", "msgId", "M"), nil), want{"", []string{"P"}}},
+		{"CHECK_TRANSACTION_STATE", remoting.NewRequest(remoting.CodeCheckTransactionState, ext("msgId", "M"), half), want{"T", []string{"P"}}},
+		{"CHECK_TRANSACTION_STATE with a bad body", remoting.NewRequest(remoting.CodeCheckTransactionState, nil, []byte("x")), want{}},
+		{"SEND_REPLY_MESSAGE", remoting.NewRequest(remoting.CodeSendReplyMessage, ext("topic", "C_REPLY_TOPIC", "producerGroup", "P"), nil), want{"C_REPLY_TOPIC", []string{"P"}}},
+		{"SEND_REPLY_MESSAGE_V2", remoting.NewRequest(remoting.CodeSendReplyMessageV2, ext("b", "C_REPLY_TOPIC", "a", "P"), nil), want{"C_REPLY_TOPIC", []string{"P"}}},
+		{"PUSH_REPLY_MESSAGE_TO_CLIENT", remoting.NewRequest(remoting.CodePushReplyMessageToClient, ext("topic", "C_REPLY_TOPIC", "producerGroup", "P"), nil), want{"C_REPLY_TOPIC", []string{"P"}}},
 		{"REGISTER_BROKER", remoting.NewRequest(remoting.CodeRegisterBroker, ext("brokerName", "broker-a"), nil), want{}},
 		{"V2 letters mean nothing elsewhere", remoting.NewRequest(remoting.CodeSendMessage, ext("a", "P", "b", "T"), nil), want{}},
 	}

@@ -57,7 +57,30 @@ const (
 	// LMQPrefix starts the names of light message queues (MixAll.LMQ_PREFIX), which brokers
 	// keep outside their topic table.
 	LMQPrefix = "%LMQ%"
+	// ReplyTopicSuffix ends the topic that request-reply answers travel in: every broker of a
+	// cluster holds <cluster>_REPLY_TOPIC (MixAll.REPLY_TOPIC_POSTFIX after an underscore).
+	ReplyTopicSuffix = "_REPLY_TOPIC"
 )
+
+// ReplyTopic is MixAll.getReplyTopic: the reply topic of a cluster, which a replier sends to
+// (the request's CLUSTER property names the cluster).
+func ReplyTopic(cluster string) string { return cluster + ReplyTopicSuffix }
+
+// Names a broker's transaction service uses in its own store (MixAll.CID_SYS_RMQ_TRANS and
+// TransactionalMessageUtil.REMOVETAG).
+const (
+	// TransactionCheckGroup is the consumer group under which a broker commits how far its
+	// transaction check has read RMQ_SYS_TRANS_HALF_TOPIC and RMQ_SYS_TRANS_OP_HALF_TOPIC; an
+	// admin's QUERY_CONSUMER_OFFSET reads that progress.
+	TransactionCheckGroup = "CID_RMQ_SYS_TRANS"
+	// TransactionOpRemoveTag is the tag of an op record: the half message whose queue offset
+	// is the record's body has been committed or rolled back.
+	TransactionOpRemoveTag = "d"
+)
+
+// MessageTypeReply is the MSG_TYPE value of a reply (MixAll.REPLY_MESSAGE_FLAG): a Java
+// producer sends such a message as SEND_REPLY_MESSAGE(_V2) instead of a plain send.
+const MessageTypeReply = "reply"
 
 // IsLMQ reports whether topic names a light message queue (MixAll.isLmq).
 func IsLMQ(topic string) bool { return strings.HasPrefix(topic, LMQPrefix) }

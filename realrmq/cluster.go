@@ -298,6 +298,15 @@ func (c *Cluster) newBroker(name string) (*brokerProc, error) {
 	if c.cfg.registerInterval > 0 {
 		kv = append(kv, prop("registerNameServerPeriod", strconv.FormatInt(c.cfg.registerInterval.Milliseconds(), 10)))
 	}
+	if c.cfg.txCheckInterval > 0 {
+		kv = append(kv, prop("transactionCheckInterval", strconv.FormatInt(c.cfg.txCheckInterval.Milliseconds(), 10)))
+	}
+	if c.cfg.txTimeout > 0 {
+		kv = append(kv, prop("transactionTimeOut", strconv.FormatInt(c.cfg.txTimeout.Milliseconds(), 10)))
+	}
+	if c.cfg.txCheckMax > 0 {
+		kv = append(kv, prop("transactionCheckMax", strconv.Itoa(c.cfg.txCheckMax)))
+	}
 	ip1 := "127.0.0.1"
 	for _, e := range c.cfg.brokerExtra {
 		if e.broker == "" || e.broker == name {

@@ -29,6 +29,9 @@ func TestLifecycle(t *testing.T) {
 		WithBrokerPermission(4),
 		WithDefaultTopicQueueNums(4),
 		WithRegisterInterval(10*time.Second),
+		WithTransactionCheckInterval(3*time.Second),
+		WithTransactionTimeout(2*time.Second),
+		WithTransactionCheckMax(4),
 		WithHeap(128, 384),
 		WithBrokerConfig("maxMessageSize", "65536"),
 		WithNameServerConfig("orderMessageEnable", "true"),
@@ -44,6 +47,10 @@ func TestLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"life-a"}, info.ClusterAddrTable["LifeCluster"])
 	assert.Equal(t, map[int64]string{0: b.Addr}, info.BrokerAddrTable["life-a"].BrokerAddrs)
+	conf, _, err := admin.BrokerConfig(ctx, c.Client(), b.Addr)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"3000", "2000", "4"},
+		[]string{conf["transactionCheckInterval"], conf["transactionTimeOut"], conf["transactionCheckMax"]})
 
 	// defaultTopicQueueNums sizes TBW102; brokerPermission 4 is advertised for every topic.
 	tbw, ok := route(t, ctx, c, protocol.AutoCreateTopicKey)
@@ -52,7 +59,7 @@ func TestLifecycle(t *testing.T) {
 	assert.Equal(t, int32(4), tbw.QueueDatas[0].Perm)
 
 	// WithBrokerConfig reaches the broker's configuration file.
-	conf, _, err := admin.BrokerConfig(ctx, c.Client(), b.Addr)
+	conf, _, err = admin.BrokerConfig(ctx, c.Client(), b.Addr)
 	require.NoError(t, err)
 	assert.Equal(t, "65536", conf["maxMessageSize"])
 

@@ -11,7 +11,9 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"text/tabwriter"
@@ -43,6 +45,67 @@ type side struct {
 	second *remoting.Client
 	// vars carries per-side values between cases (a commit-log offset read from a msgId).
 	vars map[string]int64
+	// pushed keeps the requests the brokers sent to cli (transaction checks, replies).
+	pushed *pushedRequests
+}
+
+func newSide(name, ns string) *side {
+	s := &side{name: name, ns: ns, brokers: map[string]string{}, cli: remoting.NewClient(),
+		second: remoting.NewClient(), vars: map[string]int64{}, pushed: &pushedRequests{changed: make(chan struct{})}}
+	s.cli.Handle(remoting.CodeCheckTransactionState, s.pushed.keep)
+	s.cli.Handle(remoting.CodePushReplyMessageToClient, s.pushed.keep)
+	return s
+}
+
+// refuseReply is the body of a reply the harness's client refuses when it is pushed.
+const refuseReply = "refuse"
+
+// pushedRequests are the requests a broker sent to a side's client, which the harness keeps
+// so that a case can compare them as it compares answers.
+type pushedRequests struct {
+	mu      sync.Mutex
+	cmds    []*remoting.Command
+	changed chan struct{} // closed and replaced on each request kept
+}
+
+// keep is the client's handler of the requests a broker sends: a pushed reply is answered
+// SUCCESS as a Java requester answers it (SYSTEM_ERROR when its body asks for a refusal); a
+// check, oneway, is not answered.
+func (p *pushedRequests) keep(_ context.Context, req *remoting.Request) *remoting.Command {
+	cmd := *req.Command
+	cmd.Body = slices.Clone(cmd.Body)
+	cmd.ExtFields = maps.Clone(cmd.ExtFields)
+	p.mu.Lock()
+	p.cmds = append(p.cmds, &cmd)
+	close(p.changed)
+	p.changed = make(chan struct{})
+	p.mu.Unlock()
+	if cmd.IsOneway() {
+		return nil
+	}
+	if string(cmd.Body) == refuseReply {
+		return remoting.NewResponse(req.Command, remoting.SystemError, "refused by the test")
+	}
+	return remoting.NewResponse(req.Command, remoting.Success, "")
+}
+
+// await returns the first request kept, or to come before ctx ends, that match accepts.
+func (p *pushedRequests) await(ctx context.Context, match func(*remoting.Command) bool) (*remoting.Command, error) {
+	for {
+		p.mu.Lock()
+		cmds, changed := slices.Clone(p.cmds), p.changed
+		p.mu.Unlock()
+		for _, c := range cmds {
+			if match(c) {
+				return c, nil
+			}
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 }
 
 // answer is a normalised response.
@@ -82,7 +145,11 @@ type diffCase struct {
 	// registration the broker sent to its name server); ask repeats the request until it
 	// does, for at most 5 s, then compares what it has.
 	settled func(*remoting.Command) bool
-	known   []fieldDiff
+	// pushed, if set, makes the case send nothing: it waits (for timeout) for the first
+	// request the broker sent to the side's client that pushed accepts, and compares that
+	// request as other cases compare answers (code is then the request's code).
+	pushed func(*remoting.Command) bool
+	known  []fieldDiff
 }
 
 type diffRow struct {
@@ -106,15 +173,14 @@ func TestDifferential(t *testing.T) {
 	defer cancel()
 
 	fake := startFakeSide(t, ctx)
-	rs := &side{name: "real", ns: realC.NameServerAddr(), brokers: map[string]string{}, cli: remoting.NewClient(),
-		second: remoting.NewClient(), vars: map[string]int64{}}
+	rs := newSide("real", realC.NameServerAddr())
 	t.Cleanup(func() { _ = rs.cli.Close(); _ = rs.second.Close() })
 	for _, b := range realC.Brokers() {
 		rs.brokers[b.Name] = b.Addr
 	}
 
 	var rows []diffRow
-	for _, group := range [][]diffCase{nameServerCases(), brokerCases()} {
+	for _, group := range [][]diffCase{nameServerCases(), brokerCases(), transactionCases(), replyCases()} {
 		for _, dc := range group {
 			ok := t.Run(fmt.Sprintf("%d_%s", dc.code, dc.name), func(t *testing.T) {
 				rows = append(rows, runDiffCase(t, ctx, dc, fake, rs))
@@ -143,13 +209,16 @@ func startFakeSide(t *testing.T, ctx context.Context) *side {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ns.Close() })
-	s := &side{name: "fake", ns: ns.Addr(), brokers: map[string]string{}, cli: remoting.NewClient(),
-		second: remoting.NewClient(), vars: map[string]int64{}}
+	s := newSide("fake", ns.Addr())
 	t.Cleanup(func() { _ = s.cli.Close(); _ = s.second.Close() })
+	// The transaction check as sharedOptions sets it on the real brokers.
+	check := []fakebroker.Option{
+		fakebroker.WithTransactionCheckInterval(diffTxCheckInterval), fakebroker.WithTransactionTimeout(diffTxTimeout),
+	}
 	for _, b := range []*fakebroker.Broker{
-		fakebroker.New(fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet)),
-		fakebroker.New(fakebroker.WithName(brokerNoAuto), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet),
-			fakebroker.WithAutoCreateTopic(false)),
+		fakebroker.New(append(check, fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet))...),
+		fakebroker.New(append(check, fakebroker.WithName(brokerNoAuto), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet),
+			fakebroker.WithAutoCreateTopic(false))...),
 	} {
 		if err := b.Start(); err != nil {
 			t.Fatal(err)
@@ -224,7 +293,15 @@ func ask(t *testing.T, ctx context.Context, dc diffCase, s *side) answer {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	resp, err := invoke(ctx, s, addr, dc.req(s), timeout)
+	var resp *remoting.Command
+	var err error
+	if dc.pushed != nil {
+		wait, cancel := context.WithTimeout(ctx, timeout)
+		resp, err = s.pushed.await(wait, dc.pushed)
+		cancel()
+	} else {
+		resp, err = invoke(ctx, s, addr, dc.req(s), timeout)
+	}
 	for deadline := time.Now().Add(5 * time.Second); err == nil && dc.settled != nil && !dc.settled(resp) && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond) // the other server's oneway request is in flight: nothing to wait on
 		resp, err = invoke(ctx, s, addr, dc.req(s), timeout)
@@ -414,12 +491,26 @@ func normStored(s *side, a *answer) {
 	}
 	var sb strings.Builder
 	for i, m := range msgs {
-		fmt.Fprintf(&sb, "[topic=%s queue=%d qoff=%d size=%d flag=%d sysFlag=%d crc=%d reconsume=%d prepared=%d body=%q bornHost=%s storeHost=%s props=%s]",
+		fmt.Fprintf(&sb, "[topic=%s queue=%d qoff=%d size=%d flag=%d sysFlag=%d crc=%d reconsume=%d prepared=%s body=%q bornHost=%s storeHost=%s props=%s]",
 			m.Topic, m.QueueID, m.QueueOffset, m.StoreSize, m.Flag, m.SysFlag, m.BodyCRC, m.ReconsumeTimes,
-			m.PreparedTransactionOffset, m.Body, s.addrs(m.BornHost.String()), s.addrs(m.StoreHost.String()),
+			s.commitLogOffset(m.PreparedTransactionOffset), m.Body, s.addrs(m.BornHost.String()), s.addrs(m.StoreHost.String()),
 			raw[i])
 	}
 	a.Body = sb.String()
+}
+
+// commitLogOffset names a commit-log offset by the variable that remembered it (a committed
+// message's prepared-transaction offset is its half message's), since the two brokers' commit
+// logs differ; 0 and offsets no case remembered stay numbers.
+func (s *side) commitLogOffset(off int64) string {
+	if off != 0 {
+		for _, k := range slices.Sorted(maps.Keys(s.vars)) {
+			if strings.HasSuffix(k, ".clo") && s.vars[k] == off {
+				return "<" + k + ">"
+			}
+		}
+	}
+	return strconv.FormatInt(off, 10)
 }
 
 // rawStoredProperties returns each stored record's properties string as the broker wrote it,

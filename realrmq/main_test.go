@@ -2,6 +2,7 @@ package realrmq
 
 import (
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -31,5 +32,14 @@ func sharedOptions() []Option {
 	return []Option{
 		WithBrokerNames(brokerA, brokerNoAuto),
 		WithBrokerConfigFor(brokerNoAuto, "autoCreateTopicEnable", "false"),
+		// Short enough for the differential test to see a transaction check, long enough
+		// that a half message it ends at once is never checked.
+		WithTransactionCheckInterval(diffTxCheckInterval),
+		WithTransactionTimeout(diffTxTimeout),
 	}
 }
+
+const (
+	diffTxCheckInterval = time.Second
+	diffTxTimeout       = 3 * time.Second
+)

@@ -27,6 +27,9 @@ type config struct {
 	brokerPermission *int32
 	topicQueueNums   int
 	registerInterval time.Duration
+	txCheckInterval  time.Duration
+	txTimeout        time.Duration
+	txCheckMax       int
 	brokerExtra      []keyValue
 	namesrvExtra     []keyValue
 
@@ -134,6 +137,25 @@ func WithDefaultTopicQueueNums(n int) Option {
 // registration 10 s after start whatever the interval.
 func WithRegisterInterval(d time.Duration) Option {
 	return func(c *config) { c.registerInterval = d }
+}
+
+// WithTransactionCheckInterval sets transactionCheckInterval (Java's default 60 s): how often
+// the broker checks its half messages and asks their producer groups back
+// (CHECK_TRANSACTION_STATE). A test that waits for a check sets it short.
+func WithTransactionCheckInterval(d time.Duration) Option {
+	return func(c *config) { c.txCheckInterval = d }
+}
+
+// WithTransactionTimeout sets transactionTimeOut (Java's default 6 s): how old a half message
+// must be before the check asks about it.
+func WithTransactionTimeout(d time.Duration) Option {
+	return func(c *config) { c.txTimeout = d }
+}
+
+// WithTransactionCheckMax sets transactionCheckMax (Java's default 15): how many checks a half
+// message gets before the broker discards it to TRANS_CHECK_MAX_TIME_TOPIC.
+func WithTransactionCheckMax(n int) Option {
+	return func(c *config) { c.txCheckMax = n }
 }
 
 // WithBrokerConfig adds key=value to every broker's configuration file (a BrokerConfig,

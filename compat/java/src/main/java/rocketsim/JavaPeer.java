@@ -11,17 +11,26 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
+import org.apache.rocketmq.client.impl.factory.MQClientInstance;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.LocalTransactionState;
 import org.apache.rocketmq.client.producer.MessageQueueSelector;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.TransactionListener;
+import org.apache.rocketmq.client.producer.TransactionMQProducer;
+import org.apache.rocketmq.client.producer.TransactionSendResult;
+import org.apache.rocketmq.client.utils.MessageUtil;
 import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageClientExt;
@@ -40,6 +49,16 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * (all of them in that order, in one producer). Each ends with the producer's shutdown, which
  * sends UNREGISTER_CLIENT to every broker. The serialize type of the headers is the client's
  * default (JSON) unless the JVM runs with -Drocketmq.serialize.type=ROCKETMQ.
+ *
+ * The transaction scenario sends COUNT transactional messages with a TransactionMQProducer whose
+ * local transaction commits message i when i % 3 == 0, rolls it back when 1 and leaves it unknown
+ * when 2; its checker commits, so the broker's CHECK_TRANSACTION_STATE settles the unknown ones.
+ * It shuts down once every unknown message has been checked and the check's END_TRANSACTION has
+ * gone out.
+ *
+ * The request scenario sends COUNT requests with DefaultMQProducer.request; a push consumer of
+ * GROUP-responder in the same JVM answers each through a producer of GROUP-replier
+ * (MessageUtil.createReplyMessage), and the broker pushes the reply to the requester.
  *
  * The consumer scenario starts a DefaultMQPushConsumer of GROUP on TOPIC (all tags, from the
  * first offset), prints every message it gets, and shuts down once it has COUNT distinct
@@ -70,6 +89,10 @@ public final class JavaPeer {
         try {
             if (scenario.equals("consumer")) {
                 rc = consume(ns, topic, group, count);
+            } else if (scenario.equals("transaction")) {
+                rc = transact(ns, topic, group, count);
+            } else if (scenario.equals("request")) {
+                rc = request(ns, topic, group, count);
             } else {
                 rc = produce(ns, scenario, topic, group, count);
             }
@@ -249,6 +272,144 @@ public final class JavaPeer {
             .put("queueOffset", r.getQueueOffset())
             .put("regionId", r.getRegionId())
             .put("traceOn", r.isTraceOn());
+    }
+
+    // ---- transactions ----
+
+    /** index reads i back from a message the producer scenarios built (user-a = va-{i}). */
+    static int index(Message m) {
+        return Integer.parseInt(m.getUserProperty("user-a").substring("va-".length()));
+    }
+
+    private static int transact(String ns, String topic, String group, int n) throws Exception {
+        int unknowns = 0;
+        for (int i = 0; i < n; i++) {
+            if (i % 3 == 2) {
+                unknowns++;
+            }
+        }
+        Set<Integer> checked = ConcurrentHashMap.newKeySet();
+        CountDownLatch allChecked = new CountDownLatch(unknowns);
+        TransactionMQProducer p = new TransactionMQProducer(group);
+        p.setNamesrvAddr(ns);
+        p.setInstanceName(group);
+        p.setSendMsgTimeout(5000);
+        p.setRetryTimesWhenSendFailed(0);
+        // The check executor is ours, so that shutdown can wait for the END_TRANSACTION a check
+        // answer sends after the checker returns.
+        ExecutorService checks = Executors.newSingleThreadExecutor();
+        p.setExecutorService(checks);
+        p.setTransactionListener(new TransactionListener() {
+            @Override
+            public LocalTransactionState executeLocalTransaction(Message msg, Object arg) {
+                switch ((Integer) arg % 3) {
+                    case 0:
+                        return LocalTransactionState.COMMIT_MESSAGE;
+                    case 1:
+                        return LocalTransactionState.ROLLBACK_MESSAGE;
+                    default:
+                        return LocalTransactionState.UNKNOW;
+                }
+            }
+
+            @Override
+            public LocalTransactionState checkLocalTransaction(MessageExt msg) {
+                int i = index(msg);
+                emit(new Line("check").put("i", i).put("msgId", msg.getMsgId())
+                    .put("transactionId", msg.getTransactionId())
+                    .put("checkTimes", msg.getUserProperty("TRANSACTION_CHECK_TIMES")));
+                if (checked.add(i)) {
+                    allChecked.countDown();
+                }
+                return LocalTransactionState.COMMIT_MESSAGE;
+            }
+        });
+        p.start();
+        emit(new Line("started").put("clientId", p.buildMQClientId()));
+        int failures = 0;
+        for (int i = 0; i < n; i++) {
+            final int idx = i;
+            try {
+                TransactionSendResult r = p.sendMessageInTransaction(message(topic, i, body("transaction", i)), idx);
+                emit(result("transaction", i, r).put("localTransactionState", r.getLocalTransactionState().name())
+                    .put("transactionId", r.getTransactionId()));
+            } catch (Exception e) {
+                emit(new Line("transaction").put("i", i).put("error", e.toString()));
+                failures++;
+            }
+        }
+        if (!allChecked.await(30, TimeUnit.SECONDS)) {
+            emit(new Line("check").put("error", "unchecked: " + allChecked.getCount()));
+            failures++;
+        }
+        checks.shutdown();
+        if (!checks.awaitTermination(10, TimeUnit.SECONDS)) {
+            emit(new Line("check").put("error", "the check executor did not finish"));
+            failures++;
+        }
+        emit(stopping());
+        p.shutdown();
+        emit(new Line("shutdown"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    // ---- request-reply ----
+
+    private static int request(String ns, String topic, String group, int n) throws Exception {
+        DefaultMQProducer replier = new DefaultMQProducer(group + "-replier");
+        replier.setNamesrvAddr(ns);
+        replier.setInstanceName(group + "-replier");
+        replier.start();
+        DefaultMQPushConsumer responder = new DefaultMQPushConsumer(group + "-responder");
+        responder.setNamesrvAddr(ns);
+        responder.setInstanceName(group + "-replier");
+        responder.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        responder.subscribe(topic, "*");
+        responder.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+            for (MessageExt m : msgs) {
+                try {
+                    Message reply = MessageUtil.createReplyMessage(m,
+                        ("reply to " + new String(m.getBody(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+                    SendResult r = replier.send(reply);
+                    emit(result("replied", index(m), r));
+                } catch (Exception e) {
+                    emit(new Line("replied").put("i", index(m)).put("error", e.toString()));
+                }
+            }
+            return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+        });
+        responder.start();
+
+        DefaultMQProducer p = new DefaultMQProducer(group);
+        p.setNamesrvAddr(ns);
+        p.setInstanceName(group);
+        p.start();
+        // A reply can come through any broker of the reply topic: heartbeat to every broker of
+        // the route now (the instance's own first heartbeat comes a second after start), so that
+        // each knows this client id.
+        MQClientInstance factory = p.getDefaultMQProducerImpl().getmQClientFactory();
+        factory.updateTopicRouteInfoFromNameServer(topic);
+        factory.sendHeartbeatToAllBrokerWithLock();
+        emit(new Line("started").put("clientId", p.buildMQClientId()));
+        int failures = 0;
+        for (int i = 0; i < n; i++) {
+            try {
+                Message reply = p.request(message(topic, i, body("request", i)), 10000);
+                emit(new Line("request").put("i", i)
+                    .put("reply", new String(reply.getBody(), StandardCharsets.UTF_8))
+                    .put("correlationId", reply.getProperty("CORRELATION_ID"))
+                    .put("msgId", reply instanceof MessageExt ? ((MessageExt) reply).getMsgId() : null));
+            } catch (Exception e) {
+                emit(new Line("request").put("i", i).put("error", e.toString()));
+                failures++;
+            }
+        }
+        emit(stopping());
+        p.shutdown();
+        responder.shutdown();
+        replier.shutdown();
+        emit(new Line("shutdown"));
+        return failures == 0 ? 0 : 1;
     }
 
     // ---- consumer ----
