@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"bytes"
-	stdcmp "cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -322,29 +321,6 @@ func (w *World) assertSteps() []stepDef {
 				})
 			}).onReal("mqadmin producerConnection for the producer's group").
 			alias("client table", "registered", "forgets the client", "producer connection"),
-		step(`^the last two sends to "([^"]*)" arrived over (one connection|two connections)$`,
-			"the broker's last two send requests came on the same connection, or on two: the client closed the first in between",
-			func(broker, how string) error {
-				return w.withCluster(func(c backend.Cluster) error {
-					var sends []fault.Entry
-					for _, code := range sendCodes {
-						entries, err := c.Requests(broker, code)
-						if err != nil {
-							return err
-						}
-						sends = append(sends, entries...)
-					}
-					if len(sends) < 2 {
-						return fmt.Errorf("%s received %d sends", broker, len(sends))
-					}
-					slices.SortFunc(sends, func(a, b fault.Entry) int { return stdcmp.Compare(a.Seq, b.Seq) })
-					a, b := sends[len(sends)-2], sends[len(sends)-1]
-					if same := a.ConnID == b.ConnID; same != (how == "one connection") {
-						return fmt.Errorf("the last two sends to %s came on connections %d and %d", broker, a.ConnID, b.ConnID)
-					}
-					return nil
-				})
-			}).fromHistory().alias("reconnect", "new connection", "same connection", "idle close"),
 	}
 }
 

@@ -33,7 +33,7 @@ func (w *World) clusterSteps() []stepDef {
 				return w.startCluster(clusterSpec{brokers: n, slaves: true}, topic, queues, "")
 			}).
 			fakeOnly("the shared real cluster runs masters only").alias("slave", "master and slave"),
-		step(`^a cluster with (\d+) brokers? that keep idle connections open, and topic "([^"]*)" with (\d+) queues$`,
+		step(`^a cluster with (\d+) brokers? that keeps? idle connections open, and topic "([^"]*)" with (\d+) queues$`,
 			"starts the cluster with brokers that never close a connection for idleness (Java's serverChannelMaxIdleTimeSeconds=0), "+
 				"so that only the client can",
 			func(n int, topic string, queues int) error {
