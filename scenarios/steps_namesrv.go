@@ -14,6 +14,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // nsEndpointHost is where the scenario's HTTP name-server address endpoint listens.
@@ -170,20 +171,23 @@ func (w *World) noteNameServers() {
 	}
 }
 
+// httpClientOver is an HTTP client that dials with d (Java's TopAddressing timeout, 3 s).
+func httpClientOver(d remoting.DialFunc) *http.Client {
+	return &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d(ctx, network, addr)
+		},
+		DisableKeepAlives: true, // no idle connection outlives the scenario's bubble
+	}}
+}
+
 // newEndpointProducer creates a producer that knows the endpoint (every 2 minutes, the first
 // time 10 s after start, as Java), with the name server's address as its list when withList.
 func (w *World) newEndpointProducer(name, group string, withList bool) error {
 	if w.endpoint == nil {
 		return errors.New("no endpoint")
 	}
-	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			return w.cluster.Dialer()(ctx, network, addr)
-		},
-		DisableKeepAlives: true, // no idle connection outlives the scenario's bubble
-	}}
 	return w.newProducer(name, group, withList,
 		client.WithNameServerDomain(nsEndpointHost, client.DefaultNameServerSubgroup,
-			client.DefaultNameServerFetchInterval, client.DefaultNameServerFetchFirstWait),
-		client.WithHTTPClient(hc))
+			client.DefaultNameServerFetchInterval, client.DefaultNameServerFetchFirstWait))
 }

@@ -363,7 +363,9 @@ func (w *World) newProducer(name, group string, withList bool, opts ...client.Op
 		client.WithLogger(slog.New(slog.DiscardHandler)),
 	}
 	if d := w.cluster.Dialer(); d != nil {
-		base = append(base, client.WithDialer(d))
+		// Name-server lists over HTTP are read on the same network, so that a producer never
+		// reaches out of its bubble (the default domain, jmenv.tbsite.net, is refused there).
+		base = append(base, client.WithDialer(d), client.WithHTTPClient(httpClientOver(d)))
 	}
 	if withList {
 		base = append(base, client.WithNameServers(w.cluster.NameServerAddr()))
