@@ -18,7 +18,7 @@ Feature: Heartbeats
     Given a cluster with 2 brokers and topic "Orders" with 4 queues
     And a producer "p" in group "PG"
     And producer "p" has started and sent a message to "Orders"
-    When 2 seconds pass
+    When 31 seconds pass
     Then "broker-a" received a heartbeat from producer "p" listing groups "PG, CLIENT_INNER_PRODUCER"
     And "broker-b" received a heartbeat from producer "p" listing groups "PG, CLIENT_INNER_PRODUCER"
 

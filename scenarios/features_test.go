@@ -27,6 +27,7 @@ func backendFromEnv(t *testing.T) Backend {
 }
 
 // TestFeatures runs every feature in ../features, scenarios in random order, each as a subtest.
+// A line that matches no step stops it before any scenario runs, with the steps nearest to it.
 // GODOG_TAGS filters scenarios (godog's tag expression), for example "@fake-only". A backend
 // with real time (ROCKETSIM_BACKEND=real) leaves out @fake-only scenarios (faults, 120 s
 // expiry, in-memory endpoints) and @needs-history ones (assertions on requests a server
@@ -36,6 +37,13 @@ func TestFeatures(t *testing.T) {
 	tags := os.Getenv("GODOG_TAGS")
 	if !backend.Virtual() {
 		tags = strings.Trim(tags+" && ~@fake-only && ~@needs-history", " &")
+	}
+	lines, err := readFeatures(nil, "../features")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undefined := undefinedLines(compile((&World{}).steps()), lines); len(undefined) > 0 {
+		t.Fatalf("%d lines of the features match no step:\n%s", len(undefined), strings.Join(undefined, "\n"))
 	}
 	stats := &suiteStats{}
 	start := time.Now()

@@ -16,8 +16,9 @@ type stepDef struct {
 	// fake and real say how each backend carries it out, when that is worth knowing; empty
 	// means as doc says.
 	fake, real string
-	// needs is the tag every scenario using the step must carry because real servers cannot
-	// do it: "@fake-only" or "@needs-history"; empty when both backends can.
+	// needs is the tag every scenario using the step must carry: "@fake-only" or
+	// "@needs-history" when real servers cannot do it, "@tcp" when the fakes can only do it on
+	// loopback TCP; empty when any scenario can use it.
 	needs string
 	// aka lists words a writer may reach for instead of the step's own ("goes offline" for
 	// "crashes"), so that "did you mean" finds it.
@@ -49,6 +50,9 @@ func (d stepDef) fromHistory() stepDef {
 	return d
 }
 
+// tcpOnFake marks a step about sockets: on the fakes its scenarios must run on loopback TCP.
+func (d stepDef) tcpOnFake() stepDef { d.needs = tagTCP; return d }
+
 // alias adds words a writer may use for the step.
 func (d stepDef) alias(words ...string) stepDef { d.aka = append(d.aka, words...); return d }
 
@@ -61,15 +65,31 @@ const (
 	tagTCP = "@tcp"
 )
 
-// steps lists every step of the book, domain by domain. The handlers act on w; a zero World
-// serves to list the definitions without running them.
+// stepDomain is one part of the book's vocabulary, as the catalogue groups it.
+type stepDomain struct {
+	title string
+	defs  []stepDef
+}
+
+// domains lists every step of the book, domain by domain. The handlers act on w; a zero
+// World serves to list the definitions without running them.
+func (w *World) domains() []stepDomain {
+	return []stepDomain{
+		{"The cluster", w.clusterSteps()},
+		{"Time", w.timeSteps()},
+		{"Faults", w.faultSteps()},
+		{"Producers", w.producerSteps()},
+		{"Name-server lists", w.nameServerSteps()},
+		{"Sends", w.sendSteps()},
+		{"What the servers saw and stored", w.assertSteps()},
+	}
+}
+
+// steps lists every step of the book.
 func (w *World) steps() []stepDef {
 	var all []stepDef
-	for _, domain := range [][]stepDef{
-		w.clusterSteps(), w.timeSteps(), w.faultSteps(), w.producerSteps(), w.nameServerSteps(),
-		w.sendSteps(), w.assertSteps(),
-	} {
-		all = append(all, domain...)
+	for _, d := range w.domains() {
+		all = append(all, d.defs...)
 	}
 	return all
 }

@@ -12,16 +12,13 @@ import (
 // Cluster steps: start the servers and change them as an operator (or a failure) would.
 func (w *World) clusterSteps() []stepDef {
 	return []stepDef{
-		step(`^a cluster with (\d+) brokers?$`,
-			"starts a name server and N brokers named broker-a, broker-b, ...",
-			func(n int) error { return w.startCluster(clusterSpec{brokers: n}, "", 0, "") }).
-			onReal("uses the first N brokers of the one real cluster the run shares (2 brokers)"),
 		step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues$`,
 			"starts the cluster and creates the topic on every broker, with as many read and write queues",
 			func(n int, topic string, queues int) error {
 				return w.startCluster(clusterSpec{brokers: n}, topic, queues, "")
 			}).
-			onReal("the shared cluster's brokers; the topic gets a name of the scenario's own (Orders_7)"),
+			onReal("uses the first N brokers of the one real cluster the run shares (2 brokers); the topic gets a name of " +
+				"the scenario's own (Orders_7)"),
 		step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`,
 			"starts the cluster and creates the topic on one broker only",
 			func(n int, topic string, queues int, broker string) error {

@@ -340,6 +340,7 @@ func (w *World) producerSteps() []stepDef {
 				})
 			}).
 			onFake("on loopback TCP (scenarios tagged @tcp run so): the sockets of the connections the fake brokers list").
+			tcpOnFake().
 			onReal("the sockets of the connections the brokers list (mqadmin producerConnection)").
 			alias("keepalive", "SO_KEEPALIVE", "TCP"),
 	}
