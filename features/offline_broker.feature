@@ -40,3 +40,9 @@ Feature: Offline brokers
     Then producer "p" routes "Orders" to brokers "broker-a, broker-b"
     And producer "p" sends 8 messages to "Orders"
     And "broker-a" stored at least 2 messages of "Orders"
+
+  Scenario: a send to a queue of a crashed broker fails with a connection error
+    When "broker-a" crashes
+    # the client still has broker-a's address: its connect is refused
+    And producer "p" sends a message to "Orders" to queue 0 of "broker-a"
+    Then the send fails with a connection error
