@@ -48,7 +48,6 @@ type World struct {
 // by outcome.
 type suiteStats struct {
 	mu        sync.Mutex
-	scenarios int // scenarios that ran in a bubble
 	simulated time.Duration
 	passed    int
 	failed    []string
@@ -69,6 +68,13 @@ func (s *suiteStats) result(sc *godog.Scenario, err error) {
 	} else {
 		s.failed = append(s.failed, sc.Uri+": "+sc.Name)
 	}
+}
+
+// ran counts the scenarios that ended, passed or not.
+func (s *suiteStats) ran() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.passed + len(s.failed)
 }
 
 func (s *suiteStats) failedScenarios() []string {
@@ -94,7 +100,6 @@ func (s *suiteStats) summary() string {
 func (s *suiteStats) add(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.scenarios++
 	s.simulated += d
 }
 
