@@ -32,6 +32,9 @@ type clusterSpec struct {
 	brokers int
 	// slaves gives every broker name a slave (brokerId 1) beside its master.
 	slaves bool
+	// noAutoCreate makes brokers create no topic on send (autoCreateTopicEnable=false): they
+	// hold no TBW102, so its route names no broker.
+	noAutoCreate bool
 	// keepIdle makes brokers never close a client's connection for idleness (Java's
 	// serverChannelMaxIdleTimeSeconds=0), so that an idle close can only come from the client.
 	keepIdle bool
@@ -54,6 +57,9 @@ func (fakeBackend) StartCluster(t *testing.T, spec clusterSpec) (backend.Cluster
 	}
 	if spec.slaves {
 		opts = append(opts, fakecluster.WithSlaves())
+	}
+	if spec.noAutoCreate {
+		opts = append(opts, fakecluster.WithAutoCreateTopic(false))
 	}
 	if spec.keepIdle {
 		opts = append(opts, fakecluster.WithBrokerOptions(fakebroker.WithRemotingOptions(remoting.WithIdleTimeout(0))))

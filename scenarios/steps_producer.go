@@ -276,6 +276,19 @@ func (w *World) producerSteps() []stepDef {
 				}
 				return nil
 			}).alias("slave address"),
+		step(`^producer "([^"]*)" knows "([^"]*)" by its master's address only$`,
+			"the address table of the producer's client instance has the broker's master and no other address of it",
+			func(name, broker string) error {
+				ps, err := w.producer(name)
+				if err != nil {
+					return err
+				}
+				addrs := ps.p.Snapshot().BrokerAddrs[broker]
+				if _, ok := addrs[protocol.MasterID]; !ok || len(addrs) != 1 {
+					return fmt.Errorf("producer %s knows %s at %v", name, broker, addrs)
+				}
+				return nil
+			}).alias("forgets the slave", "master only"),
 		step(`^producer "([^"]*)" recorded version (\d+) for "([^"]*)"$`,
 			"the version the broker's master answered the last heartbeat with, as the client instance keeps it per address (407 is 4.9.7)",
 			func(name string, version int, broker string) error {

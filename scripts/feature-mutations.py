@@ -65,6 +65,8 @@ MUTATIONS = [
     ("start-up: the route round goes on after the name server failed to answer",
      [("client/instance.go", "\"ScheduledTask updateTopicRouteInfoFromNameServer exception\", \"topic\", t, \"err\", err)\n\t\t\treturn\n",
        "\"ScheduledTask updateTopicRouteInfoFromNameServer exception\", \"topic\", t, \"err\", err)\n\t\t\tcontinue\n")]),
+    ("start-up: the offline-broker cleanup keeps every address of a broker while any one is still in a route",
+     [("client/instance.go", "\t\tinst.brokerAddrs[name] = kept\n", "")]),
     ("start-up: heartbeats go to slaves too",
      [("client/instance.go", "\ttargets := inst.brokerTargets(true)\n", "\ttargets := inst.brokerTargets(false)\n")]),
     ("start-up: heartbeats leave CLIENT_INNER_PRODUCER out",
