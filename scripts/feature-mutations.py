@@ -9,17 +9,23 @@ the behaviour book: the script exits non-zero. Unit tests do not count: only the
     python3 scripts/feature-mutations.py            # run all, print the table, write docs/mutations.md
     python3 scripts/feature-mutations.py --check    # ... and fail when docs/mutations.md was not current
     python3 scripts/feature-mutations.py -k poll    # only mutations whose name contains "poll" (no file written)
+    python3 scripts/feature-mutations.py -j 1       # one mutation at a time (default: one per CPU, at most 4)
 
-Run from anywhere; it works in the repository root. An edit names a file, or a package
-directory in which exactly one non-test .go file holds the text to replace, so that moving code
-between a package's files does not break the script.
+Run from anywhere. Mutations are made in copies of the repository's files (one per worker,
+built with -trimpath so that they share Go's build cache), never in the working tree. An edit
+names a file, or a package directory in which exactly one non-test .go file holds the text to
+replace, so that moving code between a package's files does not break the script.
 """
 import argparse
+import concurrent.futures
+import difflib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -174,26 +180,38 @@ def go_files(directory):
             yield os.path.join(directory, name)
 
 
-def locate(where, old):
-    """The one file that holds old: where itself, or the one file of package directory where."""
+def locate(tree, where, old):
+    """The one file of tree that holds old: where itself, or the one file of package directory where."""
     if not where.endswith("/"):
         return where
-    holders = [f for f in go_files(where) if old in open(f).read()]
+    holders = [f for f in go_files(os.path.join(tree, where)) if old in open(f).read()]
     if len(holders) != 1:
         raise SystemExit(f"{where}: {len(holders)} files hold the text to replace, want 1: {old!r}; update this script")
-    return holders[0]
+    return os.path.relpath(holders[0], tree)
 
 
-def build(binary):
-    """Builds the scenarios' test binary; returns the compiler's complaint, or None."""
-    out = subprocess.run(["go", "test", "-c", "-o", binary, "./scenarios/"], capture_output=True, text=True)
+def copy_tree(dest):
+    """Copies the repository's files (tracked, and new ones not ignored) as they are now."""
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                           capture_output=True, text=True, check=True, cwd=ROOT).stdout.split("\0")
+    for f in filter(None, files):
+        src = os.path.join(ROOT, f)
+        if os.path.isfile(src):
+            os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
+            shutil.copy2(src, os.path.join(dest, f))
+
+
+def build(tree, binary):
+    """Builds the scenarios' test binary of tree; returns the compiler's complaint, or None."""
+    out = subprocess.run(["go", "test", "-c", "-trimpath", "-o", binary, "./scenarios/"],
+                         capture_output=True, text=True, cwd=tree)
     return None if out.returncode == 0 else (out.stderr or out.stdout)
 
 
-def run_features(binary):
+def run_features(tree, binary):
     """Runs the feature suite; returns the scenarios that failed, as "feature: scenario"."""
     out = subprocess.run([binary, "-test.count=1", "-test.run=^TestFeatures$", "-test.v", "-test.timeout=120s"],
-                         capture_output=True, text=True, cwd=os.path.join(ROOT, "scenarios"))
+                         capture_output=True, text=True, cwd=os.path.join(tree, "scenarios"))
     failed = set()
     for line in out.stdout.splitlines():
         m = FAILED_LINE.search(line.strip())
@@ -204,24 +222,27 @@ def run_features(binary):
     return sorted(failed)
 
 
-def mutate(name, edits, binary):
+def mutate(tree, name, edits):
+    """Applies edits in tree, builds and runs the features, restores tree; returns (caught by, files)."""
     originals = {}
+    binary = os.path.join(tree, "scenarios.test")
     try:
         for where, old, new in edits:
-            path = locate(where, old)
+            rel = locate(tree, where, old)
+            path = os.path.join(tree, rel)
             cur = open(path).read()
             n = cur.count(old)
             if n != 1:
-                raise SystemExit(f"{name}: the text to replace occurs {n} times in {path}, want 1; update this script")
-            originals.setdefault(path, cur)
+                raise SystemExit(f"{name}: the text to replace occurs {n} times in {rel}, want 1; update this script")
+            originals.setdefault(rel, cur)
             open(path, "w").write(cur.replace(old, new, 1))
-        complaint = build(binary)
+        complaint = build(tree, binary)
     finally:
-        for path, src in originals.items():
-            open(path, "w").write(src)
+        for rel, src in originals.items():
+            open(os.path.join(tree, rel), "w").write(src)
     if complaint:
         raise SystemExit(f"{name}: the mutated source does not build:\n{complaint}")
-    return run_features(binary), sorted(originals)
+    return run_features(tree, binary), sorted(originals)
 
 
 def table(rows):
@@ -238,7 +259,7 @@ def table(rows):
         "|---|---|---|---|",
     ]
     for i, (name, files, caught) in enumerate(rows, 1):
-        where = ", ".join(f"`{os.path.relpath(f, ROOT)}`" for f in files)
+        where = ", ".join(f"`{f}`" for f in files)
         by = "<br>".join(caught) if caught else "**NOTHING**"
         lines.append(f"| {i} | {name} | {where} | {by} |")
     return "\n".join(lines) + "\n"
@@ -248,23 +269,40 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="fail when docs/mutations.md is not what this run writes")
     ap.add_argument("-k", metavar="TEXT", help="run only the mutations whose name contains TEXT (writes nothing)")
+    ap.add_argument("-j", type=int, default=min(os.cpu_count() or 1, 4), help="mutations built and run at once")
     args = ap.parse_args()
     os.chdir(ROOT)
     chosen = [m for m in MUTATIONS if not args.k or args.k in m[0]]
     start = time.time()
-    with tempfile.TemporaryDirectory() as tmp:
-        binary = os.path.join(tmp, "scenarios.test")
-        complaint = build(binary)
+    with tempfile.TemporaryDirectory(prefix="feature-mutations-") as tmp:
+        trees = []
+        for i in range(max(1, min(args.j, len(chosen)))):
+            tree = os.path.join(tmp, f"tree{i}")
+            copy_tree(tree)
+            trees.append(tree)
+        complaint = build(trees[0], os.path.join(trees[0], "scenarios.test"))
         if complaint:
             raise SystemExit("the scenarios do not build:\n" + complaint)
-        broken = run_features(binary)
+        broken = run_features(trees[0], os.path.join(trees[0], "scenarios.test"))
         if broken:
             raise SystemExit("the features fail before any mutation:\n  " + "\n  ".join(broken))
-        rows = []
-        for name, edits in chosen:
-            caught, files = mutate(name, edits, binary)
-            rows.append((name, [os.path.join(ROOT, f) for f in files], caught))
-            print(f"{name}\n    caught by {len(caught)}: {'; '.join(caught) or 'NOTHING'}", flush=True)
+        free = list(trees)
+        lock = threading.Lock()
+
+        def one(mutation):
+            with lock:
+                tree = free.pop()
+            try:
+                caught, files = mutate(tree, *mutation)
+            finally:
+                with lock:
+                    free.append(tree)
+            with lock:
+                print(f"{mutation[0]}\n    caught by {len(caught)}: {'; '.join(caught) or 'NOTHING'}", flush=True)
+            return mutation[0], files, caught
+
+        with concurrent.futures.ThreadPoolExecutor(len(trees)) as pool:
+            rows = list(pool.map(one, chosen))
     uncaught = [r[0] for r in rows if not r[2]]
     print(f"\n{len(rows)} mutations in {time.time() - start:.0f} s, {len(uncaught)} caught by nothing")
     status = 0
@@ -277,7 +315,8 @@ def main():
     if args.check:
         old = open(TABLE).read() if os.path.exists(TABLE) else ""
         if old != text:
-            print(f"{TABLE} is not current: run python3 scripts/feature-mutations.py and commit it")
+            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), TABLE, "this run", lineterm="")
+            print(f"{TABLE} is not current: run python3 scripts/feature-mutations.py and commit it\n" + "\n".join(diff))
             status = 1
     else:
         open(TABLE, "w").write(text)
