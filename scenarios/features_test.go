@@ -30,8 +30,9 @@ func backendFromEnv(t *testing.T) Backend {
 // A line that matches no step stops it before any scenario runs, with the steps nearest to it.
 // GODOG_TAGS filters scenarios (godog's tag expression), for example "@fake-only". A backend
 // with real time (ROCKETSIM_BACKEND=real) leaves out @fake-only scenarios (faults, 120 s
-// expiry, in-memory endpoints) and @needs-history ones (assertions on requests a server
-// received, which real servers do not record).
+// expiry, in-memory endpoints, virtual time) and @needs-history ones (assertions on requests a
+// server received, which real servers do not record). On the fakes, @tcp scenarios (about
+// sockets) run without a bubble, on a cluster over loopback TCP.
 func TestFeatures(t *testing.T) {
 	backend := backendFromEnv(t)
 	tags := os.Getenv("GODOG_TAGS")
