@@ -6,6 +6,8 @@ Feature: Offline brokers
     Given a cluster with 2 brokers and topic "Orders" with 4 queues
     And a producer "p" in group "PG"
     And producer "p" has started and sent a message to "Orders"
+    # the first route poll (10 ms after start) is over before anything changes
+    And 1 second passes
 
   Scenario: a crashed broker leaves the route at once
     When "broker-a" crashes
@@ -38,3 +40,9 @@ Feature: Offline brokers
     Then producer "p" routes "Orders" to brokers "broker-a, broker-b"
     And producer "p" sends 8 messages to "Orders"
     And "broker-a" stored at least 2 messages of "Orders"
+
+  Scenario: a send to a queue of a crashed broker fails with a connection error
+    When "broker-a" crashes
+    # the client still has broker-a's address: its connect is refused
+    And producer "p" sends a message to "Orders" to queue 0 of "broker-a"
+    Then the send fails with a connection error

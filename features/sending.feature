@@ -62,14 +62,14 @@ Feature: Sending messages
     And the brokers stored 1 message of "Orders"
 
   @needs-history
-  Scenario Outline: an invalid message is refused before it is sent
+  Scenario Outline: <case> is refused before it is sent
     When producer "p" sends <message>
     Then the send fails with "<text>"
     And the brokers received 0 sends
 
     Examples:
-      | message                              | text                                                  |
-      | an empty message to "Orders"         | the message body length is zero                       |
-      | a message to "bad topic!"            | The specified topic[bad topic!] contains illegal characters |
-      | a message of 4194305 bytes to "Orders" | the message body size over max value, MAX: 4194304  |
-      | a message to "SCHEDULE_TOPIC_XXXX"   | Sending message to topic[SCHEDULE_TOPIC_XXXX] is forbidden. |
+      | case                     | message                                | text                                                        |
+      | an empty body            | an empty message to "Orders"           | the message body length is zero                             |
+      | a topic with a space     | a message to "bad topic!"              | The specified topic[bad topic!] contains illegal characters |
+      | a body over 4 MiB        | a message of 4194305 bytes to "Orders" | the message body size over max value, MAX: 4194304          |
+      | a topic closed to sends  | a message to "SCHEDULE_TOPIC_XXXX"     | Sending message to topic[SCHEDULE_TOPIC_XXXX] is forbidden. |

@@ -20,30 +20,16 @@ Feature: Starting a producer
     Then producer "p" is RUNNING
     And producer "p" can send a message to "Orders"
 
-  @fake-only
-  Scenario: start with the HTTP address endpoint, which is fetched again every 2 minutes
-    Given an HTTP address endpoint serving an address where no name server listens
-    And a producer "p" in group "PG" that reads its name servers from the endpoint
-    When producer "p" starts
-    Then producer "p" is RUNNING
-    And producer "p" cannot send to "Orders"
-    When 20 seconds pass
-    And the endpoint serves the name server's address
-    And 90 seconds pass
-    Then producer "p" cannot send to "Orders"
-    When 40 seconds pass
-    Then producer "p" can send a message to "Orders"
-
-  Scenario Outline: an invalid group fails the start with Java's text
+  Scenario Outline: a group <case> fails the start with Java's text
     Given a producer "p" in group "<group>"
     When producer "p" starts
     Then the start of producer "p" fails with "<text>"
     And producer "p" is START_FAILED
 
     Examples:
-      | group            | text                                                                              |
-      | bad group!       | the specified group[bad group!] contains illegal characters, allowing only ^[%\|a-zA-Z0-9_-]+$ |
-      | DEFAULT_PRODUCER | producerGroup can not equal DEFAULT_PRODUCER, please specify another one.         |
+      | case                        | group            | text                                                                              |
+      | with illegal characters     | bad group!       | the specified group[bad group!] contains illegal characters, allowing only ^[%\|a-zA-Z0-9_-]+$ |
+      | named DEFAULT_PRODUCER      | DEFAULT_PRODUCER | producerGroup can not equal DEFAULT_PRODUCER, please specify another one.         |
 
   Scenario: a blank group fails the start
     Given a producer "p" in group ""
@@ -70,3 +56,21 @@ Feature: Starting a producer
     And producer "p" sends a message to "Orders"
     And 31 seconds pass
     Then "broker-a" received a heartbeat from producer "p" listing group "PG"
+
+  Scenario: the instance name DEFAULT becomes the process id and a timestamp, so default producers never share
+    Given a producer "p1" in group "PG"
+    And a producer "p2" in group "PG"
+    When producer "p1" starts
+    And producer "p2" starts
+    Then producer "p1" is RUNNING
+    And producer "p2" is RUNNING
+    And producers "p1" and "p2" have different client ids
+    And producer "p1" has an instance name made of the process id and a timestamp
+
+  Scenario: a started producer keeps the route of TBW102, which stands in for topics without a route
+    Given a producer "p" in group "PG"
+    When producer "p" starts
+    # the client instance's first route poll, 10 ms after start, asks for every topic its
+    # producers publish to: TBW102 from the start
+    And 1 second passes
+    Then producer "p" has queues for "TBW102"

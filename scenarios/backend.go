@@ -3,9 +3,11 @@ package scenarios
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/rocketsim/rocketsim/backend"
+	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -20,19 +22,50 @@ type Backend interface {
 	// Virtual reports whether the backend's clusters run in a synctest bubble, where time is
 	// virtual; a real backend's time is the wall clock.
 	Virtual() bool
-	// StartCluster starts a cluster with n brokers (broker-a, broker-b, ...) and stops it
-	// when t ends. On a virtual backend it is called inside the scenario's bubble.
-	StartCluster(t *testing.T, n int) (backend.Cluster, error)
+	// StartCluster starts a cluster as spec asks (brokers broker-a, broker-b, ...) and stops
+	// it when t ends; what the backend cannot start is an error wrapping errors.ErrUnsupported.
+	// On a virtual backend it is called inside the scenario's bubble.
+	StartCluster(t *testing.T, spec clusterSpec) (backend.Cluster, error)
 }
 
-// fakeBackend runs fakecluster on an in-memory network inside the scenario's bubble.
+// clusterSpec is the cluster a scenario asks for.
+type clusterSpec struct {
+	brokers int
+	// slaves gives every broker name a slave (brokerId 1) beside its master.
+	slaves bool
+	// noAutoCreate makes brokers create no topic on send (autoCreateTopicEnable=false): they
+	// hold no TBW102, so its route names no broker.
+	noAutoCreate bool
+	// keepIdle makes brokers never close a client's connection for idleness (Java's
+	// serverChannelMaxIdleTimeSeconds=0), so that an idle close can only come from the client.
+	keepIdle bool
+	// tcp puts the cluster on loopback TCP instead of an in-memory network, for scenarios
+	// about sockets (tagged @tcp), which run without a bubble.
+	tcp bool
+}
+
+// fakeBackend runs fakecluster on an in-memory network inside the scenario's bubble (on
+// loopback TCP, in real time, for scenarios tagged @tcp).
 type fakeBackend struct{}
 
 func (fakeBackend) Name() string  { return "fake" }
 func (fakeBackend) Virtual() bool { return true }
 
-func (fakeBackend) StartCluster(t *testing.T, n int) (backend.Cluster, error) {
-	c, err := fakecluster.New(fakecluster.WithMemNetwork(remoting.NewMemNetwork()), fakecluster.WithBrokers(n))
+func (fakeBackend) StartCluster(t *testing.T, spec clusterSpec) (backend.Cluster, error) {
+	opts := []fakecluster.Option{fakecluster.WithBrokers(spec.brokers)}
+	if !spec.tcp {
+		opts = append(opts, fakecluster.WithMemNetwork(remoting.NewMemNetwork()))
+	}
+	if spec.slaves {
+		opts = append(opts, fakecluster.WithSlaves(true))
+	}
+	if spec.noAutoCreate {
+		opts = append(opts, fakecluster.WithAutoCreateTopic(false))
+	}
+	if spec.keepIdle {
+		opts = append(opts, fakecluster.WithBrokerOptions(fakebroker.WithRemotingOptions(remoting.WithIdleTimeout(0))))
+	}
+	c, err := fakecluster.New(opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -43,6 +76,15 @@ func (fakeBackend) StartCluster(t *testing.T, n int) (backend.Cluster, error) {
 	f := backend.NewFake(c)
 	t.Cleanup(func() { _ = f.Close() })
 	return f, nil
+}
+
+// fakeCluster returns the fake cluster behind c, for what only the fakes have (slaves).
+func fakeCluster(c backend.Cluster, what string) (*fakecluster.Cluster, error) {
+	f, ok := c.(*backend.Fake)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w by this backend", what, errors.ErrUnsupported)
+	}
+	return f.FakeCluster(), nil
 }
 
 // memNetwork returns the in-memory network a cluster runs on, when it is the fakes on one.

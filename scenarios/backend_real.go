@@ -98,7 +98,11 @@ func (r *realBackend) close(t *testing.T) {
 	}
 }
 
-func (r *realBackend) StartCluster(_ *testing.T, n int) (backend.Cluster, error) {
+func (r *realBackend) StartCluster(_ *testing.T, spec clusterSpec) (backend.Cluster, error) {
+	if spec.slaves || spec.keepIdle || spec.noAutoCreate {
+		return nil, fmt.Errorf("slaves, brokers that keep idle connections or create no topics: %w by the real backend", errors.ErrUnsupported)
+	}
+	n := spec.brokers
 	c, err := r.cluster()
 	if err != nil {
 		return nil, err

@@ -12,7 +12,7 @@ import (
 // steps the loop waits on a channel made outside the bubble, so virtual time stands still
 // while godog works.
 type bubble struct {
-	work chan step
+	work chan job
 	done chan struct{}
 	// started and ended are virtual times read inside the bubble: their difference is the
 	// scenario's simulated time.
@@ -23,7 +23,7 @@ type bubble struct {
 // first inside the bubble (it may register t.Cleanup functions, which run inside the bubble when
 // the scenario ends).
 func startBubble(t *testing.T, setup func(*testing.T)) *bubble {
-	b := &bubble{work: make(chan step), done: make(chan struct{})}
+	b := &bubble{work: make(chan job), done: make(chan struct{})}
 	ready := make(chan struct{})
 	go func() {
 		defer close(b.done)
@@ -48,15 +48,15 @@ func startBubble(t *testing.T, setup func(*testing.T)) *bubble {
 	return b
 }
 
-// step is one piece of a godog step's work, and where its error goes once the bubble settled.
-type step struct {
+// job is one piece of a godog step's work, and where its error goes once the bubble settled.
+type job struct {
 	f      func() error
 	result chan error
 }
 
 // run runs f inside the bubble and returns its error once the bubble has settled.
 func (b *bubble) run(f func() error) error {
-	st := step{f: f, result: make(chan error, 1)}
+	st := job{f: f, result: make(chan error, 1)}
 	select {
 	case b.work <- st:
 	case <-b.done:

@@ -27,18 +27,27 @@ func backendFromEnv(t *testing.T) Backend {
 }
 
 // TestFeatures runs every feature in ../features, scenarios in random order, each as a subtest.
+// A line that matches no step stops it before any scenario runs, with the steps nearest to it.
 // GODOG_TAGS filters scenarios (godog's tag expression), for example "@fake-only". A backend
 // with real time (ROCKETSIM_BACKEND=real) leaves out @fake-only scenarios (faults, 120 s
-// expiry, in-memory endpoints) and @needs-history ones (assertions on requests a server
-// received, which real servers do not record).
+// expiry, in-memory endpoints, virtual time) and @needs-history ones (assertions on requests a
+// server received, which real servers do not record). On the fakes, @tcp scenarios (about
+// sockets) run without a bubble, on a cluster over loopback TCP.
 func TestFeatures(t *testing.T) {
 	backend := backendFromEnv(t)
 	tags := os.Getenv("GODOG_TAGS")
 	if !backend.Virtual() {
 		tags = strings.Trim(tags+" && ~@fake-only && ~@needs-history", " &")
 	}
-	stats := &suiteStats{}
 	start := time.Now()
+	lines, err := readFeatures(nil, "../features")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if undefined := undefinedLines(compile((&World{}).steps()), lines); len(undefined) > 0 {
+		t.Fatalf("%d lines of the features match no step:\n%s", len(undefined), strings.Join(undefined, "\n"))
+	}
+	stats := &suiteStats{}
 	suite := godog.TestSuite{
 		Name:                "rocketsim",
 		ScenarioInitializer: initializeScenario(t, backend, stats),
@@ -57,8 +66,8 @@ func TestFeatures(t *testing.T) {
 	}
 	wall := time.Since(start).Round(time.Millisecond)
 	if backend.Virtual() {
-		t.Logf("backend %s: %d scenarios in %v of wall time, %v of simulated time",
-			backend.Name(), stats.scenarios, wall, stats.simulated)
+		t.Logf("backend %s: %d scenarios in %v of wall time, %v of simulated time in their bubbles",
+			backend.Name(), stats.ran(), wall, stats.simulated)
 	} else {
 		t.Logf("backend %s: scenarios in %v of wall time (tags %q)", backend.Name(), wall, tags)
 	}

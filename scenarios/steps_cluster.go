@@ -6,68 +6,144 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/rocketsim/rocketsim/backend"
 )
 
 // Cluster steps: start the servers and change them as an operator (or a failure) would.
-func (w *World) clusterSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^a cluster with (\d+) brokers?$`, func(n int) error { return w.startCluster(n, "", 0, "") })
-	sc.Step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues$`, func(n int, topic string, queues int) error {
-		return w.startCluster(n, topic, queues, "")
-	})
-	sc.Step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`, w.startCluster)
-	sc.Step(`^topic "([^"]*)" is created on "([^"]*)" with (\d+) queues$`, func(topic, broker string, queues int) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.CreateTopic(ctx, topic, queues, broker)
-		})
-	})
-	sc.Step(`^topic "([^"]*)" is deleted$`, func(topic string) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.DeleteTopic(ctx, topic)
-		})
-	})
-	sc.Step(`^the write permission of "([^"]*)" is removed$`, func(broker string) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.SetWritable(ctx, broker, false)
-		})
-	})
-	sc.Step(`^"([^"]*)" crashes$`, func(broker string) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.Crash(ctx, broker)
-		})
-	})
-	sc.Step(`^"([^"]*)" comes back$`, func(broker string) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.Restart(ctx, broker)
-		})
-	})
-	sc.Step(`^"([^"]*)" stops registering$`, func(broker string) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.Silence(ctx, broker, true)
-		})
-	})
+func (w *World) clusterSteps() []stepDef {
+	return []stepDef{
+		step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues$`,
+			"starts the cluster and creates the topic on every broker, with as many read and write queues",
+			func(n int, topic string, queues int) error {
+				return w.startCluster(clusterSpec{brokers: n}, topic, queues, "")
+			}).
+			onReal("uses the first N brokers of the one real cluster the run shares (2 brokers); the topic gets a name of " +
+				"the scenario's own (Orders_7)"),
+		step(`^a cluster with (\d+) brokers? and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`,
+			"starts the cluster and creates the topic on one broker only",
+			func(n int, topic string, queues int, broker string) error {
+				return w.startCluster(clusterSpec{brokers: n}, topic, queues, broker)
+			}),
+		step(`^a cluster with (\d+) brokers?, each with a slave, and topic "([^"]*)" with (\d+) queues$`,
+			"starts the cluster with a slave (brokerId 1) beside every master, and the topic on every broker",
+			func(n int, topic string, queues int) error {
+				return w.startCluster(clusterSpec{brokers: n, slaves: true}, topic, queues, "")
+			}).
+			fakeOnly("the shared real cluster runs masters only").alias("slave", "master and slave"),
+		step(`^a cluster with (\d+) brokers?, each with a slave, that create no topics on send, and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`,
+			"starts the cluster with a slave beside every master and autoCreateTopicEnable=false (so no broker holds TBW102), "+
+				"and the topic on one broker",
+			func(n int, topic string, queues int, broker string) error {
+				return w.startCluster(clusterSpec{brokers: n, slaves: true, noAutoCreate: true}, topic, queues, broker)
+			}).
+			fakeOnly("the shared real cluster runs masters only, with autoCreateTopicEnable=true").alias("autoCreateTopicEnable"),
+		step(`^the slave of "([^"]*)" (crashes|comes back)$`,
+			"stops the broker's slave as a killed process stops, or starts it again, and waits until the name server dropped or lists it",
+			func(broker, what string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					fc, err := fakeCluster(c, "slaves")
+					if err != nil {
+						return err
+					}
+					slave, ok := fc.Slave(broker)
+					if !ok {
+						return fmt.Errorf("%s has no slave", broker)
+					}
+					up := what == "comes back"
+					if up {
+						if err := slave.Start(); err != nil {
+							return err
+						}
+					} else {
+						slave.Crash()
+					}
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return fc.NameServer().Await(ctx, func() bool {
+						info, ok := fc.NameServer().Broker(slave.Addr())
+						return (ok && info.Online) == up
+					})
+				})
+			}).
+			fakeOnly("the shared real cluster runs masters only").alias("slave goes offline", "slave restarts"),
+		step(`^a cluster with (\d+) brokers? that keeps? idle connections open, and topic "([^"]*)" with (\d+) queues$`,
+			"starts the cluster with brokers that never close a connection for idleness (Java's serverChannelMaxIdleTimeSeconds=0), "+
+				"so that only the client can",
+			func(n int, topic string, queues int) error {
+				return w.startCluster(clusterSpec{brokers: n, keepIdle: true}, topic, queues, "")
+			}).
+			fakeOnly("the shared real cluster runs 4.9.7's default of 120 s").alias("idle"),
+		step(`^topic "([^"]*)" is created on "([^"]*)" with (\d+) queues$`,
+			"creates or updates the topic on one broker, as mqadmin updateTopic does; the name server's route shows it at once",
+			func(topic, broker string, queues int) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.CreateTopic(ctx, topic, queues, broker)
+				})
+			}).alias("add queues", "update topic", "queue count"),
+		step(`^topic "([^"]*)" is deleted$`,
+			"deletes the topic from every broker and from the name server, as mqadmin deleteTopic does",
+			func(topic string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.DeleteTopic(ctx, topic)
+				})
+			}).alias("removed", "dropped"),
+		step(`^the write permission of "([^"]*)" is removed$`,
+			"makes the broker read-only (brokerPermission 4, as mqadmin updateBrokerConfig); it registers the change at once",
+			func(broker string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.SetWritable(ctx, broker, false)
+				})
+			}).
+			onReal("UPDATE_BROKER_CONFIG brokerPermission=4; given back when the scenario ends").
+			alias("read-only", "readonly", "not writable", "permission"),
+		step(`^"([^"]*)" crashes$`,
+			"stops the broker as a killed process stops (connections close, nothing is unregistered) and waits until the name server dropped it",
+			func(broker string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.Crash(ctx, broker)
+				})
+			}).
+			onReal("kills the broker's JVM (SIGKILL); it is started again when the scenario ends").
+			alias("goes offline", "goes down", "is down", "dies", "is killed", "stops", "fails", "offline"),
+		step(`^"([^"]*)" comes back$`,
+			"starts a crashed broker again with what it stored, and waits until the name server lists it",
+			func(broker string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.Restart(ctx, broker)
+				})
+			}).
+			alias("restarts", "goes online", "comes online", "is back", "recovers", "starts again"),
+		step(`^"([^"]*)" stops registering$`,
+			"the broker keeps serving clients but no longer registers with the name server, which expires it after 120 s",
+			func(broker string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.Silence(ctx, broker, true)
+				})
+			}).
+			fakeOnly("a real broker cannot be silenced, and 4.9.7's 120 s expiry cannot be scaled").
+			alias("silent", "silenced", "expires", "no registration"),
+	}
 }
 
-func (w *World) startCluster(n int, topic string, queues int, broker string) error {
+func (w *World) startCluster(spec clusterSpec, topic string, queues int, broker string) error {
 	if w.cluster != nil {
 		return fmt.Errorf("the scenario already has a cluster")
 	}
+	spec.tcp = w.tcp
 	return w.in(func() error {
-		c, err := w.backend.StartCluster(w.bt, n)
+		c, err := w.backend.StartCluster(w.bt, spec)
 		if err != nil {
 			return err
 		}
@@ -94,17 +170,24 @@ func (w *World) withCluster(f func(backend.Cluster) error) error {
 }
 
 // Time steps: on a virtual backend they cost no wall time.
-func (w *World) timeSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^(\d+) (milliseconds?|seconds?|minutes?) pass(?:es)?$`, func(n int, unit string) error {
-		d := time.Duration(n) * time.Second
-		switch {
-		case strings.HasPrefix(unit, "minute"):
-			d = time.Duration(n) * time.Minute
-		case strings.HasPrefix(unit, "milli"):
-			d = time.Duration(n) * time.Millisecond
-		}
-		return w.sleep(d)
-	})
+func (w *World) timeSteps() []stepDef {
+	return []stepDef{
+		step(`^(\d+) (milliseconds?|seconds?|minutes?) pass(?:es)?$`,
+			"lets time pass while the servers and clients work: their timers (polls, heartbeats, expiry, timeouts) fire as they would",
+			func(n int, unit string) error {
+				d := time.Duration(n) * time.Second
+				switch {
+				case strings.HasPrefix(unit, "minute"):
+					d = time.Duration(n) * time.Minute
+				case strings.HasPrefix(unit, "milli"):
+					d = time.Duration(n) * time.Millisecond
+				}
+				return w.sleep(d)
+			}).
+			onFake("virtual time in the scenario's synctest bubble: no wall time passes").
+			onReal("sleeps a tenth of it: the producers poll and heartbeat every 2.5 s instead of 30 s").
+			alias("wait", "waits", "after", "later", "elapse", "elapses"),
+	}
 }
 
 // splitList reads "a, b, c" (or "a b c" when sep is " ").

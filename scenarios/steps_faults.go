@@ -3,8 +3,6 @@ package scenarios
 import (
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -13,43 +11,82 @@ import (
 // sendCodes are the request codes a send may use: v1, v2 and batch.
 var sendCodes = []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage}
 
+// noInjector is why real servers cannot run a fault step.
+const noInjector = "real servers have no fault injector"
+
 // Fault steps: only backends with injectors (the fakes) support them; their scenarios are
 // tagged @fake-only.
-func (w *World) faultSteps(sc *godog.ScenarioContext) {
+func (w *World) faultSteps() []stepDef {
 	times := func(once string) int {
 		if once != "" {
 			return 1
 		}
 		return 0
 	}
-	sc.Step(`^"([^"]*)" delays sends by (\d+) (seconds?|milliseconds?)( once)?$`, func(broker string, n int, unit, once string) error {
-		d := time.Duration(n) * time.Second
-		if unit[0] == 'm' {
-			d = time.Duration(n) * time.Millisecond
-		}
-		return w.addSendFault(broker, fault.Rule{Action: fault.ActionDelay, Delay: d, Times: times(once)})
-	})
-	sc.Step(`^"([^"]*)" drops sends$`, func(broker string) error {
-		return w.addSendFault(broker, fault.Rule{Action: fault.ActionDrop})
-	})
-	sc.Step(`^"([^"]*)" answers sends with code (\d+)( once)?$`, func(broker string, code int, once string) error {
-		return w.addSendFault(broker, fault.Rule{Action: fault.ActionError, ResponseCode: int32(code),
-			Remark: "injected by the scenario", Times: times(once)})
-	})
-	sc.Step(`^"([^"]*)" stores sends but answers code (\d+)( once)?$`, func(broker string, code int, once string) error {
-		return w.addSendFault(broker, fault.Rule{Action: fault.ActionOverride, ResponseCode: int32(code), Times: times(once)})
-	})
-	sc.Step(`^the name server delays route queries by (\d+) seconds?$`, func(n int) error {
-		return w.addFault(backend.NameServerTarget, fault.Rule{Code: remoting.CodeGetRouteInfoByTopic,
-			Action: fault.ActionDelay, Delay: time.Duration(n) * time.Second})
-	})
-	sc.Step(`^the address of "([^"]*)" is a black hole$`, func(broker string) error {
-		return w.withCluster(func(c backend.Cluster) error {
-			ctx, cancel := w.ctx()
-			defer cancel()
-			return c.BlackHole(ctx, broker)
-		})
-	})
+	return []stepDef{
+		step(`^"([^"]*)" delays sends by (\d+) (seconds?|milliseconds?)( once)?$`,
+			"the broker holds every send (or the next one) that long before it stores and answers it",
+			func(broker string, n int, unit, once string) error {
+				return w.addSendFault(broker, fault.Rule{Action: fault.ActionDelay, Delay: duration(n, unit), Times: times(once)})
+			}).fakeOnly(noInjector).alias("slow", "slowly", "hangs", "late"),
+		step(`^"([^"]*)" drops sends$`,
+			"the broker loses every send without storing or answering it, as a black-holed network would",
+			func(broker string) error {
+				return w.addSendFault(broker, fault.Rule{Action: fault.ActionDrop})
+			}).fakeOnly(noInjector).alias("loses", "ignores", "no answer", "does not answer"),
+		step(`^"([^"]*)" answers sends with code (\d+)( once)?$`,
+			"the broker refuses every send (or the next one) with that response code, storing nothing",
+			func(broker string, code int, once string) error {
+				return w.addSendFault(broker, fault.Rule{Action: fault.ActionError, ResponseCode: int32(code),
+					Remark: "injected by the scenario", Times: times(once)})
+			}).fakeOnly(noInjector).alias("refuses", "rejects", "error", "busy"),
+		step(`^"([^"]*)" stores sends but answers code (\d+)( once)?$`,
+			"the broker stores every send (or the next one) but answers with that code instead of SUCCESS (FLUSH_DISK_TIMEOUT is 10)",
+			func(broker string, code int, once string) error {
+				return w.addSendFault(broker, fault.Rule{Action: fault.ActionOverride, ResponseCode: int32(code), Times: times(once)})
+			}).fakeOnly(noInjector).alias("flush", "override"),
+		step(`^"([^"]*)" closes the connection of the next send$`,
+			"the broker closes the connection the next send arrives on, without storing or answering it",
+			func(broker string) error {
+				return w.addSendFault(broker, fault.Rule{Action: fault.ActionClose, Times: 1})
+			}).fakeOnly(noInjector).alias("disconnects", "connection breaks", "hangs up", "closes"),
+		step(`^"([^"]*)" (delays heartbeats by (\d+) seconds|drops heartbeats)$`,
+			"the broker holds every HEART_BEAT that long before it answers, or loses it without an answer",
+			func(broker, what, secs string) error {
+				r := fault.Rule{Code: remoting.CodeHeartBeat, Action: fault.ActionDrop}
+				if secs != "" {
+					r.Action, r.Delay = fault.ActionDelay, secondsD(int(atoi32(secs)))
+				}
+				return w.addFault(broker, r)
+			}).fakeOnly(noInjector).alias("slow heartbeats", "ignores heartbeats", "hangs on heartbeats"),
+		step(`^the name server (delays route queries by (\d+) seconds?|drops route queries)$`,
+			"the name server holds every GET_ROUTEINFO_BY_TOPIC that long before it answers, or loses it without an answer",
+			func(what, secs string) error {
+				r := fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Action: fault.ActionDrop}
+				if secs != "" {
+					r.Action, r.Delay = fault.ActionDelay, secondsD(int(atoi32(secs)))
+				}
+				return w.addFault(backend.NameServerTarget, r)
+			}).fakeOnly(noInjector).alias("slow name server", "hung name server", "name server hangs", "name server is down"),
+		step(`^the address of "([^"]*)" is a black hole$`,
+			"the broker is gone and connection attempts to its address hang instead of being refused",
+			func(broker string) error {
+				return w.withCluster(func(c backend.Cluster) error {
+					ctx, cancel := w.ctx()
+					defer cancel()
+					return c.BlackHole(ctx, broker)
+				})
+			}).fakeOnly("only an in-memory network can swallow connection attempts").
+			alias("unreachable", "firewall", "blackhole", "connect hangs"),
+	}
+}
+
+// duration reads "3 seconds" or "500 milliseconds".
+func duration(n int, unit string) time.Duration {
+	if unit[0] == 'm' {
+		return time.Duration(n) * time.Millisecond
+	}
+	return time.Duration(n) * time.Second
 }
 
 // addSendFault adds r for every send code, each with r's own budget.

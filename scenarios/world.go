@@ -30,20 +30,24 @@ type World struct {
 	cluster backend.Cluster
 	stats   *suiteStats
 
-	manager     *client.Manager // one per scenario: producers of two scenarios never share an instance
-	producers   map[string]*producerState
-	last        *sendOutcome // the last send a step made
-	async       *asyncRecord // the callbacks of the last async sends
-	env         map[string]*string
-	endpoint    *fakenamesrv.AddrEndpoint
-	endpointSrv *fakenamesrv.AddrServer
+	manager      *client.Manager // one per scenario: producers of two scenarios never share an instance
+	producers    map[string]*producerState
+	last         *sendOutcome // the last send a step made
+	async        *asyncRecord // the callbacks of the last async sends
+	env          map[string]*string
+	endpoint     *fakenamesrv.AddrEndpoint
+	endpointSrv  *fakenamesrv.AddrServer
+	endpointText string              // what the endpoint serves
+	notedNS      map[string][]string // producer -> its name-server list when it was noted
+	// tcp is set for a scenario tagged @tcp on a virtual backend: it runs without a bubble, on
+	// a cluster over loopback TCP, in real time.
+	tcp bool
 }
 
 // suiteStats adds up the simulated time of every scenario, and counts scenarios and features
 // by outcome.
 type suiteStats struct {
 	mu        sync.Mutex
-	scenarios int // scenarios that ran in a bubble
 	simulated time.Duration
 	passed    int
 	failed    []string
@@ -64,6 +68,13 @@ func (s *suiteStats) result(sc *godog.Scenario, err error) {
 	} else {
 		s.failed = append(s.failed, sc.Uri+": "+sc.Name)
 	}
+}
+
+// ran counts the scenarios that ended, passed or not.
+func (s *suiteStats) ran() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.passed + len(s.failed)
 }
 
 func (s *suiteStats) failedScenarios() []string {
@@ -89,11 +100,20 @@ func (s *suiteStats) summary() string {
 func (s *suiteStats) add(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.scenarios++
 	s.simulated += d
 }
 
 type worldKey struct{}
+
+// hasTag reports whether the scenario carries tag, its own or its feature's.
+func hasTag(s *godog.Scenario, tag string) bool {
+	for _, t := range s.Tags {
+		if t.Name == tag {
+			return true
+		}
+	}
+	return false
+}
 
 // in runs f where the scenario's servers and clients live: inside the bubble on a virtual
 // backend, directly otherwise.
@@ -154,7 +174,8 @@ func initializeScenario(t *testing.T, backend Backend, stats *suiteStats) func(*
 		w := &World{t: t, backend: backend, stats: stats, manager: client.NewManager(),
 			producers: map[string]*producerState{}, env: map[string]*string{}}
 		sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
-			if backend.Virtual() {
+			w.tcp = backend.Virtual() && hasTag(s, tagTCP)
+			if backend.Virtual() && !w.tcp {
 				w.bubble = startBubble(t, func(bt *testing.T) { w.bt = bt })
 				if w.bt == nil {
 					return ctx, errors.New("the scenario's bubble failed to start")
@@ -166,6 +187,10 @@ func initializeScenario(t *testing.T, backend Backend, stats *suiteStats) func(*
 		})
 		sc.After(func(ctx context.Context, s *godog.Scenario, err error) (context.Context, error) {
 			stopErr := w.in(func() error { return w.stopProducers() })
+			if w.tcp && w.cluster != nil {
+				// Not in a bubble: nothing else stops this cluster before the suite ends.
+				stopErr = errors.Join(stopErr, w.cluster.Close())
+			}
 			w.restoreEnv()
 			if e, ok := w.cluster.(scenarioEnder); ok {
 				ectx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -182,11 +207,6 @@ func initializeScenario(t *testing.T, backend Backend, stats *suiteStats) func(*
 			}
 			return ctx, nil
 		})
-		w.clusterSteps(sc)
-		w.timeSteps(sc)
-		w.faultSteps(sc)
-		w.producerSteps(sc)
-		w.sendSteps(sc)
-		w.assertSteps(sc)
+		register(sc, w.steps())
 	}
 }
