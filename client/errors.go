@@ -206,3 +206,7 @@ func responseCodeOf(err error) int {
 	}
 	return -1
 }
+
+// ErrNoTransactionListener matches the error of SendInTransaction on a producer made without
+// WithTransactionListener (Java: "TransactionListener is null").
+var ErrNoTransactionListener = errors.New("client: no transaction listener")

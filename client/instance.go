@@ -135,6 +135,8 @@ func (inst *instance) start() error {
 			opts = append(opts, remoting.WithTLS(inst.cfg.tls))
 		}
 		inst.rc = remoting.NewClient(opts...)
+		// What brokers push over the instance's connections (ClientRemotingProcessor).
+		inst.rc.Handle(remoting.CodeCheckTransactionState, inst.serveCheckTransactionState)
 		inst.tasks.Add(1)
 		go inst.runTasks(ctx)
 		inst.state = StateRunning
