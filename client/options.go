@@ -36,6 +36,9 @@ const (
 	DefaultCheckThreadPoolMinSize = 1
 	DefaultCheckThreadPoolMaxSize = 1
 	DefaultCheckRequestHoldMax    = 2000
+	// DefaultRequestTimeout is how long a request waits for its reply. Java's request methods
+	// take the timeout as an argument and have no default; its examples pass 3000 ms.
+	DefaultRequestTimeout = 3 * time.Second
 )
 
 // DefaultRetryResponseCodes are the broker answers after which a sync send tries again
@@ -87,6 +90,7 @@ type config struct {
 	checkMinWorkers int
 	checkMaxWorkers int
 	checkQueue      int
+	requestTimeout  time.Duration
 }
 
 func defaultConfig() config {
@@ -114,6 +118,7 @@ func defaultConfig() config {
 		checkMinWorkers:   DefaultCheckThreadPoolMinSize,
 		checkMaxWorkers:   DefaultCheckThreadPoolMaxSize,
 		checkQueue:        DefaultCheckRequestHoldMax,
+		requestTimeout:    DefaultRequestTimeout,
 	}
 }
 
@@ -319,3 +324,8 @@ func WithTransactionCheckExecutor(minWorkers, maxWorkers, queueSize int) Option 
 		}
 	}
 }
+
+// WithRequestTimeout sets how long Request and its forms wait for the reply, the send
+// included (Java's request(..., timeout); default DefaultRequestTimeout). A context deadline,
+// when earlier, wins. The request's TTL property carries it in milliseconds.
+func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.requestTimeout = d } }

@@ -61,8 +61,8 @@ func NewProducer(opts ...Option) (*Producer, error) {
 	if cfg.manager == nil {
 		cfg.manager = DefaultManager
 	}
-	if cfg.sendTimeout <= 0 || cfg.apiTimeout <= 0 {
-		return nil, errors.New("client: send and API timeouts must be positive")
+	if cfg.sendTimeout <= 0 || cfg.apiTimeout <= 0 || cfg.requestTimeout <= 0 {
+		return nil, errors.New("client: send, API and request timeouts must be positive")
 	}
 	p := &Producer{cfg: cfg, publish: make(map[string]*publishInfo)}
 	if cfg.latencyTable != nil {
