@@ -5,6 +5,7 @@ import (
 	"errors"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -336,4 +337,20 @@ func TestJavaSocketAddress(t *testing.T) {
 		require.NoError(t, err, tc.in)
 		require.Equal(t, tc.want, ap.String(), tc.in)
 	}
+}
+
+// Whatever a broker writes as a host, reading it neither panics nor invents a port.
+func FuzzJavaSocketAddress(f *testing.F) {
+	for _, s := range []string{"192.0.2.1:10911", "::1:10911", "[::1]:1", "broker-a:10911", ":", "1.2.3.4:70000", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ap, err := javaSocketAddress(s)
+		if err != nil || !ap.IsValid() {
+			return
+		}
+		port, err := strconv.ParseUint(s[strings.LastIndexByte(s, ':')+1:], 10, 16)
+		require.NoError(t, err)
+		require.EqualValues(t, port, ap.Port())
+	})
 }
