@@ -32,12 +32,13 @@ func suggestFAQ(msg string) string { return msg + faqFurtherHints }
 
 // Client error codes (Java: ClientErrorCode).
 const (
-	CodeConnectBroker    = 10001
-	CodeAccessBrokerTime = 10002
-	CodeBrokerNotExist   = 10003
-	CodeNoNameServer     = 10004
-	CodeNotFoundTopic    = 10005
-	CodeRequestTimeout   = 10006
+	CodeConnectBroker      = 10001
+	CodeAccessBrokerTime   = 10002
+	CodeBrokerNotExist     = 10003
+	CodeNoNameServer       = 10004
+	CodeNotFoundTopic      = 10005
+	CodeRequestTimeout     = 10006
+	CodeCreateReplyMessage = 10007
 )
 
 // ClientError is Java's MQClientException: a failure on the client side (bad state, bad
@@ -206,3 +207,21 @@ func responseCodeOf(err error) int {
 	}
 	return -1
 }
+
+// RequestTimeoutError is Java's RequestTimeoutException: a request whose reply did not come in
+// time. Code is CodeRequestTimeout. It matches context.DeadlineExceeded.
+type RequestTimeoutError struct {
+	Code int
+	Msg  string
+}
+
+// Error has Java's text, which carries no FAQ hint.
+func (e *RequestTimeoutError) Error() string {
+	return "CODE: " + strconv.Itoa(e.Code) + "  DESC: " + e.Msg
+}
+
+func (e *RequestTimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// ErrNoTransactionListener matches the error of SendInTransaction on a producer made without
+// WithTransactionListener (Java: "TransactionListener is null").
+var ErrNoTransactionListener = errors.New("client: no transaction listener")

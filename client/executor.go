@@ -29,67 +29,91 @@ type asyncSend struct {
 	cb    func(*SendResult, error)
 }
 
+func runAsyncSend(s asyncSend) { s.p.sendAsync(s.ctx, s.out, s.start, s.cb) }
+
 // asyncExecutor is Java's defaultAsyncSenderExecutor, a ThreadPoolExecutor with as many core as
-// maximum threads over a bounded LinkedBlockingQueue, with the default abort policy: while fewer
-// than max workers run, a send starts a new one; then sends wait in the queue; a send that
-// finds the queue full is rejected. Like core threads, workers stay until shutdown, which
-// lets them finish the queue (Java's ExecutorService.shutdown) and rejects what comes after.
-type asyncExecutor struct {
+// maximum threads over a bounded LinkedBlockingQueue.
+type asyncExecutor = executor[asyncSend]
+
+func newAsyncExecutor(workers, capacity int) *asyncExecutor {
+	return newExecutor(workers, workers, capacity, runAsyncSend)
+}
+
+// executor is Java's ThreadPoolExecutor over a bounded LinkedBlockingQueue with the default
+// abort policy: while fewer than core workers run, a task starts a new one; then tasks wait in
+// the queue; a task that finds the queue full starts one of the workers between core and max,
+// and is rejected when there are max already. Core workers stay until shutdown, which lets them
+// finish the queue (Java's ExecutorService.shutdown) and rejects what comes after. A worker
+// beyond core leaves as soon as it finds the queue empty; Java keeps it for its keep-alive time
+// (60 s for the transaction check executor), which only changes how many goroutines wait idle.
+//
+// Tasks are values, not closures, so that queueing one allocates nothing of its own.
+type executor[T any] struct {
+	run func(T)
+
 	mu       sync.Mutex
-	ready    sync.Cond // signalled when a send is queued or the executor shuts down
-	queue    sendQueue
+	ready    sync.Cond // signalled when a task is queued or the executor shuts down
+	queue    taskQueue[T]
 	capacity int
+	core     int
 	max      int
 	workers  int // running
 	idle     int // waiting on ready
 	closed   bool
 }
 
-func newAsyncExecutor(workers, capacity int) *asyncExecutor {
-	e := &asyncExecutor{max: max(workers, 1), capacity: max(capacity, 1)}
+func newExecutor[T any](core, maxWorkers, capacity int, run func(T)) *executor[T] {
+	core = max(core, 1)
+	e := &executor[T]{run: run, core: core, max: max(maxWorkers, core), capacity: max(capacity, 1)}
 	e.ready.L = &e.mu
 	return e
 }
 
-// submit runs s on a worker, now or once the queue reaches it; false means rejected.
-func (e *asyncExecutor) submit(s asyncSend) bool {
+// submit runs t on a worker, now or once the queue reaches it; false means rejected.
+func (e *executor[T]) submit(t T) bool {
 	e.mu.Lock()
 	switch {
 	case e.closed:
 		e.mu.Unlock()
 		return false
+	case e.workers < e.core:
+		e.workers++
+		e.mu.Unlock()
+		go e.work(t, true)
+		return true
+	case e.queue.len() < e.capacity:
+		e.queue.push(t)
+		if e.idle > 0 {
+			e.ready.Signal()
+		}
+		e.mu.Unlock()
+		return true
 	case e.workers < e.max:
 		e.workers++
 		e.mu.Unlock()
-		go e.work(s)
+		go e.work(t, false)
 		return true
-	case e.queue.len() >= e.capacity:
-		e.mu.Unlock()
-		return false
-	}
-	e.queue.push(s)
-	if e.idle > 0 {
-		e.ready.Signal()
 	}
 	e.mu.Unlock()
-	return true
+	return false
 }
 
-func (e *asyncExecutor) work(s asyncSend) {
-	for ok := true; ok; s, ok = e.take() {
-		s.p.sendAsync(s.ctx, s.out, s.start, s.cb)
+func (e *executor[T]) work(t T, core bool) {
+	for ok := true; ok; t, ok = e.take(core) {
+		e.run(t)
 	}
 }
 
-// take waits for the next queued send; false once the executor is shut down and the queue
-// is empty.
-func (e *asyncExecutor) take() (asyncSend, bool) {
+// take waits for the next queued task; false once the executor is shut down and the queue is
+// empty, or at once for a worker beyond core that finds it empty.
+func (e *executor[T]) take(core bool) (T, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for e.queue.len() == 0 {
-		if e.closed {
+		if e.closed || !core {
 			e.workers--
-			return asyncSend{}, false
+			var zero T
+			return zero, false
 		}
 		e.idle++
 		e.ready.Wait()
@@ -98,42 +122,43 @@ func (e *asyncExecutor) take() (asyncSend, bool) {
 	return e.queue.pop(), true
 }
 
-// shutdown is ExecutorService.shutdown: sends already queued still run, new ones are
-// rejected. It does not wait for them (Java's producer does not either), so that a callback,
-// which may run on a worker, can shut its producer down.
-func (e *asyncExecutor) shutdown() {
+// shutdown is ExecutorService.shutdown: tasks already queued still run, new ones are
+// rejected. It does not wait for them (Java's producer does not either), so that a task, which
+// runs on a worker, can shut its producer down.
+func (e *executor[T]) shutdown() {
 	e.mu.Lock()
 	e.closed = true
 	e.ready.Broadcast()
 	e.mu.Unlock()
 }
 
-// sendQueue is a FIFO ring that grows as sends wait and lets its memory go once drained, so
+// taskQueue is a FIFO ring that grows as tasks wait and lets its memory go once drained, so
 // that an idle producer does not keep the room a burst needed.
-type sendQueue struct {
-	buf        []asyncSend
+type taskQueue[T any] struct {
+	buf        []T
 	head, size int
 }
 
 // keptRoom is the ring size an empty queue keeps rather than giving back.
 const keptRoom = 256
 
-func (q *sendQueue) len() int { return q.size }
+func (q *taskQueue[T]) len() int { return q.size }
 
-func (q *sendQueue) push(s asyncSend) {
+func (q *taskQueue[T]) push(t T) {
 	if q.size == len(q.buf) {
-		grown := make([]asyncSend, max(2*len(q.buf), 16))
+		grown := make([]T, max(2*len(q.buf), 16))
 		n := copy(grown, q.buf[q.head:])
 		copy(grown[n:], q.buf[:q.head])
 		q.buf, q.head = grown, 0
 	}
-	q.buf[(q.head+q.size)%len(q.buf)] = s
+	q.buf[(q.head+q.size)%len(q.buf)] = t
 	q.size++
 }
 
-func (q *sendQueue) pop() asyncSend {
-	s := q.buf[q.head]
-	q.buf[q.head] = asyncSend{} // let the message go
+func (q *taskQueue[T]) pop() T {
+	t := q.buf[q.head]
+	var zero T
+	q.buf[q.head] = zero // let the task's message go
 	q.head = (q.head + 1) % len(q.buf)
 	q.size--
 	if q.size == 0 {
@@ -142,5 +167,5 @@ func (q *sendQueue) pop() asyncSend {
 			q.buf = nil
 		}
 	}
-	return s
+	return t
 }

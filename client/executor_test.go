@@ -187,7 +187,7 @@ func TestAsyncSenderExecutorOption(t *testing.T) {
 // The queue hands sends out in order across the ring's wrap and growth, and gives a burst's
 // room back once drained.
 func TestSendQueueIsFIFO(t *testing.T) {
-	var q sendQueue
+	var q taskQueue[asyncSend]
 	next, want := 0, 0
 	push := func(n int) {
 		for range n {

@@ -47,6 +47,11 @@ type instance struct {
 	nsLock   chan struct{} // Java's lockNamesrv
 	hbLock   chan struct{} // Java's lockHeartbeat
 	hbRounds atomic.Int64
+
+	// requests are the requests waiting for their reply, by correlation id: Java's
+	// RequestFutureHolder, one per instance since replies come to the instance's client id.
+	reqMu    sync.Mutex
+	requests map[string]*replyFuture
 }
 
 func newInstance(m *Manager, id string, cfg config) *instance {
@@ -60,6 +65,7 @@ func newInstance(m *Manager, id string, cfg config) *instance {
 		versions:    make(map[string]map[string]int32),
 		nsLock:      make(chan struct{}, 1),
 		hbLock:      make(chan struct{}, 1),
+		requests:    make(map[string]*replyFuture),
 	}
 }
 
@@ -135,6 +141,9 @@ func (inst *instance) start() error {
 			opts = append(opts, remoting.WithTLS(inst.cfg.tls))
 		}
 		inst.rc = remoting.NewClient(opts...)
+		// What brokers push over the instance's connections (ClientRemotingProcessor).
+		inst.rc.Handle(remoting.CodeCheckTransactionState, inst.serveCheckTransactionState)
+		inst.rc.Handle(remoting.CodePushReplyMessageToClient, inst.serveReply)
 		inst.tasks.Add(1)
 		go inst.runTasks(ctx)
 		inst.state = StateRunning
@@ -504,6 +513,14 @@ func (inst *instance) unregisterClient(group string) {
 	}
 }
 
+// hasRoute reports whether the route cache holds topic.
+func (inst *instance) hasRoute(topic string) bool {
+	inst.mu.Lock()
+	defer inst.mu.Unlock()
+	_, ok := inst.routes[topic]
+	return ok
+}
+
 // masterAddr is findBrokerAddressInPublish.
 func (inst *instance) masterAddr(broker string) string {
 	inst.mu.Lock()
@@ -527,6 +544,8 @@ type InstanceSnapshot struct {
 	BrokerVersions map[string]map[string]int32
 	// HeartbeatRounds counts heartbeat rounds that had at least one broker to go to.
 	HeartbeatRounds int64
+	// PendingRequests counts the requests waiting for their reply.
+	PendingRequests int
 }
 
 func (inst *instance) snapshot() InstanceSnapshot {
@@ -534,6 +553,9 @@ func (inst *instance) snapshot() InstanceSnapshot {
 	state := inst.state
 	inst.startMu.Unlock()
 	s := InstanceSnapshot{ClientID: inst.id, State: state, HeartbeatRounds: inst.hbRounds.Load()}
+	inst.reqMu.Lock()
+	s.PendingRequests = len(inst.requests)
+	inst.reqMu.Unlock()
 	s.NameServers, s.ChosenNameServer = inst.ns.snapshot()
 	inst.mu.Lock()
 	defer inst.mu.Unlock()

@@ -30,6 +30,15 @@ const (
 	DefaultNameServerSubgroup      = "nsaddr"
 	DefaultNameServerFetchInterval = 2 * time.Minute
 	DefaultNameServerFetchDelay    = 10 * time.Second
+	// DefaultCheckThreadPoolMinSize, DefaultCheckThreadPoolMaxSize and
+	// DefaultCheckRequestHoldMax size the transaction check executor as TransactionMQProducer's
+	// checkThreadPoolMinSize, checkThreadPoolMaxSize and checkRequestHoldMax do.
+	DefaultCheckThreadPoolMinSize = 1
+	DefaultCheckThreadPoolMaxSize = 1
+	DefaultCheckRequestHoldMax    = 2000
+	// DefaultRequestTimeout is how long a request waits for its reply. Java's request methods
+	// take the timeout as an argument and have no default; its examples pass 3000 ms.
+	DefaultRequestTimeout = 3 * time.Second
 )
 
 // DefaultRetryResponseCodes are the broker answers after which a sync send tries again
@@ -76,6 +85,12 @@ type config struct {
 	httpClient        *http.Client
 	serializeType     remoting.SerializeType
 	logger            *slog.Logger
+
+	txListener      TransactionListener // nil: not a transactional producer
+	checkMinWorkers int
+	checkMaxWorkers int
+	checkQueue      int
+	requestTimeout  time.Duration
 }
 
 func defaultConfig() config {
@@ -100,6 +115,10 @@ func defaultConfig() config {
 		heartbeatInterval: DefaultHeartbeatInterval,
 		apiTimeout:        DefaultMQClientAPITimeout,
 		logger:            slog.New(slog.DiscardHandler),
+		checkMinWorkers:   DefaultCheckThreadPoolMinSize,
+		checkMaxWorkers:   DefaultCheckThreadPoolMaxSize,
+		checkQueue:        DefaultCheckRequestHoldMax,
+		requestTimeout:    DefaultRequestTimeout,
 	}
 }
 
@@ -277,3 +296,36 @@ func WithLogger(l *slog.Logger) Option {
 		}
 	}
 }
+
+// WithTransactionListener makes the producer transactional, as Java's TransactionMQProducer
+// with a TransactionListener: SendInTransaction runs l's local transaction after the half
+// message is stored, and the broker's checks of a half message it has no answer for are
+// answered by l's checker, on the producer's check executor (WithTransactionCheckExecutor).
+func WithTransactionListener(l TransactionListener) Option {
+	return func(c *config) { c.txListener = l }
+}
+
+// WithTransactionCheckExecutor sizes the executor that runs a transactional producer's
+// checker, Java's checkExecutor: minWorkers run checks at once (checkThreadPoolMinSize, 1), up
+// to queueSize more wait (checkRequestHoldMax, 2000), and when the queue is full up to
+// maxWorkers run (checkThreadPoolMaxSize, 1); beyond that a check is dropped, and the broker
+// asks again at its next check. Values below 1 stand for the defaults.
+func WithTransactionCheckExecutor(minWorkers, maxWorkers, queueSize int) Option {
+	return func(c *config) {
+		c.checkMinWorkers, c.checkMaxWorkers, c.checkQueue = minWorkers, maxWorkers, queueSize
+		if minWorkers < 1 {
+			c.checkMinWorkers = DefaultCheckThreadPoolMinSize
+		}
+		if maxWorkers < 1 {
+			c.checkMaxWorkers = DefaultCheckThreadPoolMaxSize
+		}
+		if queueSize < 1 {
+			c.checkQueue = DefaultCheckRequestHoldMax
+		}
+	}
+}
+
+// WithRequestTimeout sets how long Request and its forms wait for the reply, the send
+// included (Java's request(..., timeout); default DefaultRequestTimeout). A context deadline,
+// when earlier, wins. The request's TTL property carries it in milliseconds.
+func WithRequestTimeout(d time.Duration) Option { return func(c *config) { c.requestTimeout = d } }

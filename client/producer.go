@@ -40,6 +40,8 @@ type Producer struct {
 
 	// async runs the async sends, from Start on; shut down, it rejects them.
 	async atomic.Pointer[asyncExecutor]
+	// checks runs a transactional producer's checker, from Start on.
+	checks atomic.Pointer[checkEnv]
 }
 
 // NewProducer returns a producer in state CREATE_JUST. Nothing is checked or connected until
@@ -59,8 +61,8 @@ func NewProducer(opts ...Option) (*Producer, error) {
 	if cfg.manager == nil {
 		cfg.manager = DefaultManager
 	}
-	if cfg.sendTimeout <= 0 || cfg.apiTimeout <= 0 {
-		return nil, errors.New("client: send and API timeouts must be positive")
+	if cfg.sendTimeout <= 0 || cfg.apiTimeout <= 0 || cfg.requestTimeout <= 0 {
+		return nil, errors.New("client: send, API and request timeouts must be positive")
 	}
 	p := &Producer{cfg: cfg, publish: make(map[string]*publishInfo)}
 	if cfg.latencyTable != nil {
@@ -112,6 +114,11 @@ func (p *Producer) Start() error {
 		p.cfg.instanceName = pidInstanceName()
 	}
 	p.clientID = buildClientID(p.cfg.clientIP, p.cfg.instanceName, p.cfg.unitName)
+	if p.cfg.txListener != nil {
+		// Java's initTransactionEnv, before the group joins an instance whose connections may
+		// already carry checks for it.
+		p.checks.Store(newCheckEnv(p.cfg))
+	}
 	inst, err := p.cfg.manager.acquire(p.cfg, p.clientID, p.cfg.group, p)
 	if err != nil {
 		p.state.Store(int32(StateCreateJust))
@@ -152,6 +159,9 @@ func (p *Producer) Shutdown() {
 	}
 	p.async.Load().shutdown()
 	p.inst.Load().release(p.cfg.group)
+	if env := p.checks.Load(); env != nil {
+		env.shutdown()
+	}
 	p.state.Store(int32(StateShutdownAlready))
 }
 

@@ -351,6 +351,11 @@ func (p *Producer) buildRequest(inst *instance, out *outgoing, mq MessageQueue) 
 		if msg.TransactionPrepared() {
 			h.SysFlag |= protocol.SysFlagTransactionPrepared
 		}
+		if msg.Properties[protocol.PropertyMessageType] == protocol.MessageTypeReply {
+			// MQClientAPIImpl.sendMessage: a reply goes as SEND_REPLY_MESSAGE_V2, for the
+			// broker to push to the requester.
+			code = remoting.CodeSendReplyMessageV2
+		}
 		props := msg.Properties
 		if strings.HasPrefix(out.topic, retryTopicPrefix) {
 			props = retryProperties(&h, props)
@@ -491,7 +496,9 @@ func (p *Producer) sendAsync(ctx context.Context, out *outgoing, start time.Time
 
 // asyncAttempt sends one attempt; its callback retries network failures (Java's
 // onExceptionImpl). Java reuses the first attempt's header, so a retry names the old queue and
-// broker to the new broker; ours is addressed to the queue it goes to.
+// broker to the new broker; ours is addressed to the queue it goes to. Without publish info (a
+// request to a queue the caller chose) a retry goes to the same queue, as Java's does without a
+// TopicPublishInfo.
 func (p *Producer) asyncAttempt(ctx context.Context, inst *instance, out *outgoing, info *publishInfo, mq MessageQueue, deadline time.Time, times int, cb func(*SendResult, error)) {
 	if !time.Now().Before(deadline) {
 		cb(nil, &TooMuchRequestError{Msg: "sendKernelImpl call timeout"})
@@ -522,7 +529,11 @@ func (p *Producer) asyncAttempt(ctx context.Context, inst *instance, out *outgoi
 		p.updateFault(mq.BrokerName, latency, true)
 		err = transportError(addr, err)
 		if times < p.cfg.asyncRetries && ctx.Err() == nil && time.Now().Before(deadline) {
-			p.asyncAttempt(ctx, inst, out, info, p.selectQueue(info, mq.BrokerName), deadline, times+1, cb)
+			next := mq
+			if info != nil {
+				next = p.selectQueue(info, mq.BrokerName)
+			}
+			p.asyncAttempt(ctx, inst, out, info, next, deadline, times+1, cb)
 			return
 		}
 		cb(nil, err)
@@ -570,29 +581,39 @@ func (p *Producer) SendWithSelector(ctx context.Context, msg *Message, sel Queue
 	}
 	start := time.Now()
 	deadline := p.deadline(ctx, start)
-	info, rerr := p.findPublishInfo(ctx, inst, out.topic)
-	if info == nil || len(info.queues) == 0 {
-		if inst.ns.empty() {
-			return nil, p.noRouteError(inst, out.topic, rerr)
-		}
-		return nil, clientError(-1, "No route info for this topic, "+out.topic, rerr)
-	}
-	queues := slices.Clone(info.queues)
-	for i := range queues {
-		queues[i].Topic = unwrapNamespace(p.cfg.namespace, queues[i].Topic)
-	}
-	mq, err := sel(queues, msg)
+	mq, err := p.selectedQueue(ctx, inst, out, sel)
 	if err != nil {
-		return nil, clientError(-1, "select message queue threw exception.", err)
+		return nil, err
 	}
-	if mq == (MessageQueue{}) {
-		return nil, clientError(-1, "select message queue return null.", nil)
-	}
-	mq.Topic = wrapNamespace(p.cfg.namespace, mq.Topic)
 	if !time.Now().Before(deadline) {
 		return nil, &TooMuchRequestError{Msg: "sendSelectImpl call timeout"}
 	}
 	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	return p.sendKernel(actx, inst, out, mq, modeSync)
+}
+
+// selectedQueue is sendSelectImpl up to the send: the topic's route, and the queue sel picks
+// among its writable queues.
+func (p *Producer) selectedQueue(ctx context.Context, inst *instance, out *outgoing, sel QueueSelector) (MessageQueue, error) {
+	info, rerr := p.findPublishInfo(ctx, inst, out.topic)
+	if info == nil || len(info.queues) == 0 {
+		if inst.ns.empty() {
+			return MessageQueue{}, p.noRouteError(inst, out.topic, rerr)
+		}
+		return MessageQueue{}, clientError(-1, "No route info for this topic, "+out.topic, rerr)
+	}
+	queues := slices.Clone(info.queues)
+	for i := range queues {
+		queues[i].Topic = unwrapNamespace(p.cfg.namespace, queues[i].Topic)
+	}
+	mq, err := sel(queues, out.msg)
+	if err != nil {
+		return MessageQueue{}, clientError(-1, "select message queue threw exception.", err)
+	}
+	if mq == (MessageQueue{}) {
+		return MessageQueue{}, clientError(-1, "select message queue return null.", nil)
+	}
+	mq.Topic = wrapNamespace(p.cfg.namespace, mq.Topic)
+	return mq, nil
 }

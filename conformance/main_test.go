@@ -13,11 +13,20 @@ import (
 )
 
 // shared is the package's real cluster: a name server and two brokers that create topics on
-// demand, started by the first test that asks for it and stopped after the last.
+// demand and check half messages every second, started by the first test that asks for it and
+// stopped after the last.
 var shared = realrmq.NewShared("conformance",
 	realrmq.WithBrokers(2),
 	realrmq.WithAutoCreateTopic(true),
-	realrmq.WithRegisterInterval(10*time.Second))
+	realrmq.WithRegisterInterval(10*time.Second),
+	// The transaction tests wait for a check: seconds, not Java's 60 s.
+	realrmq.WithTransactionCheckInterval(txCheckInterval),
+	realrmq.WithTransactionTimeout(txTimeout))
+
+const (
+	txCheckInterval = time.Second
+	txTimeout       = 3 * time.Second
+)
 
 func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
 

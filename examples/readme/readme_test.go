@@ -5,6 +5,8 @@ package readme
 import (
 	"context"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -43,4 +45,54 @@ func TestOrdersArrive(t *testing.T) {
 	stored := cluster.Messages("Orders") // what the brokers stored, bodies inflated
 	require.Len(t, stored, 1)
 	require.Equal(t, res.MsgID, stored[0].MsgID)
+}
+
+// The block of README's "Transactions and request-reply", as it is there.
+
+func TestPaymentsAndQuotes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := remoting.NewMemNetwork()
+		cluster := fakecluster.Start(t, fakecluster.WithMemNetwork(mem),
+			fakecluster.WithTopic("Payments", 4), fakecluster.WithTopic("Quotes", 4))
+		producer := func(group string, opts ...client.Option) *client.Producer {
+			p, err := client.NewProducer(append([]client.Option{client.WithGroup(group),
+				client.WithNameServers(cluster.NameServerAddr()), client.WithDialer(mem.Dial)}, opts...)...)
+			require.NoError(t, err)
+			require.NoError(t, p.Start())
+			t.Cleanup(p.Shutdown)
+			return p
+		}
+		ctx := context.Background()
+
+		// The local transaction cannot tell yet; the broker's check asks the checker later.
+		payments := producer("payments", client.WithTransactionListener(client.TransactionListenerFuncs{
+			Execute: func(ctx context.Context, msg *client.Message, arg any) (client.LocalTransactionState, error) {
+				return client.TransactionUnknown, nil
+			},
+			Check: func(ctx context.Context, msg *client.MessageExt) (client.LocalTransactionState, error) {
+				return client.TransactionCommit, nil
+			},
+		}))
+		_, err := payments.SendInTransaction(ctx, client.NewMessage("Payments", []byte("42 EUR")), nil)
+		require.NoError(t, err)
+		require.Empty(t, cluster.Messages("Payments")) // a half message: not delivered
+		time.Sleep(time.Minute)                        // the broker's check, in virtual time
+		synctest.Wait()
+		require.Len(t, cluster.Messages("Payments"), 1)
+
+		// A request, read from the broker and answered by another producer.
+		requester, responder := producer("quotes"), producer("quoter")
+		var reply *client.MessageExt
+		done := make(chan struct{})
+		requester.RequestAsync(ctx, client.NewMessage("Quotes", []byte("EURUSD")), func(m *client.MessageExt, err error) {
+			reply = m
+			close(done)
+		})
+		synctest.Wait() // the request is stored; the requester waits
+		req := cluster.Messages("Quotes")[0]
+		_, err = responder.Reply(ctx, &client.Message{Topic: req.Topic, Body: req.Body, Properties: req.Properties}, []byte("1.08"))
+		require.NoError(t, err)
+		<-done
+		require.Equal(t, "1.08", string(reply.Body))
+	})
 }
