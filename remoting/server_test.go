@@ -44,7 +44,11 @@ func TestUnknownCode(t *testing.T) {
 				}
 			})
 			c := newClient(t, nw)
-			_, err := c.Invoke(timeoutCtx(t, 50*time.Millisecond), addr, request(9999, ""))
+			// Connect first, on a budget of its own: the short deadline below is for the answer
+			// that never comes, not for a dial on a busy machine.
+			_, err := c.Conn(timeoutCtx(t, 10*time.Second), addr)
+			require.NoError(t, err)
+			_, err = c.Invoke(timeoutCtx(t, 50*time.Millisecond), addr, request(9999, ""))
 			require.ErrorIs(t, err, ErrTimeout)
 			require.EqualValues(t, 9999, <-seen, "interceptors see unknown codes too")
 		})
