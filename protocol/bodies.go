@@ -127,13 +127,7 @@ func (w *fjWriter) messageQueues(mqs []MessageQueue) {
 	w.byte('[')
 	for i, mq := range mqs {
 		w.comma(i)
-		w.raw(`{"brokerName":`)
-		w.string(mq.BrokerName)
-		w.raw(`,"queueId":`)
-		w.int(int64(mq.QueueID))
-		w.raw(`,"topic":`)
-		w.string(mq.Topic)
-		w.byte('}')
+		w.messageQueue(mq)
 	}
 	w.byte(']')
 }
@@ -141,21 +135,7 @@ func (w *fjWriter) messageQueues(mqs []MessageQueue) {
 func (r *fjReader) messageQueues() ([]MessageQueue, error) {
 	var out []MessageQueue
 	err := r.Array(func() error {
-		var mq MessageQueue
-		err := r.Object(func(key string) error {
-			var err error
-			switch key {
-			case "topic":
-				mq.Topic, err = r.Str()
-			case "brokerName":
-				mq.BrokerName, err = r.Str()
-			case "queueId":
-				mq.QueueID, err = r.Int32()
-			default:
-				err = r.Skip()
-			}
-			return err
-		})
+		mq, err := r.messageQueue()
 		out = append(out, mq)
 		return err
 	})
@@ -231,7 +211,8 @@ func decodeMQBatch(data []byte, what string, clientID, group *string, mqs *[]Mes
 	})
 }
 
-// LockBatchResponseBody is the broker's answer to LOCK_BATCH_MQ: the queues now locked.
+// LockBatchResponseBody is the broker's answer to LOCK_BATCH_MQ: the queues now locked, which a
+// 4.9.7 broker lists in the order of a HashSet sized for the request (MessageQueueHashOrder).
 type LockBatchResponseBody struct {
 	LockOKMQSet []MessageQueue
 }
