@@ -11,10 +11,14 @@
 //	               21 GET_ALL_TOPIC_CONFIG, 215 DELETE_TOPIC_IN_BROKER
 //	send.go        10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
 //	store.go       the in-memory store: queues, offsets, commit-log offsets and message ids
-//	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
+//	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan,
+//	               the 40 NOTIFY_CONSUMER_IDS_CHANGED pushed when a consumer group changes
 //	pull.go        11 PULL_MESSAGE with long polling
 //	offsets.go     14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
-//	consumers.go   38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
+//	consumers.go   38 GET_CONSUMER_LIST_BY_GROUP
+//	subscriptiongroups.go 200 UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, 201
+//	               GET_ALL_SUBSCRIPTIONGROUP_CONFIG, 207 DELETE_SUBSCRIPTIONGROUP: each consumer
+//	               group's config and what it changes (pulls, retries, notifications)
 //	connections.go 203 GET_CONSUMER_CONNECTION_LIST, 204 GET_PRODUCER_CONNECTION_LIST
 //	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
 //	schedule.go    delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
