@@ -20,6 +20,8 @@
 //	               GET_ALL_SUBSCRIPTIONGROUP_CONFIG, 207 DELETE_SUBSCRIPTIONGROUP: each consumer
 //	               group's config and what it changes (pulls, retries, notifications)
 //	connections.go 203 GET_CONSUMER_CONNECTION_LIST, 204 GET_PRODUCER_CONNECTION_LIST
+//	locks.go       41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ: orderly consumers' queue locks and
+//	               their 60 s expiry
 //	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
 //	schedule.go    delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
 //	view.go        33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
