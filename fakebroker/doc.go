@@ -13,7 +13,8 @@
 //	store.go       the in-memory store: queues, offsets, commit-log offsets and message ids
 //	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan,
 //	               the 40 NOTIFY_CONSUMER_IDS_CHANGED pushed when a consumer group changes
-//	pull.go        11 PULL_MESSAGE with long polling
+//	pull.go        11 PULL_MESSAGE with long polling, and the OFFSET_MOVED_EVENT record of a
+//	               corrected offset
 //	offsets.go     14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
 //	consumers.go   38 GET_CONSUMER_LIST_BY_GROUP
 //	subscriptiongroups.go 200 UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, 201
@@ -66,7 +67,6 @@
 //     run, as Java's does, and checks a half message at the instant it reaches its timeout
 //     (Java: once its clock has moved a millisecond past it).
 //   - Not modelled: queries by key or unique id (12), slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
-//     the OFFSET_MOVED_EVENT messages Java writes when it corrects a pull's offset,
 //     disk-related answers (store busy, disk full), and message retention (the
 //     minimum offset of every queue stays 0).
 //

@@ -26,6 +26,10 @@ package fakebroker
 //     pulls every 5 s, so its timeouts come up to 5 s late; here they come on time.)
 //   - With the commit-offset bit, the request's commitOffset is stored as the group's offset
 //     (on the first run only, as Java).
+//   - A PULL_OFFSET_MOVED answer (the first run's or a held pull's) is recorded, before it goes
+//     out, as a message in OFFSET_MOVED_EVENT queue 0: an OffsetMovedEvent body (group, queue,
+//     offset asked for, nextBeginOffset), TAGS and KEYS the group, DELAY 0, born at and from the
+//     broker's address (generateOffsetMovedEvent). Only a master writes it.
 
 import (
 	"context"
@@ -206,12 +210,39 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 			}, suspendTimeout)
 			resp = nil
 		}
+	case remoting.PullOffsetMoved:
+		if b.cfg.brokerID == protocol.MasterID {
+			b.writeOffsetMovedEvent(h, res.nextBeginOffset)
+		}
 	}
 
 	if commit {
 		b.offsets.commit(h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
 	}
 	return resp
+}
+
+// writeOffsetMovedEvent is generateOffsetMovedEvent: the correction a PULL_OFFSET_MOVED answer
+// makes is recorded in OFFSET_MOVED_EVENT queue 0, tagged and keyed by the group, born at and
+// from the broker's address.
+func (b *Broker) writeOffsetMovedEvent(h protocol.PullMessageRequestHeader, offsetNew int64) {
+	ev := &protocol.OffsetMovedEvent{
+		ConsumerGroup: h.ConsumerGroup,
+		MessageQueue:  protocol.MessageQueue{Topic: h.Topic, BrokerName: b.cfg.name, QueueID: h.QueueID},
+		OffsetRequest: h.QueueOffset, OffsetNew: offsetNew,
+	}
+	m := &protocol.MessageExt{}
+	m.Topic, m.QueueID, m.Body = protocol.OffsetMovedEventTopic, 0, ev.Encode()
+	m.Properties = map[string]string{
+		protocol.PropertyTags: h.ConsumerGroup, protocol.PropertyDelayTimeLevel: "0", protocol.PropertyKeys: h.ConsumerGroup,
+	}
+	// Java sets the tags, the level and the keys, in that order, then encodes the map.
+	m.RawProperties = protocol.EncodeProperties(m.Properties,
+		protocol.PropertyTags, protocol.PropertyDelayTimeLevel, protocol.PropertyKeys)
+	m.BornTimestamp, m.BornHost = time.Now().UnixMilli(), parseHost(b.Addr())
+	if _, err := b.put([]*protocol.MessageExt{m}); err != nil {
+		b.log.Warn("fakebroker: offset moved event not written", "group", h.ConsumerGroup, "reason", err)
+	}
 }
 
 // isTagType is ExpressionType.isTagType: no type or TAG.
