@@ -33,6 +33,9 @@
 //	               CHECK_TRANSACTION_STATE to producers, op records and discards
 //	reply.go       324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2, and the 326
 //	               PUSH_REPLY_MESSAGE_TO_CLIENT they cause
+//	consumercalls.go 222 INVOKE_BROKER_TO_RESET_OFFSET, 223 INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
+//	               307 GET_CONSUMER_RUNNING_INFO, 309 CONSUME_MESSAGE_DIRECTLY: admin requests
+//	               answered by asking the group's consumers (220, 221, 307, 309)
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //
