@@ -180,13 +180,23 @@ func DecodeUnlockBatchRequestBody(data []byte) (*UnlockBatchRequestBody, error) 
 	return b, nil
 }
 
+// encodeMQBatch writes a lock or unlock body; an empty client id or group is Java's null, left
+// out.
 func encodeMQBatch(clientID, group string, mqs []MessageQueue) []byte {
 	w := &fjWriter{}
-	w.raw(`{"clientId":`)
-	w.string(clientID)
-	w.raw(`,"consumerGroup":`)
-	w.string(group)
-	w.raw(`,"mqSet":`)
+	w.byte('{')
+	n := 0
+	if clientID != "" {
+		w.field(n, "clientId")
+		w.string(clientID)
+		n++
+	}
+	if group != "" {
+		w.field(n, "consumerGroup")
+		w.string(group)
+		n++
+	}
+	w.field(n, "mqSet")
 	w.messageQueues(mqs)
 	w.byte('}')
 	return w.buf
