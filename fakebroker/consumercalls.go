@@ -18,12 +18,14 @@ package fakebroker
 //     (in the order they joined) gets 220, oneway, with a ResetOffsetRequestHeader (isForce
 //     false) and the offsets as a ResetOffsetBody (its C++ layout when the 222 came from a C++
 //     client); a member older than V3_0_7_SNAPSHOT stops the loop with SYSTEM_ERROR "the client
-//     does not support this feature. version=V". The answer is SUCCESS with the offsets. The
-//     broker's own offsets do not change: the consumers commit the new ones.
+//     does not support this feature. version=V". The answer is SUCCESS with the offsets, and the
+//     remark "not set any response code" that Broker2Client's response keeps. The broker's own
+//     offsets do not change: the consumers commit the new ones.
 //   - 223 sends 221 (topic and group) to each member in turn, or only to the one whose client
 //     id is the header's clientAddr, and waits up to 5 s for each: every SUCCESS answer with a
 //     body adds that consumer's messageQueueTable under its client id; other answers, failures
-//     and timeouts are passed over. The answer is SUCCESS with that GetConsumerStatusBody. A
+//     and timeouts are passed over. The answer is SUCCESS (remark "not set any response code")
+//     with that GetConsumerStatusBody. A
 //     group the broker does not know is Java's NullPointerException from
 //     Broker2Client.getConsumeStatus; a member older than V3_0_7_SNAPSHOT is refused as for 222.
 //   - 307 and 309 find the connection of the consumer group's member with the client id
@@ -166,7 +168,8 @@ func (b *Broker) handleResetOffset(ctx context.Context, req *remoting.Request) *
 		}
 		cancel()
 	}
-	resp := answer(cmd, remoting.Success, "")
+	// Broker2Client sets the code of a response created without one: the remark stays.
+	resp := answer(cmd, remoting.Success, remarkNotSet)
 	resp.Body = body.Encode()
 	return resp
 }
@@ -220,7 +223,7 @@ func (b *Broker) handleGetConsumerStatus(ctx context.Context, req *remoting.Requ
 			break
 		}
 	}
-	resp := answer(cmd, remoting.Success, "")
+	resp := answer(cmd, remoting.Success, remarkNotSet)
 	resp.Body = status.Encode()
 	return resp
 }
@@ -302,7 +305,7 @@ func (b *Broker) callConsumer(ctx context.Context, req *remoting.Request, group,
 	case errors.Is(err, remoting.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
 		return answer(cmd, remoting.ConsumeMsgTimeout, fmt.Sprintf("consumer <%s> <%s> Timeout: %s", group, clientID,
 			"org.apache.rocketmq.remoting.exception.RemotingTimeoutException: wait response on the channel <"+addr+"> timeout, "+
-				strconv.FormatInt(callConsumerTimeout.Milliseconds(), 10)+"(ms), "+frameInvokeSync+"438)"))
+				strconv.FormatInt(callConsumerTimeout.Milliseconds(), 10)+"(ms), "+frameInvokeSync+"439)"))
 	default:
 		return answer(cmd, remoting.SystemError, fmt.Sprintf("invoke consumer <%s> <%s> Exception: %s", group, clientID,
 			"org.apache.rocketmq.remoting.exception.RemotingSendRequestException: send request to <"+addr+"> failed, "+

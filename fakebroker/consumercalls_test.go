@@ -250,7 +250,7 @@ func TestConsumerCallTimesOut(t *testing.T) {
 		require.Equal(t, 10*time.Second, time.Since(start))
 		require.Equal(t, remoting.ConsumeMsgTimeout, resp.Code)
 		require.Equal(t, "consumer <cg> <c1> Timeout: org.apache.rocketmq.remoting.exception.RemotingTimeoutException: wait response on the channel <"+
-			conn.LocalAddr()+"> timeout, 10000(ms), org.apache.rocketmq.remoting.netty.NettyRemotingAbstract.invokeSyncImpl(NettyRemotingAbstract.java:438)", resp.Remark)
+			conn.LocalAddr()+"> timeout, 10000(ms), org.apache.rocketmq.remoting.netty.NettyRemotingAbstract.invokeSyncImpl(NettyRemotingAbstract.java:439)", resp.Remark)
 	})
 }
 
