@@ -75,5 +75,5 @@
 //
 // Time comes from the standard time package only, so a test running the fake inside a
 // testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry, 30 s
-// registration intervals or the 60 s transaction check pass at once.
+// registration intervals, the 60 s transaction check or a queue lock's 60 s expiry pass at once.
 package fakebroker
