@@ -161,7 +161,8 @@ func (b *Broker) handleResetOffset(ctx context.Context, req *remoting.Request) *
 		if m.version < protocol.VersionV3_0_7Snapshot {
 			return answer(cmd, remoting.SystemError, tooOld(m.version))
 		}
-		// One request for every member, as Java's: the same opaque goes to each.
+		// Java sends its one request object to every member; a send here sets the command's
+		// flag and opaque, so each member gets a copy.
 		sctx, cancel := context.WithTimeout(ctx, resetOffsetTimeout)
 		if err := b.inj.InvokeOneway(sctx, m.conn, cloneRequest(push)); err != nil {
 			b.log.Debug("fakebroker: reset offset not sent", "group", group, "client", m.clientID, "reason", err)
