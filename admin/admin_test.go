@@ -395,3 +395,113 @@ func deadAddr(t *testing.T) string {
 	require.NoError(t, l.Close())
 	return addr
 }
+
+func TestSubscriptionGroups(t *testing.T) {
+	cl := fakecluster.Start(t)
+	cli, ctx := newClient(t), ctxFor(t)
+	a := brokerOf(t, cl, "broker-a").Addr()
+
+	start, err := admin.SubscriptionGroups(ctx, cli, a)
+	require.NoError(t, err)
+	require.Contains(t, start.SubscriptionGroupTable, "TOOLS_CONSUMER")
+	c := protocol.NewSubscriptionGroupConfig("cg")
+	c.RetryMaxTimes, c.ConsumeBroadcastEnable = 3, false
+	require.NoError(t, admin.UpdateSubscriptionGroup(ctx, cli, a, c))
+	wr, err := admin.SubscriptionGroups(ctx, cli, a)
+	require.NoError(t, err)
+	require.Equal(t, c, wr.SubscriptionGroupTable["cg"])
+	require.Equal(t, start.DataVersion.Counter+1, wr.DataVersion.Counter)
+
+	require.NoError(t, admin.DeleteSubscriptionGroup(ctx, cli, a, "cg", true))
+	require.NoError(t, admin.DeleteSubscriptionGroup(ctx, cli, a, "cg", false), "a group not there is no error")
+	wr, err = admin.SubscriptionGroups(ctx, cli, a)
+	require.NoError(t, err)
+	require.NotContains(t, wr.SubscriptionGroupTable, "cg")
+
+	var se *admin.ServerError
+	require.ErrorAs(t, admin.UpdateSubscriptionGroup(ctx, cli, a, protocol.SubscriptionGroupConfig{}), &se, "a config needs a group name")
+	require.Equal(t, remoting.SystemError, se.Code)
+}
+
+// consumerOf heartbeats a client into group cg on broker addr and answers what the broker asks
+// it as a Java consumer would.
+func consumerOf(t *testing.T, ctx context.Context, addr, clientID string) {
+	c := newClient(t)
+	c.Handle(remoting.CodeGetConsumerStatusFromClient, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		resp := remoting.NewResponse(req.Command, remoting.Success, "")
+		resp.Body = (&protocol.GetConsumerStatusBody{MessageQueueTable: map[protocol.MessageQueue]int64{
+			{Topic: "T", BrokerName: "broker-a", QueueID: 0}: 1}}).Encode()
+		return resp
+	})
+	c.Handle(remoting.CodeGetConsumerRunningInfo, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		resp := remoting.NewResponse(req.Command, remoting.Success, "")
+		resp.Body = (&protocol.ConsumerRunningInfo{Properties: map[string]string{"consumerGroup": "cg"},
+			StatusTable: map[string]protocol.ConsumeStatus{"T": {ConsumeOKTPS: 2.5}}}).Encode()
+		return resp
+	})
+	c.Handle(remoting.CodeConsumeMessageDirectly, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		msgs, err := protocol.DecodeStoredMessages(req.Command.Body)
+		resp := remoting.NewResponse(req.Command, remoting.Success, "")
+		result := &protocol.ConsumeMessageDirectlyResult{AutoCommit: true, ConsumeResult: protocol.CMResultSuccess}
+		if err != nil || len(msgs) != 1 {
+			result.ConsumeResult = protocol.CMResultThrowException
+		} else {
+			result.Remark = string(msgs[0].Body)
+		}
+		resp.Body = result.Encode()
+		return resp
+	})
+	hb := &protocol.HeartbeatData{ClientID: clientID, ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: "cg", ConsumeType: protocol.ConsumePassively, MessageModel: protocol.Clustering,
+		ConsumeFromWhere:    protocol.ConsumeFromLastOffset,
+		SubscriptionDataSet: []protocol.SubscriptionData{{Topic: "T", SubString: "*", SubVersion: 1, ExpressionType: protocol.ExpressionTypeTag}},
+	}}}
+	resp, err := c.Invoke(ctx, addr, remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode()))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code)
+}
+
+func TestConsumerCalls(t *testing.T) {
+	cl := fakecluster.Start(t)
+	cli, ctx := newClient(t), ctxFor(t)
+	b := brokerOf(t, cl, "broker-a")
+	a := b.Addr()
+	require.NoError(t, cl.CreateTopic(ctx, "T", 1, "broker-a"))
+	send(t, cli, a, "T", 0, "one")
+	send(t, cli, a, "T", 0, "two")
+	q0 := protocol.MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0}
+
+	var se *admin.ServerError
+	_, err := admin.ResetOffset(ctx, cli, a, "T", "cg", admin.ResetOffsetTimestampEnd, false)
+	require.ErrorAs(t, err, &se, "no committed offsets")
+	resp, err := cli.Invoke(ctx, a, protocol.RequestWithHeader(remoting.CodeUpdateConsumerOffset,
+		protocol.UpdateConsumerOffsetRequestHeader{ConsumerGroup: "cg", Topic: "T", QueueID: 0, CommitOffset: 1}, nil))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code)
+	_, err = admin.ResetOffset(ctx, cli, a, "T", "cg", admin.ResetOffsetTimestampEnd, false)
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, remoting.ConsumerNotOnline, se.Code)
+
+	consumerOf(t, ctx, a, "c1")
+	offsets, err := admin.ResetOffset(ctx, cli, a, "T", "cg", admin.ResetOffsetTimestampEnd, true)
+	require.NoError(t, err)
+	require.Equal(t, map[protocol.MessageQueue]int64{q0: 2}, offsets)
+
+	status, err := admin.ConsumerStatus(ctx, cli, a, "T", "cg", "")
+	require.NoError(t, err)
+	require.Equal(t, map[string]map[protocol.MessageQueue]int64{"c1": {q0: 1}}, status)
+
+	info, err := admin.ConsumerRunningInfo(ctx, cli, a, "cg", "c1", false)
+	require.NoError(t, err)
+	require.Equal(t, "cg", info.Properties["consumerGroup"])
+	require.Equal(t, 2.5, info.StatusTable["T"].ConsumeOKTPS)
+	_, err = admin.ConsumerRunningInfo(ctx, cli, a, "cg", "c9", false)
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "The Consumer <cg> <c9> not online", se.Remark)
+
+	msgs, err := admin.TopicMessages(ctx, cli, "", []admin.Broker{{Name: "broker-a", Addr: a}}, "T")
+	require.NoError(t, err)
+	result, err := admin.ConsumeMessageDirectly(ctx, cli, a, "cg", "c1", msgs[1].MsgID)
+	require.NoError(t, err)
+	require.Equal(t, &protocol.ConsumeMessageDirectlyResult{AutoCommit: true, ConsumeResult: protocol.CMResultSuccess, Remark: "two"}, result)
+}

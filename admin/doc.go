@@ -2,7 +2,9 @@
 // would: it creates and deletes topics on brokers and name servers, asks for cluster info,
 // routes and queue offsets, reads a queue's stored messages back with PULL_MESSAGE, lists a
 // group's producer and consumer connections, reads and changes a broker's configuration and
-// runtime info, and keeps the name server's KV config.
+// runtime info, keeps the name server's KV config, keeps subscription groups (groups.go), and
+// asks a broker to reset a consumer group's offsets, collect its consumers' status, get a
+// consumer's running info and have a consumer consume one message again (consumers.go).
 //
 // Every call is a plain function over a *remoting.Client and the address of the server it asks;
 // the wire formats are protocol's. The tests, the load generator's check of an external cluster,

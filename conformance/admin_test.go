@@ -398,3 +398,107 @@ func deadAddr(t *testing.T) string {
 	require.NoError(t, l.Close())
 	return addr
 }
+
+func TestAdminSubscriptionGroups(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli := adminCtx(t), shared.Client()
+	a := brokerAddr(t, c, "broker-a")
+	group := unique("ConfAdminSG")
+
+	cfg := protocol.NewSubscriptionGroupConfig(group)
+	cfg.RetryQueueNums, cfg.RetryMaxTimes, cfg.ConsumeEnable = 2, 3, false
+	require.NoError(t, admin.UpdateSubscriptionGroup(ctx, cli, a, cfg))
+	wr, err := admin.SubscriptionGroups(ctx, cli, a)
+	require.NoError(t, err)
+	assert.Equal(t, cfg, wr.SubscriptionGroupTable[group])
+	assert.Contains(t, wr.SubscriptionGroupTable, "TOOLS_CONSUMER")
+	require.NoError(t, admin.DeleteSubscriptionGroup(ctx, cli, a, group, true))
+	wr, err = admin.SubscriptionGroups(ctx, cli, a)
+	require.NoError(t, err)
+	assert.NotContains(t, wr.SubscriptionGroupTable, group)
+}
+
+// The requests a broker answers by asking a consumer: the consumer here is a client that
+// heartbeats and answers as a Java consumer does.
+func TestAdminConsumerCalls(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli := adminCtx(t), shared.Client()
+	a := brokerAddr(t, c, "broker-a")
+	topic, group, clientID := unique("ConfAdminCalls"), unique("ConfAdminCallsCG"), unique("127.0.0.1@calls")
+	createTopic(t, c, topic, 1, "broker-a")
+	sendTo(t, a, topic, 0, "one")
+	q0 := protocol.MessageQueue{Topic: topic, BrokerName: "broker-a", QueueID: 0}
+	awaitMaxOffset(t, a, q0, 1)
+
+	consumer := remoting.NewClient()
+	t.Cleanup(func() { _ = consumer.Close() })
+	reset := make(chan *remoting.Command, 1)
+	consumer.Handle(remoting.CodeResetConsumerClientOffset, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		reset <- req.Command
+		return nil
+	})
+	consumer.Handle(remoting.CodeGetConsumerStatusFromClient, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		resp := remoting.NewResponse(req.Command, remoting.Success, "")
+		resp.Body = (&protocol.GetConsumerStatusBody{MessageQueueTable: map[protocol.MessageQueue]int64{q0: 1}}).Encode()
+		return resp
+	})
+	consumer.Handle(remoting.CodeGetConsumerRunningInfo, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		resp := remoting.NewResponse(req.Command, remoting.Success, "")
+		resp.Body = (&protocol.ConsumerRunningInfo{Properties: map[string]string{"consumerGroup": group}}).Encode()
+		return resp
+	})
+	consumer.Handle(remoting.CodeConsumeMessageDirectly, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		msgs, err := protocol.DecodeStoredMessages(req.Command.Body)
+		result := &protocol.ConsumeMessageDirectlyResult{AutoCommit: true, ConsumeResult: protocol.CMResultSuccess}
+		if err == nil && len(msgs) == 1 {
+			result.Remark = string(msgs[0].Body)
+		}
+		resp := remoting.NewResponse(req.Command, remoting.Success, "")
+		resp.Body = result.Encode()
+		return resp
+	})
+	hb := &protocol.HeartbeatData{ClientID: clientID, ConsumerDataSet: []protocol.ConsumerData{{
+		GroupName: group, ConsumeType: protocol.ConsumePassively, MessageModel: protocol.Clustering,
+		ConsumeFromWhere:    protocol.ConsumeFromFirstOffset,
+		SubscriptionDataSet: []protocol.SubscriptionData{{Topic: topic, SubString: "*", SubVersion: 1, ExpressionType: protocol.ExpressionTypeTag}},
+	}}}
+	resp, err := consumer.Invoke(ctx, a, remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode()))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	resp, err = cli.Invoke(ctx, a, protocol.RequestWithHeader(remoting.CodeUpdateConsumerOffset,
+		protocol.UpdateConsumerOffsetRequestHeader{ConsumerGroup: group, Topic: topic, QueueID: 0, CommitOffset: 0}, nil))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+
+	offsets, err := admin.ResetOffset(ctx, cli, a, topic, group, admin.ResetOffsetTimestampEnd, true)
+	require.NoError(t, err)
+	assert.Equal(t, map[protocol.MessageQueue]int64{q0: 1}, offsets)
+	select {
+	case got := <-reset:
+		body, err := protocol.DecodeResetOffsetBody(got.Body)
+		require.NoError(t, err)
+		assert.Equal(t, offsets, body.OffsetTable)
+	case <-ctx.Done():
+		t.Fatal("the consumer was not told to reset")
+	}
+
+	status, err := admin.ConsumerStatus(ctx, cli, a, topic, group, "")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]map[protocol.MessageQueue]int64{clientID: {q0: 1}}, status)
+	info, err := admin.ConsumerRunningInfo(ctx, cli, a, group, clientID, false)
+	require.NoError(t, err)
+	assert.Equal(t, group, info.Properties["consumerGroup"])
+	msgs, err := admin.TopicMessages(ctx, cli, "", []admin.Broker{{Name: "broker-a", Addr: a}}, topic)
+	require.NoError(t, err)
+	require.Len(t, msgs, 1)
+	result, err := admin.ConsumeMessageDirectly(ctx, cli, a, group, clientID, msgs[0].MsgID)
+	require.NoError(t, err)
+	assert.Equal(t, "one", result.Remark)
+
+	var se *admin.ServerError
+	_, err = admin.ConsumerRunningInfo(ctx, cli, a, group, unique("127.0.0.1@nobody"), false)
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, remoting.SystemError, se.Code)
+	_, err = admin.ResetOffset(ctx, cli, a, topic, unique("ConfAdminOffline"), admin.ResetOffsetTimestampEnd, false)
+	require.ErrorAs(t, err, &se)
+}

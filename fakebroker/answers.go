@@ -12,6 +12,10 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
+// nullBodyRemark is Java 17's answer to a request whose JSON body is missing (checked against a
+// real 4.9.7 broker with a heartbeat): RemotingSerializable.decode makes a String of the null.
+const nullBodyRemark = `java.lang.NullPointerException: Cannot read the array length because "bytes" is null, java.base/java.lang.String.<init>(String.java:1387)`
+
 // faqSuffix is Java's FAQUrl.suggestTodo(FAQUrl.APPLY_TOPIC_URL) (every FAQ url of 4.9.7 is the
 // same page).
 const faqSuffix = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."

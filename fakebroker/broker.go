@@ -32,6 +32,7 @@ type Broker struct {
 	clients  *clientTable
 	offsets  *offsetTable
 	groups   *subscriptionGroups
+	locks    *rebalanceLocks
 	pulls    *pullHolds
 	regs     *registrations
 	delays   delays
@@ -81,6 +82,7 @@ func New(opts ...Option) *Broker {
 		transactionTimeout:       DefaultTransactionTimeout,
 		transactionCheckMax:      DefaultTransactionCheckMax,
 		storeReplyMessage:        true,
+		rebalanceLockExpiry:      DefaultRebalanceLockExpiry,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -94,6 +96,7 @@ func New(opts ...Option) *Broker {
 		clients: newClientTable(),
 		offsets: newOffsetTable(),
 		groups:  newSubscriptionGroups(),
+		locks:   newRebalanceLocks(cfg.rebalanceLockExpiry),
 		pulls:   newPullHolds(),
 		regs:    &registrations{},
 		txs:     newTxTable(),
@@ -168,6 +171,7 @@ func (b *Broker) Start() error {
 		b.storeHost = storeHostFor(b.cfg.storeHost, b.addr)
 	}
 	refreshNamesrv := b.settings.started(b.listenOn, b.addr, b.haServerAddr(b.addr), first)
+	b.locks.clear()
 	srv := b.newServer()
 	if err := srv.Start(l); err != nil {
 		b.mu.Unlock()

@@ -33,7 +33,8 @@ package fakebroker
 //   - What an update changes at once, as on a real broker: brokerPermission,
 //     autoCreateTopicEnable, maxMessageSize (the store's own limit follows values of 10 and
 //     more, as CommitLog.updateMaxMessageSize), regionId, traceOn, rejectTransactionMessage,
-//     compressedRegister and registerBrokerTimeoutMills; namesrvAddr at the next refresh of the
+//     compressedRegister, registerBrokerTimeoutMills, autoCreateSubscriptionGroup and
+//     notifyConsumerIdsChangedEnable; namesrvAddr at the next refresh of the
 //     name-server list (10 s after start, then every 2 min, on a broker that had name servers
 //     when it started). Anything else is stored and listed but changes nothing, as on a real
 //     broker for the settings it reads when it starts (it writes the configuration back into
@@ -175,6 +176,8 @@ type brokerSettings struct {
 	compressedRegister  atomic.Bool
 	registerTimeout     atomic.Int64 // a time.Duration
 	nameServers         atomic.Pointer[[]string]
+	autoCreateGroup     atomic.Bool
+	notifyConsumerIDs   atomic.Bool
 }
 
 func newBrokerSettings(cfg *config) *brokerSettings {
@@ -197,20 +200,18 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 		delays = DefaultMessageDelayLevel
 	}
 	for field, v := range map[string]string{
-		"brokerName":                     cfg.name,
-		"brokerClusterName":              cfg.cluster,
-		"brokerId":                       strconv.FormatInt(cfg.brokerID, 10),
-		"defaultTopicQueueNums":          strconv.Itoa(int(cfg.defaultQueueNums)),
-		"autoCreateSubscriptionGroup":    strconv.FormatBool(cfg.autoCreateGroup),
-		"notifyConsumerIdsChangedEnable": strconv.FormatBool(cfg.notifyConsumerIDs),
-		"clusterTopicEnable":             strconv.FormatBool(cfg.clusterTopicEnable),
-		"brokerTopicEnable":              strconv.FormatBool(cfg.brokerTopicEnable),
-		"traceTopicEnable":               strconv.FormatBool(cfg.traceTopicEnable),
-		"registerNameServerPeriod":       strconv.FormatInt(cfg.registerInterval.Milliseconds(), 10),
-		"transactionCheckInterval":       strconv.FormatInt(cfg.transactionCheckInterval.Milliseconds(), 10),
-		"transactionTimeOut":             strconv.FormatInt(cfg.transactionTimeout.Milliseconds(), 10),
-		"transactionCheckMax":            strconv.Itoa(cfg.transactionCheckMax),
-		"messageDelayLevel":              delays,
+		"brokerName":               cfg.name,
+		"brokerClusterName":        cfg.cluster,
+		"brokerId":                 strconv.FormatInt(cfg.brokerID, 10),
+		"defaultTopicQueueNums":    strconv.Itoa(int(cfg.defaultQueueNums)),
+		"clusterTopicEnable":       strconv.FormatBool(cfg.clusterTopicEnable),
+		"brokerTopicEnable":        strconv.FormatBool(cfg.brokerTopicEnable),
+		"traceTopicEnable":         strconv.FormatBool(cfg.traceTopicEnable),
+		"registerNameServerPeriod": strconv.FormatInt(cfg.registerInterval.Milliseconds(), 10),
+		"transactionCheckInterval": strconv.FormatInt(cfg.transactionCheckInterval.Milliseconds(), 10),
+		"transactionTimeOut":       strconv.FormatInt(cfg.transactionTimeout.Milliseconds(), 10),
+		"transactionCheckMax":      strconv.Itoa(cfg.transactionCheckMax),
+		"messageDelayLevel":        delays,
 	} {
 		s.values[field] = v
 	}
@@ -233,6 +234,8 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 	s.traceOn.Store(cfg.traceOn)
 	s.rejectTransactional.Store(cfg.rejectTransactional)
 	s.compressedRegister.Store(cfg.compressedRegister)
+	s.autoCreateGroup.Store(cfg.autoCreateGroup)
+	s.notifyConsumerIDs.Store(cfg.notifyConsumerIDs)
 	s.registerTimeout.Store(int64(cfg.registerTimeout))
 	nameServers := slices.Clone(cfg.nameServers)
 	s.nameServers.Store(&nameServers)
@@ -305,6 +308,14 @@ var liveSettings = map[string]liveSetting{
 		set: func(b *Broker, v string) {
 			b.settings.registerTimeout.Store(int64(time.Duration(atoi32(v)) * time.Millisecond))
 		},
+	},
+	"autoCreateSubscriptionGroup": {
+		get: func(b *Broker) (string, bool) { return strconv.FormatBool(b.settings.autoCreateGroup.Load()), true },
+		set: func(b *Broker, v string) { b.settings.autoCreateGroup.Store(v == "true") },
+	},
+	"notifyConsumerIdsChangedEnable": {
+		get: func(b *Broker) (string, bool) { return strconv.FormatBool(b.settings.notifyConsumerIDs.Load()), true },
+		set: func(b *Broker, v string) { b.settings.notifyConsumerIDs.Store(v == "true") },
 	},
 	"namesrvAddr": {
 		get: func(b *Broker) (string, bool) {

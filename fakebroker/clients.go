@@ -8,15 +8,21 @@ package fakebroker
 //     keyed by connection (a reconnecting client is a new entry), with its client id, language
 //     and version, and refreshes the entry's last-update time. For each consumer group it first
 //     finds (auto-creating) the subscription group and creates the group's retry topic
-//     %RETRY%group (1 queue, perm 6) with a oneway registration when new; a consumer group
-//     whose members or subscribed topics change gets NOTIFY_CONSUMER_IDS_CHANGED (40, oneway)
-//     pushed to each member. The answer has no extFields. A body that is not a HeartbeatData
-//     is answered SYSTEM_ERROR (Java fails on the null it decodes to).
+//     %RETRY%group (the group's retryQueueNums, perm 6) with a oneway registration when new; a
+//     consumer group whose members (a new connection) or subscribed topics (one added or gone;
+//     a newer subVersion is not a change) change gets NOTIFY_CONSUMER_IDS_CHANGED (40) pushed
+//     to each member, the new one included, unless the group's notifyConsumerIdsChangedEnable
+//     is off (a group without a config is notified). The answer has no extFields. A body that
+//     is not a HeartbeatData is answered SYSTEM_ERROR (Java fails on the null it decodes to).
 //   - Unregistering removes the connection from the named producer and/or consumer group
-//     (the consumer group's members are notified); the answer has empty extFields.
-//   - A closed connection leaves every group at once (consumer groups are notified); a
-//     consumer group left empty is removed, a producer group stays in the table without
-//     members (ProducerManager.doChannelCloseEvent removes the channel only; 204 shows it).
+//     (the members left are notified, as for a heartbeat); the answer has empty extFields.
+//   - A closed connection leaves every group at once (the members left in its consumer groups
+//     are notified, whatever the groups' switches say); a consumer group left empty is
+//     removed, a producer group stays in the table without members
+//     (ProducerManager.doChannelCloseEvent removes the channel only; 204 shows it).
+//   - 40 is oneway, its header the group's name, sent by Broker2Client.notifyConsumerIdsChanged
+//     only while the broker's notifyConsumerIdsChangedEnable (a live setting) is on, and
+//     through the fault injector, so a rule for code 40 drops or delays it.
 //   - A scan (first after 10 s, then every 10 s) drops entries silent for more than 120 s and
 //     closes their connections, without notifying; emptied groups go as on close.
 //   - Producers are also found by client id (the connection a client id last joined a group
@@ -33,10 +39,6 @@ import (
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
-
-// heartbeatWithoutBody is Java 17's answer to a heartbeat without a body (checked against a
-// real 4.9.7 broker): HeartbeatData.decode makes a String of the null body.
-const heartbeatWithoutBody = `java.lang.NullPointerException: Cannot read the array length because "bytes" is null, java.base/java.lang.String.<init>(String.java:1387)`
 
 // notifyTimeout bounds the push of NOTIFY_CONSUMER_IDS_CHANGED to one consumer.
 const notifyTimeout = 3 * time.Second
@@ -116,25 +118,27 @@ func newChannel(req *remoting.Request, clientID string) *clientChannel {
 func (b *Broker) handleHeartbeat(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
 	if len(cmd.Body) == 0 {
-		return answer(cmd, remoting.SystemError, heartbeatWithoutBody)
+		return answer(cmd, remoting.SystemError, nullBodyRemark)
 	}
 	hb, err := protocol.DecodeHeartbeatData(cmd.Body)
 	if err != nil {
 		return answer(cmd, remoting.SystemError, "com.alibaba.fastjson.JSONException: "+err.Error())
 	}
 	for _, cd := range hb.ConsumerDataSet {
-		if b.groups.find(cd.GroupName, b.cfg.autoCreateGroup) {
+		notify := true // a group without a config (auto-creation off) is notified
+		if sg, ok := b.subscriptionGroup(cd.GroupName); ok {
+			notify = sg.NotifyConsumerIDsChangedEnable
 			var sysFlag int32
 			if cd.UnitMode {
 				sysFlag = protocol.TopicSysFlagUnitSub
 			}
-			if _, created := b.topics.createInSendMessageBack(retryTopicPrefix+cd.GroupName, retryQueueNums,
+			if _, created := b.topics.createInSendMessageBack(retryTopicPrefix+cd.GroupName, sg.RetryQueueNums,
 				protocol.PermRead|protocol.PermWrite, sysFlag); created {
 				b.registerOneway(regRetryTopic)
 			}
 		}
-		if notify := b.clients.registerConsumer(cd, newChannel(req, hb.ClientID)); notify != nil {
-			b.notifyConsumerIDsChanged(cd.GroupName, notify)
+		if members := b.clients.registerConsumer(cd, newChannel(req, hb.ClientID)); members != nil && notify {
+			b.notifyConsumerIDsChanged(cd.GroupName, members)
 		}
 	}
 	for _, pd := range hb.ProducerDataSet {
@@ -256,8 +260,11 @@ func (b *Broker) handleUnregisterClient(_ context.Context, req *remoting.Request
 		b.clients.unregisterProducer(h.ProducerGroup, id, h.ClientID)
 	}
 	if h.ConsumerGroup != "" {
-		b.groups.find(h.ConsumerGroup, b.cfg.autoCreateGroup)
-		if members, ok := b.clients.unregisterConsumer(h.ConsumerGroup, id); ok {
+		notify := true
+		if sg, ok := b.subscriptionGroup(h.ConsumerGroup); ok {
+			notify = sg.NotifyConsumerIDsChangedEnable
+		}
+		if members, ok := b.clients.unregisterConsumer(h.ConsumerGroup, id); ok && notify {
 			b.notifyConsumerIDsChanged(h.ConsumerGroup, members)
 		}
 	}
@@ -334,16 +341,18 @@ func (t *clientTable) connClosed(conn uint64) map[string][]*remoting.Conn {
 	return notify
 }
 
-// notifyConsumerIDsChanged is Broker2Client.notifyConsumerIdsChanged for each member.
+// notifyConsumerIDsChanged is DefaultConsumerIdsChangeListener's CHANGE event: with
+// notifyConsumerIdsChangedEnable, Broker2Client.notifyConsumerIdsChanged pushes 40 to each
+// member, oneway, through the fault injector (a rule for code 40 drops or delays it).
 func (b *Broker) notifyConsumerIDsChanged(group string, members []*remoting.Conn) {
-	if !b.cfg.notifyConsumerIDs || group == "" {
+	if !b.settings.notifyConsumerIDs.Load() || group == "" {
 		return
 	}
 	for _, c := range members {
 		req := protocol.RequestWithHeader(remoting.CodeNotifyConsumerIDsChanged,
 			protocol.NotifyConsumerIdsChangedRequestHeader{ConsumerGroup: group}, nil)
 		ctx, cancel := context.WithTimeout(context.Background(), notifyTimeout)
-		if err := c.InvokeOneway(ctx, req); err != nil {
+		if err := b.inj.InvokeOneway(ctx, c, req); err != nil {
 			b.log.Debug("fakebroker: notifyConsumerIdsChanged failed", "group", group, "reason", err)
 		}
 		cancel()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -225,5 +226,136 @@ func TestHeartbeatBadBody(t *testing.T) {
 		resp = r.invoke(remoting.NewRequest(remoting.CodeHeartBeat, nil, []byte("not json")))
 		require.Equal(t, remoting.SystemError, resp.Code)
 		require.Empty(t, r.b.Clients())
+	})
+}
+
+// notifications collects the NOTIFY_CONSUMER_IDS_CHANGED a client receives, by group.
+type notifications struct{ got chan *remoting.Command }
+
+func (r *rig) notifiedClient() (*remoting.Client, *notifications) {
+	n := &notifications{got: make(chan *remoting.Command, 16)}
+	c := r.newClient()
+	c.Handle(remoting.CodeNotifyConsumerIDsChanged, func(_ context.Context, req *remoting.Request) *remoting.Command {
+		n.got <- req.Command
+		return nil
+	})
+	return c, n
+}
+
+// take returns the groups of the notifications received so far, once the broker is idle.
+func (n *notifications) take() []string {
+	synctest.Wait()
+	var groups []string
+	for {
+		select {
+		case c := <-n.got:
+			groups = append(groups, c.ExtFields[protocol.FieldConsumerGroup])
+		default:
+			return groups
+		}
+	}
+}
+
+// Java's ConsumerManager and DefaultConsumerIdsChangeListener: a group's members are told when
+// a heartbeat changes its members or topics or an unregister removes one (unless the group's
+// notifyConsumerIdsChangedEnable is off) and when a connection closes; an expired member is
+// dropped silently; notifyConsumerIdsChangedEnable off on the broker silences everything.
+func TestNotifyConsumerIDsChanged(t *testing.T) {
+	hb := func(t *testing.T, c *remoting.Client, id, group string) {
+		heartbeat(t, c, &protocol.HeartbeatData{ClientID: id, ConsumerDataSet: []protocol.ConsumerData{consumerData(group, "T")}})
+	}
+	t.Run("the request", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			c, n := r.notifiedClient()
+			hb(t, c, "c1", "cg")
+			synctest.Wait()
+			req := <-n.got
+			require.True(t, req.IsOneway())
+			require.Equal(t, map[string]string{"consumerGroup": "cg"}, req.ExtFields)
+			require.Equal(t, remoting.LanguageJava, req.Language)
+			require.Equal(t, remoting.CurrentVersion, req.Version)
+		})
+	})
+	t.Run("join, unregister, close", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			c1, n1 := r.notifiedClient()
+			c2, n2 := r.notifiedClient()
+			hb(t, c1, "c1", "cg")
+			require.Equal(t, []string{"cg"}, n1.take())
+			hb(t, c2, "c2", "cg")
+			require.Equal(t, []string{"cg"}, n1.take())
+			require.Equal(t, []string{"cg"}, n2.take())
+			resp := invokeOn(t, c2, protocol.RequestWithHeader(remoting.CodeUnregisterClient,
+				protocol.UnregisterClientRequestHeader{ClientID: "c2", ConsumerGroup: "cg"}, nil))
+			require.Equal(t, remoting.Success, resp.Code)
+			require.Equal(t, []string{"cg"}, n1.take())
+			require.Empty(t, n2.take(), "the member that left is not told")
+			hb(t, c2, "c2", "cg")
+			n1.take()
+			n2.take()
+			require.NoError(t, c2.Close())
+			require.Equal(t, []string{"cg"}, n1.take())
+		})
+	})
+	t.Run("expiry is silent", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, WithClientExpiry(time.Minute))
+			c1, n1 := r.notifiedClient()
+			c2, _ := r.notifiedClient()
+			hb(t, c1, "c1", "cg")
+			hb(t, c2, "c2", "cg")
+			n1.take()
+			for range 8 { // c1 keeps heartbeating, c2 stops
+				time.Sleep(10 * time.Second)
+				hb(t, c1, "c1", "cg")
+			}
+			require.Equal(t, []string{"c1"}, r.b.ConsumerIDs("cg"))
+			require.Empty(t, n1.take())
+		})
+	})
+	t.Run("the group's switch", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			quiet := protocol.NewSubscriptionGroupConfig("cg")
+			quiet.NotifyConsumerIDsChangedEnable = false
+			r.b.UpdateSubscriptionGroup(quiet)
+			c1, n1 := r.notifiedClient()
+			c2, _ := r.notifiedClient()
+			hb(t, c1, "c1", "cg")
+			hb(t, c2, "c2", "cg")
+			invokeOn(t, c2, protocol.RequestWithHeader(remoting.CodeUnregisterClient,
+				protocol.UnregisterClientRequestHeader{ClientID: "c2", ConsumerGroup: "cg"}, nil))
+			require.Empty(t, n1.take())
+			hb(t, c2, "c2", "cg")
+			require.NoError(t, c2.Close())
+			require.Equal(t, []string{"cg"}, n1.take(), "a closed connection notifies all the same")
+		})
+	})
+	t.Run("the broker's switch, live", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t, WithNotifyConsumerIDsChanged(false))
+			c1, n1 := r.notifiedClient()
+			c2, _ := r.notifiedClient()
+			hb(t, c1, "c1", "cg")
+			hb(t, c2, "c2", "cg")
+			require.NoError(t, c2.Close())
+			require.Empty(t, n1.take())
+			r.updateBrokerConfig("notifyConsumerIdsChangedEnable=true")
+			hb(t, r.client, "c3", "cg")
+			require.Equal(t, []string{"cg"}, n1.take())
+		})
+	})
+	t.Run("a fault rule drops it", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			r := newRig(t)
+			r.b.Faults().Add(fault.Rule{Code: remoting.CodeNotifyConsumerIDsChanged, Action: fault.ActionDrop, Times: 1})
+			c1, n1 := r.notifiedClient()
+			hb(t, c1, "c1", "cg")
+			require.Empty(t, n1.take())
+			hb(t, r.client, "c2", "cg")
+			require.Equal(t, []string{"cg"}, n1.take())
+		})
 	})
 }

@@ -11,11 +11,18 @@
 //	               21 GET_ALL_TOPIC_CONFIG, 215 DELETE_TOPIC_IN_BROKER
 //	send.go        10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
 //	store.go       the in-memory store: queues, offsets, commit-log offsets and message ids
-//	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan
-//	pull.go        11 PULL_MESSAGE with long polling
+//	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan,
+//	               the 40 NOTIFY_CONSUMER_IDS_CHANGED pushed when a consumer group changes
+//	pull.go        11 PULL_MESSAGE with long polling, and the OFFSET_MOVED_EVENT record of a
+//	               corrected offset
 //	offsets.go     14/15 consumer offsets, 29 SEARCH_OFFSET_BY_TIMESTAMP, 30/31 max/min offset
-//	consumers.go   38 GET_CONSUMER_LIST_BY_GROUP and the subscription groups
+//	consumers.go   38 GET_CONSUMER_LIST_BY_GROUP
+//	subscriptiongroups.go 200 UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, 201
+//	               GET_ALL_SUBSCRIPTIONGROUP_CONFIG, 207 DELETE_SUBSCRIPTIONGROUP: each consumer
+//	               group's config and what it changes (pulls, retries, notifications)
 //	connections.go 203 GET_CONSUMER_CONNECTION_LIST, 204 GET_PRODUCER_CONNECTION_LIST
+//	locks.go       41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ: orderly consumers' queue locks and
+//	               their 60 s expiry
 //	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
 //	schedule.go    delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
 //	view.go        33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
@@ -26,6 +33,9 @@
 //	               CHECK_TRANSACTION_STATE to producers, op records and discards
 //	reply.go       324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2, and the 326
 //	               PUSH_REPLY_MESSAGE_TO_CLIENT they cause
+//	consumercalls.go 222 INVOKE_BROKER_TO_RESET_OFFSET, 223 INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
+//	               307 GET_CONSUMER_RUNNING_INFO, 309 CONSUME_MESSAGE_DIRECTLY: admin requests
+//	               answered by asking the group's consumers (220, 221, 307, 309)
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //
@@ -60,11 +70,10 @@
 //     run, as Java's does, and checks a half message at the instant it reaches its timeout
 //     (Java: once its clock has moved a millisecond past it).
 //   - Not modelled: queries by key or unique id (12), slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
-//     the OFFSET_MOVED_EVENT messages Java writes when it corrects a pull's offset,
 //     disk-related answers (store busy, disk full), and message retention (the
 //     minimum offset of every queue stays 0).
 //
 // Time comes from the standard time package only, so a test running the fake inside a
 // testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry, 30 s
-// registration intervals or the 60 s transaction check pass at once.
+// registration intervals, the 60 s transaction check or a queue lock's 60 s expiry pass at once.
 package fakebroker

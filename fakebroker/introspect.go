@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"maps"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -23,6 +24,10 @@ func (b *Broker) Topic(name string) (protocol.TopicConfig, bool) { return b.topi
 
 // DataVersion returns the topic table's current data version.
 func (b *Broker) DataVersion() protocol.DataVersion { return b.topics.dataVersion() }
+
+// StoreHost returns the store host written into stored messages and the offset message ids
+// made from them (an offset message id names its broker by it).
+func (b *Broker) StoreHost() netip.AddrPort { return b.currentStoreHost() }
 
 // Permission returns brokerPermission.
 func (b *Broker) Permission() int32 { return b.permission() }

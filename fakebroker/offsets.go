@@ -51,6 +51,17 @@ func (t *offsetTable) query(group, topic string, queue int32) (int64, bool) {
 	return off, ok
 }
 
+// removeGroup is ConsumerOffsetManager.removeOffset: the group's offsets on every topic go.
+func (t *offsetTable) removeGroup(group string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for k := range t.m {
+		if k.group == group {
+			delete(t.m, k)
+		}
+	}
+}
+
 func (b *Broker) offsetHandlers() []handlerEntry {
 	return []handlerEntry{
 		{remoting.CodeQueryConsumerOffset, b.handleQueryConsumerOffset},

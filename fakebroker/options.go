@@ -89,6 +89,7 @@ type config struct {
 	storeReplyMessage        bool
 	messageDelayLevel        string
 	vipChannel               bool
+	rebalanceLockExpiry      time.Duration
 }
 
 // Option configures a Broker.
@@ -240,6 +241,14 @@ func WithTransactionCheckMax(n int) Option {
 // its reply topic as well as pushed to the requesting client. Default true.
 func WithStoreReplyMessage(on bool) Option {
 	return func(c *config) { c.storeReplyMessage = on }
+}
+
+// WithRebalanceLockExpiry sets how long a queue lock taken with LOCK_BATCH_MQ lasts without
+// being renewed before another client of the group may take it (Java's
+// rocketmq.broker.rebalance.lockMaxLiveTime system property). Default
+// DefaultRebalanceLockExpiry.
+func WithRebalanceLockExpiry(d time.Duration) Option {
+	return func(c *config) { c.rebalanceLockExpiry = d }
 }
 
 // WithLogger sets where the broker and its transport log. Default slog.Default().

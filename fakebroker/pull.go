@@ -5,12 +5,14 @@ package fakebroker
 //
 //   - Checks in Java's order: a broker that is not readable (16 "the broker[IP] pulling message
 //     is forbidden"); the subscription group (auto-created, else 26 "subscription group [G] does
-//     not exist, ..."); the topic (17 "topic[T] not exist, apply first please! ..."), its read
+//     not exist, ...") and its consumeEnable (16 "subscription group no permission, G"); the topic (17 "topic[T] not exist, apply first please! ..."), its read
 //     permission (16 "the topic[T] pulling message is forbidden") and the queue id (1
 //     "queueId[N] is illegal, topic:[T] topicConfig.readQueueNums:[R] consumer:[/ADDR]"); the
 //     subscription: from the request when its sysFlag has the subscription bit, else from the
-//     group's heartbeat (24 "the consumer's group info not exist" / "the consumer's
-//     subscription not exist", 25 when the request's subVersion is newer); a filter that is not
+//     group's heartbeat (24 "the consumer's group info not exist"; 16 "the consumer group[G] can
+//     not consume by broadcast way" when the heartbeats say BROADCASTING and the group's
+//     consumeBroadcastEnable is off; 24 "the consumer's subscription not exist", 25 when the
+//     request's subVersion is newer); a filter that is not
 //     TAG is refused (1 "The broker does not support consumer to filter message by SQL92", as
 //     enablePropertyFilter is off by default).
 //   - The answer's remark is the store's status (FOUND, NO_MESSAGE_IN_QUEUE,
@@ -24,6 +26,10 @@ package fakebroker
 //     pulls every 5 s, so its timeouts come up to 5 s late; here they come on time.)
 //   - With the commit-offset bit, the request's commitOffset is stored as the group's offset
 //     (on the first run only, as Java).
+//   - A PULL_OFFSET_MOVED answer (the first run's or a held pull's) is recorded, before it goes
+//     out, as a message in OFFSET_MOVED_EVENT queue 0: an OffsetMovedEvent body (group, queue,
+//     offset asked for, nextBeginOffset), TAGS and KEYS the group, DELAY 0, born at and from the
+//     broker's address (generateOffsetMovedEvent). Only a master writes it.
 
 import (
 	"context"
@@ -81,9 +87,13 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 	if resp := check(cmd, keyed(protocol.FieldConsumerGroup)); resp != nil {
 		return resp
 	}
-	if !b.groups.find(h.ConsumerGroup, b.cfg.autoCreateGroup) {
+	sg, ok := b.subscriptionGroup(h.ConsumerGroup)
+	if !ok {
 		return answerWithHeader(cmd, remoting.SubscriptionGroupNotExist,
 			fmt.Sprintf("subscription group [%s] does not exist, %s", h.ConsumerGroup, faqSuffix))
+	}
+	if !sg.ConsumeEnable {
+		return answerWithHeader(cmd, remoting.NoPermission, "subscription group no permission, "+h.ConsumerGroup)
 	}
 	if resp := check(cmd, pullNeedSysFlag); resp != nil {
 		return resp
@@ -122,9 +132,13 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 	if hasSubscription {
 		sub = buildSubscription(h.Topic, h.Subscription, h.ExpressionType)
 	} else {
-		_, subs, _, ok := b.clients.consumerGroup(h.ConsumerGroup)
+		_, subs, model, ok := b.clients.consumerGroup(h.ConsumerGroup)
 		if !ok {
 			return answerWithHeader(cmd, remoting.SubscriptionNotExist, "the consumer's group info not exist"+faqSuffix)
+		}
+		if !sg.ConsumeBroadcastEnable && model == protocol.Broadcasting {
+			return answerWithHeader(cmd, remoting.NoPermission,
+				"the consumer group["+h.ConsumerGroup+"] can not consume by broadcast way")
 		}
 		sub, ok = subs[h.Topic]
 		if !ok {
@@ -196,12 +210,39 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 			}, suspendTimeout)
 			resp = nil
 		}
+	case remoting.PullOffsetMoved:
+		if b.cfg.brokerID == protocol.MasterID {
+			b.writeOffsetMovedEvent(h, res.nextBeginOffset)
+		}
 	}
 
 	if commit {
 		b.offsets.commit(h.ConsumerGroup, h.Topic, h.QueueID, h.CommitOffset)
 	}
 	return resp
+}
+
+// writeOffsetMovedEvent is generateOffsetMovedEvent: the correction a PULL_OFFSET_MOVED answer
+// makes is recorded in OFFSET_MOVED_EVENT queue 0, tagged and keyed by the group, born at and
+// from the broker's address.
+func (b *Broker) writeOffsetMovedEvent(h protocol.PullMessageRequestHeader, offsetNew int64) {
+	ev := &protocol.OffsetMovedEvent{
+		ConsumerGroup: h.ConsumerGroup,
+		MessageQueue:  protocol.MessageQueue{Topic: h.Topic, BrokerName: b.cfg.name, QueueID: h.QueueID},
+		OffsetRequest: h.QueueOffset, OffsetNew: offsetNew,
+	}
+	m := &protocol.MessageExt{}
+	m.Topic, m.QueueID, m.Body = protocol.OffsetMovedEventTopic, 0, ev.Encode()
+	m.Properties = map[string]string{
+		protocol.PropertyTags: h.ConsumerGroup, protocol.PropertyDelayTimeLevel: "0", protocol.PropertyKeys: h.ConsumerGroup,
+	}
+	// Java sets the tags, the level and the keys, in that order, then encodes the map.
+	m.RawProperties = protocol.EncodeProperties(m.Properties,
+		protocol.PropertyTags, protocol.PropertyDelayTimeLevel, protocol.PropertyKeys)
+	m.BornTimestamp, m.BornHost = time.Now().UnixMilli(), parseHost(b.Addr())
+	if _, err := b.put([]*protocol.MessageExt{m}); err != nil {
+		b.log.Warn("fakebroker: offset moved event not written", "group", h.ConsumerGroup, "reason", err)
+	}
 }
 
 // isTagType is ExpressionType.isTagType: no type or TAG.

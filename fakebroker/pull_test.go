@@ -380,3 +380,53 @@ func TestPullAnswerSerializeType(t *testing.T) {
 		require.Equal(t, remoting.SerializeJSON, late.SerializeType)
 	})
 }
+
+// A pull answered PULL_OFFSET_MOVED leaves a record of the correction in OFFSET_MOVED_EVENT, as
+// generateOffsetMovedEvent writes it; a tag filter on the group finds it.
+func TestPullOffsetMovedWritesEvent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithTopic("T", 2))
+		r.send(remoting.CodeSendMessageV2, "T", 0, "m", nil)
+		h := pullHeader("cg", "T", 0, 0)
+		h.SysFlag, h.Subscription = pullFlagSubscription, "*"
+		require.Equal(t, remoting.Success, r.pull(h).Code)
+		require.Empty(t, r.b.StoredMessages(protocol.OffsetMovedEventTopic), "no correction, no event")
+
+		h.QueueOffset = 7
+		resp := r.pull(h)
+		require.Equal(t, remoting.PullOffsetMoved, resp.Code)
+		events := r.b.StoredMessages(protocol.OffsetMovedEventTopic)
+		require.Len(t, events, 1)
+		ev := events[0]
+		require.Equal(t, int32(0), ev.QueueID)
+		body, err := protocol.DecodeOffsetMovedEvent(ev.Body)
+		require.NoError(t, err)
+		require.Equal(t, &protocol.OffsetMovedEvent{ConsumerGroup: "cg",
+			MessageQueue:  protocol.MessageQueue{Topic: "T", BrokerName: DefaultBrokerName, QueueID: 0},
+			OffsetRequest: 7, OffsetNew: 1}, body)
+		require.Equal(t, `{"consumerGroup":"cg","messageQueue":{"brokerName":"broker-a","queueId":0,"topic":"T"},"offsetNew":1,"offsetRequest":7}`, string(ev.Body))
+		require.Equal(t, brokerAddr, ev.BornHost.String())
+		require.Equal(t, time.Now().UnixMilli(), ev.BornTimestamp)
+
+		// An empty queue past 0 too; the event is found by the group as its tag.
+		h.QueueID, h.QueueOffset = 1, 3
+		require.Equal(t, remoting.PullOffsetMoved, r.pull(h).Code)
+		byTag := pullHeader("cg", protocol.OffsetMovedEventTopic, 0, 0)
+		byTag.SysFlag, byTag.Subscription, byTag.ConsumerGroup = pullFlagSubscription, "cg", "reader"
+		resp = r.pull(byTag)
+		require.Equal(t, remoting.Success, resp.Code)
+		msgs, err := protocol.DecodeStoredMessages(resp.Body)
+		require.NoError(t, err)
+		require.Len(t, msgs, 2)
+		props, err := protocol.StoredRecordProperties(resp.Body[:msgs[0].StoreSize])
+		require.NoError(t, err)
+		require.Equal(t, "KEYS\x01cg\x02DELAY\x010\x02TAGS\x01cg", props, "Java's order (checked with the 4.9.7 jars)")
+		second, err := protocol.DecodeOffsetMovedEvent(msgs[1].Body)
+		require.NoError(t, err)
+		require.Equal(t, protocol.OffsetMovedEvent{ConsumerGroup: "cg",
+			MessageQueue:  protocol.MessageQueue{Topic: "T", BrokerName: DefaultBrokerName, QueueID: 1},
+			OffsetRequest: 3, OffsetNew: 0}, *second)
+		byTag.Subscription = "other"
+		require.Equal(t, remoting.PullRetryImmediately, r.pull(byTag).Code)
+	})
+}

@@ -44,9 +44,6 @@ import (
 // request's maxReconsumeTimes.
 const versionV349 = 121
 
-// DLQ and retry defaults of SubscriptionGroupConfig.
-const defaultRetryMaxTimes = 16
-
 func (b *Broker) sendHandlers() []handlerEntry {
 	return []handlerEntry{
 		{remoting.CodeSendMessage, b.handleSend},
@@ -309,10 +306,11 @@ func (b *Broker) handleRetryAndDLQ(s *sendRequest, m *protocol.MessageExt, tc *p
 		return nil
 	}
 	group := strings.TrimPrefix(s.h.Topic, retryTopicPrefix)
-	if !b.groups.find(group, b.cfg.autoCreateGroup) {
+	sg, ok := b.subscriptionGroup(group)
+	if !ok {
 		return s.fail(remoting.SubscriptionGroupNotExist, "subscription group not exist, "+group+" "+faqSuffix)
 	}
-	maxTimes := int32(defaultRetryMaxTimes)
+	maxTimes := sg.RetryMaxTimes
 	if s.cmd.Version >= versionV349 && s.h.MaxReconsumeTimes != nil {
 		maxTimes = *s.h.MaxReconsumeTimes
 	}

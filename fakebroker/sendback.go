@@ -9,13 +9,15 @@ package fakebroker
 //   - the subscription group must exist (auto-created when autoCreateSubscriptionGroup), else
 //     26 SUBSCRIPTION_GROUP_NOT_EXIST "subscription group not exist, G " and the FAQ line;
 //   - a broker that is not writable answers 16 "the broker[IP] sending message is forbidden";
-//   - %RETRY%group is created when missing (retryQueueNums = 1 queue, perm 6, topicSysFlag
-//     unit-sub in unit mode) and registered oneway; a retry topic that is not writable answers
-//     16 "the topic[%RETRY%G] sending message is forbidden";
+//   - a group whose retryQueueNums is 0 or less takes no retries: SUCCESS, nothing stored;
+//   - %RETRY%group is created when missing (the group's retryQueueNums queues, 1 by default,
+//     perm 6, topicSysFlag unit-sub in unit mode) and registered oneway; the message goes to a
+//     random queue below retryQueueNums; a retry topic that is not writable answers 16 "the
+//     topic[%RETRY%G] sending message is forbidden";
 //   - the message is looked up by its commit-log offset: 1 "look message by offset failed, N"
 //     when there is none;
 //   - RETRY_TOPIC is set to the message's topic unless it has one, WAIT to false;
-//   - reconsumeTimes >= maxReconsumeTimes (the group's retryMaxTimes, 16, or the header's when
+//   - reconsumeTimes >= maxReconsumeTimes (the group's retryMaxTimes, 16 by default, or the header's when
 //     the request's version is V3_4_9 or later and it has one), or a negative delayLevel: the
 //     message goes to %DLQ%group (1 queue, perm 6, created and registered when missing), with
 //     DELAY=0; otherwise DELAY is the header's level, or 3 + reconsumeTimes for 0;
@@ -67,20 +69,24 @@ func (b *Broker) handleSendBack(_ context.Context, req *remoting.Request) *remot
 	if resp := check(cmd, sendBackNeedGroup); resp != nil {
 		return resp
 	}
-	if !b.groups.find(h.Group, b.cfg.autoCreateGroup) {
+	sg, ok := b.subscriptionGroup(h.Group)
+	if !ok {
 		return answer(cmd, remoting.SubscriptionGroupNotExist, "subscription group not exist, "+h.Group+" "+faqSuffix)
 	}
 	if !protocol.IsWriteable(b.permission()) {
 		return answer(cmd, remoting.NoPermission, "the broker["+b.brokerIP1()+"] sending message is forbidden")
 	}
+	if sg.RetryQueueNums <= 0 {
+		return answer(cmd, remoting.Success, "") // the group takes no retries: the message is dropped
+	}
 
 	newTopic := retryTopicPrefix + h.Group
-	queueID := int32(rand.IntN(99999999) % retryQueueNums)
+	queueID := int32(rand.IntN(99999999)) % sg.RetryQueueNums
 	var topicSysFlag int32
 	if h.UnitMode {
 		topicSysFlag = protocol.TopicSysFlagUnitSub
 	}
-	tc, created := b.topics.createInSendMessageBack(newTopic, retryQueueNums, protocol.PermRead|protocol.PermWrite, topicSysFlag)
+	tc, created := b.topics.createInSendMessageBack(newTopic, sg.RetryQueueNums, protocol.PermRead|protocol.PermWrite, topicSysFlag)
 	if created {
 		b.registerOneway(regRetryTopic)
 	}
@@ -109,7 +115,7 @@ func (b *Broker) handleSendBack(_ context.Context, req *remoting.Request) *remot
 		return resp
 	}
 	delayLevel := int(h.DelayLevel)
-	maxTimes := int32(defaultRetryMaxTimes)
+	maxTimes := sg.RetryMaxTimes
 	if cmd.Version >= versionV349 && h.MaxReconsumeTimes != nil {
 		maxTimes = *h.MaxReconsumeTimes
 	}

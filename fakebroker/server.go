@@ -27,7 +27,7 @@ func (b *Broker) newServer() *remoting.Server {
 	for _, family := range [][]handlerEntry{
 		b.sendHandlers(), b.topicHandlers(), b.clientHandlers(), b.pullHandlers(),
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
-		b.connectionHandlers(),
+		b.connectionHandlers(), b.subscriptionGroupHandlers(), b.lockHandlers(), b.consumerCallHandlers(),
 		b.brokerConfigHandlers(),
 		b.transactionHandlers(), b.replyHandlers(),
 	} {

@@ -57,7 +57,8 @@ const (
 	benchmarkTopicQueueNums = 1024
 	retryTopicPrefix        = "%RETRY%"
 	dlqTopicPrefix          = "%DLQ%"
-	// retryQueueNums is SubscriptionGroupConfig.retryQueueNums; dlqQueueNums is
+	// retryQueueNums is what a send to a %RETRY% topic that does not exist creates it with
+	// (msgCheck; heartbeats and send-backs take the group's retryQueueNums); dlqQueueNums is
 	// SendMessageProcessor.DLQ_NUMS_PER_GROUP.
 	retryQueueNums = 1
 	dlqQueueNums   = 1

@@ -34,6 +34,20 @@ const maxAdminBody = 1 << 20
 //	POST   /v1/brokers/{name}/stop        take a broker offline as a crash does
 //	POST   /v1/brokers/{name}/start       bring it back
 //	POST   /v1/topics                     create or update a topic {"topic","queues","brokers"}
+//	GET    /v1/groups                     every broker's subscription groups (consumer groups' configs)
+//	POST   /v1/groups                     create or replace one {"groupName",...,"brokers"}
+//	DELETE /v1/groups/{group}             forget it (?removeOffset=true: its offsets too; ?broker=)
+//	GET    /v1/groups/{group}/locks       the queues its orderly consumers hold (LOCK_BATCH_MQ)
+//	POST   /v1/groups/{group}/reset-offset  reset its offsets on a topic {"topic","timestamp","force"}:
+//	                                      the brokers tell its consumers (RESET_CONSUMER_CLIENT_OFFSET)
+//	GET    /v1/groups/{group}/status?topic=T  its consumers' own offsets (?clientId= for one)
+//	GET    /v1/clients/{clientId}/running-info?group=G  a consumer's running info (?jstack=true)
+//	POST   /v1/clients/{clientId}/consume-directly  have it consume a stored message again
+//	                                      {"group","msgId"} (msgId: the offset message id)
+//
+// The consumer calls go over the wire to the brokers as mqadmin sends them (222, 223, 307,
+// 309), and the brokers ask the consumers; a broker's refusal is 409 with its "code" and
+// "remark", a broker, group member or message not found 404.
 func (c *Cluster) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/cluster", c.adminCluster)
@@ -45,6 +59,14 @@ func (c *Cluster) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /v1/faults", c.adminListFaults)
 	mux.HandleFunc("DELETE /v1/faults", c.adminClearFaults)
 	mux.HandleFunc("POST /v1/brokers/{name}/{action}", c.adminBrokerAction)
+	mux.HandleFunc("GET /v1/groups", c.adminGroups)
+	mux.HandleFunc("POST /v1/groups", c.adminUpdateGroup)
+	mux.HandleFunc("DELETE /v1/groups/{group}", c.adminDeleteGroup)
+	mux.HandleFunc("GET /v1/groups/{group}/locks", c.adminLocks)
+	mux.HandleFunc("POST /v1/groups/{group}/reset-offset", c.adminResetOffset)
+	mux.HandleFunc("GET /v1/groups/{group}/status", c.adminConsumerStatus)
+	mux.HandleFunc("GET /v1/clients/{clientId}/running-info", c.adminRunningInfo)
+	mux.HandleFunc("POST /v1/clients/{clientId}/consume-directly", c.adminConsumeDirectly)
 	// Any other method and path is "no such call", in JSON like every other answer.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Errorf("no such call: %s %s", r.Method, r.URL.Path))

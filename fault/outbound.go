@@ -9,11 +9,16 @@ import (
 )
 
 // A fake server also sends requests of its own to its clients: a broker asks a producer
-// CHECK_TRANSACTION_STATE (39, oneway) and pushes PUSH_REPLY_MESSAGE_TO_CLIENT (326, two-way).
+// CHECK_TRANSACTION_STATE (39, oneway) and pushes PUSH_REPLY_MESSAGE_TO_CLIENT (326, two-way); it
+// tells a consumer group's members NOTIFY_CONSUMER_IDS_CHANGED (40, oneway), and on an admin
+// request sends its consumers RESET_CONSUMER_CLIENT_OFFSET (220, oneway) or asks them
+// GET_CONSUMER_STATUS_FROM_CLIENT (221), GET_CONSUMER_RUNNING_INFO (307) and
+// CONSUME_MESSAGE_DIRECTLY (309), two-way.
 // The same rules act on them when the server sends them through InvokeOneway and Invoke below,
 // but only rules that name the request's code: a rule for every code (Code 0) is about what the
 // server receives, and keeps its budget for that. A broker never receives a 39, so a test drops
-// "the broker's 39" with an ordinary rule for code 39. What each action means for a request
+// "the broker's 39" with an ordinary rule for code 39. 307 and 309 a broker both receives (from
+// mqadmin) and sends on (to the consumer), so a rule for them meets the admin's request first. What each action means for a request
 // going out:
 //
 //   - delay holds the request, then sends it;

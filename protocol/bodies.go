@@ -127,13 +127,7 @@ func (w *fjWriter) messageQueues(mqs []MessageQueue) {
 	w.byte('[')
 	for i, mq := range mqs {
 		w.comma(i)
-		w.raw(`{"brokerName":`)
-		w.string(mq.BrokerName)
-		w.raw(`,"queueId":`)
-		w.int(int64(mq.QueueID))
-		w.raw(`,"topic":`)
-		w.string(mq.Topic)
-		w.byte('}')
+		w.messageQueue(mq)
 	}
 	w.byte(']')
 }
@@ -141,21 +135,7 @@ func (w *fjWriter) messageQueues(mqs []MessageQueue) {
 func (r *fjReader) messageQueues() ([]MessageQueue, error) {
 	var out []MessageQueue
 	err := r.Array(func() error {
-		var mq MessageQueue
-		err := r.Object(func(key string) error {
-			var err error
-			switch key {
-			case "topic":
-				mq.Topic, err = r.Str()
-			case "brokerName":
-				mq.BrokerName, err = r.Str()
-			case "queueId":
-				mq.QueueID, err = r.Int32()
-			default:
-				err = r.Skip()
-			}
-			return err
-		})
+		mq, err := r.messageQueue()
 		out = append(out, mq)
 		return err
 	})
@@ -200,13 +180,23 @@ func DecodeUnlockBatchRequestBody(data []byte) (*UnlockBatchRequestBody, error) 
 	return b, nil
 }
 
+// encodeMQBatch writes a lock or unlock body; an empty client id or group is Java's null, left
+// out.
 func encodeMQBatch(clientID, group string, mqs []MessageQueue) []byte {
 	w := &fjWriter{}
-	w.raw(`{"clientId":`)
-	w.string(clientID)
-	w.raw(`,"consumerGroup":`)
-	w.string(group)
-	w.raw(`,"mqSet":`)
+	w.byte('{')
+	n := 0
+	if clientID != "" {
+		w.field(n, "clientId")
+		w.string(clientID)
+		n++
+	}
+	if group != "" {
+		w.field(n, "consumerGroup")
+		w.string(group)
+		n++
+	}
+	w.field(n, "mqSet")
 	w.messageQueues(mqs)
 	w.byte('}')
 	return w.buf
@@ -231,7 +221,8 @@ func decodeMQBatch(data []byte, what string, clientID, group *string, mqs *[]Mes
 	})
 }
 
-// LockBatchResponseBody is the broker's answer to LOCK_BATCH_MQ: the queues now locked.
+// LockBatchResponseBody is the broker's answer to LOCK_BATCH_MQ: the queues now locked, which a
+// 4.9.7 broker lists in the order of a HashSet sized for the request (MessageQueueHashOrder).
 type LockBatchResponseBody struct {
 	LockOKMQSet []MessageQueue
 }

@@ -54,6 +54,7 @@ func TestSmallBodiesEncodeEmpty(t *testing.T) {
 	require.Equal(t, `{"table":{}}`, string((&KVTable{}).Encode()))
 	require.Equal(t, `{"consumerIdList":[]}`, string((&GetConsumerListByGroupResponseBody{}).Encode()))
 	require.Equal(t, `{"lockOKMQSet":[]}`, string((&LockBatchResponseBody{}).Encode()))
+	require.Equal(t, `{"mqSet":[]}`, string((&LockBatchRequestBody{}).Encode()), "an empty group and client are Java's null")
 }
 
 func TestSmallBodiesDecodeLenient(t *testing.T) {

@@ -163,3 +163,61 @@ func FuzzDecodeJavaProperties(f *testing.F) {
 		require.Equal(t, props, again, "%q", text)
 	})
 }
+
+// consumerBodies are the decoders of the bodies about consumers (locks, subscription groups,
+// the admin requests a broker passes on to consumers), each with the encoder that must write
+// back what it accepted.
+var consumerBodies = []struct {
+	name   string
+	decode func([]byte) (interface{ Encode() []byte }, error)
+}{
+	{"LockBatchRequestBody", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeLockBatchRequestBody(b) }},
+	{"UnlockBatchRequestBody", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeUnlockBatchRequestBody(b) }},
+	{"LockBatchResponseBody", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeLockBatchResponseBody(b) }},
+	{"SubscriptionGroupConfig", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeSubscriptionGroupConfig(b) }},
+	{"SubscriptionGroupWrapper", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeSubscriptionGroupWrapper(b) }},
+	{"ResetOffsetBody", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeResetOffsetBody(b) }},
+	{"ResetOffsetBodyForC", func(b []byte) (interface{ Encode() []byte }, error) {
+		body, err := DecodeResetOffsetBodyForC(b)
+		if err != nil {
+			return nil, err
+		}
+		return forC{body}, nil
+	}},
+	{"GetConsumerStatusBody", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeGetConsumerStatusBody(b) }},
+	{"ConsumeMessageDirectlyResult", func(b []byte) (interface{ Encode() []byte }, error) {
+		return DecodeConsumeMessageDirectlyResult(b)
+	}},
+	{"OffsetMovedEvent", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeOffsetMovedEvent(b) }},
+	{"ConsumerRunningInfo", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeConsumerRunningInfo(b) }},
+}
+
+// forC encodes a ResetOffsetBody in the layout it was read from.
+type forC struct{ *ResetOffsetBody }
+
+func (f forC) Encode() []byte { return f.EncodeForC() }
+
+func FuzzDecodeConsumerBodies(f *testing.F) {
+	for _, seed := range []string{
+		javaSubscriptionGroupDefault, javaSubscriptionGroup, javaSubscriptionGroupTable, javaResetOffsetBody,
+		javaResetOffsetBodyForC, javaConsumerStatus, javaDirectlyDefault, javaDirectly, javaOffsetMovedEvent,
+		javaRunningInfo, javaLockOrder,
+		`{"clientId":"cid","consumerGroup":"cg","mqSet":[{"brokerName":"broker-a","queueId":3,"topic":"T"}]}`,
+		`{"offsetTable":{"{\"brokerName\":\"b\",\"queueId\":1,\"topic\":\"T\"}":5}}`,
+		`{statusTable:{T:{pullRT:"1.5",consumeOKTPS:1e400}},mqTable:{{queueId:'1'}:{locked:1}},consumeResult:2}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, b := range consumerBodies {
+			v, err := b.decode(data)
+			if err != nil {
+				continue
+			}
+			first := v.Encode()
+			again, err := b.decode(first)
+			require.NoError(t, err, "%s: %q", b.name, first)
+			require.Equal(t, string(first), string(again.Encode()), b.name)
+		}
+	})
+}

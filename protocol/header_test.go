@@ -431,6 +431,44 @@ func adminHeaderCases() []headerCase {
 			decode:   dec(DecodeGetBrokerConfigResponseHeader),
 			required: []string{"version"},
 		},
+		{
+			name:     "DeleteSubscriptionGroupRequestHeader",
+			header:   DeleteSubscriptionGroupRequestHeader{GroupName: "cg", RemoveOffset: true},
+			ext:      map[string]string{"groupName": "cg", "removeOffset": "true"},
+			decode:   dec(DecodeDeleteSubscriptionGroupRequestHeader),
+			required: []string{"groupName"},
+		},
+		{
+			name:     "ResetOffsetRequestHeader",
+			header:   ResetOffsetRequestHeader{Topic: "T", Group: "cg", Timestamp: 1700000000000, IsForce: true},
+			ext:      map[string]string{"topic": "T", "group": "cg", "timestamp": "1700000000000", "isForce": "true"},
+			decode:   dec(DecodeResetOffsetRequestHeader),
+			required: []string{"topic", "group", "timestamp", "isForce"},
+			numeric:  []string{"timestamp"},
+		},
+		{
+			name:     "GetConsumerStatusRequestHeader",
+			header:   GetConsumerStatusRequestHeader{Topic: "T", Group: "cg", ClientAddr: "192.0.2.1@1"},
+			ext:      map[string]string{"topic": "T", "group": "cg", "clientAddr": "192.0.2.1@1"},
+			decode:   dec(DecodeGetConsumerStatusRequestHeader),
+			required: []string{"topic", "group"},
+		},
+		{
+			name:     "GetConsumerRunningInfoRequestHeader",
+			header:   GetConsumerRunningInfoRequestHeader{ConsumerGroup: "cg", ClientID: "192.0.2.1@1", JstackEnable: true},
+			ext:      map[string]string{"consumerGroup": "cg", "clientId": "192.0.2.1@1", "jstackEnable": "true"},
+			decode:   dec(DecodeGetConsumerRunningInfoRequestHeader),
+			required: []string{"consumerGroup", "clientId"},
+		},
+		{
+			name: "ConsumeMessageDirectlyResultRequestHeader",
+			header: ConsumeMessageDirectlyResultRequestHeader{ConsumerGroup: "cg", ClientID: "192.0.2.1@1",
+				MsgID: "C0000201000028A90000000000000000", BrokerName: "broker-a"},
+			ext: map[string]string{"consumerGroup": "cg", "clientId": "192.0.2.1@1",
+				"msgId": "C0000201000028A90000000000000000", "brokerName": "broker-a"},
+			decode:   dec(DecodeConsumeMessageDirectlyResultRequestHeader),
+			required: []string{"consumerGroup"},
+		},
 	}
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"github.com/rocketsim/rocketsim/internal/javamap"
 )
 
 // Java properties text: the body of UPDATE_BROKER_CONFIG (25) and of GET_BROKER_CONFIG's answer
@@ -25,8 +23,7 @@ var ErrMalformedUnicodeEscape = errors.New(`protocol: malformed \uxxxx encoding 
 // key, a value's leading blanks and non-ASCII characters (as \uXXXX) are escaped as
 // Properties.store would, so the text reads back as props on either side.
 func EncodeJavaProperties(props map[string]string) []byte {
-	keys := javaStringKeys(props)
-	javamap.OrderInTable(keys, javamap.ConcurrentHashMapTableSize(8, len(keys)))
+	keys := javaPropertiesOrder(javaStringKeys(props))
 	var b []byte
 	for _, k := range keys {
 		b = appendPropertiesText(b, k, true)

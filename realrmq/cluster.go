@@ -338,8 +338,11 @@ func (c *Cluster) newBroker(name string) (*brokerProc, error) {
 // startBroker starts b's JVM and waits until the name server lists it at its address and its
 // port accepts connections.
 func (c *Cluster) startBroker(ctx context.Context, b *brokerProc) error {
-	args := append(c.jvmArgs(c.cfg.brokerHeapMB), "-cp", c.cp,
-		"org.apache.rocketmq.broker.BrokerStartup", "-c", b.confPath)
+	args := c.jvmArgs(c.cfg.brokerHeapMB)
+	if c.cfg.lockExpiry > 0 {
+		args = append(args, "-Drocketmq.broker.rebalance.lockMaxLiveTime="+strconv.FormatInt(c.cfg.lockExpiry.Milliseconds(), 10))
+	}
+	args = append(args, "-cp", c.cp, "org.apache.rocketmq.broker.BrokerStartup", "-c", b.confPath)
 	p, err := startProcess(b.name, c.java, args, c.env(), c.workDir, b.logPath, c.exited)
 	if err != nil {
 		return err

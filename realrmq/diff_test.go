@@ -45,15 +45,22 @@ type side struct {
 	second *remoting.Client
 	// vars carries per-side values between cases (a commit-log offset read from a msgId).
 	vars map[string]int64
-	// pushed keeps the requests the brokers sent to cli (transaction checks, replies).
+	// pushed keeps the requests the brokers sent to cli (transaction checks, replies,
+	// notifications, and what an admin request made a broker ask its consumers).
 	pushed *pushedRequests
+	// msgIDs carries per-side message ids between cases (they hold the side's store host).
+	msgIDs map[string]string
 }
 
 func newSide(name, ns string) *side {
 	s := &side{name: name, ns: ns, brokers: map[string]string{}, cli: remoting.NewClient(),
-		second: remoting.NewClient(), vars: map[string]int64{}, pushed: &pushedRequests{changed: make(chan struct{})}}
-	s.cli.Handle(remoting.CodeCheckTransactionState, s.pushed.keep)
-	s.cli.Handle(remoting.CodePushReplyMessageToClient, s.pushed.keep)
+		second: remoting.NewClient(), vars: map[string]int64{}, pushed: &pushedRequests{changed: make(chan struct{})},
+		msgIDs: map[string]string{}}
+	for _, code := range []int32{remoting.CodeCheckTransactionState, remoting.CodePushReplyMessageToClient,
+		remoting.CodeNotifyConsumerIDsChanged, remoting.CodeResetConsumerClientOffset, remoting.CodeGetConsumerStatusFromClient,
+		remoting.CodeGetConsumerRunningInfo, remoting.CodeConsumeMessageDirectly} {
+		s.cli.Handle(code, s.pushed.keep)
+	}
 	return s
 }
 
@@ -69,8 +76,9 @@ type pushedRequests struct {
 }
 
 // keep is the client's handler of the requests a broker sends: a pushed reply is answered
-// SUCCESS as a Java requester answers it (SYSTEM_ERROR when its body asks for a refusal); a
-// check, oneway, is not answered.
+// SUCCESS as a Java requester answers it (SYSTEM_ERROR when its body asks for a refusal), what
+// a broker asks of a consumer as a Java consumer answers (consumerAnswer); a check, a
+// notification and a reset, oneway, are not answered.
 func (p *pushedRequests) keep(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := *req.Command
 	cmd.Body = slices.Clone(cmd.Body)
@@ -83,21 +91,28 @@ func (p *pushedRequests) keep(_ context.Context, req *remoting.Request) *remotin
 	if cmd.IsOneway() {
 		return nil
 	}
+	switch cmd.Code {
+	case remoting.CodeGetConsumerStatusFromClient, remoting.CodeGetConsumerRunningInfo, remoting.CodeConsumeMessageDirectly:
+		return consumerAnswer(req.Command)
+	}
 	if string(cmd.Body) == refuseReply {
 		return remoting.NewResponse(req.Command, remoting.SystemError, "refused by the test")
 	}
 	return remoting.NewResponse(req.Command, remoting.Success, "")
 }
 
-// await returns the first request kept, or to come before ctx ends, that match accepts.
-func (p *pushedRequests) await(ctx context.Context, match func(*remoting.Command) bool) (*remoting.Command, error) {
+// await returns the nth (from 1) request kept, or to come before ctx ends, that match accepts.
+func (p *pushedRequests) await(ctx context.Context, match func(*remoting.Command) bool, nth int) (*remoting.Command, error) {
 	for {
 		p.mu.Lock()
 		cmds, changed := slices.Clone(p.cmds), p.changed
 		p.mu.Unlock()
+		seen := 0
 		for _, c := range cmds {
 			if match(c) {
-				return c, nil
+				if seen++; seen >= nth {
+					return c, nil
+				}
 			}
 		}
 		select {
@@ -146,9 +161,11 @@ type diffCase struct {
 	// does, for at most 5 s, then compares what it has.
 	settled func(*remoting.Command) bool
 	// pushed, if set, makes the case send nothing: it waits (for timeout) for the first
-	// request the broker sent to the side's client that pushed accepts, and compares that
-	// request as other cases compare answers (code is then the request's code).
+	// request the broker sent to the side's client that pushed accepts (the nth, with nth),
+	// and compares that request as other cases compare answers (code is then the request's
+	// code).
 	pushed func(*remoting.Command) bool
+	nth    int
 	known  []fieldDiff
 }
 
@@ -169,7 +186,7 @@ func TestDifferential(t *testing.T) {
 		// expect fresh brokers (queue offsets from 0) like the fakes they compare with.
 		realC = Start(t, sharedOptions()...)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
 	defer cancel()
 
 	fake := startFakeSide(t, ctx)
@@ -180,7 +197,7 @@ func TestDifferential(t *testing.T) {
 	}
 
 	var rows []diffRow
-	for _, group := range [][]diffCase{nameServerCases(), brokerCases(), transactionCases(), replyCases()} {
+	for _, group := range [][]diffCase{nameServerCases(), brokerCases(), transactionCases(), replyCases(), consumerCases()} {
 		for _, dc := range group {
 			ok := t.Run(fmt.Sprintf("%d_%s", dc.code, dc.name), func(t *testing.T) {
 				rows = append(rows, runDiffCase(t, ctx, dc, fake, rs))
@@ -211,9 +228,10 @@ func startFakeSide(t *testing.T, ctx context.Context) *side {
 	t.Cleanup(func() { _ = ns.Close() })
 	s := newSide("fake", ns.Addr())
 	t.Cleanup(func() { _ = s.cli.Close(); _ = s.second.Close() })
-	// The transaction check as sharedOptions sets it on the real brokers.
+	// The transaction check and the lock expiry as sharedOptions sets them on the real brokers.
 	check := []fakebroker.Option{
 		fakebroker.WithTransactionCheckInterval(diffTxCheckInterval), fakebroker.WithTransactionTimeout(diffTxTimeout),
+		fakebroker.WithRebalanceLockExpiry(diffLockExpiry),
 	}
 	for _, b := range []*fakebroker.Broker{
 		fakebroker.New(append(check, fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet))...),
@@ -297,7 +315,7 @@ func ask(t *testing.T, ctx context.Context, dc diffCase, s *side) answer {
 	var err error
 	if dc.pushed != nil {
 		wait, cancel := context.WithTimeout(ctx, timeout)
-		resp, err = s.pushed.await(wait, dc.pushed)
+		resp, err = s.pushed.await(wait, dc.pushed, max(dc.nth, 1))
 		cancel()
 	} else {
 		resp, err = invoke(ctx, s, addr, dc.req(s), timeout)

@@ -36,10 +36,13 @@ func sharedOptions() []Option {
 		// that a half message it ends at once is never checked.
 		WithTransactionCheckInterval(diffTxCheckInterval),
 		WithTransactionTimeout(diffTxTimeout),
+		// Short enough for the differential test to see a queue lock lapse.
+		WithRebalanceLockExpiry(diffLockExpiry),
 	}
 }
 
 const (
 	diffTxCheckInterval = time.Second
 	diffTxTimeout       = 3 * time.Second
+	diffLockExpiry      = 3 * time.Second
 )

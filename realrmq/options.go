@@ -30,6 +30,7 @@ type config struct {
 	txCheckInterval  time.Duration
 	txTimeout        time.Duration
 	txCheckMax       int
+	lockExpiry       time.Duration
 	brokerExtra      []keyValue
 	namesrvExtra     []keyValue
 
@@ -156,6 +157,13 @@ func WithTransactionTimeout(d time.Duration) Option {
 // message gets before the broker discards it to TRANS_CHECK_MAX_TIME_TOPIC.
 func WithTransactionCheckMax(n int) Option {
 	return func(c *config) { c.txCheckMax = n }
+}
+
+// WithRebalanceLockExpiry sets how long a queue lock (LOCK_BATCH_MQ) lasts unrenewed before
+// another consumer may take it (Java's default 60 s). 4.9.7 reads it only from the system
+// property rocketmq.broker.rebalance.lockMaxLiveTime, which the brokers' JVMs then get.
+func WithRebalanceLockExpiry(d time.Duration) Option {
+	return func(c *config) { c.lockExpiry = d }
 }
 
 // WithBrokerConfig adds key=value to every broker's configuration file (a BrokerConfig,

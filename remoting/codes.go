@@ -3,53 +3,68 @@ package remoting
 // Request codes (Java: common/protocol/RequestCode.java at rocketmq-all-4.9.7). Only the codes
 // rocketsim's peers send or serve are named here; any other code still travels unchanged.
 const (
-	CodeSendMessage                   int32 = 10
-	CodePullMessage                   int32 = 11
-	CodeQueryMessage                  int32 = 12
-	CodeQueryConsumerOffset           int32 = 14
-	CodeUpdateConsumerOffset          int32 = 15
-	CodeUpdateAndCreateTopic          int32 = 17
-	CodeGetAllTopicConfig             int32 = 21
-	CodeUpdateBrokerConfig            int32 = 25
-	CodeGetBrokerConfig               int32 = 26
-	CodeGetBrokerRuntimeInfo          int32 = 28
-	CodeSearchOffsetByTimestamp       int32 = 29
-	CodeGetMaxOffset                  int32 = 30
-	CodeGetMinOffset                  int32 = 31
-	CodeViewMessageByID               int32 = 33
-	CodeHeartBeat                     int32 = 34
-	CodeUnregisterClient              int32 = 35
-	CodeConsumerSendMsgBack           int32 = 36
-	CodeEndTransaction                int32 = 37
-	CodeGetConsumerListByGroup        int32 = 38
-	CodeCheckTransactionState         int32 = 39
-	CodeNotifyConsumerIDsChanged      int32 = 40
-	CodeLockBatchMQ                   int32 = 41
-	CodeUnlockBatchMQ                 int32 = 42
-	CodePutKVConfig                   int32 = 100
-	CodeGetKVConfig                   int32 = 101
-	CodeDeleteKVConfig                int32 = 102
-	CodeRegisterBroker                int32 = 103
-	CodeUnregisterBroker              int32 = 104
-	CodeGetRouteInfoByTopic           int32 = 105
-	CodeGetBrokerClusterInfo          int32 = 106
-	CodeGetConsumerConnectionList     int32 = 203
-	CodeGetProducerConnectionList     int32 = 204
-	CodeGetAllTopicListFromNameServer int32 = 206
-	CodeDeleteTopicInBroker           int32 = 215
-	CodeDeleteTopicInNamesrv          int32 = 216
-	CodeGetKVListByNamespace          int32 = 219
-	CodeGetSystemTopicListFromNS      int32 = 304
-	CodeGetConsumerRunningInfo        int32 = 307
-	CodeSendMessageV2                 int32 = 310
-	CodeGetUnitTopicList              int32 = 311
-	CodeGetHasUnitSubTopicList        int32 = 312
-	CodeGetHasUnitSubUnUnitTopicList  int32 = 313
-	CodeSendBatchMessage              int32 = 320
-	CodeQueryDataVersion              int32 = 322
-	CodeSendReplyMessage              int32 = 324
-	CodeSendReplyMessageV2            int32 = 325
-	CodePushReplyMessageToClient      int32 = 326
+	CodeSendMessage              int32 = 10
+	CodePullMessage              int32 = 11
+	CodeQueryMessage             int32 = 12
+	CodeQueryConsumerOffset      int32 = 14
+	CodeUpdateConsumerOffset     int32 = 15
+	CodeUpdateAndCreateTopic     int32 = 17
+	CodeGetAllTopicConfig        int32 = 21
+	CodeUpdateBrokerConfig       int32 = 25
+	CodeGetBrokerConfig          int32 = 26
+	CodeGetBrokerRuntimeInfo     int32 = 28
+	CodeSearchOffsetByTimestamp  int32 = 29
+	CodeGetMaxOffset             int32 = 30
+	CodeGetMinOffset             int32 = 31
+	CodeViewMessageByID          int32 = 33
+	CodeHeartBeat                int32 = 34
+	CodeUnregisterClient         int32 = 35
+	CodeConsumerSendMsgBack      int32 = 36
+	CodeEndTransaction           int32 = 37
+	CodeGetConsumerListByGroup   int32 = 38
+	CodeCheckTransactionState    int32 = 39
+	CodeNotifyConsumerIDsChanged int32 = 40
+	CodeLockBatchMQ              int32 = 41
+	CodeUnlockBatchMQ            int32 = 42
+	CodePutKVConfig              int32 = 100
+	CodeGetKVConfig              int32 = 101
+	CodeDeleteKVConfig           int32 = 102
+	CodeRegisterBroker           int32 = 103
+	CodeUnregisterBroker         int32 = 104
+	CodeGetRouteInfoByTopic      int32 = 105
+	CodeGetBrokerClusterInfo     int32 = 106
+	// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP and the two below it are mqadmin's subscription-group
+	// requests to a broker.
+	CodeUpdateAndCreateSubscriptionGroup int32 = 200
+	CodeGetAllSubscriptionGroupConfig    int32 = 201
+	CodeDeleteSubscriptionGroup          int32 = 207
+	CodeGetConsumerConnectionList        int32 = 203
+	CodeGetProducerConnectionList        int32 = 204
+	CodeGetAllTopicListFromNameServer    int32 = 206
+	CodeDeleteTopicInBroker              int32 = 215
+	CodeDeleteTopicInNamesrv             int32 = 216
+	CodeGetKVListByNamespace             int32 = 219
+	// RESET_CONSUMER_CLIENT_OFFSET and GET_CONSUMER_STATUS_FROM_CLIENT go from a broker to its
+	// consumers, when mqadmin asks the broker with INVOKE_BROKER_TO_RESET_OFFSET and
+	// INVOKE_BROKER_TO_GET_CONSUMER_STATUS.
+	CodeResetConsumerClientOffset       int32 = 220
+	CodeGetConsumerStatusFromClient     int32 = 221
+	CodeInvokeBrokerToResetOffset       int32 = 222
+	CodeInvokeBrokerToGetConsumerStatus int32 = 223
+	CodeGetSystemTopicListFromNS        int32 = 304
+	// GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY go from mqadmin to a broker with a
+	// client id, and from the broker on to that consumer, unchanged.
+	CodeGetConsumerRunningInfo       int32 = 307
+	CodeConsumeMessageDirectly       int32 = 309
+	CodeSendMessageV2                int32 = 310
+	CodeGetUnitTopicList             int32 = 311
+	CodeGetHasUnitSubTopicList       int32 = 312
+	CodeGetHasUnitSubUnUnitTopicList int32 = 313
+	CodeSendBatchMessage             int32 = 320
+	CodeQueryDataVersion             int32 = 322
+	CodeSendReplyMessage             int32 = 324
+	CodeSendReplyMessageV2           int32 = 325
+	CodePushReplyMessageToClient     int32 = 326
 )
 
 // Response codes (Java: ResponseCode.java and RemotingSysResponseCode.java at 4.9.7).
@@ -112,7 +127,15 @@ var requestCodeNames = map[int32]string{
 	CodeGetSystemTopicListFromNS: "GET_SYSTEM_TOPIC_LIST_FROM_NS", CodeGetUnitTopicList: "GET_UNIT_TOPIC_LIST",
 	CodeGetHasUnitSubTopicList: "GET_HAS_UNIT_SUB_TOPIC_LIST", CodeGetHasUnitSubUnUnitTopicList: "GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST",
 	CodeGetConsumerRunningInfo: "GET_CONSUMER_RUNNING_INFO", CodeSendMessageV2: "SEND_MESSAGE_V2",
-	CodeSendBatchMessage: "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
+	CodeConsumeMessageDirectly:           "CONSUME_MESSAGE_DIRECTLY",
+	CodeUpdateAndCreateSubscriptionGroup: "UPDATE_AND_CREATE_SUBSCRIPTIONGROUP",
+	CodeGetAllSubscriptionGroupConfig:    "GET_ALL_SUBSCRIPTIONGROUP_CONFIG",
+	CodeDeleteSubscriptionGroup:          "DELETE_SUBSCRIPTIONGROUP",
+	CodeResetConsumerClientOffset:        "RESET_CONSUMER_CLIENT_OFFSET",
+	CodeGetConsumerStatusFromClient:      "GET_CONSUMER_STATUS_FROM_CLIENT",
+	CodeInvokeBrokerToResetOffset:        "INVOKE_BROKER_TO_RESET_OFFSET",
+	CodeInvokeBrokerToGetConsumerStatus:  "INVOKE_BROKER_TO_GET_CONSUMER_STATUS",
+	CodeSendBatchMessage:                 "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
 	CodeSendReplyMessage: "SEND_REPLY_MESSAGE", CodeSendReplyMessageV2: "SEND_REPLY_MESSAGE_V2",
 	CodePushReplyMessageToClient: "PUSH_REPLY_MESSAGE_TO_CLIENT",
 }
