@@ -103,7 +103,7 @@ MUTATIONS = [
      [("client/send.go", "\tactx, cancel := context.WithDeadline(ctx, deadline)\n\tinst.rc.InvokeAsync(",
        "\tactx, cancel := context.WithDeadline(ctx, deadline.Add(time.Second))\n\tinst.rc.InvokeAsync(")]),
     ("start-up: the async sender's waiting room has no bound",
-     [("client/executor.go", "\tcase e.queue.len() >= e.capacity:\n", "\tcase e.queue.len() >= e.capacity+1<<30:\n")]),
+     [("client/executor.go", "\tcase e.queue.len() < e.capacity:\n", "\tcase e.queue.len() < e.capacity+1<<30:\n")]),
     ("start-up: time an async send waits for a sender thread does not count against its budget",
      [("client/executor.go", "s.p.sendAsync(s.ctx, s.out, s.start, s.cb)", "s.p.sendAsync(s.ctx, s.out, time.Now(), s.cb)")]),
 
@@ -148,7 +148,7 @@ MUTATIONS = [
     ("sending: bodies are compressed from 16 KiB, not 4 KiB",
      [("client/send.go", "if len(body) >= p.cfg.compressOver {", "if len(body) >= 4*p.cfg.compressOver {")]),
     ("sending: a selector's choice is ignored",
-     [("client/send.go", "\tmq, err := sel(queues, msg)\n", "\tmq, err := sel(queues, msg)\n\tmq = p.selectQueue(info, \"\")\n")]),
+     [("client/send.go", "\tmq, err := sel(queues, out.msg)\n", "\tmq, err := sel(queues, out.msg)\n\tmq = p.selectQueue(info, \"\")\n")]),
     ("sending: the result's offset message id is not the broker's",
      [("client/send.go", "MsgID: uniq, OffsetMsgID: h.MsgID,", "MsgID: uniq, OffsetMsgID: uniq,")]),
     ("sending: an empty body is sent",
