@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -504,4 +505,23 @@ func TestConsumerCalls(t *testing.T) {
 	result, err := admin.ConsumeMessageDirectly(ctx, cli, a, "cg", "c1", msgs[1].MsgID)
 	require.NoError(t, err)
 	require.Equal(t, &protocol.ConsumeMessageDirectlyResult{AutoCommit: true, ConsumeResult: protocol.CMResultSuccess, Remark: "two"}, result)
+}
+
+// What each answer means to errors.Is, as 4.9.7 and 5.x word them.
+func TestServerErrorMeanings(t *testing.T) {
+	illegal := "queueId[4] is illegal, topic:[T] topicConfig.readQueueNums:[4] consumer:[/127.0.0.1:1]"
+	for _, tc := range []struct {
+		name     string
+		err      *admin.ServerError
+		illegal  bool
+		notExist bool
+	}{
+		{"4.9.7 illegal queue", &admin.ServerError{Code: remoting.SystemError, Remark: illegal}, true, false},
+		{"5.x illegal queue", &admin.ServerError{Code: remoting.InvalidParameter, Remark: illegal}, true, false},
+		{"another system error", &admin.ServerError{Code: remoting.SystemError, Remark: "store not ok"}, false, false},
+		{"topic not exist", &admin.ServerError{Code: remoting.TopicNotExist, Remark: "topic[T] not exist"}, false, true},
+	} {
+		assert.Equal(t, tc.illegal, errors.Is(tc.err, admin.ErrIllegalQueue), tc.name)
+		assert.Equal(t, tc.notExist, errors.Is(tc.err, admin.ErrTopicNotExist), tc.name)
+	}
 }

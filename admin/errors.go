@@ -33,8 +33,9 @@ func (e *ServerError) Is(target error) bool {
 	case ErrTopicNotExist:
 		return e.Code == remoting.TopicNotExist
 	case ErrIllegalQueue:
-		// PullMessageProcessor: SYSTEM_ERROR "queueId[N] is illegal, topic:[T] ..."
-		return e.Code == remoting.SystemError && strings.Contains(e.Remark, "] is illegal")
+		// PullMessageProcessor: "queueId[N] is illegal, topic:[T] ...", SYSTEM_ERROR from 4.9.7
+		// and INVALID_PARAMETER from 5.x.
+		return (e.Code == remoting.SystemError || e.Code == remoting.InvalidParameter) && strings.Contains(e.Remark, "] is illegal")
 	}
 	return false
 }

@@ -69,30 +69,33 @@ const (
 
 // Response codes (Java: ResponseCode.java and RemotingSysResponseCode.java at 4.9.7).
 const (
-	Success                     int32 = 0
-	SystemError                 int32 = 1
-	SystemBusy                  int32 = 2
-	RequestCodeNotSupported     int32 = 3
-	TransactionFailed           int32 = 4
-	FlushDiskTimeout            int32 = 10
-	SlaveNotAvailable           int32 = 11
-	FlushSlaveTimeout           int32 = 12
-	MessageIllegal              int32 = 13
-	ServiceNotAvailable         int32 = 14
-	VersionNotSupported         int32 = 15
-	NoPermission                int32 = 16
-	TopicNotExist               int32 = 17
-	TopicExistAlready           int32 = 18
-	PullNotFound                int32 = 19
-	PullRetryImmediately        int32 = 20
-	PullOffsetMoved             int32 = 21
-	QueryNotFound               int32 = 22
-	SubscriptionParseFailed     int32 = 23
-	SubscriptionNotExist        int32 = 24
-	SubscriptionNotLatest       int32 = 25
-	SubscriptionGroupNotExist   int32 = 26
-	FilterDataNotExist          int32 = 27
-	FilterDataNotLatest         int32 = 28
+	Success                   int32 = 0
+	SystemError               int32 = 1
+	SystemBusy                int32 = 2
+	RequestCodeNotSupported   int32 = 3
+	TransactionFailed         int32 = 4
+	FlushDiskTimeout          int32 = 10
+	SlaveNotAvailable         int32 = 11
+	FlushSlaveTimeout         int32 = 12
+	MessageIllegal            int32 = 13
+	ServiceNotAvailable       int32 = 14
+	VersionNotSupported       int32 = 15
+	NoPermission              int32 = 16
+	TopicNotExist             int32 = 17
+	TopicExistAlready         int32 = 18
+	PullNotFound              int32 = 19
+	PullRetryImmediately      int32 = 20
+	PullOffsetMoved           int32 = 21
+	QueryNotFound             int32 = 22
+	SubscriptionParseFailed   int32 = 23
+	SubscriptionNotExist      int32 = 24
+	SubscriptionNotLatest     int32 = 25
+	SubscriptionGroupNotExist int32 = 26
+	FilterDataNotExist        int32 = 27
+	FilterDataNotLatest       int32 = 28
+	// InvalidParameter is 5.x's (it answers an illegal pull queue id with it where 4.9.7 says
+	// SYSTEM_ERROR); 4.9.7 never sends it.
+	InvalidParameter            int32 = 29
 	TransactionShouldCommit     int32 = 200
 	TransactionShouldRollback   int32 = 201
 	TransactionStateUnknow      int32 = 202
@@ -151,7 +154,7 @@ var responseCodeNames = map[int32]string{
 	QueryNotFound: "QUERY_NOT_FOUND", SubscriptionParseFailed: "SUBSCRIPTION_PARSE_FAILED",
 	SubscriptionNotExist: "SUBSCRIPTION_NOT_EXIST", SubscriptionNotLatest: "SUBSCRIPTION_NOT_LATEST",
 	SubscriptionGroupNotExist: "SUBSCRIPTION_GROUP_NOT_EXIST", FilterDataNotExist: "FILTER_DATA_NOT_EXIST",
-	FilterDataNotLatest: "FILTER_DATA_NOT_LATEST", TransactionShouldCommit: "TRANSACTION_SHOULD_COMMIT",
+	FilterDataNotLatest: "FILTER_DATA_NOT_LATEST", InvalidParameter: "INVALID_PARAMETER", TransactionShouldCommit: "TRANSACTION_SHOULD_COMMIT",
 	TransactionShouldRollback: "TRANSACTION_SHOULD_ROLLBACK", TransactionStateUnknow: "TRANSACTION_STATE_UNKNOW",
 	TransactionStateGroupWrong: "TRANSACTION_STATE_GROUP_WRONG", NoBuyerID: "NO_BUYER_ID",
 	NotInCurrentUnit: "NOT_IN_CURRENT_UNIT", ConsumerNotOnline: "CONSUMER_NOT_ONLINE",
