@@ -113,7 +113,7 @@ func masters(rd *protocol.TopicRouteData) map[string]string {
 
 // admin calls the proxy's admin API as a test in another language would, and decodes the
 // JSON answer generically.
-func admin(t *testing.T, h http.Handler, method, path, body string) (int, map[string]any) {
+func adminCall(t *testing.T, h http.Handler, method, path, body string) (int, map[string]any) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(method, path, strings.NewReader(body)))
