@@ -300,6 +300,15 @@ func (p *Proxy) listenPair(vip bool) (main, vipL net.Listener, err error) {
 // NameServerAddr is the address clients use as their name server.
 func (p *Proxy) NameServerAddr() string { return p.ns.listenAddr() }
 
+// Dialer is how clients reach the proxy: the in-memory network's Dial with WithMemNetwork,
+// nil (plain TCP) otherwise.
+func (p *Proxy) Dialer() remoting.DialFunc {
+	if p.cfg.mem == nil {
+		return nil
+	}
+	return p.cfg.mem.Dial
+}
+
 // Upstream is the name server the proxy forwards to.
 func (p *Proxy) Upstream() string { return p.upstream }
 
