@@ -29,7 +29,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 const timeout = 10 * time.Second
 
 // start starts a proxy in front of the name server at upstream, closed when the test ends.
-func start(t *testing.T, upstream string, opts ...proxy.Option) *proxy.Proxy {
+func start(t testing.TB, upstream string, opts ...proxy.Option) *proxy.Proxy {
 	t.Helper()
 	p, err := proxy.New(upstream, opts...)
 	require.NoError(t, err)
