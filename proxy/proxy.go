@@ -103,8 +103,15 @@ type front struct {
 	main     *relay
 	vip      *relay
 
-	mu      sync.Mutex
+	op      sync.Mutex // serializes crashes, stops and starts
+	mu      sync.Mutex // guards running, which answers read while a stop drains
 	running bool
+}
+
+func (f *front) setRunning(on bool) {
+	f.mu.Lock()
+	f.running = on
+	f.mu.Unlock()
 }
 
 // Broker is one upstream broker address and the proxy's listener in front of it.
@@ -399,9 +406,9 @@ func (p *Proxy) CrashBroker(name string) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.running = false
+	f.op.Lock()
+	defer f.op.Unlock()
+	f.setRunning(false)
 	f.main.close()
 	if f.vip != nil {
 		f.vip.close()
@@ -418,9 +425,9 @@ func (p *Proxy) StopBroker(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.running = false
+	f.op.Lock()
+	defer f.op.Unlock()
+	f.setRunning(false)
 	errs := []error{f.main.shutdown(ctx)}
 	if f.vip != nil {
 		errs = append(errs, f.vip.shutdown(ctx))
@@ -435,9 +442,9 @@ func (p *Proxy) StartBroker(_ context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.running {
+	f.op.Lock()
+	defer f.op.Unlock()
+	if f.isRunning() {
 		return nil
 	}
 	if err := f.main.restart(); err != nil {
@@ -449,7 +456,7 @@ func (p *Proxy) StartBroker(_ context.Context, name string) error {
 			return fmt.Errorf("proxy: restarting %s's VIP channel: %w", name, err)
 		}
 	}
-	f.running = true
+	f.setRunning(true)
 	return nil
 }
 
