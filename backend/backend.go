@@ -2,7 +2,8 @@
 // (scenarios) and load runs (load, sim load) drive and read every cluster through Cluster, so a
 // step or a load run does not know whether the servers are rocketsim's fakes in this process
 // (Fake), real RocketMQ reached over the wire (Remote, and Real when this process also controls
-// the servers' processes), or, later, a proxy in front of real servers.
+// the servers' processes), or any cluster behind rocketsim's proxy (Proxy), which adds the
+// fakes' fault rules, request history and crashes as clients see them.
 //
 // The interface speaks neutral types only: a stored message is a *protocol.MessageExt (what any
 // broker, fake or real, hands back on a pull), a client row is a Client, a recorded request is a

@@ -13,13 +13,14 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(cleanAfterRun{m}, officialClientLeaks()...)
 }
 
-// cleanAfterRun removes what the tests built for the whole run (the Java peer's classes) once
-// every test is done, before goleak looks for leftover goroutines.
+// cleanAfterRun removes what the tests built for the whole run (the Java peer's classes) and
+// stops the real cluster the proxy tests share, once every test is done, before goleak looks
+// for leftover goroutines.
 type cleanAfterRun struct{ m *testing.M }
 
 func (c cleanAfterRun) Run() int {
 	defer javaPeerCleanup()
-	return c.m.Run()
+	return realCluster.Run(c.m)
 }
 
 // officialClientLeaks are the goroutines rocketmq-client-go v2.1.2 leaves behind after every

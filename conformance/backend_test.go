@@ -14,3 +14,11 @@ func TestRealBackendKeepsTheContract(t *testing.T) {
 	t.Cleanup(func() { _ = c.Close() })
 	backendtest.Run(t, c, backendtest.Capabilities{Processes: true}, "RealContract")
 }
+
+// The same servers behind rocketsim's proxy: faults, history and crashes as clients see them
+// are the proxy's, everything else the real servers'.
+func TestProxyBackendKeepsTheContract(t *testing.T) {
+	c := backend.NewProxy(startProxy(t, shared.Cluster(t)))
+	t.Cleanup(func() { _ = c.Close() })
+	backendtest.Run(t, c, backendtest.Capabilities{Processes: true, Faults: true, History: true}, "ProxyContract")
+}

@@ -3,24 +3,20 @@ package fakecluster
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
+	"github.com/rocketsim/rocketsim/adminhttp"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fault"
 )
 
 // The admin HTTP API (design.md §3) lets tests written in any language read the cluster's state
 // and inject faults. Every answer is JSON; errors are {"error":"..."} with a 4xx or 5xx status.
-
-// maxAdminBody bounds a request body: fault rules and topic requests are a few hundred bytes.
-const maxAdminBody = 1 << 20
+// The calls every rocketsim cluster view answers alike (the cluster, faults, history, broker
+// stop and start) are adminhttp's, shared with the proxy; the rest are the fakes' own.
 
 // AdminHandler returns the admin HTTP API of the cluster:
 //
@@ -31,6 +27,8 @@ const maxAdminBody = 1 << 20
 //	POST   /v1/faults                     add a fault rule to "namesrv" or a broker
 //	GET    /v1/faults                     the rules in force, by target
 //	DELETE /v1/faults                     clear every rule
+//	GET    /v1/history                    the requests the servers received (?target= ?code=
+//	                                      ?peer= ?since= ms since the epoch)
 //	POST   /v1/brokers/{name}/stop        take a broker offline as a crash does
 //	POST   /v1/brokers/{name}/start       bring it back
 //	POST   /v1/topics                     create or update a topic {"topic","queues","brokers"}
@@ -50,15 +48,11 @@ const maxAdminBody = 1 << 20
 // "remark", a broker, group member or message not found 404.
 func (c *Cluster) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/cluster", c.adminCluster)
+	adminhttp.Register(mux, adminServers{c})
 	mux.HandleFunc("GET /v1/topics/{topic}/messages", c.adminMessages)
 	mux.HandleFunc("POST /v1/topics", c.adminCreateTopic)
 	mux.HandleFunc("GET /v1/clients", c.adminClients)
 	mux.HandleFunc("GET /v1/transactions", c.adminTransactions)
-	mux.HandleFunc("POST /v1/faults", c.adminAddFault)
-	mux.HandleFunc("GET /v1/faults", c.adminListFaults)
-	mux.HandleFunc("DELETE /v1/faults", c.adminClearFaults)
-	mux.HandleFunc("POST /v1/brokers/{name}/{action}", c.adminBrokerAction)
 	mux.HandleFunc("GET /v1/groups", c.adminGroups)
 	mux.HandleFunc("POST /v1/groups", c.adminUpdateGroup)
 	mux.HandleFunc("DELETE /v1/groups/{group}", c.adminDeleteGroup)
@@ -67,28 +61,7 @@ func (c *Cluster) AdminHandler() http.Handler {
 	mux.HandleFunc("GET /v1/groups/{group}/status", c.adminConsumerStatus)
 	mux.HandleFunc("GET /v1/clients/{clientId}/running-info", c.adminRunningInfo)
 	mux.HandleFunc("POST /v1/clients/{clientId}/consume-directly", c.adminConsumeDirectly)
-	// Any other method and path is "no such call", in JSON like every other answer.
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Errorf("no such call: %s %s", r.Method, r.URL.Path))
-	})
 	return mux
-}
-
-// ServerStatus is one server in GET /v1/cluster.
-type ServerStatus struct {
-	Name   string `json:"name"`
-	Addr   string `json:"addr"`
-	Online bool   `json:"online"`
-	// Registered says whether the name server lists the broker as live (brokers only): a
-	// silenced broker is online but stops being registered once it expires.
-	Registered *bool `json:"registered,omitempty"`
-}
-
-// ClusterStatus is the answer of GET /v1/cluster.
-type ClusterStatus struct {
-	Cluster string         `json:"cluster"`
-	NameSrv ServerStatus   `json:"namesrv"`
-	Brokers []ServerStatus `json:"brokers"`
 }
 
 // Status returns what GET /v1/cluster answers.
@@ -104,10 +77,6 @@ func (c *Cluster) Status() ClusterStatus {
 		st.Brokers = append(st.Brokers, ServerStatus{Name: b.Name(), Addr: b.Addr(), Online: b.Running(), Registered: &registered})
 	}
 	return st
-}
-
-func (c *Cluster) adminCluster(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, c.Status())
 }
 
 // AdminMessage is one stored message in GET /v1/topics/{topic}/messages: fakebroker.Message in
@@ -252,103 +221,6 @@ func (c *Cluster) adminTransactions(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// FaultRequest is the body of POST /v1/faults: a fault.Rule in its JSON form plus the target.
-type FaultRequest struct {
-	Target string
-	Rule   fault.Rule
-}
-
-// UnmarshalJSON reads {"target":"broker-a", ...rule fields}; the rule is validated.
-func (f *FaultRequest) UnmarshalJSON(data []byte) error {
-	var t struct {
-		Target *string `json:"target"`
-	}
-	if err := json.Unmarshal(data, &t); err != nil {
-		return err
-	}
-	if t.Target == nil || *t.Target == "" {
-		return errors.New(`"target" is required: "namesrv" or a broker name`)
-	}
-	f.Target = *t.Target
-	return json.Unmarshal(data, &f.Rule)
-}
-
-// MarshalJSON writes the rule's fields with the target beside them.
-func (f FaultRequest) MarshalJSON() ([]byte, error) {
-	rule, err := json.Marshal(f.Rule)
-	if err != nil {
-		return nil, err
-	}
-	target, _ := json.Marshal(f.Target)
-	if string(rule) == "{}" {
-		return []byte(`{"target":` + string(target) + `}`), nil
-	}
-	return []byte(`{"target":` + string(target) + `,` + string(rule[1:])), nil
-}
-
-func (c *Cluster) adminAddFault(w http.ResponseWriter, r *http.Request) {
-	var req FaultRequest
-	if err := decodeBody(r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, err)
-		return
-	}
-	inj, err := c.Faults(req.Target)
-	if err != nil {
-		writeError(w, http.StatusNotFound, err)
-		return
-	}
-	inj.Add(req.Rule)
-	writeJSON(w, http.StatusCreated, req)
-}
-
-func (c *Cluster) adminListFaults(w http.ResponseWriter, _ *http.Request) {
-	out := struct {
-		Faults []FaultRequest `json:"faults"`
-	}{Faults: []FaultRequest{}}
-	add := func(target string, inj *fault.Injector) {
-		for _, h := range inj.Rules() {
-			out.Faults = append(out.Faults, FaultRequest{Target: target, Rule: h.Rule()})
-		}
-	}
-	add(NameServerTarget, c.ns.Faults())
-	for _, b := range c.brokers {
-		add(b.Name(), b.Faults())
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (c *Cluster) adminClearFaults(w http.ResponseWriter, _ *http.Request) {
-	c.ClearFaults()
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// adminActionTimeout bounds a broker start (waiting for the name server to list it again).
-const adminActionTimeout = 10 * time.Second
-
-func (c *Cluster) adminBrokerAction(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	ctx, cancel := context.WithTimeout(r.Context(), adminActionTimeout)
-	defer cancel()
-	var err error
-	switch r.PathValue("action") {
-	case "stop":
-		err = c.CrashBroker(name)
-	case "start":
-		err = c.StartBroker(ctx, name)
-	default:
-		writeError(w, http.StatusNotFound, fmt.Errorf("unknown broker action %q: stop or start", r.PathValue("action")))
-		return
-	}
-	switch {
-	case errors.Is(err, ErrUnknownBroker):
-		writeError(w, http.StatusNotFound, err)
-	case err != nil:
-		writeError(w, http.StatusInternalServerError, err)
-	default:
-		c.adminCluster(w, r)
-	}
-}
-
 // TopicRequest is the body of POST /v1/topics.
 type TopicRequest struct {
 	Topic   string   `json:"topic"`
@@ -378,23 +250,47 @@ func (c *Cluster) adminCreateTopic(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func decodeBody(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxAdminBody))
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("bad JSON body: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("bad JSON body: more than one value")
-	}
-	return nil
-}
+func decodeBody(r *http.Request, v any) error { return adminhttp.DecodeBody(r, v) }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { adminhttp.WriteJSON(w, status, v) }
 
 func writeError(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "fakecluster: ")})
+	adminhttp.WriteError(w, status, errors.New(strings.TrimPrefix(err.Error(), "fakecluster: ")))
+}
+
+// adminActionTimeout bounds a call that waits on the cluster (a broker start, a topic's route).
+const adminActionTimeout = adminhttp.ActionTimeout
+
+// The admin API's shared types, under the names this package has always given them.
+type (
+	ServerStatus  = adminhttp.ServerStatus
+	ClusterStatus = adminhttp.ClusterStatus
+	FaultRequest  = adminhttp.FaultRequest
+)
+
+// adminServers is the cluster as the admin API's shared calls see it.
+type adminServers struct{ c *Cluster }
+
+func (s adminServers) Status() ClusterStatus { return s.c.Status() }
+
+func (s adminServers) Faults(target string) (*fault.Injector, bool) {
+	inj, err := s.c.Faults(target)
+	return inj, err == nil
+}
+
+func (s adminServers) History(target string) (*fault.History, bool) {
+	if target == NameServerTarget {
+		return s.c.ns.History(), true
+	}
+	b, ok := s.c.Broker(target)
+	if !ok {
+		return nil, false
+	}
+	return b.History(), true
+}
+
+func (s adminServers) CrashBroker(name string) error { return s.c.CrashBroker(name) }
+
+func (s adminServers) StartBroker(ctx context.Context, name string) error {
+	return s.c.StartBroker(ctx, name)
 }

@@ -111,6 +111,15 @@ func TestAdminFaults(t *testing.T) {
 	require.Equal(t, "busy", resp.Remark)
 	require.Equal(t, remoting.Success, c.send(brokerOf(t, cl, "broker-b").Addr(), "Orders", 0, "b", nil).Code)
 
+	// The history shows both sends to broker-b, the first one taken by the rule.
+	code, v = admin(t, h, "GET", "/v1/history?target=broker-b&code=310", "")
+	require.Equal(t, http.StatusOK, code)
+	sends := v["requests"].([]any)
+	require.Len(t, sends, 2)
+	require.Equal(t, "error", sends[0].(map[string]any)["fault"])
+	require.EqualValues(t, remoting.SystemBusy, sends[0].(map[string]any)["responseCode"])
+	require.Equal(t, "", sends[1].(map[string]any)["fault"])
+
 	rresp, err := c.invoke(cl.NameServerAddr(), protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic,
 		protocol.GetRouteInfoRequestHeader{Topic: "Orders"}, nil))
 	require.NoError(t, err)

@@ -30,14 +30,9 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// faqSuggestion is FAQUrl.suggestTodo(FAQUrl.APPLY_TOPIC_URL).
-const faqSuggestion = "\nSee http://rocketmq.apache.org/docs/faq/ for further details."
-
 // TopicNotExistRemark is the remark of the answer 17 to a route query for a topic the name
-// server has no route for.
-func TopicNotExistRemark(topic string) string {
-	return "No topic route info in name server for the topic: " + topic + faqSuggestion
-}
+// server has no route for (protocol.TopicNotExistRemark).
+func TopicNotExistRemark(topic string) string { return protocol.TopicNotExistRemark(topic) }
 
 func (s *Server) routeHandlersTable() []handlerEntry {
 	return []handlerEntry{

@@ -1,5 +1,6 @@
-// Package fault harms and records the requests a fake server receives. Both fakes install
-// the same two interceptors on their remoting.Server:
+// Package fault harms and records the requests a fake server receives. Both fakes, and the
+// proxy in front of any server (package proxy), install the same two interceptors on their
+// remoting.Server:
 //
 //   - History records every request with its answer (or the lack of one), so tests can assert
 //     what a client sent, and can wait for a request instead of sleeping;
@@ -7,7 +8,8 @@
 //     connection, or corrupt the answer; once, N times or until removed, with a seeded
 //     probability, and in timed windows (plans). The same rules act on the requests a server
 //     sends its clients (a broker's CHECK_TRANSACTION_STATE, PUSH_REPLY_MESSAGE_TO_CLIENT) when
-//     it sends them through Injector.InvokeOneway and Injector.Invoke (outbound.go).
+//     it sends them through Injector.InvokeOneway and Injector.Invoke, or a proxy passes them
+//     on through Injector.Forward (outbound.go).
 //
 // Everything reads the standard time package, so inside a testing/synctest bubble over a
 // remoting.MemNetwork a delay of minutes or a plan of hours passes in no wall time at all.

@@ -14,7 +14,8 @@ import (
 // request sends its consumers RESET_CONSUMER_CLIENT_OFFSET (220, oneway) or asks them
 // GET_CONSUMER_STATUS_FROM_CLIENT (221), GET_CONSUMER_RUNNING_INFO (307) and
 // CONSUME_MESSAGE_DIRECTLY (309), two-way.
-// The same rules act on them when the server sends them through InvokeOneway and Invoke below,
+// The same rules act on them when the server sends them through InvokeOneway and Invoke below
+// (a proxy relaying them from the server behind it: Forward),
 // but only rules that name the request's code: a rule for every code (Code 0) is about what the
 // server receives, and keeps its budget for that. A broker never receives a 39, so a test drops
 // "the broker's 39" with an ordinary rule for code 39. 307 and 309 a broker both receives (from
@@ -40,50 +41,59 @@ import (
 // after the rules had their say.
 func (inj *Injector) InvokeOneway(ctx context.Context, conn *remoting.Conn, req *remoting.Command) error {
 	req.Flag |= remoting.FlagOneway // what match reads to pass oneway requests by
-	rule, ok := inj.match(req, true)
-	if !ok {
-		return conn.InvokeOneway(ctx, req)
-	}
-	if rule.Delay > 0 {
-		wait(ctx, rule.Delay)
-	}
-	switch rule.Action {
-	case ActionDrop:
-		return nil
-	case ActionClose:
-		_ = conn.Close()
-	}
-	return conn.InvokeOneway(ctx, req)
+	_, err := inj.send(ctx, conn, req, func(ctx context.Context, req *remoting.Command) (*remoting.Command, error) {
+		return nil, conn.InvokeOneway(ctx, req)
+	})
+	return err
 }
 
 // Invoke sends req, a request the server makes, over conn and waits for the answer as
 // Conn.Invoke does, after the rules had their say.
 func (inj *Injector) Invoke(ctx context.Context, conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
 	req.Flag &^= remoting.FlagOneway
+	return inj.send(ctx, conn, req, conn.Invoke)
+}
+
+// Forward passes req on over conn as Conn.Forward does (its opaque and flag bits kept, oneway or
+// not as its flag says), after the rules had their say: a proxy relaying a request that the
+// server behind it sends a client.
+func (inj *Injector) Forward(ctx context.Context, conn *remoting.Conn, req *remoting.Command) (*remoting.Command, error) {
+	return inj.send(ctx, conn, req, conn.Forward)
+}
+
+// send applies the first rule that takes req, sending it with do where the rule lets it go
+// out. A oneway req gets no answer whatever happens.
+func (inj *Injector) send(ctx context.Context, conn *remoting.Conn, req *remoting.Command,
+	do func(context.Context, *remoting.Command) (*remoting.Command, error)) (*remoting.Command, error) {
 	rule, ok := inj.match(req, true)
 	if !ok {
-		return conn.Invoke(ctx, req)
+		return do(ctx, req)
 	}
 	if rule.Delay > 0 {
 		wait(ctx, rule.Delay)
 	}
-	switch rule.Action {
-	case ActionDrop:
+	oneway := req.IsOneway()
+	switch {
+	case rule.Action == ActionDrop && oneway:
+		return nil, nil
+	case rule.Action == ActionDrop:
 		<-ctx.Done()
 		return nil, droppedError(ctx, req)
-	case ActionClose:
+	case rule.Action == ActionClose:
 		_ = conn.Close()
-		return conn.Invoke(ctx, req)
-	case ActionError:
+		return do(ctx, req)
+	case oneway: // error, corrupt and override pass oneway requests by (match does not take them)
+		return do(ctx, req)
+	case rule.Action == ActionError:
 		return remoting.NewResponse(req, rule.answerCode(), rule.Remark), nil
-	case ActionCorrupt:
-		if _, err := conn.Invoke(ctx, req); err != nil {
+	case rule.Action == ActionCorrupt:
+		if _, err := do(ctx, req); err != nil {
 			return nil, err
 		}
 		_ = conn.Close()
 		return nil, fmt.Errorf("fault: the answer to request code %d was corrupted: %w", req.Code, remoting.ErrConnectionClosed)
-	case ActionOverride:
-		resp, err := conn.Invoke(ctx, req)
+	case rule.Action == ActionOverride:
+		resp, err := do(ctx, req)
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +103,7 @@ func (inj *Injector) Invoke(ctx context.Context, conn *remoting.Conn, req *remot
 		}
 		return resp, nil
 	default: // ActionDelay
-		return conn.Invoke(ctx, req)
+		return do(ctx, req)
 	}
 }
 

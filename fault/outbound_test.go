@@ -21,6 +21,7 @@ type outboundRig struct {
 
 	mu       sync.Mutex
 	received []int32 // codes of the requests the client got
+	opaque   []int32 // and their opaques
 }
 
 func newOutboundRig(t *testing.T) *outboundRig {
@@ -38,6 +39,7 @@ func newOutboundRig(t *testing.T) *outboundRig {
 	record := func(_ context.Context, req *remoting.Request) *remoting.Command {
 		r.mu.Lock()
 		r.received = append(r.received, req.Command.Code)
+		r.opaque = append(r.opaque, req.Command.Opaque)
 		r.mu.Unlock()
 		if req.Command.IsOneway() {
 			return nil
@@ -55,6 +57,12 @@ func (r *outboundRig) got() []int32 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]int32(nil), r.received...)
+}
+
+func (r *outboundRig) opaques() []int32 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int32(nil), r.opaque...)
 }
 
 func check39() *remoting.Command {
@@ -85,34 +93,48 @@ func TestOutboundOneway(t *testing.T) {
 		{name: "a rule for another code", rule: &Rule{Code: remoting.CodeSendMessageV2, Action: ActionDrop},
 			delivered: true, connAlive: true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				r := newOutboundRig(t)
-				var h *Handle
-				if tc.rule != nil {
-					h = r.inj.Add(*tc.rule)
-				}
-				start := time.Now()
-				err := r.inj.InvokeOneway(t.Context(), r.conn, check39())
-				elapsed := time.Since(start)
-				synctest.Wait()
-				if tc.connAlive {
-					require.NoError(t, err)
-				} else {
-					require.ErrorIs(t, err, remoting.ErrConnectionClosed)
-				}
-				require.Equal(t, tc.elapsed, elapsed)
-				require.Equal(t, tc.connAlive, r.conn.Alive())
-				if tc.delivered {
-					require.Equal(t, []int32{remoting.CodeCheckTransactionState}, r.got())
-				} else {
-					require.Empty(t, r.got())
-				}
-				if h != nil && tc.rule.Code == remoting.CodeCheckTransactionState && tc.rule.Action != ActionError {
-					require.Equal(t, 1, h.Fired())
-				}
+		for _, via := range []string{"invoke", "forward"} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					r := newOutboundRig(t)
+					var h *Handle
+					if tc.rule != nil {
+						h = r.inj.Add(*tc.rule)
+					}
+					start := time.Now()
+					var err error
+					if via == "invoke" {
+						err = r.inj.InvokeOneway(t.Context(), r.conn, check39())
+					} else {
+						req := check39()
+						req.Opaque, req.Flag = 4242, remoting.FlagOneway
+						var resp *remoting.Command
+						resp, err = r.inj.Forward(t.Context(), r.conn, req)
+						require.Nil(t, resp)
+					}
+					elapsed := time.Since(start)
+					synctest.Wait()
+					if tc.connAlive {
+						require.NoError(t, err)
+					} else {
+						require.ErrorIs(t, err, remoting.ErrConnectionClosed)
+					}
+					require.Equal(t, tc.elapsed, elapsed)
+					require.Equal(t, tc.connAlive, r.conn.Alive())
+					if tc.delivered {
+						require.Equal(t, []int32{remoting.CodeCheckTransactionState}, r.got())
+					} else {
+						require.Empty(t, r.got())
+					}
+					if h != nil && tc.rule.Code == remoting.CodeCheckTransactionState && tc.rule.Action != ActionError {
+						require.Equal(t, 1, h.Fired())
+					}
+					if tc.delivered && via == "forward" {
+						require.Equal(t, []int32{4242}, r.opaques(), "forwarded with its own opaque")
+					}
+				})
 			})
-		})
+		}
 	}
 }
 
@@ -158,25 +180,41 @@ func TestOutboundTwoWay(t *testing.T) {
 				require.Equal(t, remoting.Success, resp.Code)
 			}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				r := newOutboundRig(t)
-				if tc.rule != nil {
-					r.inj.Add(*tc.rule)
-				}
-				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-				defer cancel()
-				start := time.Now()
-				resp, err := r.inj.Invoke(ctx, r.conn, push326())
-				require.Equal(t, tc.elapsed, time.Since(start))
-				tc.check(t, resp, err)
-				synctest.Wait()
-				if tc.delivered {
-					require.Equal(t, []int32{remoting.CodePushReplyMessageToClient}, r.got())
-				} else {
-					require.Empty(t, r.got())
-				}
+		for _, via := range []string{"invoke", "forward"} {
+			t.Run(tc.name+"/"+via, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					r := newOutboundRig(t)
+					if tc.rule != nil {
+						r.inj.Add(*tc.rule)
+					}
+					ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+					defer cancel()
+					start := time.Now()
+					var resp *remoting.Command
+					var err error
+					if via == "invoke" {
+						resp, err = r.inj.Invoke(ctx, r.conn, push326())
+					} else {
+						req := push326()
+						req.Opaque = 4242
+						resp, err = r.inj.Forward(ctx, r.conn, req)
+					}
+					require.Equal(t, tc.elapsed, time.Since(start))
+					tc.check(t, resp, err)
+					synctest.Wait()
+					if tc.delivered {
+						require.Equal(t, []int32{remoting.CodePushReplyMessageToClient}, r.got())
+					} else {
+						require.Empty(t, r.got())
+					}
+					if tc.delivered && via == "forward" {
+						require.Equal(t, []int32{4242}, r.opaques(), "forwarded with its own opaque")
+						if err == nil {
+							require.Equal(t, int32(4242), resp.Opaque)
+						}
+					}
+				})
 			})
-		})
+		}
 	}
 }

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/base64"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,15 +24,22 @@ func FuzzDecodeTopicRouteData(f *testing.F) {
 	f.Add([]byte(`{brokerDatas:[{brokerAddrs:{0:'x',-1:"y"}}],queueDatas:[{perm:"6"}],orderTopicConf:null,x:{{"a":1}:[]},}`))
 	f.Add([]byte(`{"orderTopicConf":"\uD83D\uDE00\x41\v\u2028"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		RouteJSONForm(data)
 		route, err := DecodeTopicRouteData(data)
 		if err != nil {
 			return
 		}
+		hasAddrs := slices.ContainsFunc(route.BrokerDatas, func(b BrokerData) bool { return len(b.BrokerAddrs) > 0 })
 		for _, standard := range []bool{false, true} {
 			first := route.Encode(standard)
 			again, err := DecodeTopicRouteData(first)
 			require.NoError(t, err, "%q", first)
 			require.Equal(t, string(first), string(again.Encode(standard)))
+			form, known := RouteJSONForm(first)
+			require.Equal(t, hasAddrs, known, "%q", first)
+			if known {
+				require.Equal(t, standard, form, "%q", first)
+			}
 		}
 	})
 }

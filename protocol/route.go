@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"bytes"
 	"fmt"
 	"maps"
 	"slices"
@@ -89,6 +90,39 @@ const standardRouteJSONSinceVersion int32 = 401
 // bare numeric keys otherwise (old clients, the official Go client at version 317).
 func WantsStandardRouteJSON(requestVersion int32, acceptStandardJSONOnly bool) bool {
 	return requestVersion >= standardRouteJSONSinceVersion || acceptStandardJSONOnly
+}
+
+// RouteJSONForm tells which of the name server's two encodings a route body is in, by its first
+// non-empty brokerAddrs map: quoted keys ({"0":"addr"}) are the standard form, bare ones
+// ({0:"addr"}) fastjson's plain one. known is false when no broker address tells (a route
+// without brokers, or a body that is not a route); WantsStandardRouteJSON then says what a
+// 4.9.7 name server chose. A proxy that rewrites a route answers in the form it was given.
+func RouteJSONForm(body []byte) (standard, known bool) {
+	const key = `"brokerAddrs":{`
+	rest := body
+	for {
+		i := bytes.Index(rest, []byte(key))
+		if i < 0 {
+			return false, false
+		}
+		rest = bytes.TrimLeft(rest[i+len(key):], " \t\r\n")
+		if len(rest) == 0 {
+			return false, false
+		}
+		switch c := rest[0]; {
+		case c == '"':
+			return true, true
+		case c == '-' || '0' <= c && c <= '9':
+			return false, true
+		}
+	}
+}
+
+// TopicNotExistRemark is the remark of a name server's TOPIC_NOT_EXIST (17) answer to a route
+// query for topic: RouteInfoManager's text and FAQUrl.suggestTodo(FAQUrl.APPLY_TOPIC_URL).
+func TopicNotExistRemark(topic string) string {
+	return "No topic route info in name server for the topic: " + topic +
+		"\nSee http://rocketmq.apache.org/docs/faq/ for further details."
 }
 
 // Encode writes the route as the 4.9.7 name server does. standard selects the answer for new

@@ -131,6 +131,9 @@ func TestGoldenRouteBodies(t *testing.T) {
 			require.True(t, IsWriteable(route.QueueDatas[0].Perm))
 
 			require.Equal(t, string(resp.Body()), string(route.Encode(standard)))
+			form, known := RouteJSONForm(resp.Body())
+			require.True(t, known)
+			require.Equal(t, standard, form, "the body tells its form as the request did")
 		})
 	}
 	require.Positive(t, seen[true], "no golden route in standard JSON")
@@ -150,6 +153,30 @@ func TestWantsStandardRouteJSON(t *testing.T) {
 		{407, false, true},  // V4_9_7, the Java client of the golden frames
 	} {
 		require.Equal(t, tc.want, WantsStandardRouteJSON(tc.version, tc.accept), "%+v", tc)
+	}
+}
+
+func TestRouteJSONForm(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		body            string
+		standard, known bool
+	}{
+		{"plain", javaRoutePlain, false, true},
+		{"standard", javaRouteStandard, true, true},
+		{"negative id, spaces", `{"brokerDatas":[{"brokerAddrs":{ -1:"a"}}]}`, false, true},
+		{"first brokers empty", `{"brokerDatas":[{"brokerAddrs":{}},{"brokerAddrs":{"0":"a"}}]}`, true, true},
+		{"no brokers", `{"brokerDatas":[],"queueDatas":[]}`, false, false},
+		{"empty addresses only", `{"brokerDatas":[{"brokerAddrs":{}}]}`, false, false},
+		{"the key inside a name", `{"brokerDatas":[{"brokerName":"x\"brokerAddrs\":{\"0"}]}`, false, false},
+		{"cut short", `{"brokerDatas":[{"brokerAddrs":{`, false, false},
+		{"not a route", `junk`, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			standard, known := RouteJSONForm([]byte(tc.body))
+			require.Equal(t, tc.known, known)
+			require.Equal(t, tc.standard, standard)
+		})
 	}
 }
 

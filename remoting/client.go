@@ -45,6 +45,10 @@ func NewClient(opts ...ClientOption) *Client {
 // removes the handler.
 func (c *Client) Handle(code int32, h Handler) { c.ep.router.handle(code, h) }
 
+// HandleDefault serves the requests peers send on our connections that have no handler of
+// their own with h (a proxy passes them all on); nil restores the generic answer.
+func (c *Client) HandleDefault(h Handler) { c.ep.router.handleDefault(h) }
+
 // Use adds interceptors around the handling of inbound requests.
 func (c *Client) Use(ics ...Interceptor) { c.ep.router.use(ics...) }
 

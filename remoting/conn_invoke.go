@@ -84,10 +84,20 @@ func (c *Conn) Invoke(ctx context.Context, cmd *Command) (*Command, error) {
 	}
 	cl.opaque = c.nextOpaque()
 	prepareRequest(cmd, cl.opaque, false)
+	return c.await(ctx, cmd, cl)
+}
+
+// await registers cl as pending, sends cmd and waits for its answer, at most until ctx ends.
+func (c *Conn) await(ctx context.Context, cmd *Command, cl *call) (*Command, error) {
 	c.pmu.Lock()
 	if c.pclosed {
 		c.pmu.Unlock()
 		return nil, c.closedError()
+	}
+	if c.pending[cl.opaque] != nil {
+		c.pmu.Unlock()
+		return nil, fmt.Errorf("remoting: %s to %s (code %d): opaque %d is already waiting for an answer",
+			cl.op, c.info.RemoteAddr, cl.code, cl.opaque)
 	}
 	c.pending[cl.opaque] = cl
 	c.pmu.Unlock()
@@ -168,4 +178,32 @@ func (c *Conn) InvokeOneway(ctx context.Context, cmd *Command) error {
 		return err
 	}
 	return c.waitFlush(ctx, f, "invokeOneway")
+}
+
+// Forward sends cmd exactly as it is, opaque and flag bits included, as a proxy passes on a
+// request it read from another connection. A oneway request (its oneway bit set) returns once
+// written, with no answer; otherwise Forward waits for the answer that carries cmd's opaque, at
+// most until ctx ends. Unlike Invoke it changes nothing in cmd, so interceptors may still read
+// the request while it is forwarded. The peer that numbered the requests keeps their opaques
+// apart: a request whose opaque is already waiting on this connection fails.
+func (c *Conn) Forward(ctx context.Context, cmd *Command) (*Command, error) {
+	if cmd.IsOneway() {
+		if err := c.ep.onewaySem.acquire(ctx, c.ep, "forward"); err != nil {
+			return nil, err
+		}
+		defer c.ep.onewaySem.release()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("remoting: forward to %s not sent: %w", c.info.RemoteAddr, err)
+		}
+		f, err := c.enqueue(cmd, true)
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.waitFlush(ctx, f, "forward")
+	}
+	cl := &call{op: "forward", code: cmd.Code, opaque: cmd.Opaque, start: time.Now(), result: make(chan callResult, 1)}
+	if ctx.Err() != nil {
+		return nil, c.waitError(ctx, cl)
+	}
+	return c.await(ctx, cmd, cl)
 }

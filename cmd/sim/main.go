@@ -3,6 +3,8 @@
 //	sim serve   a standalone fake RocketMQ cluster (name server + brokers) and its admin API,
 //	            for tests written in any language
 //	sim load    load runs against a fake or real cluster, with fault plans and accounting
+//	sim proxy   a proxy in front of any cluster, real or fake, with the fakes' fault rules,
+//	            request history and admin API
 //	sim real    real RocketMQ servers (JVMs from Maven Central jars), with the same ready line
 //
 // Run "sim <command> -h" for a command's flags.
@@ -29,6 +31,7 @@ var commands = []command{
 	{"serve", "run a fake cluster (name server, brokers, admin API) until interrupted", runServe},
 	{"load", "run producers against a fake or real cluster and account for every message", runLoad},
 	{"real", "run real RocketMQ (JVMs from Maven Central) until interrupted", runReal},
+	{"proxy", "put a proxy with fault rules and request history in front of any cluster until interrupted", runProxy},
 }
 
 // errUsage reports a command line that could not be parsed; the flag package already said why.

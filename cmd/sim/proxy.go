@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rocketsim/rocketsim/proxy"
+)
+
+// proxyStartTimeout bounds the proxy's start: asking the upstream name server for its brokers.
+const proxyStartTimeout = 10 * time.Second
+
+// runProxy puts the proxy in front of the cluster behind -upstream and keeps it up until
+// interrupted, printing the same ready line as "sim serve" with the proxy's addresses.
+func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("proxy", "-upstream NS_ADDR [-listen HOST:PORT] [-admin HOST:PORT]", stderr)
+	upstream := fs.String("upstream", "", "the name server of the cluster behind the proxy (required)")
+	listen := fs.String("listen", proxy.DefaultListenAddr, "the proxy's name server listen address (port 0 picks a free port); its broker listeners take free ports on the same host")
+	adminAddr := fs.String("admin", "", "admin HTTP API listen address (empty: no admin API)")
+	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "bad -log-level %q\n", *logLevel)
+		return errUsage
+	}
+	if *upstream == "" {
+		fmt.Fprintln(stderr, "-upstream is required: the name server of the cluster to put the proxy in front of")
+		fs.Usage()
+		return errUsage
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	p, err := proxy.New(*upstream, proxy.WithListenAddr(*listen), proxy.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	startCtx, cancel := context.WithTimeout(context.Background(), proxyStartTimeout)
+	defer cancel()
+	if err := p.Start(startCtx); err != nil {
+		return err
+	}
+
+	ready := serveReady{NameSrv: p.NameServerAddr(), Brokers: []serveBroker{}}
+	for _, b := range p.Brokers() {
+		ready.Brokers = append(ready.Brokers, serveBroker{Name: b.Name, Addr: b.Addr})
+	}
+	var adminSrv *http.Server
+	adminDone := make(chan error, 1)
+	if *adminAddr != "" {
+		l, err := net.Listen("tcp", *adminAddr)
+		if err != nil {
+			_ = p.Close()
+			return fmt.Errorf("-admin: %w", err)
+		}
+		adminSrv = &http.Server{Handler: p.AdminHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		go func() { adminDone <- adminSrv.Serve(l) }()
+		ready.Admin = "http://" + l.Addr().String()
+	}
+	line, err := json.Marshal(ready)
+	if err != nil {
+		_ = p.Close()
+		return err
+	}
+	if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
+		_ = p.Close()
+		return err
+	}
+	logger.Info("proxy ready", "namesrv", ready.NameSrv, "upstream", *upstream, "brokers", len(ready.Brokers), "admin", ready.Admin)
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		logger.Info("stopping")
+	case serveErr = <-adminDone:
+		serveErr = fmt.Errorf("admin API: %w", serveErr)
+	}
+	stopCtx, cancelStop := context.WithTimeout(context.Background(), serveShutdownTimeout)
+	defer cancelStop()
+	var errs []error
+	if adminSrv != nil {
+		errs = append(errs, adminSrv.Shutdown(stopCtx))
+	}
+	errs = append(errs, p.Shutdown(stopCtx))
+	if err := errors.Join(errs...); err != nil {
+		logger.Warn("unclean stop", "err", err)
+	}
+	return serveErr
+}
