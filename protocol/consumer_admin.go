@@ -156,21 +156,30 @@ func (b *ResetOffsetBody) EncodeForC() []byte {
 }
 
 func DecodeResetOffsetBody(data []byte) (*ResetOffsetBody, error) {
-	b := &ResetOffsetBody{OffsetTable: map[MessageQueue]int64{}}
-	err := fjDecode(data, "ResetOffsetBody", func(r *fjReader) error {
+	table, err := decodeOffsetTableBody(data, "ResetOffsetBody")
+	if err != nil {
+		return nil, err
+	}
+	return &ResetOffsetBody{OffsetTable: table}, nil
+}
+
+// decodeOffsetTableBody reads a body whose one field, offsetTable, maps queues to offsets.
+func decodeOffsetTableBody(data []byte, name string) (map[MessageQueue]int64, error) {
+	table := map[MessageQueue]int64{}
+	err := fjDecode(data, name, func(r *fjReader) error {
 		return r.Object(func(key string) error {
 			if key != "offsetTable" {
 				return r.Skip()
 			}
 			m, err := r.queueOffsets()
-			maps.Copy(b.OffsetTable, m)
+			maps.Copy(table, m)
 			return err
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return b, nil
+	return table, nil
 }
 
 // DecodeResetOffsetBodyForC reads the ForC layout (see EncodeForC).
@@ -385,4 +394,45 @@ func DecodeOffsetMovedEvent(data []byte) (*OffsetMovedEvent, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// OffsetSerializeWrapper is the file a broadcasting consumer keeps its offsets in (Java's
+// LocalFileOffsetStore writes it as offsets.json): each queue's next offset, in fastjson's
+// queue-keyed map layout.
+type OffsetSerializeWrapper struct {
+	OffsetTable map[MessageQueue]int64
+}
+
+// Encode writes the file as Java's toJson(true) does: fastjson's pretty format (a tab per
+// level, each queue key an indented object), the queues in the order a map of default capacity
+// iterates them.
+func (o *OffsetSerializeWrapper) Encode() []byte {
+	w := &fjWriter{}
+	w.raw("{\n\t\"offsetTable\":{")
+	for i, mq := range queueMapOrder(o.OffsetTable) {
+		w.comma(i)
+		w.raw("{\n\t\t\t\"brokerName\":")
+		w.string(mq.BrokerName)
+		w.raw(",\n\t\t\t\"queueId\":")
+		w.int(int64(mq.QueueID))
+		w.raw(",\n\t\t\t\"topic\":")
+		w.string(mq.Topic)
+		w.raw("\n\t\t}:")
+		w.long(o.OffsetTable[mq])
+	}
+	if len(o.OffsetTable) > 0 {
+		w.raw("\n\t")
+	}
+	w.raw("}\n}")
+	return w.buf
+}
+
+// DecodeOffsetSerializeWrapper reads the file in Java's pretty layout or any other fastjson
+// accepts (the compact one included).
+func DecodeOffsetSerializeWrapper(data []byte) (*OffsetSerializeWrapper, error) {
+	table, err := decodeOffsetTableBody(data, "OffsetSerializeWrapper")
+	if err != nil {
+		return nil, err
+	}
+	return &OffsetSerializeWrapper{OffsetTable: table}, nil
 }

@@ -22,6 +22,8 @@ const (
 	javaDirectly                 = `{"autoCommit":true,"consumeResult":"CR_LATER","order":true,"remark":"x","spentTimeMills":12}`
 	javaOffsetMovedEvent         = `{"consumerGroup":"cg","messageQueue":{"brokerName":"broker-a","queueId":1,"topic":"T"},"offsetNew":1,"offsetRequest":5}`
 	javaRunningInfo              = `{"mqTable":{{"brokerName":"broker-a","queueId":0,"topic":"T"}:{"cachedMsgCount":0,"cachedMsgMaxOffset":0,"cachedMsgMinOffset":0,"cachedMsgSizeInMiB":0,"commitOffset":0,"droped":false,"lastConsumeTimestamp":0,"lastLockTimestamp":0,"lastPullTimestamp":0,"locked":false,"transactionMsgCount":0,"transactionMsgMaxOffset":0,"transactionMsgMinOffset":0,"tryUnlockTimes":0},{"brokerName":"broker-a","queueId":1,"topic":"T"}:{"cachedMsgCount":2,"cachedMsgMaxOffset":0,"cachedMsgMinOffset":0,"cachedMsgSizeInMiB":0,"commitOffset":3,"droped":false,"lastConsumeTimestamp":0,"lastLockTimestamp":0,"lastPullTimestamp":1700000000001,"locked":true,"transactionMsgCount":0,"transactionMsgMaxOffset":0,"transactionMsgMinOffset":0,"tryUnlockTimes":0}},"properties":{"PROP_CONSUMER_START_TIMESTAMP":"v-PROP_CONSUMER_START_TIMESTAMP","PROP_CONSUME_TYPE":"v-PROP_CONSUME_TYPE","adjustThreadPoolNumsThreshold":"v-adjustThreadPoolNumsThreshold","pullBatchSize":"v-pullBatchSize","PROP_CLIENT_VERSION":"v-PROP_CLIENT_VERSION","PROP_NAMESERVER_ADDR":"v-PROP_NAMESERVER_ADDR","consumeThreadMax":"v-consumeThreadMax","PROP_THREADPOOL_CORE_SIZE":"v-PROP_THREADPOOL_CORE_SIZE","PROP_CONSUMEORDERLY":"v-PROP_CONSUMEORDERLY","messageModel":"v-messageModel","consumeThreadMin":"v-consumeThreadMin","consumerGroup":"v-consumerGroup"},"statusTable":{"T":{"consumeFailedMsgs":4,"consumeFailedTPS":0.0,"consumeOKTPS":100.0,"consumeRT":1.0E-4,"pullRT":1.5,"pullTPS":1.23456789E7}},"subscriptionSet":[{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":18,"tagsSet":[],"topic":"%RETRY%cg"},{"classFilterMode":false,"codeSet":[],"expressionType":"TAG","subString":"*","subVersion":17,"tagsSet":[],"topic":"T"}]}`
+	javaOffsetFile               = "{\n\t\"offsetTable\":{{\n\t\t\t\"brokerName\":\"broker-a\",\n\t\t\t\"queueId\":1,\n\t\t\t\"topic\":\"T\"\n\t\t}:7,{\n\t\t\t\"brokerName\":\"broker-a\",\n\t\t\t\"queueId\":0,\n\t\t\t\"topic\":\"T\"\n\t\t}:5,{\n\t\t\t\"brokerName\":\"broker-b\",\n\t\t\t\"queueId\":0,\n\t\t\t\"topic\":\"T\"\n\t\t}:0\n\t}\n}"
+	javaOffsetFileEmpty          = "{\n\t\"offsetTable\":{}\n}"
 	javaLockOrder                = `{"lockOKMQSet":[{"brokerName":"broker-a","queueId":0,"topic":"DiffOrderTopic"},{"brokerName":"broker-a","queueId":1,"topic":"DiffOrderTopic"},{"brokerName":"broker-a","queueId":2,"topic":"DiffOrderTopic"},{"brokerName":"broker-a","queueId":3,"topic":"DiffOrderTopic"},{"brokerName":"broker-a","queueId":4,"topic":"DiffOrderTopic"}]}`
 )
 
@@ -98,6 +100,12 @@ func TestConsumerAdminBodiesMatchJava(t *testing.T) {
 		}, javaOffsetMovedEvent, func(b []byte) (any, error) { return DecodeOffsetMovedEvent(b) }},
 		{"ConsumerRunningInfo in Properties and TreeMap order", sampleRunningInfo(), javaRunningInfo,
 			func(b []byte) (any, error) { return DecodeConsumerRunningInfo(b) }},
+		{"OffsetSerializeWrapper pretty, as LocalFileOffsetStore writes it", &OffsetSerializeWrapper{OffsetTable: map[MessageQueue]int64{
+			{Topic: "T", BrokerName: "broker-a", QueueID: 0}: 5, {Topic: "T", BrokerName: "broker-a", QueueID: 1}: 7,
+			{Topic: "T", BrokerName: "broker-b", QueueID: 0}: 0,
+		}}, javaOffsetFile, func(b []byte) (any, error) { return DecodeOffsetSerializeWrapper(b) }},
+		{"OffsetSerializeWrapper empty", &OffsetSerializeWrapper{OffsetTable: map[MessageQueue]int64{}}, javaOffsetFileEmpty,
+			func(b []byte) (any, error) { return DecodeOffsetSerializeWrapper(b) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.want, string(tc.value.Encode()))

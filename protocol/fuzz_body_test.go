@@ -198,6 +198,12 @@ var consumerBodies = []struct {
 	}},
 	{"OffsetMovedEvent", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeOffsetMovedEvent(b) }},
 	{"ConsumerRunningInfo", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeConsumerRunningInfo(b) }},
+	{"TopicStatsTable", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeTopicStatsTable(b) }},
+	{"ConsumeStats", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeConsumeStats(b) }},
+	{"ConsumeStatsList", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeConsumeStatsList(b) }},
+	{"BrokerStatsData", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeBrokerStatsData(b) }},
+	{"GroupList", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeGroupList(b) }},
+	{"OffsetSerializeWrapper", func(b []byte) (interface{ Encode() []byte }, error) { return DecodeOffsetSerializeWrapper(b) }},
 }
 
 // forC encodes a ResetOffsetBody in the layout it was read from.
@@ -209,7 +215,7 @@ func FuzzDecodeConsumerBodies(f *testing.F) {
 	for _, seed := range []string{
 		javaSubscriptionGroupDefault, javaSubscriptionGroup, javaSubscriptionGroupTable, javaResetOffsetBody,
 		javaResetOffsetBodyForC, javaConsumerStatus, javaDirectlyDefault, javaDirectly, javaOffsetMovedEvent,
-		javaRunningInfo, javaLockOrder,
+		javaRunningInfo, javaLockOrder, javaTopicStatsTable, javaConsumeStats, javaConsumeStatsList, javaBrokerStatsData, `{"groupList":["g1","g2"]}`, javaOffsetFile, javaOffsetFileEmpty,
 		`{"clientId":"cid","consumerGroup":"cg","mqSet":[{"brokerName":"broker-a","queueId":3,"topic":"T"}]}`,
 		`{"offsetTable":{"{\"brokerName\":\"b\",\"queueId\":1,\"topic\":\"T\"}":5}}`,
 		`{statusTable:{T:{pullRT:"1.5",consumeOKTPS:1e400}},mqTable:{{queueId:'1'}:{locked:1}},consumeResult:2}`,

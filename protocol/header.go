@@ -378,4 +378,9 @@ const (
 	FieldTopicFilterType = "topicFilterType"
 	FieldTopicSysFlag    = "topicSysFlag"
 	FieldOrder           = "order"
+
+	// GET_BROKER_CONSUME_STATS
+	FieldIsOrder   = "isOrder"
+	FieldStatsName = "statsName"
+	FieldStatsKey  = "statsKey"
 )

@@ -235,3 +235,73 @@ func DecodeQueryDataVersionResponseHeader(ext map[string]string) (QueryDataVersi
 	h := QueryDataVersionResponseHeader{Changed: r.bool(FieldChanged, true)}
 	return h, r.result()
 }
+
+// WritePermOfBrokerRequestHeader is the header of WIPE_WRITE_PERM_OF_BROKER (205) and
+// ADD_WRITE_PERM_OF_BROKER (327), mqadmin wipeWritePerm and addWritePerm (Java's
+// WipeWritePermOfBrokerRequestHeader and AddWritePermOfBrokerRequestHeader, alike).
+type WritePermOfBrokerRequestHeader struct {
+	BrokerName string // required
+}
+
+var writePermOfBrokerRequestFields = []string{FieldBrokerName}
+
+func (h WritePermOfBrokerRequestHeader) HeaderFields() []string {
+	return writePermOfBrokerRequestFields
+}
+func (h WritePermOfBrokerRequestHeader) FastHeader() bool { return false }
+
+func (h WritePermOfBrokerRequestHeader) ToExt() map[string]string {
+	ext := make(map[string]string, 1)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h WritePermOfBrokerRequestHeader) WriteExt(ext map[string]string) {
+	ext[FieldBrokerName] = h.BrokerName
+}
+
+func DecodeWritePermOfBrokerRequestHeader(ext map[string]string) (WritePermOfBrokerRequestHeader, error) {
+	r := extReader{ext: ext, header: "WritePermOfBrokerRequestHeader"}
+	h := WritePermOfBrokerRequestHeader{BrokerName: r.str(FieldBrokerName, true)}
+	return h, r.result()
+}
+
+// GetTopicsByClusterRequestHeader is the header of GET_TOPICS_BY_CLUSTER (224), which
+// DefaultMQAdminExt.fetchTopicsByCLuster sends: the topics with queue data on the cluster's
+// brokers.
+type GetTopicsByClusterRequestHeader struct {
+	Cluster string // required
+}
+
+// FieldCluster is the one field of GetTopicsByClusterRequestHeader (other headers say
+// clusterName).
+const FieldCluster = "cluster"
+
+var getTopicsByClusterRequestFields = []string{FieldCluster}
+
+func (h GetTopicsByClusterRequestHeader) HeaderFields() []string {
+	return getTopicsByClusterRequestFields
+}
+func (h GetTopicsByClusterRequestHeader) FastHeader() bool { return false }
+
+func (h GetTopicsByClusterRequestHeader) ToExt() map[string]string {
+	ext := make(map[string]string, 1)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h GetTopicsByClusterRequestHeader) WriteExt(ext map[string]string) {
+	ext[FieldCluster] = h.Cluster
+}
+
+func DecodeGetTopicsByClusterRequestHeader(ext map[string]string) (GetTopicsByClusterRequestHeader, error) {
+	r := extReader{ext: ext, header: "GetTopicsByClusterRequestHeader"}
+	h := GetTopicsByClusterRequestHeader{Cluster: r.str(FieldCluster, true)}
+	return h, r.result()
+}
+
+// The answers' header fields: how many topics' queue data the name server changed.
+const (
+	FieldWipeTopicCount = "wipeTopicCount"
+	FieldAddTopicCount  = "addTopicCount"
+)

@@ -248,6 +248,10 @@ func insertionRank(name string) int {
 	return 4
 }
 
+// PropertiesLength is len(EncodeProperties(props)), without building the string: what a broker
+// checks against its properties limit on every send.
+func PropertiesLength(props map[string]string) int { return encodedPropertiesLen(props) }
+
 // encodedPropertiesLen is the length EncodeProperties(props) will have.
 func encodedPropertiesLen(props map[string]string) int {
 	if len(props) == 0 {

@@ -161,6 +161,10 @@ func (w *fjWriter) double(v float64) {
 	w.raw(javaDouble(v))
 }
 
+// JavaDouble writes a double as Java's String.valueOf does for the values a fake's counters
+// take (fastjson's shortest digits, which agree with Double.toString there).
+func JavaDouble(v float64) string { return javaDouble(v) }
+
 func javaDouble(v float64) string {
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):

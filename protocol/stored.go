@@ -42,6 +42,20 @@ func appendHost(dst []byte, addr netip.AddrPort) []byte {
 
 // EncodeStoredMessage returns m in the stored encoding; see AppendStoredMessage.
 func EncodeStoredMessage(m *MessageExt) ([]byte, error) {
+	size, err := StoredMessageSize(m)
+	if err != nil {
+		return nil, err
+	}
+	return AppendStoredMessage(make([]byte, 0, size), m)
+}
+
+// StoredMessageSize is the length of m's stored encoding (its totalSize), or the error
+// AppendStoredMessage would give: a store that lays records out in fixed-size segments, as the
+// broker's commit-log files are, decides where a record goes before writing it.
+func StoredMessageSize(m *MessageExt) (int, error) {
+	if len(m.Topic) > MaxStoredTopicLength {
+		return 0, fmt.Errorf("protocol: topic of %d bytes does not fit a stored message (max %d)", len(m.Topic), MaxStoredTopicLength)
+	}
 	hosts := 16
 	if hostIs6(m.BornHost) {
 		hosts += 12
@@ -53,8 +67,10 @@ func EncodeStoredMessage(m *MessageExt) ([]byte, error) {
 	if m.RawProperties == "" {
 		propsLen = encodedPropertiesLen(m.Properties)
 	}
-	size := storedMinLen + hosts - 16 + len(m.Body) + len(m.Topic) + propsLen
-	return AppendStoredMessage(make([]byte, 0, size), m)
+	if propsLen > MaxPropertiesLength {
+		return 0, fmt.Errorf("protocol: message properties of %d bytes exceed %d", propsLen, MaxPropertiesLength)
+	}
+	return storedMinLen + hosts - 16 + len(m.Body) + len(m.Topic) + propsLen, nil
 }
 
 // AppendStoredMessage appends m in the stored encoding to dst. The encoder derives what the

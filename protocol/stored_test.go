@@ -271,3 +271,27 @@ func TestStoredRecordProperties(t *testing.T) {
 	_, err = StoredRecordProperties(rec[:len(rec)-1])
 	require.ErrorIs(t, err, ErrStoredMessageCorrupt)
 }
+
+// StoredMessageSize is what a store lays records out by: the length the encoder writes, host
+// forms and property sources alike, and the encoder's refusals.
+func TestStoredMessageSize(t *testing.T) {
+	v6 := netip.MustParseAddrPort("[2001:db8::1]:10911")
+	cases := map[string]*MessageExt{
+		"no properties":  {},
+		"properties":     {Message: Message{Topic: "T", Body: []byte("b"), Properties: map[string]string{"A": "1", "KEYS": "k"}}},
+		"raw properties": {Message: Message{Topic: "Topic"}, RawProperties: "A\x011\x02"},
+		"IPv6 hosts":     {Message: Message{Topic: "T"}, BornHost: v6, StoreHost: v6},
+		"stored vector":  storedVector(true, false),
+	}
+	for name, m := range cases {
+		size, err := StoredMessageSize(m)
+		require.NoError(t, err, name)
+		raw, err := EncodeStoredMessage(m)
+		require.NoError(t, err, name)
+		require.Equal(t, len(raw), size, name)
+	}
+	_, err := StoredMessageSize(&MessageExt{Message: Message{Topic: strings.Repeat("t", MaxStoredTopicLength+1)}})
+	require.ErrorContains(t, err, "does not fit")
+	_, err = StoredMessageSize(&MessageExt{Message: Message{Topic: "T"}, RawProperties: strings.Repeat("p", MaxPropertiesLength+1)})
+	require.ErrorContains(t, err, "exceed")
+}

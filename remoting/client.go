@@ -58,6 +58,7 @@ func (c *Client) Invoke(ctx context.Context, addr string, req *Command) (*Comman
 	if err != nil {
 		return nil, err
 	}
+	c.beforeRequest(addr, req)
 	return conn.Invoke(ctx, req)
 }
 
@@ -69,6 +70,7 @@ func (c *Client) InvokeAsync(ctx context.Context, addr string, req *Command, cb 
 		go cb(nil, err)
 		return
 	}
+	c.beforeRequest(addr, req)
 	conn.InvokeAsync(ctx, req, cb)
 }
 
@@ -78,7 +80,15 @@ func (c *Client) InvokeOneway(ctx context.Context, addr string, req *Command) er
 	if err != nil {
 		return err
 	}
+	c.beforeRequest(addr, req)
 	return conn.InvokeOneway(ctx, req)
+}
+
+// beforeRequest runs the request hook, if any (WithRequestHook).
+func (c *Client) beforeRequest(addr string, req *Command) {
+	if c.cfg.requestHook != nil {
+		c.cfg.requestHook(addr, req)
+	}
 }
 
 // Conn returns the open connection to addr, dialing it if there is none. Concurrent callers

@@ -146,8 +146,9 @@ func headerText(content []byte, headerLen int, owned bool) string {
 
 // FrameReader reads commands from a stream, one frame at a time.
 type FrameReader struct {
-	r        *bufio.Reader
-	maxFrame int
+	r         *bufio.Reader
+	maxFrame  int
+	maxHeader int // 0: the format's own bound
 }
 
 // readBufferSize is each connection's read buffer. Small frames (sends, heartbeats) batch up in
@@ -194,7 +195,22 @@ func (fr *FrameReader) ReadCommand() (*Command, error) {
 			return nil, err
 		}
 	}
+	if fr.maxHeader > 0 && len(content) >= 4 {
+		if h := int(binary.BigEndian.Uint32(content) & maxHeaderLength); h > fr.maxHeader {
+			return nil, fmt.Errorf("%w: header of %d bytes exceeds the limit of %d bytes", ErrHeaderTooLarge, h, fr.maxHeader)
+		}
+	}
 	return decodeContent(content, true)
+}
+
+// whollyBuffered reports whether the next frame is entirely in the read buffer already.
+func (fr *FrameReader) whollyBuffered() bool {
+	n := fr.r.Buffered()
+	if n < 4 {
+		return false
+	}
+	word, _ := fr.r.Peek(4)
+	return uint64(binary.BigEndian.Uint32(word))+4 <= uint64(n)
 }
 
 // readGrowing reads exactly n bytes, doubling its buffer as data arrives instead of trusting n.

@@ -38,12 +38,17 @@ const (
 	CodeUpdateAndCreateSubscriptionGroup int32 = 200
 	CodeGetAllSubscriptionGroupConfig    int32 = 201
 	CodeDeleteSubscriptionGroup          int32 = 207
+	CodeGetTopicStatsInfo                int32 = 202
 	CodeGetConsumerConnectionList        int32 = 203
 	CodeGetProducerConnectionList        int32 = 204
 	CodeGetAllTopicListFromNameServer    int32 = 206
+	CodeGetConsumeStats                  int32 = 208
+	CodeWipeWritePermOfBroker            int32 = 205
+	CodeAddWritePermOfBroker             int32 = 327
 	CodeDeleteTopicInBroker              int32 = 215
 	CodeDeleteTopicInNamesrv             int32 = 216
 	CodeGetKVListByNamespace             int32 = 219
+	CodeGetTopicsByCluster               int32 = 224
 	// RESET_CONSUMER_CLIENT_OFFSET and GET_CONSUMER_STATUS_FROM_CLIENT go from a broker to its
 	// consumers, when mqadmin asks the broker with INVOKE_BROKER_TO_RESET_OFFSET and
 	// INVOKE_BROKER_TO_GET_CONSUMER_STATUS.
@@ -56,10 +61,16 @@ const (
 	// client id, and from the broker on to that consumer, unchanged.
 	CodeGetConsumerRunningInfo       int32 = 307
 	CodeConsumeMessageDirectly       int32 = 309
+	CodeQueryTopicConsumeByWho       int32 = 300
+	CodeCleanExpiredConsumeQueue     int32 = 306
 	CodeSendMessageV2                int32 = 310
 	CodeGetUnitTopicList             int32 = 311
 	CodeGetHasUnitSubTopicList       int32 = 312
 	CodeGetHasUnitSubUnUnitTopicList int32 = 313
+	CodeViewBrokerStatsData          int32 = 315
+	CodeGetBrokerConsumeStats        int32 = 317
+	CodeUpdateNamesrvConfig          int32 = 318
+	CodeGetNamesrvConfig             int32 = 319
 	CodeSendBatchMessage             int32 = 320
 	CodeQueryDataVersion             int32 = 322
 	CodeSendReplyMessage             int32 = 324
@@ -134,11 +145,16 @@ var requestCodeNames = map[int32]string{
 	CodeUpdateAndCreateSubscriptionGroup: "UPDATE_AND_CREATE_SUBSCRIPTIONGROUP",
 	CodeGetAllSubscriptionGroupConfig:    "GET_ALL_SUBSCRIPTIONGROUP_CONFIG",
 	CodeDeleteSubscriptionGroup:          "DELETE_SUBSCRIPTIONGROUP",
-	CodeResetConsumerClientOffset:        "RESET_CONSUMER_CLIENT_OFFSET",
-	CodeGetConsumerStatusFromClient:      "GET_CONSUMER_STATUS_FROM_CLIENT",
-	CodeInvokeBrokerToResetOffset:        "INVOKE_BROKER_TO_RESET_OFFSET",
-	CodeInvokeBrokerToGetConsumerStatus:  "INVOKE_BROKER_TO_GET_CONSUMER_STATUS",
-	CodeSendBatchMessage:                 "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
+	CodeGetTopicStatsInfo:                "GET_TOPIC_STATS_INFO", CodeGetConsumeStats: "GET_CONSUME_STATS",
+	CodeViewBrokerStatsData: "VIEW_BROKER_STATS_DATA", CodeGetBrokerConsumeStats: "GET_BROKER_CONSUME_STATS", CodeGetTopicsByCluster: "GET_TOPICS_BY_CLUSTER",
+	CodeUpdateNamesrvConfig: "UPDATE_NAMESRV_CONFIG", CodeGetNamesrvConfig: "GET_NAMESRV_CONFIG",
+	CodeWipeWritePermOfBroker: "WIPE_WRITE_PERM_OF_BROKER", CodeAddWritePermOfBroker: "ADD_WRITE_PERM_OF_BROKER",
+	CodeQueryTopicConsumeByWho: "QUERY_TOPIC_CONSUME_BY_WHO", CodeCleanExpiredConsumeQueue: "CLEAN_EXPIRED_CONSUMEQUEUE",
+	CodeResetConsumerClientOffset:       "RESET_CONSUMER_CLIENT_OFFSET",
+	CodeGetConsumerStatusFromClient:     "GET_CONSUMER_STATUS_FROM_CLIENT",
+	CodeInvokeBrokerToResetOffset:       "INVOKE_BROKER_TO_RESET_OFFSET",
+	CodeInvokeBrokerToGetConsumerStatus: "INVOKE_BROKER_TO_GET_CONSUMER_STATUS",
+	CodeSendBatchMessage:                "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
 	CodeSendReplyMessage: "SEND_REPLY_MESSAGE", CodeSendReplyMessageV2: "SEND_REPLY_MESSAGE_V2",
 	CodePushReplyMessageToClient: "PUSH_REPLY_MESSAGE_TO_CLIENT",
 }

@@ -28,6 +28,10 @@ type endpoint struct {
 	closedErr  error         // ErrClientClosed or ErrServerClosed
 	wg         sync.WaitGroup
 	connClosed func(*Conn) // bookkeeping of the owner, called once per connection
+	stats      limitStats
+	// server is set on a Server's endpoint: its connections are sniffed for TLS and bounded
+	// in flight.
+	server *Server
 }
 
 func newEndpoint(cfg *endpointConfig, closedErr error, connClosed func(*Conn)) *endpoint {
@@ -48,9 +52,14 @@ var connIDs atomic.Uint64
 // it; inbound requests go to the endpoint's handlers, inbound responses to the pending request
 // with their opaque.
 type Conn struct {
-	id     uint64
-	key    string // the address a client dialed; "" on a server
+	id  uint64
+	key string   // the address a client dialed; "" on a server
+	raw net.Conn // the transport connection, closed by closeWith
+	// nc is the stream frames travel on: raw, or TLS over it. On a server it is known only
+	// once the peer's first byte has been read; ready is closed then, and the writer waits
+	// for it.
 	nc     net.Conn
+	ready  chan struct{}
 	info   ConnInfo
 	ep     *endpoint
 	log    *slog.Logger
@@ -62,6 +71,12 @@ type Conn struct {
 	next       *flush // completion of the batch queued will become
 	closeAfter bool   // close once the queue is written (graceful shutdown)
 	wake       chan struct{}
+	// unwritten counts the bytes queued or being written; past the server's
+	// maxUnwritten the read loop pauses (readPaused) until the writer, having brought it
+	// to half, sends on writable.
+	unwritten  int
+	readPaused bool
+	writable   chan struct{}
 
 	pmu     sync.Mutex
 	pending map[int32]*call
@@ -72,6 +87,8 @@ type Conn struct {
 	draining bool
 	slots    chan struct{}
 	jobs     chan job // to a worker waiting for one; see work
+	// idleWorkers counts the workers waiting on jobs (at most maxIdleWorkers).
+	idleWorkers atomic.Int32
 
 	created    time.Time
 	lastActive atomic.Int64 // since created, monotonic
@@ -84,21 +101,32 @@ type Conn struct {
 
 func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 	c := &Conn{
-		id:      connIDs.Add(1),
-		key:     key,
-		nc:      nc,
-		ep:      ep,
-		next:    &flush{},
-		wake:    make(chan struct{}, 1),
-		pending: make(map[int32]*call),
-		slots:   make(chan struct{}, max(ep.cfg.maxConcurrentHandlers, 1)),
-		jobs:    make(chan job),
-		created: time.Now(),
-		done:    make(chan struct{}),
+		id:       connIDs.Add(1),
+		key:      key,
+		raw:      nc,
+		ready:    make(chan struct{}),
+		ep:       ep,
+		next:     &flush{},
+		wake:     make(chan struct{}, 1),
+		writable: make(chan struct{}, 1),
+		pending:  make(map[int32]*call),
+		slots:    make(chan struct{}, max(ep.cfg.maxConcurrentHandlers, 1)),
+		jobs:     make(chan job),
+		created:  time.Now(),
+		done:     make(chan struct{}),
 	}
 	c.info = ConnInfo{ID: c.id, LocalAddr: addrString(nc.LocalAddr()), RemoteAddr: addrString(nc.RemoteAddr())}
 	c.log = ep.cfg.logger.With("conn", c.id, "local", c.info.LocalAddr, "remote", c.info.RemoteAddr)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
+	// Armed here, before the server publishes the connection, because Close may run on
+	// another goroutine as soon as it is published and reads the timer.
+	if d := ep.cfg.idleTimeout; d > 0 {
+		c.idleTimer = time.AfterFunc(d, c.checkIdle)
+	}
+	if ep.server == nil {
+		c.nc = nc
+		close(c.ready)
+	}
 	return c
 }
 
@@ -111,9 +139,6 @@ func addrString(a net.Addr) string {
 
 // start runs the connection's goroutines; the caller has already counted them in ep.wg.
 func (c *Conn) start() {
-	if d := c.ep.cfg.idleTimeout; d > 0 {
-		c.idleTimer = time.AfterFunc(d, c.checkIdle)
-	}
 	go c.readLoop()
 	go c.writeLoop()
 }
@@ -168,7 +193,7 @@ func (c *Conn) closeWith(reason error) {
 		c.err = reason
 		close(c.done)
 		c.cancel()
-		_ = c.nc.Close()
+		_ = c.raw.Close()
 		if c.idleTimer != nil {
 			c.idleTimer.Stop()
 		}
@@ -196,6 +221,7 @@ func (c *Conn) checkIdle() {
 	limit := c.ep.cfg.idleTimeout
 	if idle >= limit {
 		c.log.Info("remoting: closing idle connection", "idle", idle)
+		c.ep.stats.idleClosed.Add(1)
 		c.closeWith(ErrIdle)
 		return
 	}

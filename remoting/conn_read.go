@@ -10,9 +10,17 @@ import (
 
 func (c *Conn) readLoop() {
 	defer c.ep.wg.Done()
-	fr := NewFrameReader(c.nc, c.ep.cfg.maxFrameSize)
+	fr, err := c.establish()
+	if err != nil {
+		c.readFailed(err)
+		c.ep.connClosed(c)
+		return
+	}
 	for {
-		cmd, err := fr.ReadCommand()
+		if !c.awaitWritable() {
+			break
+		}
+		cmd, err := c.readFrame(fr)
 		if err != nil {
 			c.readFailed(err)
 			break
@@ -27,11 +35,72 @@ func (c *Conn) readLoop() {
 	c.ep.connClosed(c)
 }
 
+// establish returns the reader of the connection's frames once its stream is known: on a
+// server, plain or TLS as the peer's first byte says and the TLS mode allows.
+func (c *Conn) establish() (*FrameReader, error) {
+	var fr *FrameReader
+	if s := c.ep.server; s != nil {
+		cfg, mode, _ := s.serverTLS() // its error stopped Serve before any connection
+		br, stream, err := c.establishServer(cfg, mode)
+		if err != nil {
+			return nil, err
+		}
+		c.nc = stream
+		close(c.ready)
+		fr = NewFrameReader(br, c.ep.cfg.maxFrameSize)
+	} else {
+		fr = NewFrameReader(c.nc, c.ep.cfg.maxFrameSize)
+	}
+	fr.maxHeader = c.ep.cfg.maxHeaderSize
+	return fr, nil
+}
+
+// readFrame reads the next command. Waiting for a frame's first byte is bounded by the idle
+// timeout only; from then on the whole frame must arrive within the frame-read timeout. The
+// deadline is set only when the frame is not already buffered, which under load is rare.
+func (c *Conn) readFrame(fr *FrameReader) (*Command, error) {
+	d := c.ep.cfg.frameReadTimeout
+	if d <= 0 || fr.whollyBuffered() {
+		return fr.ReadCommand()
+	}
+	if _, err := fr.r.Peek(1); err != nil {
+		return nil, err
+	}
+	if fr.whollyBuffered() {
+		return fr.ReadCommand()
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(d))
+	cmd, err := fr.ReadCommand()
+	if err != nil {
+		if errors.Is(err, errDeadline) {
+			return nil, fmt.Errorf("%w (%v)", ErrFrameReadTimeout, d)
+		}
+		return nil, err
+	}
+	_ = c.nc.SetReadDeadline(time.Time{})
+	return cmd, nil
+}
+
 func (c *Conn) readFailed(err error) {
 	switch {
-	case errors.Is(err, ErrMalformedFrame), errors.Is(err, ErrFrameTooLarge):
+	case errors.Is(err, ErrMalformedFrame), errors.Is(err, ErrFrameTooLarge), errors.Is(err, ErrHeaderTooLarge):
+		switch {
+		case errors.Is(err, ErrFrameTooLarge):
+			c.ep.stats.framesTooLarge.Add(1)
+		case errors.Is(err, ErrHeaderTooLarge):
+			c.ep.stats.headersTooLarge.Add(1)
+		default:
+			c.ep.stats.malformed.Add(1)
+		}
 		c.log.Warn("remoting: closing connection: bad frame", "reason", err)
 		c.closeWith(fmt.Errorf("bad frame: %w", err))
+	case errors.Is(err, ErrFrameReadTimeout):
+		c.ep.stats.slowFrames.Add(1)
+		c.log.Warn("remoting: closing connection: frame too slow", "reason", err)
+		c.closeWith(err)
+	case errors.Is(err, ErrTLSRequired), errors.Is(err, ErrTLSDisabled):
+		c.log.Warn("remoting: closing connection", "reason", err)
+		c.closeWith(err)
 	case !c.Alive():
 		// We closed it; the read error is only the echo of that.
 	case errors.Is(err, io.EOF):
@@ -60,6 +129,11 @@ func (c *Conn) handleRequest(req *Command) {
 		c.log.Debug("remoting: request dropped during shutdown", "code", req.Code, "opaque", req.Opaque)
 		return
 	}
+	if s := c.ep.server; s != nil && s.cfg.maxInflight > 0 && c.inflight >= s.cfg.maxInflight {
+		c.hmu.Unlock()
+		c.overloaded(req)
+		return
+	}
 	c.inflight++
 	c.hmu.Unlock()
 	select {
@@ -74,6 +148,32 @@ func (c *Conn) handleRequest(req *Command) {
 	default:
 		c.ep.wg.Add(1)
 		go c.work(j)
+	}
+}
+
+// overloaded answers a request beyond the in-flight limit at once, without a handler, as Java
+// answers one its processor's pool rejected.
+func (c *Conn) overloaded(req *Command) {
+	c.ep.stats.busy.Add(1)
+	c.log.Debug("remoting: request refused: too many in flight", "code", req.Code, "opaque", req.Opaque)
+	if req.IsOneway() {
+		return
+	}
+	// A peer over its limit that does not read its answers either would have them pile up
+	// here without end: past a frame's worth of unsent bytes, it is closed instead.
+	c.wmu.Lock()
+	backlog := c.unwritten // queued and being written
+	c.wmu.Unlock()
+	if limit := max(c.ep.cfg.maxFrameSize, 64<<10); backlog > limit {
+		c.log.Warn("remoting: closing connection: over its in-flight limit and not reading its answers", "unsent", backlog)
+		c.closeWith(ErrNotReading)
+		return
+	}
+	resp := NewResponse(req, SystemBusy, OverloadRemark)
+	// Java writes its answers created by the transport in JSON.
+	resp.SerializeType = SerializeJSON
+	if err := c.respond(req, resp); err != nil {
+		c.log.Debug("remoting: answer not sent", "code", req.Code, "opaque", req.Opaque, "reason", err)
 	}
 }
 
@@ -101,17 +201,44 @@ func (c *Conn) work(j job) {
 	}
 	for {
 		c.serve(j.cmd, j.received)
-		select {
-		case j = <-c.jobs:
-		case <-c.done:
-			return
-		case <-tick: // retire at the next tick unless a request comes first
+		if c.idleWorkers.Add(1) > maxIdleWorkers {
+			// Enough workers wait already: after a burst (a peer flooding requests faster
+			// than they are served), the extra ones leave now instead of holding their
+			// stacks for a whole idle timeout.
+			c.idleWorkers.Add(-1)
 			select {
 			case j = <-c.jobs:
-			case <-tick:
+				continue
+			default:
 				return
-			case <-c.done:
-				return
+			}
+		}
+		next, ok := c.awaitJob(tick)
+		c.idleWorkers.Add(-1)
+		if !ok {
+			return
+		}
+		j = next
+	}
+}
+
+// maxIdleWorkers is how many workers of a connection may wait for its next request: more
+// than a machine's cores, so that a busy connection seldom starts a goroutine, and few enough
+// that a flood leaves no crowd of them behind.
+const maxIdleWorkers = 64
+
+// awaitJob waits for the next request handed to a worker; false when the connection closed or
+// the second tick came first (the worker retires).
+func (c *Conn) awaitJob(tick <-chan time.Time) (job, bool) {
+	for ticks := 0; ; {
+		select {
+		case j := <-c.jobs:
+			return j, true
+		case <-c.done:
+			return job{}, false
+		case <-tick:
+			if ticks++; ticks == 2 {
+				return job{}, false
 			}
 		}
 	}

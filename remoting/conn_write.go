@@ -32,6 +32,7 @@ func (c *Conn) enqueue(cmd *Command, wantFlush bool) (*flush, error) {
 		c.wmu.Unlock()
 		return nil, err
 	}
+	c.unwritten += len(c.queued) - start
 	f := c.flushLocked(wantFlush)
 	c.wmu.Unlock()
 	if start == 0 {
@@ -57,6 +58,54 @@ func (c *Conn) signalWriter() {
 	}
 }
 
+// written accounts for n bytes sent, and lets a paused read loop go on once at most half of
+// the server's bound waits unsent.
+func (c *Conn) written(n int) {
+	c.wmu.Lock()
+	c.unwritten -= n
+	resume := c.readPaused && c.unwritten <= c.maxUnwritten()/2
+	if resume {
+		c.readPaused = false
+	}
+	c.wmu.Unlock()
+	if resume {
+		c.writable <- struct{}{} // buffered: the read loop takes it, or finds it when it waits
+	}
+}
+
+// maxUnwritten is the server's bound on unsent answers; 0 (none) on a client, whose read loop
+// must never stop taking the answers its own requests wait for.
+func (c *Conn) maxUnwritten() int {
+	if s := c.ep.server; s != nil {
+		return s.cfg.maxUnwritten
+	}
+	return 0
+}
+
+// awaitWritable pauses the read loop while more than the bound of answers waits unsent, and
+// reports false when the connection closed meanwhile.
+func (c *Conn) awaitWritable() bool {
+	limit := c.maxUnwritten()
+	if limit <= 0 {
+		return true
+	}
+	c.wmu.Lock()
+	if c.unwritten <= limit {
+		c.wmu.Unlock()
+		return true
+	}
+	c.readPaused = true
+	c.wmu.Unlock()
+	c.ep.stats.readPauses.Add(1)
+	c.log.Debug("remoting: reading paused: answers wait unsent", "limit", limit)
+	select {
+	case <-c.writable:
+		return true
+	case <-c.done:
+		return false
+	}
+}
+
 // WriteRaw queues bytes as they are, in order with the frames around them, and waits until
 // they are written. It exists for fault injection (a corrupt answer) and for tests.
 func (c *Conn) WriteRaw(ctx context.Context, b []byte) error {
@@ -66,6 +115,7 @@ func (c *Conn) WriteRaw(ctx context.Context, b []byte) error {
 	c.wmu.Lock()
 	start := len(c.queued)
 	c.queued = append(c.queued, b...)
+	c.unwritten += len(b)
 	f := c.flushLocked(true)
 	c.wmu.Unlock()
 	if start == 0 {
@@ -91,6 +141,28 @@ func (c *Conn) waitFlush(ctx context.Context, f *flush, op string) error {
 	}
 }
 
+// awaitStream waits until the read loop has established the connection's stream, so that
+// nothing is written before a TLS handshake. It reports false when the connection closed (or a
+// graceful shutdown closed it) first.
+func (c *Conn) awaitStream() bool {
+	for {
+		select {
+		case <-c.ready:
+			return true
+		case <-c.done:
+			return false
+		case <-c.wake:
+			c.wmu.Lock()
+			closeAfter := c.closeAfter
+			c.wmu.Unlock()
+			if closeAfter {
+				c.closeWith(ErrServerClosed)
+				return false
+			}
+		}
+	}
+}
+
 // closeAfterWrites makes the writer close the connection once everything queued is written.
 func (c *Conn) closeAfterWrites() {
 	c.wmu.Lock()
@@ -101,6 +173,9 @@ func (c *Conn) closeAfterWrites() {
 
 func (c *Conn) writeLoop() {
 	defer c.ep.wg.Done()
+	if !c.awaitStream() {
+		return
+	}
 	var spare []byte
 	for {
 		c.wmu.Lock()
@@ -145,6 +220,7 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		c.touch()
+		c.written(len(batch))
 		if cap(batch) <= maxSpareBuffer {
 			spare = batch
 		} else {

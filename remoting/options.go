@@ -26,11 +26,18 @@ const (
 	DefaultServerAsyncPermits = 64
 	// DefaultServerOnewayPermits is Java's serverOnewaySemaphoreValue.
 	DefaultServerOnewayPermits = 256
-	// DefaultMaxConcurrentHandlers bounds the handlers running at once for one connection.
-	// Java has no per-connection bound (its processor pools are per server); ours equals the
-	// client's async permits so that a Java client at its own limit is never slowed down by
-	// us, while a peer that floods us is stopped by TCP back-pressure instead of memory.
-	DefaultMaxConcurrentHandlers = 65535
+	// DefaultMaxConcurrentHandlers bounds the handlers running at once for one connection of
+	// a Server. Java has no per-connection bound (its processor pools are per server, a single thread
+	// for sends by default). Beyond it a request waits in the connection until a handler is
+	// free, and the peer's writes stall behind it: a client with thousands of requests in
+	// flight is served as fast (handlers take microseconds), while a peer flooding requests
+	// holds 256 goroutines, not tens of thousands. A handler held by a delay fault counts too:
+	// more than 256 delayed requests of one connection are delayed in turns.
+	DefaultMaxConcurrentHandlers = 256
+	// DefaultClientMaxConcurrentHandlers is a Client's bound: the requests a server sends its
+	// clients are few, and a client's handler may wait on an answer that its own connection
+	// must go on reading.
+	DefaultClientMaxConcurrentHandlers = 65535
 	// DefaultWorkerIdleTimeout is how long a connection's handler goroutine waits for the next
 	// request before it exits (up to twice this: it checks once per period). Under load a
 	// worker waits microseconds, so it is reused; after a burst the goroutines it left (and
@@ -57,7 +64,9 @@ type Option interface {
 type endpointConfig struct {
 	logger                *slog.Logger
 	maxFrameSize          int
+	maxHeaderSize         int
 	idleTimeout           time.Duration
+	frameReadTimeout      time.Duration
 	tlsConfig             *tls.Config
 	asyncPermits          int
 	onewayPermits         int
@@ -71,17 +80,25 @@ type clientConfig struct {
 	endpointConfig
 	connectTimeout time.Duration
 	dial           DialFunc
+	requestHook    func(addr string, req *Command)
 }
 
 type serverConfig struct {
 	endpointConfig
+	maxConnections int
+	maxInflight    int
+	maxUnwritten   int
+	tlsMode        TLSMode
+	tlsModeSet     bool
 }
 
 func defaultEndpointConfig() endpointConfig {
 	return endpointConfig{
 		logger:                slog.Default(),
 		maxFrameSize:          DefaultMaxFrameSize,
+		maxHeaderSize:         DefaultMaxHeaderSize,
 		idleTimeout:           DefaultIdleTimeout,
+		frameReadTimeout:      DefaultFrameReadTimeout,
 		maxConcurrentHandlers: DefaultMaxConcurrentHandlers,
 		workerIdleTimeout:     DefaultWorkerIdleTimeout,
 	}
@@ -91,6 +108,7 @@ func newClientConfig(opts []ClientOption) clientConfig {
 	cfg := clientConfig{endpointConfig: defaultEndpointConfig(), connectTimeout: DefaultConnectTimeout}
 	cfg.asyncPermits = DefaultClientAsyncPermits
 	cfg.onewayPermits = DefaultClientOnewayPermits
+	cfg.maxConcurrentHandlers = DefaultClientMaxConcurrentHandlers
 	for _, o := range opts {
 		o.applyClient(&cfg)
 	}
@@ -101,7 +119,9 @@ func newClientConfig(opts []ClientOption) clientConfig {
 }
 
 func newServerConfig(opts []ServerOption) serverConfig {
-	cfg := serverConfig{endpointConfig: defaultEndpointConfig()}
+	cfg := serverConfig{endpointConfig: defaultEndpointConfig(),
+		maxConnections: DefaultMaxConnections, maxInflight: DefaultMaxInflightRequests,
+		maxUnwritten: DefaultMaxUnwrittenBytes}
 	cfg.asyncPermits = DefaultServerAsyncPermits
 	cfg.onewayPermits = DefaultServerOnewayPermits
 	for _, o := range opts {
@@ -142,7 +162,10 @@ func WithIdleTimeout(d time.Duration) Option {
 }
 
 // WithTLS turns on TLS: a Client handshakes as a client after dialing (ServerName defaults to
-// the host of the address), a Server wraps every accepted connection.
+// the host of the address) and verifies the server's certificate as cfg says (a Java client,
+// tls.enable=true, trusts any certificate unless tls.client.authServer: InsecureSkipVerify is
+// that); a Server takes TLS connections with cfg's certificate, only TLS ones unless
+// WithTLSMode says otherwise.
 func WithTLS(cfg *tls.Config) Option {
 	return sharedOption(func(c *endpointConfig) { c.tlsConfig = cfg })
 }
@@ -162,7 +185,7 @@ func WithOnewayPermits(n int) Option {
 
 // WithMaxConcurrentHandlers bounds the inbound requests served at once on one connection;
 // beyond it the connection stops reading until a handler returns. Default
-// DefaultMaxConcurrentHandlers.
+// DefaultMaxConcurrentHandlers on a Server, DefaultClientMaxConcurrentHandlers on a Client.
 func WithMaxConcurrentHandlers(n int) Option {
 	return sharedOption(func(c *endpointConfig) { c.maxConcurrentHandlers = n })
 }
@@ -193,6 +216,13 @@ func WithCloseOnTimeout(on bool) Option {
 // Default DefaultConnectTimeout (client.connect.timeout, 3 s).
 func WithConnectTimeout(d time.Duration) ClientOption {
 	return clientOnlyOption(func(c *clientConfig) { c.connectTimeout = d })
+}
+
+// WithRequestHook runs hook on every request the client sends (sync, async and oneway), just
+// before it is written, with the address it goes to: Java's RPCHook.doBeforeRequest, where
+// AclClientRPCHook signs requests. The hook may change the request's fields and body.
+func WithRequestHook(hook func(addr string, req *Command)) ClientOption {
+	return clientOnlyOption(func(c *clientConfig) { c.requestHook = hook })
 }
 
 // WithDialer replaces the dialer, for example with MemNetwork.Dial. Default: a net.Dialer with

@@ -15,6 +15,13 @@ import (
 // JSON, as Java writes it), or nothing with WithIgnoreUnknownCodes(true). A handler that panics
 // gets SYSTEM_ERROR answered in its place, also in JSON. A bad frame closes only the connection
 // it came on.
+//
+// A Server takes plain connections, TLS ones or both (WithTLS, WithTLSMode: Java's disabled,
+// permissive and enforcing modes, told apart by the first byte a peer sends), and bounds what
+// a peer can hold: connections (WithMaxConnections), requests in flight per connection
+// (WithMaxInflightRequests, answered SYSTEM_BUSY beyond it), frame and header size, idle time
+// and the time a frame may take to arrive (WithFrameReadTimeout). Limits reports each bound
+// and how often it refused.
 type Server struct {
 	cfg serverConfig
 	ep  *endpoint
@@ -25,12 +32,18 @@ type Server struct {
 	onClose   []func(ConnInfo)
 	onOpen    []func(*Conn)
 	shutdown  bool
+
+	tlsOnce sync.Once
+	tlsCfg  *tls.Config
+	mode    TLSMode
+	tlsErr  error
 }
 
 // NewServer returns a Server with no handlers; give it listeners with Serve or Start.
 func NewServer(opts ...ServerOption) *Server {
 	s := &Server{cfg: newServerConfig(opts), conns: make(map[*Conn]struct{})}
 	s.ep = newEndpoint(&s.cfg.endpointConfig, ErrServerClosed, s.connClosed)
+	s.ep.server = s
 	return s
 }
 
@@ -64,6 +77,10 @@ func (s *Server) OnConnClose(f func(ConnInfo)) {
 // Serve accepts connections on l until Shutdown or Close (then it returns ErrServerClosed) or
 // until Accept fails for good.
 func (s *Server) Serve(l net.Listener) error {
+	if _, _, err := s.serverTLS(); err != nil {
+		_ = l.Close()
+		return err
+	}
 	if !s.addListener(l, false) {
 		return ErrServerClosed
 	}
@@ -72,6 +89,10 @@ func (s *Server) Serve(l net.Listener) error {
 
 // Start registers l and serves it in the background, so that Addr is valid when Start returns.
 func (s *Server) Start(l net.Listener) error {
+	if _, _, err := s.serverTLS(); err != nil {
+		_ = l.Close()
+		return err
+	}
 	if !s.addListener(l, true) {
 		return ErrServerClosed
 	}
@@ -157,12 +178,17 @@ func (s *Server) isShutdown() bool {
 }
 
 func (s *Server) accept(nc net.Conn) {
-	if s.cfg.tlsConfig != nil {
-		nc = tls.Server(nc, s.cfg.tlsConfig)
-	}
 	s.mu.Lock()
 	if s.shutdown {
 		s.mu.Unlock()
+		_ = nc.Close()
+		return
+	}
+	if max := s.cfg.maxConnections; max > 0 && len(s.conns) >= max {
+		s.mu.Unlock()
+		s.ep.stats.rejectedConns.Add(1)
+		s.cfg.logger.Debug("remoting: connection refused: too many connections",
+			"remote", addrString(nc.RemoteAddr()), "max", max)
 		_ = nc.Close()
 		return
 	}

@@ -20,10 +20,10 @@ import (
 
 // An exported option nobody passes is a promise nobody checks: every exported function named
 // With* in the root module's non-test files must be referenced from some other file, a test
-// or a nested module's file (compat, compat/bench, realrmq/container) included. The files are
-// parsed, not type-checked, so that this package keeps importing nothing of ours: a reference
-// is pkg.WithX where pkg is a file's name for the option's import path, or a bare WithX in
-// another file of the same package.
+// or a nested module's file (compat, compat/bench, realrmq/container, simcontainer) included.
+// The files are parsed, not type-checked, so that this package keeps importing nothing of ours:
+// a reference is pkg.WithX where pkg is a file's name for the option's import path, or a bare
+// WithX in another file of the same package.
 func TestEveryOptionIsUsed(t *testing.T) {
 	root := moduleRoot(t)
 	files := parseTree(t, root)

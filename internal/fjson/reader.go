@@ -268,10 +268,11 @@ func (r *Reader) quoted() (string, error) {
 		switch {
 		case c == quote:
 			r.pos = i + 1
-			return s[start:i], nil
+			return javaString(s[start:i]), nil
 		case c == '\\':
 			r.pos = i
-			return r.unescape(quote, start)
+			str, err := r.unescape(quote, start)
+			return javaString(str), err
 		case c < 0x20 && r.strict:
 			r.pos = i
 			return "", r.Errorf("control character in string")
@@ -279,6 +280,23 @@ func (r *Reader) quoted() (string, error) {
 	}
 	r.pos = len(s)
 	return "", r.Errorf("unterminated string")
+}
+
+// javaString is s as Java holds it: the servers decode a body's bytes as UTF-8 into a String
+// before parsing it, which turns every malformed byte into U+FFFD. Without this two keys that
+// differ only in malformed bytes would be two keys here and one once written back.
+func javaString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(r) // utf8.RuneError, U+FFFD, for each malformed byte
+		i += n
+	}
+	return b.String()
 }
 
 // unescape finishes a string that has escapes, from its first backslash at r.pos. It takes
