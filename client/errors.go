@@ -159,9 +159,9 @@ func (e *TooMuchRequestError) Unwrap() []error {
 	return []error{context.DeadlineExceeded, e.Err}
 }
 
-// ErrNotRunning matches (errors.Is) every error of a call made on a producer that is not
-// RUNNING, and of a Start that is not allowed in the producer's state.
-var ErrNotRunning = errors.New("client: producer not running")
+// ErrNotRunning matches (errors.Is) every error of a call made on a producer or consumer that is
+// not RUNNING, and of a Start that is not allowed in its state.
+var ErrNotRunning = errors.New("client: not running")
 
 // StateError is the error of a call the producer's state does not allow, with Java's text.
 type StateError struct {
@@ -172,12 +172,17 @@ type StateError struct {
 func (e *StateError) Error() string        { return withFAQ(e.Msg) }
 func (e *StateError) Is(target error) bool { return target == ErrNotRunning }
 
-// ErrGroupExists matches the error of a Start whose group is already registered in the
-// client instance.
-var ErrGroupExists = errors.New("client: producer group already registered")
+// ErrGroupExists matches the error of a Start whose producer or consumer group is already
+// registered in the client instance.
+var ErrGroupExists = errors.New("client: group already registered")
 
 func duplicateGroupError(group string) *ClientError {
 	return clientError(-1, suggestFAQ("The producer group["+group+"] has been created before, specify another name please."), ErrGroupExists)
+}
+
+// duplicateConsumerGroupError is the consumer's: Java's registerConsumer failing in start.
+func duplicateConsumerGroupError(group string) *ClientError {
+	return clientError(-1, suggestFAQ("The consumer group["+group+"] has been created before, specify another name please."), ErrGroupExists)
 }
 
 // transportError wraps an error of the remoting layer in Java's exception shape.
@@ -225,3 +230,9 @@ func (e *RequestTimeoutError) Unwrap() error { return context.DeadlineExceeded }
 // ErrNoTransactionListener matches the error of SendInTransaction on a producer made without
 // WithTransactionListener (Java: "TransactionListener is null").
 var ErrNoTransactionListener = errors.New("client: no transaction listener")
+
+// javaText is an error whose text is Java's exception message, capitals and full stop
+// included, so that callers matching Java's texts find them.
+type javaText string
+
+func (e javaText) Error() string { return string(e) }

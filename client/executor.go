@@ -60,11 +60,13 @@ type executor[T any] struct {
 	workers  int // running
 	idle     int // waiting on ready
 	closed   bool
+	// terminated is closed once the executor is shut down and its last worker has left.
+	terminated chan struct{}
 }
 
 func newExecutor[T any](core, maxWorkers, capacity int, run func(T)) *executor[T] {
 	core = max(core, 1)
-	e := &executor[T]{run: run, core: core, max: max(maxWorkers, core), capacity: max(capacity, 1)}
+	e := &executor[T]{run: run, core: core, max: max(maxWorkers, core), capacity: max(capacity, 1), terminated: make(chan struct{})}
 	e.ready.L = &e.mu
 	return e
 }
@@ -112,6 +114,7 @@ func (e *executor[T]) take(core bool) (T, bool) {
 	for e.queue.len() == 0 {
 		if e.closed || !core {
 			e.workers--
+			e.checkTerminatedLocked()
 			var zero T
 			return zero, false
 		}
@@ -129,7 +132,53 @@ func (e *executor[T]) shutdown() {
 	e.mu.Lock()
 	e.closed = true
 	e.ready.Broadcast()
+	e.checkTerminatedLocked()
 	e.mu.Unlock()
+}
+
+func (e *executor[T]) checkTerminatedLocked() {
+	if e.closed && e.workers == 0 {
+		select {
+		case <-e.terminated:
+		default:
+			close(e.terminated)
+		}
+	}
+}
+
+// drop is the queue half of ExecutorService.shutdownNow: the tasks not started yet are
+// forgotten.
+func (e *executor[T]) drop() {
+	e.mu.Lock()
+	for e.queue.len() > 0 {
+		e.queue.pop()
+	}
+	e.mu.Unlock()
+}
+
+// awaitTermination is awaitTermination: whether the executor, shut down, finished every task
+// within d (below 0: however long it takes; 0: already).
+func (e *executor[T]) awaitTermination(d time.Duration) bool {
+	if d < 0 {
+		<-e.terminated
+		return true
+	}
+	select {
+	case <-e.terminated:
+		return true
+	default:
+	}
+	if d == 0 {
+		return false
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-e.terminated:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // taskQueue is a FIFO ring that grows as tasks wait and lets its memory go once drained, so

@@ -25,7 +25,7 @@ const (
 )
 
 // instance is Java's MQClientInstance: one remoting client, one route cache and one set of
-// scheduled tasks, shared by every producer with the same client id.
+// scheduled tasks, shared by every producer and consumer with the same client id.
 type instance struct {
 	id  string
 	cfg config
@@ -39,7 +39,8 @@ type instance struct {
 	tasks   sync.WaitGroup
 
 	mu          sync.Mutex
-	producers   map[string]*Producer // the inner producer's entry is nil
+	producers   map[string]*Producer // the inner producer's entry is nil: it is inner
+	consumers   map[string]consumerInner
 	routes      map[string]*protocol.TopicRouteData
 	brokerAddrs map[string]map[int64]string
 	versions    map[string]map[string]int32
@@ -52,6 +53,18 @@ type instance struct {
 	// RequestFutureHolder, one per instance since replies come to the instance's client id.
 	reqMu    sync.Mutex
 	requests map[string]*replyFuture
+
+	// inner is the instance's own producer (Java's defaultMQProducer, CLIENT_INNER_PRODUCER):
+	// consumers resend through it what the broker would not take back.
+	inner *Producer
+	// pull is the PullMessageService; rebalanceWake wakes the RebalanceService.
+	pull          *pullService
+	rebalanceWake chan struct{}
+	stats         *consumerStats
+	// resets are the RESET_CONSUMER_CLIENT_OFFSET being carried out, one at a time (resetMu:
+	// Java's synchronized resetOffset).
+	resets  sync.WaitGroup
+	resetMu sync.Mutex
 }
 
 func newInstance(m *Manager, id string, cfg config) *instance {
@@ -60,12 +73,16 @@ func newInstance(m *Manager, id string, cfg config) *instance {
 		id: id, cfg: cfg, m: m,
 		ns:          newNameServers(cfg.nameServers),
 		producers:   map[string]*Producer{InnerProducerGroup: nil},
+		consumers:   make(map[string]consumerInner),
 		routes:      make(map[string]*protocol.TopicRouteData),
 		brokerAddrs: make(map[string]map[int64]string),
 		versions:    make(map[string]map[string]int32),
 		nsLock:      make(chan struct{}, 1),
 		hbLock:      make(chan struct{}, 1),
 		requests:    make(map[string]*replyFuture),
+
+		rebalanceWake: make(chan struct{}, 1),
+		stats:         newConsumerStats(),
 	}
 }
 
@@ -91,6 +108,16 @@ func tryLock(ctx context.Context, lock chan struct{}, d time.Duration) bool {
 }
 
 func unlock(lock chan struct{}) { <-lock }
+
+// lockCtx takes a channel lock, waiting until ctx ends.
+func lockCtx(ctx context.Context, lock chan struct{}) bool {
+	select {
+	case lock <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
 
 func (inst *instance) registerProducer(group string, p *Producer) bool {
 	inst.mu.Lock()
@@ -140,12 +167,19 @@ func (inst *instance) start() error {
 		if inst.cfg.tls != nil {
 			opts = append(opts, remoting.WithTLS(inst.cfg.tls))
 		}
+		if creds := inst.cfg.credentials; creds != nil {
+			opts = append(opts, remoting.WithRequestHook(func(_ string, req *remoting.Command) { creds.Sign(req) }))
+		}
 		inst.rc = remoting.NewClient(opts...)
 		// What brokers push over the instance's connections (ClientRemotingProcessor).
 		inst.rc.Handle(remoting.CodeCheckTransactionState, inst.serveCheckTransactionState)
 		inst.rc.Handle(remoting.CodePushReplyMessageToClient, inst.serveReply)
-		inst.tasks.Add(1)
+		inst.handleConsumerRequests(ctx)
+		inst.inner = newInnerProducer(inst)
+		inst.pull = startPullService(inst)
+		inst.tasks.Add(2)
 		go inst.runTasks(ctx)
+		go inst.runRebalance(ctx)
 		inst.state = StateRunning
 		return nil
 	case StateStartFailed:
@@ -159,7 +193,7 @@ func (inst *instance) release(group string) {
 	inst.mu.Lock()
 	delete(inst.producers, group)
 	inst.mu.Unlock()
-	inst.unregisterClient(group)
+	inst.unregisterClient(group, "")
 
 	inst.m.mu.Lock()
 	last := inst.m.releaseLocked(inst)
@@ -169,8 +203,9 @@ func (inst *instance) release(group string) {
 	}
 }
 
-// shutdown is MQClientInstance.shutdown once its last producer has left: the inner producer
-// unregisters, the tasks stop, the connections close.
+// shutdown is MQClientInstance.shutdown once its last producer and consumer have left: the
+// inner producer unregisters, the pull service, the tasks and the rebalance service stop, the
+// connections close.
 func (inst *instance) shutdown() {
 	inst.startMu.Lock()
 	defer inst.startMu.Unlock()
@@ -183,10 +218,12 @@ func (inst *instance) shutdown() {
 	inst.mu.Lock()
 	delete(inst.producers, InnerProducerGroup)
 	inst.mu.Unlock()
-	inst.unregisterClient(InnerProducerGroup)
+	inst.unregisterClient(InnerProducerGroup, "")
 	inst.state = StateShutdownAlready
+	inst.pull.stop()
 	inst.cancel()
 	inst.tasks.Wait()
+	inst.resets.Wait()
 	_ = inst.rc.Close()
 }
 
@@ -209,6 +246,9 @@ func (inst *instance) runTasks(ctx context.Context) {
 			inst.cleanOfflineBrokers(ctx)
 			inst.sendHeartbeatToAllBrokers(ctx)
 		}},
+		// Java's adjustThreadPool (every minute) is left out: in 4.9.7 both consume services'
+		// incCorePoolSize and decCorePoolSize are empty.
+		{next: now.Add(inst.cfg.persistDelay), every: inst.cfg.persistInterval, run: inst.persistAllConsumerOffset},
 	}
 	if len(inst.cfg.nameServers) == 0 && inst.cfg.nsFetchInterval > 0 {
 		tasks = append(tasks, &task{next: now.Add(inst.cfg.nsFetchDelay), every: inst.cfg.nsFetchInterval, run: inst.fetchNameServers})
@@ -330,34 +370,61 @@ func (inst *instance) updateRoute(ctx context.Context, topic string, standIn *Pr
 			producers = append(producers, p)
 		}
 	}
+	if inst.inner != nil {
+		producers = append(producers, inst.inner)
+	}
+	consumers := slices.Collect(maps.Values(inst.consumers))
 	inst.mu.Unlock()
 	if changed {
 		info := newPublishInfo(topic, route)
 		for _, p := range producers {
 			p.setPublishInfo(topic, info)
 		}
+		mqs := subscribeInfo(topic, route)
+		for _, c := range consumers {
+			c.updateTopicSubscribeInfo(topic, mqs)
+		}
 	}
 	return changed, nil
 }
 
-// needsRouteLocked is isNeedUpdateTopicRouteInfo: some producer has no usable queues for topic.
+// needsRouteLocked is isNeedUpdateTopicRouteInfo: some producer has no usable queues for topic,
+// or some consumer subscribes it and knows none of its queues.
 func (inst *instance) needsRouteLocked(topic string) bool {
 	for _, p := range inst.producers {
 		if p != nil && p.needsRoute(topic) {
 			return true
 		}
 	}
+	if inst.inner != nil && inst.inner.needsRoute(topic) {
+		return true
+	}
+	for _, c := range inst.consumers {
+		if c.isSubscribeTopicNeedUpdate(topic) {
+			return true
+		}
+	}
 	return false
 }
 
-// updateAllRoutes refreshes every topic any producer has published to (TBW102 included). Like
+// updateAllRoutes refreshes every topic any consumer subscribes and any producer has published
+// to (TBW102 included). Like
 // Java's round, it ends at the first failure to get an answer from the name server (Java turns
 // the RemotingException into an IllegalStateException that leaves the loop), so that a hung
 // name server costs the tasks behind it one API timeout, not one per topic. A topic the name
 // server refuses (an answer code, Java's MQClientException) does not end the round.
 func (inst *instance) updateAllRoutes(ctx context.Context) {
 	topics := map[string]bool{}
-	for _, p := range inst.userProducers() {
+	for _, c := range inst.allConsumers() {
+		for _, t := range c.subscribedTopics() {
+			topics[t] = true
+		}
+	}
+	producers := inst.userProducers()
+	if inst.inner != nil {
+		producers = append(producers, inst.inner)
+	}
+	for _, p := range producers {
 		for _, t := range p.publishTopics() {
 			topics[t] = true
 		}
@@ -441,25 +508,41 @@ type brokerTarget struct {
 }
 
 // sendHeartbeatToAllBrokers is sendHeartbeatToAllBrokerWithLock: skipped when a round is
-// already running; one HEART_BEAT after another, to masters only since a producer-only client
-// has no consumers.
+// already running; one HEART_BEAT after another, to masters only unless the client has
+// consumers, which slaves serve pulls for.
 func (inst *instance) sendHeartbeatToAllBrokers(ctx context.Context) {
-	if !tryLock(ctx, inst.hbLock, 0) {
+	inst.sendHeartbeatWithin(ctx, 0)
+}
+
+// sendHeartbeatAfterRound is sendHeartbeatToAllBrokers for a change the brokers must learn:
+// it waits (up to lockTimeout) for a round already running instead of skipping. A rebalance
+// gives the subscription a new version that the pulls it starts carry; a round that began
+// before carries the old one, and skipped, the brokers would answer those pulls
+// SUBSCRIPTION_NOT_LATEST until the next periodic heartbeat (30 s). Java 4.9.7 skips.
+func (inst *instance) sendHeartbeatAfterRound(ctx context.Context) {
+	inst.sendHeartbeatWithin(ctx, lockTimeout)
+}
+
+func (inst *instance) sendHeartbeatWithin(ctx context.Context, wait time.Duration) {
+	if !tryLock(ctx, inst.hbLock, wait) {
 		inst.cfg.logger.Warn("lock heartBeat, but failed. [" + inst.id + "]")
 		return
 	}
 	defer unlock(inst.hbLock)
-	inst.mu.Lock()
 	hb := &protocol.HeartbeatData{ClientID: inst.id}
+	for _, c := range inst.allConsumers() {
+		hb.ConsumerDataSet = append(hb.ConsumerDataSet, c.heartbeatData())
+	}
+	inst.mu.Lock()
 	for _, g := range slices.Sorted(maps.Keys(inst.producers)) {
 		hb.ProducerDataSet = append(hb.ProducerDataSet, protocol.ProducerData{GroupName: g})
 	}
 	inst.mu.Unlock()
-	if len(hb.ProducerDataSet) == 0 {
+	if len(hb.ProducerDataSet) == 0 && len(hb.ConsumerDataSet) == 0 {
 		inst.cfg.logger.Warn("sending heartbeat, but no consumer and no producer. [" + inst.id + "]")
 		return
 	}
-	targets := inst.brokerTargets(true)
+	targets := inst.brokerTargets(len(hb.ConsumerDataSet) == 0)
 	if len(targets) == 0 {
 		return
 	}
@@ -488,8 +571,9 @@ func (inst *instance) sendHeartbeatToAllBrokers(ctx context.Context) {
 	}
 }
 
-// unregisterClient sends UNREGISTER_CLIENT for group to every broker address, slaves too.
-func (inst *instance) unregisterClient(group string) {
+// unregisterClient sends UNREGISTER_CLIENT for a producer or a consumer group to every broker
+// address, slaves too.
+func (inst *instance) unregisterClient(producerGroup, consumerGroup string) {
 	ctx := context.Background()
 	if !tryLock(ctx, inst.hbLock, lockTimeout) {
 		inst.cfg.logger.Warn("lock heartBeat, but failed. [" + inst.id + "]")
@@ -502,7 +586,7 @@ func (inst *instance) unregisterClient(group string) {
 	for _, t := range inst.brokerTargets(false) {
 		actx, cancel := context.WithTimeout(ctx, inst.cfg.apiTimeout)
 		resp, err := inst.rc.Invoke(actx, t.addr, inst.request(remoting.CodeUnregisterClient,
-			protocol.UnregisterClientRequestHeader{ClientID: inst.id, ProducerGroup: group}, nil))
+			protocol.UnregisterClientRequestHeader{ClientID: inst.id, ProducerGroup: producerGroup, ConsumerGroup: consumerGroup}, nil))
 		cancel()
 		if err == nil && resp.Code != remoting.Success {
 			err = &BrokerError{Code: resp.Code, Remark: resp.Remark, BrokerAddr: t.addr}
@@ -536,6 +620,8 @@ type InstanceSnapshot struct {
 	ChosenNameServer string
 	// ProducerGroups lists the registered groups, InnerProducerGroup included, sorted.
 	ProducerGroups []string
+	// ConsumerGroups lists the registered consumer groups, sorted.
+	ConsumerGroups []string
 	// BrokerAddrs is the broker address table: broker name -> broker id -> address.
 	BrokerAddrs map[string]map[int64]string
 	// Routes are the cached routes by topic.
@@ -560,6 +646,7 @@ func (inst *instance) snapshot() InstanceSnapshot {
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	s.ProducerGroups = slices.Sorted(maps.Keys(inst.producers))
+	s.ConsumerGroups = slices.Sorted(maps.Keys(inst.consumers))
 	s.BrokerAddrs = make(map[string]map[int64]string, len(inst.brokerAddrs))
 	for k, v := range inst.brokerAddrs {
 		s.BrokerAddrs[k] = maps.Clone(v)

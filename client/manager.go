@@ -42,7 +42,8 @@ const InnerProducerGroup = "CLIENT_INNER_PRODUCER"
 
 // Manager holds the client instances of a process by client id, as Java's MQClientManager
 // does, but as a value: tests and embedders that want isolation make their own with
-// NewManager, everyone else shares DefaultManager.
+// NewManager, everyone else shares DefaultManager. Producers and consumers with the same client
+// id share an instance.
 type Manager struct {
 	mu        sync.Mutex
 	instances map[string]*instance
@@ -95,10 +96,35 @@ func (m *Manager) acquire(cfg config, clientID, group string, p *Producer) (*ins
 	return inst, nil
 }
 
+// acquireConsumer is acquire for a consumer group, Java's getOrCreateMQClientInstance and
+// registerConsumer: prepare readies the consumer for the instance (its offset store, its
+// consume service) before it is registered, under the manager's lock, so that nothing the
+// instance does for its consumers finds it half made.
+func (m *Manager) acquireConsumer(cfg config, clientID, group string, c consumerInner, prepare func(*instance) error) (*instance, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	inst := m.instances[clientID]
+	created := inst == nil
+	if created {
+		inst = newInstance(m, clientID, cfg)
+	}
+	if _, dup := inst.selectConsumer(group); dup {
+		return nil, duplicateConsumerGroupError(group)
+	}
+	if err := prepare(inst); err != nil {
+		return nil, err
+	}
+	if created {
+		m.instances[clientID] = inst
+	}
+	inst.registerConsumer(group, c)
+	return inst, nil
+}
+
 // releaseLocked removes inst when only its inner producer is left, reporting whether it did;
 // m.mu is held.
 func (m *Manager) releaseLocked(inst *instance) bool {
-	if inst.producerCount() > 1 {
+	if inst.producerCount() > 1 || inst.consumerCount() > 0 {
 		return false
 	}
 	if m.instances[inst.id] == inst {
@@ -107,11 +133,15 @@ func (m *Manager) releaseLocked(inst *instance) bool {
 	return true
 }
 
-// buildClientID is Java's buildMQClientId.
-func buildClientID(ip, instanceName, unitName string) string {
+// buildClientID is Java's buildMQClientId; stream is its enableStreamRequestType, which a lite
+// pull consumer sets.
+func buildClientID(ip, instanceName, unitName string, stream bool) string {
 	id := ip + "@" + instanceName
 	if unitName != "" {
 		id += "@" + unitName
+	}
+	if stream {
+		id += "@STREAM"
 	}
 	return id
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rocketsim/rocketsim/acl"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -49,7 +50,7 @@ var DefaultRetryResponseCodes = []int32{
 	remoting.NoPermission, remoting.NoBuyerID, remoting.NotInCurrentUnit,
 }
 
-// config is everything a producer and its client instance are configured with.
+// config is everything a producer or a consumer and its client instance are configured with.
 type config struct {
 	group             string
 	namespace         string
@@ -79,6 +80,7 @@ type config struct {
 	apiTimeout        time.Duration
 	vipChannel        bool
 	tls               *tls.Config
+	credentials       *acl.Credentials
 	latencyTable      *LatencyTable // nil: latency fault tolerance off, as Java's default
 	dialer            remoting.DialFunc
 	manager           *Manager
@@ -91,6 +93,8 @@ type config struct {
 	checkMaxWorkers int
 	checkQueue      int
 	requestTimeout  time.Duration
+
+	consumerConfig
 }
 
 func defaultConfig() config {
@@ -119,6 +123,7 @@ func defaultConfig() config {
 		checkMaxWorkers:   DefaultCheckThreadPoolMaxSize,
 		checkQueue:        DefaultCheckRequestHoldMax,
 		requestTimeout:    DefaultRequestTimeout,
+		consumerConfig:    defaultConsumerConfig(),
 	}
 }
 
@@ -146,7 +151,8 @@ func splitNameServers(s string) []string {
 	return out
 }
 
-// Option configures a Producer.
+// Option configures a Producer, a PushConsumer or a LitePullConsumer; each ignores the options
+// that are not about it.
 type Option func(*config)
 
 // WithNamespace prefixes the group and topics with "namespace%", as Java's namespace does.
@@ -258,6 +264,14 @@ func WithVIPChannel(on bool) Option { return func(c *config) { c.vipChannel = on
 
 // WithTLS connects to brokers and name servers over TLS.
 func WithTLS(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
+
+// WithCredentials signs every request the client sends, to brokers and name servers, as Java's
+// AclClientRPCHook does, for servers with aclEnable=true. Producers and consumers that share a
+// client instance (the same client id) share the credentials of the first one started, as
+// Java's share the first one's RPC hook.
+func WithCredentials(c acl.Credentials) Option {
+	return func(cfg *config) { cfg.credentials = &c }
+}
 
 // WithLatencyFaultTolerance turns on Java's sendLatencyFaultEnable with the given table
 // (DefaultLatencyTable is Java's); nil turns it off.

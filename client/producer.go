@@ -113,7 +113,7 @@ func (p *Producer) Start() error {
 	if p.cfg.group != InnerProducerGroup && p.cfg.instanceName == DefaultInstanceName {
 		p.cfg.instanceName = pidInstanceName()
 	}
-	p.clientID = buildClientID(p.cfg.clientIP, p.cfg.instanceName, p.cfg.unitName)
+	p.clientID = buildClientID(p.cfg.clientIP, p.cfg.instanceName, p.cfg.unitName, false)
 	if p.cfg.txListener != nil {
 		// Java's initTransactionEnv, before the group joins an instance whose connections may
 		// already carry checks for it.
@@ -133,6 +133,27 @@ func (p *Producer) Start() error {
 	p.state.Store(int32(StateRunning))
 	inst.sendHeartbeatToAllBrokers(context.Background())
 	return nil
+}
+
+// newInnerProducer is the instance's own producer (Java's defaultMQProducer of
+// MQClientInstance, group CLIENT_INNER_PRODUCER, started with the instance): consumers resend
+// through it the messages a broker would not take back. Like Java's, it has the producer
+// defaults and the instance's client settings; it sends topics as they are, since the
+// consumer has already named the retry topic in full.
+func newInnerProducer(inst *instance) *Producer {
+	cfg := defaultConfig()
+	cfg.group = InnerProducerGroup
+	cfg.clientIP, cfg.vipChannel, cfg.logger, cfg.manager = inst.cfg.clientIP, inst.cfg.vipChannel, inst.cfg.logger, inst.m
+	p := &Producer{cfg: cfg, publish: make(map[string]*publishInfo), clientID: inst.id}
+	ip, err := netip.ParseAddr(cfg.clientIP)
+	if err != nil {
+		ip = netip.Addr{}
+	}
+	p.ids = protocol.NewUniqIDGenerator(protocol.NewUniqIDPrefix(ip), nil)
+	p.inst.Store(inst)
+	p.setPublishInfo(cfg.createTopicKey, newPublishInfo(cfg.createTopicKey, nil))
+	p.state.Store(int32(StateRunning))
+	return p
 }
 
 // SetGroup changes the group of a producer in state CREATE_JUST, typically after Start
