@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rocketsim/rocketsim/fault"
@@ -37,20 +38,25 @@ type Broker struct {
 	regs     *registrations
 	delays   delays
 	txs      *txTable
+	stats    brokerStats
+	// statsTable holds the sampled statistics of the current run (statsitems.go).
+	statsTable atomic.Pointer[brokerStatsTable]
 
 	regMu sync.Mutex // serializes registrations, as Java's registerBrokerAll is synchronized
 
-	mu        sync.Mutex
-	running   bool
-	srv       *remoting.Server
-	nsClient  *remoting.Client
-	listenOn  string // the address of the last listener, for restarts
-	addr      string // advertised address
-	storeHost netip.AddrPort
-	silenced  bool
-	runCtx    context.Context // ends when the broker stops
-	runCancel context.CancelFunc
-	loops     sync.WaitGroup
+	mu      sync.Mutex
+	running bool
+	srv     *remoting.Server
+	// pastLimits are the limit counters of the servers of earlier runs (Crash and Start).
+	pastLimits remoting.LimitCounters
+	nsClient   *remoting.Client
+	listenOn   string // the address of the last listener, for restarts
+	addr       string // advertised address
+	storeHost  netip.AddrPort
+	silenced   bool
+	runCtx     context.Context // ends when the broker stops
+	runCancel  context.CancelFunc
+	loops      sync.WaitGroup
 }
 
 // New returns a broker that is not started yet.
@@ -83,6 +89,9 @@ func New(opts ...Option) *Broker {
 		transactionCheckMax:      DefaultTransactionCheckMax,
 		storeReplyMessage:        true,
 		rebalanceLockExpiry:      DefaultRebalanceLockExpiry,
+		statsSampling:            [windowCount]time.Duration{DefaultStatsMinuteSampling, DefaultStatsHourSampling, DefaultStatsDaySampling},
+		storeLimit:               DefaultStoreLimit,
+		storeSegmentSize:         DefaultStoreSegmentSize,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -92,7 +101,7 @@ func New(opts ...Option) *Broker {
 		log:     cfg.logger.With("component", "fakebroker", "broker", cfg.name),
 		hist:    fault.NewHistory(cfg.historyOpts...),
 		inj:     fault.NewInjector(cfg.faultSeed),
-		store:   newStore(),
+		store:   newStore(cfg.storeLimit, cfg.storeSegmentSize),
 		clients: newClientTable(),
 		offsets: newOffsetTable(),
 		groups:  newSubscriptionGroups(),
@@ -101,6 +110,7 @@ func New(opts ...Option) *Broker {
 		regs:    &registrations{},
 		txs:     newTxTable(),
 	}
+	b.statsTable.Store(&brokerStatsTable{})
 	b.topics = newTopicTable(&cfg)
 	b.settings = newBrokerSettings(&cfg)
 	b.delays.init(cfg.messageDelayLevel)
@@ -165,12 +175,18 @@ func (b *Broker) Start() error {
 	first := b.addr == ""
 	if first {
 		b.addr = b.cfg.advertisedAddr
+		if b.addr == "" && b.cfg.advertisedHost != "" {
+			_, port, _ := net.SplitHostPort(b.listenOn)
+			b.addr = net.JoinHostPort(b.cfg.advertisedHost, port)
+		}
 		if b.addr == "" {
 			b.addr = b.listenOn
 		}
 		b.storeHost = storeHostFor(b.cfg.storeHost, b.addr)
 	}
 	refreshNamesrv := b.settings.started(b.listenOn, b.addr, b.haServerAddr(b.addr), first)
+	b.stats.bootMillis.Store(time.Now().UnixMilli())
+	b.statsTable.Store(&brokerStatsTable{})
 	b.locks.clear()
 	srv := b.newServer()
 	if err := srv.Start(l); err != nil {
@@ -194,6 +210,7 @@ func (b *Broker) Start() error {
 	b.armDelays()
 	b.registerAll(ctx, regStart, false, true, nil)
 
+	b.statsSamplingLoops(ctx)
 	b.loops.Add(1)
 	go b.registerLoop(ctx)
 	if refreshNamesrv {
@@ -272,6 +289,26 @@ func storeHostFor(configured netip.AddrPort, advertised string) netip.AddrPort {
 	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), port)
 }
 
+// Limits returns the limits the broker puts on its peers (remoting.WithMaxConnections and the
+// like, given through WithRemotingOptions) and what they refused since it was made, over
+// restarts.
+func (b *Broker) Limits() (remoting.LimitSettings, remoting.LimitCounters) {
+	b.mu.Lock()
+	srv, past := b.srv, b.pastLimits
+	running := b.running
+	b.mu.Unlock()
+	if srv == nil {
+		// Not started yet: the settings are the options', nothing was counted.
+		settings, _ := remoting.NewServer(b.cfg.remotingOpts...).Limits()
+		return settings, past
+	}
+	settings, now := srv.Limits()
+	if !running {
+		now = remoting.LimitCounters{} // counted into past when it stopped
+	}
+	return settings, past.Add(now)
+}
+
 // Shutdown stops the broker as Java's BrokerController.shutdown does: it stops the scheduled
 // work and the server (requests in flight are answered, held pulls are dropped), then sends
 // UNREGISTER_BROKER (104) to every name server. When ctx ends first, connections are closed at
@@ -315,6 +352,9 @@ func (b *Broker) halt() (*remoting.Server, *remoting.Client, bool) {
 	b.running = false
 	b.runCancel()
 	srv, client := b.srv, b.nsClient
+	_, counted := srv.Limits()
+	counted.Connections = 0
+	b.pastLimits = b.pastLimits.Add(counted)
 	b.mu.Unlock()
 	b.loops.Wait()
 	b.pulls.dropAll()

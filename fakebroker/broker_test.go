@@ -21,7 +21,7 @@ func TestUnknownCodeIsNotSupported(t *testing.T) {
 		t.Run(st.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				r := newRig(t)
-				for _, code := range []int32{9999, remoting.CodeQueryMessage, remoting.CodeGetRouteInfoByTopic} {
+				for _, code := range []int32{9999, remoting.CodeGetRouteInfoByTopic} {
 					req := remoting.NewRequest(code, map[string]string{"x": "y"}, nil)
 					req.SerializeType = st
 					resp := r.invoke(req)
@@ -282,5 +282,41 @@ func TestVIPChannel(t *testing.T) {
 		remotingtest.Listen(t, r.mem, "127.0.0.1:20909") // taken
 		b := New(append(baseOptions(r.mem, nsAddr), WithName("broker-b"), WithListenAddr("127.0.0.1:20911"), WithVIPChannel(true))...)
 		require.ErrorContains(t, b.Start(), "VIP channel")
+	})
+}
+
+// What the broker's limits refused is counted over crashes and restarts, as the admin API
+// shows a broker's history, not only its current server's.
+func TestLimitsCountedOverRestarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithRemotingOptions(remoting.WithMaxHeaderSize(128)))
+		oversized := func() {
+			nc, err := r.mem.Dial(context.Background(), "tcp", brokerAddr)
+			require.NoError(t, err)
+			defer nc.Close()
+			frame, err := remoting.NewRequest(remoting.CodeHeartBeat, map[string]string{"pad": string(make([]byte, 200))}, nil).Encode()
+			require.NoError(t, err)
+			_, err = nc.Write(frame)
+			require.NoError(t, err)
+			_, err = nc.Read(make([]byte, 1))
+			require.Error(t, err, "closed")
+		}
+		oversized()
+		settings, counted := r.b.Limits()
+		require.Equal(t, 128, settings.MaxHeaderSize)
+		require.EqualValues(t, 1, counted.HeadersTooLarge)
+
+		r.b.Crash()
+		_, counted = r.b.Limits()
+		require.EqualValues(t, 1, counted.HeadersTooLarge)
+		require.Zero(t, counted.Connections, "a stopped broker has none")
+		require.NoError(t, r.b.Start())
+		oversized()
+		_, counted = r.b.Limits()
+		require.EqualValues(t, 2, counted.HeadersTooLarge)
+
+		settings, counted = New(WithRemotingOptions(remoting.WithMaxConnections(7))).Limits()
+		require.Equal(t, 7, settings.MaxConnections, "the options' settings before the first start")
+		require.Zero(t, counted)
 	})
 }

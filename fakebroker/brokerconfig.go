@@ -34,7 +34,8 @@ package fakebroker
 //     autoCreateTopicEnable, maxMessageSize (the store's own limit follows values of 10 and
 //     more, as CommitLog.updateMaxMessageSize), regionId, traceOn, rejectTransactionMessage,
 //     compressedRegister, registerBrokerTimeoutMills, autoCreateSubscriptionGroup and
-//     notifyConsumerIdsChangedEnable; namesrvAddr at the next refresh of the
+//     notifyConsumerIdsChangedEnable, and autoDeleteUnusedStats (read when a topic or group is
+//     deleted, see statsitems.go); namesrvAddr at the next refresh of the
 //     name-server list (10 s after start, then every 2 min, on a broker that had name servers
 //     when it started). Anything else is stored and listed but changes nothing, as on a real
 //     broker for the settings it reads when it starts (it writes the configuration back into
@@ -212,6 +213,7 @@ func newBrokerSettings(cfg *config) *brokerSettings {
 		"transactionTimeOut":       strconv.FormatInt(cfg.transactionTimeout.Milliseconds(), 10),
 		"transactionCheckMax":      strconv.Itoa(cfg.transactionCheckMax),
 		"messageDelayLevel":        delays,
+		"aclEnable":                strconv.FormatBool(cfg.acl != nil),
 	} {
 		s.values[field] = v
 	}
@@ -354,6 +356,13 @@ func (b *Broker) brokerConfig() (map[string]string, protocol.DataVersion) {
 		}
 	}
 	return out, s.version
+}
+
+// bool reads a boolean the fake stores but does not act on at once.
+func (s *brokerSettings) bool(field string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.values[field] == "true"
 }
 
 // updateBrokerConfig is Configuration.update and what updateBrokerConfig does after it.

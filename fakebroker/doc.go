@@ -26,9 +26,16 @@
 //	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
 //	schedule.go    delay levels: SCHEDULE_TOPIC_XXXX and delivery when due (no request code)
 //	view.go        33 VIEW_MESSAGE_BY_ID: one stored message by commit-log offset
+//	query.go       12 QUERY_MESSAGE: messages by key and unique key from an index like the
+//	               broker's IndexService
 //	brokerconfig.go 25 UPDATE_BROKER_CONFIG, 26 GET_BROKER_CONFIG: the broker's configuration,
 //	               which settings change what at run time (the table of 4.9.7's settings and
 //	               defaults, brokerconfig_java.go, is generated from the jars)
+//	stats.go       28 GET_BROKER_RUNTIME_INFO, 202 GET_TOPIC_STATS_INFO, 208 GET_CONSUME_STATS:
+//	               what mqadmin reads of the broker's counters, a topic's queues and a group's
+//	               progress (counters only a real store knows are plausible: DIFFERENCES.md)
+//	whoconsumes.go 300 QUERY_TOPIC_CONSUME_BY_WHO: the groups consuming a topic
+//	maintenance.go 306 CLEAN_EXPIRED_CONSUMEQUEUE (nothing to clean: the fake keeps every message)
 //	transaction.go 37 END_TRANSACTION, the transaction check that sends 39
 //	               CHECK_TRANSACTION_STATE to producers, op records and discards
 //	reply.go       324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2, and the 326
@@ -36,6 +43,9 @@
 //	consumercalls.go 222 INVOKE_BROKER_TO_RESET_OFFSET, 223 INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
 //	               307 GET_CONSUMER_RUNNING_INFO, 309 CONSUME_MESSAGE_DIRECTLY: admin requests
 //	               answered by asking the group's consumers (220, 221, 307, 309)
+//	acl.go         aclEnable (WithACL): every request, whatever its code, checked by
+//	               acl.Validator before it is served, as PlainAccessValidator's RPC hook does;
+//	               a refusal is 1 SYSTEM_ERROR with the AclException's description, in JSON
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //
@@ -69,9 +79,9 @@
 //   - The transaction check runs exactly every transactionCheckInterval after the previous
 //     run, as Java's does, and checks a half message at the instant it reaches its timeout
 //     (Java: once its clock has moved a millisecond past it).
-//   - Not modelled: queries by key or unique id (12), slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
-//     disk-related answers (store busy, disk full), and message retention (the
-//     minimum offset of every queue stays 0).
+//   - Not modelled: slaves and HA, QUERY_DATA_VERSION before registering (forceRegister is on by default in Java too),
+//     disk-related answers (store busy, disk full), and retention by age (fileReservedTime):
+//     the store drops its oldest segments only past its size bound (WithStoreLimit, store.go).
 //
 // Time comes from the standard time package only, so a test running the fake inside a
 // testing/synctest bubble over a remoting.MemNetwork sees 120 s of client expiry, 30 s

@@ -132,6 +132,10 @@ func (b *Broker) toMessage(sm *storedMessage) Message {
 // MaxOffset returns a queue's max (next) logical offset.
 func (b *Broker) MaxOffset(topic string, queue int32) int64 { return b.store.maxOffset(topic, queue) }
 
+// MinOffset returns a queue's min logical offset: where its oldest message still kept is (see
+// WithStoreLimit), the max offset when retention dropped all of them.
+func (b *Broker) MinOffset(topic string, queue int32) int64 { return b.store.minOffset(topic, queue) }
+
 // ConsumerOffset returns a consumer group's committed offset of a queue.
 func (b *Broker) ConsumerOffset(group, topic string, queue int32) (int64, bool) {
 	return b.offsets.query(group, topic, queue)

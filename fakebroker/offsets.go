@@ -122,8 +122,12 @@ func (b *Broker) handleQueryConsumerOffset(_ context.Context, req *remoting.Requ
 	if off, ok := b.offsets.query(h.ConsumerGroup, h.Topic, h.QueueID); ok && off >= 0 {
 		return offsetAnswer(cmd, off)
 	}
-	// minOffset <= 0 and the first message not swapped out to disk: offset 0.
-	return offsetAnswer(cmd, 0)
+	// minOffset <= 0 and the first message not swapped out to disk: offset 0. A queue that
+	// retention cut has no offset 0 to give: the consumer's ConsumeFromWhere decides.
+	if b.store.minOffset(h.Topic, h.QueueID) <= 0 {
+		return offsetAnswer(cmd, 0)
+	}
+	return answerWithHeader(cmd, remoting.QueryNotFound, "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first")
 }
 
 func (b *Broker) handleUpdateConsumerOffset(_ context.Context, req *remoting.Request) *remoting.Command {

@@ -1,6 +1,7 @@
 package fakebroker
 
 import (
+	"github.com/rocketsim/rocketsim/acl"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -45,6 +46,13 @@ const (
 	// DefaultTransactionCheckMax is BrokerConfig.transactionCheckMax: a half message checked
 	// this many times is discarded to TRANS_CHECK_MAX_TIME_TOPIC.
 	DefaultTransactionCheckMax = 15
+	// DefaultStoreLimit bounds the commit log a broker keeps in memory: beyond it the oldest
+	// segments are dropped, as a real broker deletes its oldest commit-log files when its disk
+	// fills. 256 MiB per broker fits a CI machine; a real broker's bound is its disk.
+	DefaultStoreLimit = 256 << 20
+	// DefaultStoreSegmentSize is a commit-log segment's size, the unit retention drops (Java's
+	// mappedFileSizeCommitLog, 1 GiB, scaled to the fake's smaller store).
+	DefaultStoreSegmentSize = 32 << 20
 )
 
 type config struct {
@@ -54,6 +62,7 @@ type config struct {
 	listenAddr               string
 	listen                   func(addr string) (net.Listener, error)
 	advertisedAddr           string
+	advertisedHost           string
 	haAddr                   string
 	storeHost                netip.AddrPort
 	nameServers              []string
@@ -66,6 +75,8 @@ type config struct {
 	autoCreateGroup          bool
 	defaultQueueNums         int32
 	maxMessageSize           int
+	storeLimit               int64
+	storeSegmentSize         int
 	permission               int32
 	clientExpiry             time.Duration
 	clientScanDelay          time.Duration
@@ -84,16 +95,23 @@ type config struct {
 	traceTopicEnable         bool
 	rejectTransactional      bool
 	transactionCheckInterval time.Duration
+	statsSampling            [windowCount]time.Duration // minute, hour and day windows
 	transactionTimeout       time.Duration
 	transactionCheckMax      int
 	storeReplyMessage        bool
 	messageDelayLevel        string
 	vipChannel               bool
 	rebalanceLockExpiry      time.Duration
+	acl                      *acl.Validator
 }
 
 // Option configures a Broker.
 type Option func(*config)
+
+// WithACL turns on aclEnable: every request is checked by v (built from a plain_acl.yml) before
+// it is served, on the VIP channel too, and refused as a 4.9.7 broker refuses it (SYSTEM_ERROR
+// with the AclException's description). nil leaves ACL off, the default.
+func WithACL(v *acl.Validator) Option { return func(c *config) { c.acl = v } }
 
 // WithVIPChannel makes the broker also serve its VIP channel, as Java's fastRemotingServer does
 // on the listen port minus 2 (clients with vipChannelEnabled send there). Off by default: on
@@ -121,6 +139,12 @@ func WithListenFunc(f func(addr string) (net.Listener, error)) Option {
 // WithAdvertisedAddr sets the address the broker registers and clients are told to use
 // (Java's brokerIP1:listenPort). Default: the listener's address.
 func WithAdvertisedAddr(addr string) Option { return func(c *config) { c.advertisedAddr = addr } }
+
+// WithAdvertisedHost sets only the host the broker registers, with the port it listens on:
+// Java's brokerIP1 beside listenPort. It is for a broker listening on every interface
+// (0.0.0.0:0 or [::]), whose listen address no client can dial, and whose port is not known
+// before Start. WithAdvertisedAddr, when set, wins.
+func WithAdvertisedHost(host string) Option { return func(c *config) { c.advertisedHost = host } }
 
 // WithHAServerAddr sets haServerAddr in registrations. Default: the advertised host and the
 // listen port + 1, as Java's haListenPort.
@@ -169,6 +193,17 @@ func WithDefaultTopicQueueNums(n int) Option {
 // WithMaxMessageSize sets maxMessageSize, the largest body stored. Default 4 MiB.
 func WithMaxMessageSize(n int) Option { return func(c *config) { c.maxMessageSize = n } }
 
+// WithStoreLimit bounds the bytes of records the broker keeps (DefaultStoreLimit). When a new
+// segment would pass it, the oldest segments are dropped: their messages are gone, every queue's
+// min offset moves past them, pulls below it are answered PULL_OFFSET_MOVED, and lookups by
+// offset, id or key find nothing, as on a broker whose oldest commit-log files were deleted.
+// 0 (or less) keeps every message.
+func WithStoreLimit(bytes int64) Option { return func(c *config) { c.storeLimit = bytes } }
+
+// WithStoreSegmentSize sets the size of a commit-log segment, the unit retention drops
+// (DefaultStoreSegmentSize; never more than the store limit).
+func WithStoreSegmentSize(bytes int) Option { return func(c *config) { c.storeSegmentSize = bytes } }
+
 // WithPermission sets brokerPermission (protocol.PermRead|PermWrite, the default, or
 // PermRead alone for a read-only broker). See Broker.SetPermission.
 func WithPermission(perm int32) Option { return func(c *config) { c.permission = perm } }
@@ -214,6 +249,14 @@ func WithTraceTopic(on bool) Option { return func(c *config) { c.traceTopicEnabl
 // WithRejectTransactionMessage sets rejectTransactionMessage. Default false.
 func WithRejectTransactionMessage(on bool) Option {
 	return func(c *config) { c.rejectTransactional = on }
+}
+
+// WithStatsSampling sets how often the statistics that VIEW_BROKER_STATS_DATA reads are
+// sampled for their minute, hour and day windows (each keeps 7, 7 and 25 samples; see
+// statsitems.go). 0 turns a window's sampling off: it answers zeros. Default
+// DefaultStatsMinuteSampling, DefaultStatsHourSampling and DefaultStatsDaySampling.
+func WithStatsSampling(minute, hour, day time.Duration) Option {
+	return func(c *config) { c.statsSampling = [windowCount]time.Duration{minute, hour, day} }
 }
 
 // WithTransactionCheckInterval sets transactionCheckInterval: the transaction check (see

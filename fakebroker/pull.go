@@ -79,6 +79,7 @@ func (b *Broker) handlePull(_ context.Context, req *remoting.Request) *remoting.
 
 // processPull is PullMessageProcessor.processRequest; it returns nil when it holds the request.
 func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageRequestHeader, allowSuspend bool) *remoting.Command {
+	began := time.Now()
 	cmd := req.Command
 	if !protocol.IsReadable(b.permission()) {
 		return answerWithHeader(cmd, remoting.NoPermission,
@@ -192,6 +193,8 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 
 	switch resp.Code {
 	case remoting.Success:
+		b.stats.gotMsgs.Add(int64(len(res.msgs)))
+		b.countGet(h.ConsumerGroup, h.Topic, res)
 		size := 0
 		for _, m := range res.msgs {
 			size += len(m.raw)
@@ -201,6 +204,7 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 			body = append(body, m.raw...)
 		}
 		resp.Body = body
+		b.countGetLatency(h.ConsumerGroup, h.Topic, h.QueueID, time.Since(began))
 	case remoting.PullNotFound:
 		if allowSuspend && hasSuspend {
 			req.AnswerLater()
@@ -329,7 +333,7 @@ func (p *pullHolds) take(hp *heldPull) bool {
 
 // arrived removes and returns the pulls of a queue that the newly stored messages wake: those
 // waiting below maxOffset whose filter matches the tags code of one of them.
-func (p *pullHolds) arrived(key queueKey, maxOffset int64, stored []*storedMessage) []*heldPull {
+func (p *pullHolds) arrived(key queueKey, maxOffset int64, stored []storedMessage) []*heldPull {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	defer p.changed.notify()
@@ -420,7 +424,7 @@ func (b *Broker) wake(hp *heldPull) {
 }
 
 // messageArrived is the store's arrival notification (NotifyMessageArrivingListener).
-func (b *Broker) messageArrived(topic string, queue int32, maxOffset int64, stored []*storedMessage) {
+func (b *Broker) messageArrived(topic string, queue int32, maxOffset int64, stored []storedMessage) {
 	for _, hp := range b.pulls.arrived(queueKey{topic, queue}, maxOffset, stored) {
 		b.wake(hp)
 	}

@@ -111,6 +111,7 @@ func (b *Broker) handleSendReply(_ context.Context, req *remoting.Request) *remo
 		if err != nil {
 			b.log.Warn("fakebroker: reply message not stored", "reason", err)
 		} else {
+			b.countPut(m.Topic, 1, len(sm.raw))
 			b.setSendHeader(resp, m.MsgID, queueID, sm.queueOffset)
 		}
 	}

@@ -143,7 +143,10 @@ func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.
 
 // preSend is the response every send answer starts from.
 func (b *Broker) preSend(cmd *remoting.Command) *remoting.Command {
-	resp := answerWithHeader(cmd, -1, "")
+	resp := remoting.NewResponse(cmd, -1, "")
+	// Room for the answer's every field at once: MSG_REGION, TRACE_ON and the send header's
+	// six, so that the map does not grow on each send.
+	resp.ExtFields = make(map[string]string, 8)
 	resp.ExtFields[protocol.FieldMsgRegion] = b.region()
 	resp.ExtFields[protocol.FieldTraceOn] = strconv.FormatBool(b.traceOn())
 	resp.HeaderFields = protocol.SendMessageResponseHeader{}.HeaderFields()
@@ -291,8 +294,9 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 	if err != nil {
 		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())
 	}
+	b.countSend(m, 1, len(res.stored[0].raw))
 	if delayed {
-		b.scheduleDelivery(res.stored[0])
+		b.scheduleDelivery(&res.stored[0])
 	} else if m.Topic == protocol.TransHalfTopic {
 		b.txs.prepared(b.cfg.name, m)
 	}
@@ -357,7 +361,7 @@ func halfMessage(m *protocol.MessageExt, sent, wait string, hadWait bool) {
 
 // checkStoreMessage is the store's refusal of a message too big for the commit log.
 func (b *Broker) checkStoreMessage(m *protocol.MessageExt) (int32, string) {
-	propsLen := len(protocol.EncodeProperties(m.Properties))
+	propsLen := protocol.PropertiesLength(m.Properties)
 	bodyLen := len(m.Body)
 	// calMsgLength with IPv4 hosts: 91 fixed bytes before the topic, 2 for the properties length.
 	msgLen := 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + bodyLen + 1 + len(m.Topic) + 2 + propsLen
@@ -461,6 +465,11 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 	if err != nil {
 		return s.fail(remoting.MessageIllegal, b.illegalMessageRemark())
 	}
+	stored := 0
+	for _, sm := range res.stored {
+		stored += len(sm.raw)
+	}
+	b.countSend(msgs[0], len(msgs), stored)
 	ids := make([]string, len(msgs))
 	for i, m := range msgs {
 		ids[i] = m.MsgID

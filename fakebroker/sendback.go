@@ -151,8 +151,9 @@ func (b *Broker) handleSendBack(_ context.Context, req *remoting.Request) *remot
 	if err != nil {
 		return answer(cmd, remoting.SystemError, "MESSAGE_ILLEGAL")
 	}
+	b.countSendBack(m, len(res.stored[0].raw), props[protocol.PropertyRetryTopic], h.Group)
 	if delayed {
-		b.scheduleDelivery(res.stored[0])
+		b.scheduleDelivery(&res.stored[0])
 	}
 	return answer(cmd, remoting.Success, "")
 }

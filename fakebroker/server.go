@@ -22,13 +22,17 @@ func (b *Broker) newServer() *remoting.Server {
 	opts := append([]remoting.ServerOption{remoting.WithLogger(b.cfg.logger)}, b.cfg.remotingOpts...)
 	srv := remoting.NewServer(opts...)
 	fault.Install(srv, b.hist, b.inj)
+	if b.cfg.acl != nil {
+		srv.Use(aclInterceptor(b.cfg.acl))
+	}
 	srv.OnConnClose(b.connClosed)
 	seen := map[int32]bool{}
 	for _, family := range [][]handlerEntry{
 		b.sendHandlers(), b.topicHandlers(), b.clientHandlers(), b.pullHandlers(),
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
 		b.connectionHandlers(), b.subscriptionGroupHandlers(), b.lockHandlers(), b.consumerCallHandlers(),
-		b.brokerConfigHandlers(),
+		b.brokerConfigHandlers(), b.statsHandlers(), b.whoConsumesHandlers(), b.maintenanceHandlers(),
+		b.queryHandlers(),
 		b.transactionHandlers(), b.replyHandlers(),
 	} {
 		for _, e := range family {

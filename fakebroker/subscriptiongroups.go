@@ -217,6 +217,7 @@ func (b *Broker) deleteSubscriptionGroup(group string, removeOffset bool) bool {
 	if removeOffset {
 		b.offsets.removeGroup(group)
 	}
+	b.forgetGroupStats(group)
 	return deleted
 }
 

@@ -420,6 +420,7 @@ func (b *Broker) deleteTopic(topic string) bool {
 	b.store.dropQueues(func(t string) bool {
 		return held[t] || t == protocol.ScheduleTopic || t == protocol.TransOpHalfTopic || protocol.IsLMQ(t)
 	})
+	b.forgetTopicStats(topic)
 	return deleted
 }
 

@@ -263,9 +263,9 @@ func (b *Broker) storeMessage(m *protocol.MessageExt, order []string) (*storedMe
 		return nil, err
 	}
 	if m.Topic == protocol.ScheduleTopic {
-		b.scheduleDelivery(res.stored[0])
+		b.scheduleDelivery(&res.stored[0])
 	}
-	return res.stored[0], nil
+	return &res.stored[0], nil
 }
 
 type errorString string
@@ -333,6 +333,7 @@ type opReading struct {
 // fill is fillOpRemoveMap: it reads up to 32 op records from opOffset on.
 func (b *Broker) fillOpReading(r *opReading, queue int32, opOffset, minHalfOffset int64) {
 	r.last = b.store.get(protocol.TransOpHalfTopic, queue, opOffset, opPullNums, nil)
+	b.countGet(protocol.TransactionCheckGroup, protocol.TransOpHalfTopic, r.last)
 	r.found = nil
 	switch r.last.status {
 	case statusOffsetTooSmall, statusOffsetOverflowBad, statusNoMatchedMessage:
@@ -383,6 +384,7 @@ func (b *Broker) checkHalfQueue(ctx context.Context, queue int32) {
 			continue
 		}
 		got := b.store.get(protocol.TransHalfTopic, queue, i, 1, nil)
+		b.countGet(protocol.TransactionCheckGroup, protocol.TransHalfTopic, got)
 		if len(got.msgs) == 0 {
 			if misses++; misses > 1 {
 				break

@@ -16,7 +16,6 @@ package fakebroker
 
 import (
 	"context"
-	"slices"
 	"strconv"
 
 	"github.com/rocketsim/rocketsim/protocol"
@@ -51,15 +50,14 @@ func (b *Broker) handleViewMessage(_ context.Context, req *remoting.Request) *re
 }
 
 // lookup is CommitLog.getMessage at a record's start: the message stored at a commit-log
-// offset.
+// offset, while its segment is kept.
 func (s *store) lookup(phys int64) (*storedMessage, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	i, ok := slices.BinarySearchFunc(s.log, phys, func(sm *storedMessage, phys int64) int {
-		return cmpInt64(sm.commitLogOffset, phys)
-	})
+	raw, ok := s.recordLocked(phys)
 	if !ok {
 		return nil, false
 	}
-	return s.log[i], true
+	sm := storedAt(raw, phys)
+	return &sm, true
 }

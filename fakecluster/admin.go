@@ -28,7 +28,12 @@ import (
 //	GET    /v1/faults                     the rules in force, by target
 //	DELETE /v1/faults                     clear every rule
 //	GET    /v1/history                    the requests the servers received (?target= ?code=
-//	                                      ?peer= ?since= ms since the epoch)
+//	                                      ?peer= ?since= ?until= ms since the epoch, ?limit=)
+//	GET    /v1/events                     those requests, fault changes and broker actions as server-sent events
+//	GET    /v1, GET /                     the list of calls; GET / from a browser: the web console
+//	GET    /v1/topics                     every topic with its queues, perm and order per broker
+//	GET    /v1/messages                   a queue's messages from an offset (?topic= ?queue= ?offset= ?limit=)
+//	GET    /v1/groups/{group}             a consumer group's offsets and lag per queue
 //	POST   /v1/brokers/{name}/stop        take a broker offline as a crash does
 //	POST   /v1/brokers/{name}/start       bring it back
 //	POST   /v1/topics                     create or update a topic {"topic","queues","brokers"}
@@ -47,20 +52,24 @@ import (
 // 309), and the brokers ask the consumers; a broker's refusal is 409 with its "code" and
 // "remark", a broker, group member or message not found 404.
 func (c *Cluster) AdminHandler() http.Handler {
-	mux := http.NewServeMux()
+	mux := adminhttp.NewMux()
 	adminhttp.Register(mux, adminServers{c})
-	mux.HandleFunc("GET /v1/topics/{topic}/messages", c.adminMessages)
-	mux.HandleFunc("POST /v1/topics", c.adminCreateTopic)
-	mux.HandleFunc("GET /v1/clients", c.adminClients)
-	mux.HandleFunc("GET /v1/transactions", c.adminTransactions)
-	mux.HandleFunc("GET /v1/groups", c.adminGroups)
-	mux.HandleFunc("POST /v1/groups", c.adminUpdateGroup)
-	mux.HandleFunc("DELETE /v1/groups/{group}", c.adminDeleteGroup)
-	mux.HandleFunc("GET /v1/groups/{group}/locks", c.adminLocks)
-	mux.HandleFunc("POST /v1/groups/{group}/reset-offset", c.adminResetOffset)
-	mux.HandleFunc("GET /v1/groups/{group}/status", c.adminConsumerStatus)
-	mux.HandleFunc("GET /v1/clients/{clientId}/running-info", c.adminRunningInfo)
-	mux.HandleFunc("POST /v1/clients/{clientId}/consume-directly", c.adminConsumeDirectly)
+	adminhttp.RegisterLimits(mux, c.Limits)
+	mux.HandleFunc("GET /v1/topics", "every topic: its queues, perm and order on each broker", c.adminTopics)
+	mux.HandleFunc("GET /v1/topics/{topic}/messages", "the stored messages of a topic on every broker", c.adminMessages)
+	mux.HandleFunc("GET /v1/messages", "a queue's stored messages from an offset (?topic= &queue= &offset= &limit= &broker=)", c.adminQueueMessages)
+	mux.HandleFunc("POST /v1/topics", `create or update a topic {"topic","queues","brokers"}`, c.adminCreateTopic)
+	mux.HandleFunc("GET /v1/clients", "one row per client id and broker: its producer and consumer groups", c.adminClients)
+	mux.HandleFunc("GET /v1/transactions", "half messages and their state, by broker", c.adminTransactions)
+	mux.HandleFunc("GET /v1/groups", "every broker's subscription groups (consumer groups' configs)", c.adminGroups)
+	mux.HandleFunc("GET /v1/groups/{group}", "a consumer group's committed offsets and lag per queue, and its consumers", c.adminGroupOffsets)
+	mux.HandleFunc("POST /v1/groups", `create or replace a group's config {"groupName",...,"brokers"}`, c.adminUpdateGroup)
+	mux.HandleFunc("DELETE /v1/groups/{group}", "forget a group's config (?removeOffset=true ?broker=)", c.adminDeleteGroup)
+	mux.HandleFunc("GET /v1/groups/{group}/locks", "the queues its orderly consumers hold (LOCK_BATCH_MQ)", c.adminLocks)
+	mux.HandleFunc("POST /v1/groups/{group}/reset-offset", `reset its offsets on a topic {"topic","timestamp","force"}`, c.adminResetOffset)
+	mux.HandleFunc("GET /v1/groups/{group}/status", "its consumers' own offsets (?topic= ?clientId=)", c.adminConsumerStatus)
+	mux.HandleFunc("GET /v1/clients/{clientId}/running-info", "a consumer's running info (?group= ?jstack=true)", c.adminRunningInfo)
+	mux.HandleFunc("POST /v1/clients/{clientId}/consume-directly", `have a consumer consume a stored message again {"group","msgId"}`, c.adminConsumeDirectly)
 	return mux
 }
 
@@ -68,7 +77,7 @@ func (c *Cluster) AdminHandler() http.Handler {
 func (c *Cluster) Status() ClusterStatus {
 	st := ClusterStatus{
 		Cluster: c.cfg.cluster,
-		NameSrv: ServerStatus{Name: NameServerTarget, Addr: c.ns.Addr(), Online: true},
+		NameSrv: ServerStatus{Name: NameServerTarget, Addr: c.NameServerAddr(), Online: true},
 		Brokers: []ServerStatus{},
 	}
 	for _, b := range c.brokers {

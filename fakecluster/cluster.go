@@ -13,13 +13,18 @@
 // The cluster runs on loopback TCP by default, or on a remoting.MemNetwork (WithMemNetwork) so
 // that a testing/synctest bubble can drive its 30 s registrations and 120 s expiry in virtual
 // time.
+//
+// WithTLS serves TLS (Java's permissive or enforcing mode) on every server, and
+// WithServerOptions sets their limits on peers; GET /v1/limits reports both.
 package fakecluster
 
 import (
 	"cmp"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/rocketsim/rocketsim/acl"
 	"log/slog"
 	"net"
 	"slices"
@@ -27,6 +32,7 @@ import (
 	"time"
 
 	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/adminhttp"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
 	"github.com/rocketsim/rocketsim/fault"
@@ -61,6 +67,7 @@ type config struct {
 	slaves       bool
 	cluster      string
 	host         string
+	advertise    string
 	nsAddr       string
 	autoCreate   bool
 	topics       []topicSpec
@@ -70,6 +77,10 @@ type config struct {
 	brokerOpts   []fakebroker.Option
 	perBroker    map[string][]fakebroker.Option
 	startTimeout time.Duration
+	serverOpts   []remoting.ServerOption
+	tlsMode      remoting.TLSMode
+	acl          *acl.Validator
+	aclAdmin     acl.Credentials
 }
 
 // Option configures a cluster.
@@ -90,6 +101,12 @@ func WithCluster(name string) Option { return func(c *config) { c.cluster = name
 
 // WithHost sets the host every server listens on. Default 127.0.0.1.
 func WithHost(host string) Option { return func(c *config) { c.host = host } }
+
+// WithAdvertisedHost sets the host the brokers register with the name server, each with its
+// own port, and the host NameServerAddr names: for servers listening on every interface
+// (WithHost("0.0.0.0")), as in a container, where the listen address reaches nobody. Default:
+// the listen addresses as they are.
+func WithAdvertisedHost(host string) Option { return func(c *config) { c.advertise = host } }
 
 // WithNameServerAddr sets the name server's listen address ("host:0" picks a free port).
 func WithNameServerAddr(addr string) Option { return func(c *config) { c.nsAddr = addr } }
@@ -141,6 +158,38 @@ func WithBrokerOptionsFor(name string, opts ...fakebroker.Option) Option {
 		}
 		c.perBroker[name] = append(c.perBroker[name], opts...)
 	}
+}
+
+// WithServerOptions passes transport options to the servers of the name server and of every
+// broker: limits (remoting.WithMaxConnections, WithMaxInflightRequests, WithMaxFrameSize,
+// WithMaxHeaderSize, WithIdleTimeout, WithFrameReadTimeout) or TLS. They come before the
+// options given to WithNameServerOptions and WithBrokerOptions, which win over them.
+func WithServerOptions(opts ...remoting.ServerOption) Option {
+	return func(c *config) { c.serverOpts = append(c.serverOpts, opts...) }
+}
+
+// WithTLS serves TLS on the name server and every broker in mode (remoting.TLSPermissive: plain
+// and TLS on the same ports; remoting.TLSEnforcing: TLS only), with cfg's certificate or, when
+// cfg is nil, a self-signed one made at start as a Java server in test mode does. When TLS is
+// enforced, the brokers register over TLS (trusting any certificate, as a Java broker with
+// tls.enable=true does by default), and so do the cluster's own admin requests.
+func WithTLS(cfg *tls.Config, mode remoting.TLSMode) Option {
+	return func(c *config) {
+		c.tlsMode = mode
+		if cfg != nil {
+			c.serverOpts = append(c.serverOpts, remoting.WithTLS(cfg))
+		}
+		c.serverOpts = append(c.serverOpts, remoting.WithTLSMode(mode))
+	}
+}
+
+// WithACL turns on aclEnable on every broker: requests are checked by v (acl.NewValidator of a
+// plain_acl.yml) and refused as a 4.9.7 broker refuses them. The name server checks nothing, as
+// a 4.9.7 one does not. The cluster's own requests to its brokers (DeleteTopic, the group and
+// consumer calls of the admin API) are signed with admin, which the config should know as an
+// admin account; zero credentials send them unsigned.
+func WithACL(v *acl.Validator, admin acl.Credentials) Option {
+	return func(c *config) { c.acl, c.aclAdmin = v, admin }
 }
 
 // WithStartTimeout bounds how long Start waits for the brokers to register. Default 10 s.
@@ -214,7 +263,8 @@ func New(opts ...Option) (*Cluster, error) {
 		}
 	}
 	c := &Cluster{cfg: cfg, names: names}
-	c.ns = fakenamesrv.New(append([]fakenamesrv.Option{fakenamesrv.WithLogger(cfg.logger)}, cfg.nsOpts...)...)
+	c.ns = fakenamesrv.New(append([]fakenamesrv.Option{fakenamesrv.WithLogger(cfg.logger),
+		fakenamesrv.WithRemotingOptions(cfg.serverOpts...)}, cfg.nsOpts...)...)
 	return c, nil
 }
 
@@ -281,8 +331,18 @@ func (c *Cluster) brokerOptions(name string) []fakebroker.Option {
 		fakebroker.WithNameServers(c.ns.Addr()),
 		fakebroker.WithAutoCreateTopic(c.cfg.autoCreate),
 	}
+	if c.cfg.advertise != "" {
+		opts = append(opts, fakebroker.WithAdvertisedHost(c.cfg.advertise))
+	}
 	if c.cfg.mem != nil {
 		opts = append(opts, fakebroker.WithListenFunc(c.cfg.mem.Listen), fakebroker.WithDialer(c.cfg.mem.Dial))
+	}
+	opts = append(opts, fakebroker.WithRemotingOptions(c.cfg.serverOpts...))
+	if c.cfg.acl != nil {
+		opts = append(opts, fakebroker.WithACL(c.cfg.acl))
+	}
+	if c.cfg.tlsMode == remoting.TLSEnforcing {
+		opts = append(opts, fakebroker.WithNameServerClientOptions(remoting.WithTLS(trustAnyServer())))
 	}
 	for _, ts := range c.cfg.topics {
 		if len(ts.brokers) == 0 || slices.Contains(ts.brokers, name) {
@@ -313,7 +373,18 @@ func (c *Cluster) ready() bool {
 }
 
 // NameServerAddr returns the address clients use as their name server ("host:port").
-func (c *Cluster) NameServerAddr() string { return c.ns.Addr() }
+// With WithAdvertisedHost it is that host with the name server's port.
+func (c *Cluster) NameServerAddr() string {
+	addr := c.ns.Addr()
+	if c.cfg.advertise == "" || addr == "" {
+		return addr
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return net.JoinHostPort(c.cfg.advertise, port)
+}
 
 // NameServer returns the name server, for its history, faults and snapshots.
 func (c *Cluster) NameServer() *fakenamesrv.Server { return c.ns }
@@ -327,6 +398,25 @@ func (c *Cluster) Dialer() remoting.DialFunc {
 		return nil
 	}
 	return c.cfg.mem.Dial
+}
+
+// trustAnyServer is the TLS configuration of a Java client with tls.enable=true and
+// tls.client.authServer off (TlsHelper in 4.9.7): encrypted, no certificate checked.
+func trustAnyServer() *tls.Config {
+	return &tls.Config{InsecureSkipVerify: true} //nolint:gosec // Java's default; the fakes' own traffic
+}
+
+// ServerLimits is one server's limits and what they refused, as GET /v1/limits lists them.
+type ServerLimits = adminhttp.ServerLimits
+
+// Limits returns the limits of the name server and of every broker (slaves included) and what
+// they refused so far.
+func (c *Cluster) Limits() []ServerLimits {
+	out := []ServerLimits{adminhttp.NewServerLimits(adminhttp.NameServerTarget, c.ns.Addr(), c.ns.Limits)}
+	for _, b := range append(c.Brokers(), c.slaves...) {
+		out = append(out, adminhttp.NewServerLimits(b.Name(), b.Addr(), b.Limits))
+	}
+	return out
 }
 
 // Brokers returns the brokers in name order.
@@ -458,11 +548,7 @@ func (c *Cluster) DeleteTopic(ctx context.Context, topic string, brokers ...stri
 		// mqadmin asks the masters the name server lists: a stopped broker is not among them.
 		targets = slices.DeleteFunc(targets, func(b *fakebroker.Broker) bool { return !b.Running() })
 	}
-	var opts []remoting.ClientOption
-	if d := c.Dialer(); d != nil {
-		opts = append(opts, remoting.WithDialer(d))
-	}
-	cli := remoting.NewClient(append(opts, remoting.WithLogger(c.cfg.logger))...)
+	cli := c.adminClient()
 	defer cli.Close()
 	addrs := make([]string, len(targets))
 	for i, b := range targets {

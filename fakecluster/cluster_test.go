@@ -2,6 +2,7 @@ package fakecluster_test
 
 import (
 	"context"
+	"net"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -309,4 +310,52 @@ func TestSlaves(t *testing.T) {
 		_, ok := cl.Slave("broker-x")
 		require.False(t, ok)
 	})
+}
+
+// Servers on every interface, as in a container, register and name the advertised host: the
+// route clients get names it with each broker's own port, sends there are served, a broker
+// restarted keeps its address, and an advertised address set on one broker wins over the host.
+func TestAdvertisedHost(t *testing.T) {
+	// 127.0.0.2 is a host no listener names, so the test tells advertised from listened; Linux
+	// routes all of 127/8 to loopback.
+	const host = "127.0.0.2"
+	cl := fakecluster.Start(t, fakecluster.WithHost("0.0.0.0"), fakecluster.WithAdvertisedHost(host),
+		fakecluster.WithBrokers(3), fakecluster.WithTopic("Orders", 4),
+		fakecluster.WithBrokerOptionsFor("broker-c", fakebroker.WithAdvertisedAddr("127.0.0.3:1")))
+	c := newClient(t, cl)
+	hostPort := func(addr string) (string, string) {
+		h, p, err := net.SplitHostPort(addr)
+		require.NoError(t, err, addr)
+		return h, p
+	}
+	nsHost, nsPort := hostPort(cl.NameServerAddr())
+	require.Equal(t, host, nsHost)
+	_, listenPort := hostPort(cl.NameServer().Addr())
+	require.Equal(t, listenPort, nsPort)
+
+	want := map[string]string{}
+	for _, b := range cl.Brokers() {
+		_, port := hostPort(b.ListenAddr())
+		want[b.Name()] = net.JoinHostPort(host, port)
+	}
+	want["broker-c"] = "127.0.0.3:1"
+	got := map[string]string{}
+	for _, bd := range c.route(cl.NameServerAddr(), "Orders").BrokerDatas {
+		got[bd.BrokerName] = bd.BrokerAddrs[0]
+	}
+	require.Equal(t, want, got)
+	st := cl.Status()
+	require.Equal(t, cl.NameServerAddr(), st.NameSrv.Addr)
+	for _, b := range st.Brokers {
+		require.Equal(t, want[b.Name], b.Addr)
+	}
+	resp := c.send(want["broker-a"], "Orders", 0, "hello", nil)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+
+	ctx := t.Context()
+	require.NoError(t, cl.StopBroker(ctx, "broker-a"))
+	require.NoError(t, cl.StartBroker(ctx, "broker-a"))
+	require.Equal(t, want["broker-a"], brokerOf(t, cl, "broker-a").Addr())
+	resp = c.send(want["broker-a"], "Orders", 0, "again", nil)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 }

@@ -97,6 +97,12 @@ func (c *Cluster) adminClient() *remoting.Client {
 	if d := c.Dialer(); d != nil {
 		opts = append(opts, remoting.WithDialer(d))
 	}
+	if c.cfg.tlsMode == remoting.TLSEnforcing {
+		opts = append(opts, remoting.WithTLS(trustAnyServer()))
+	}
+	if creds := c.cfg.aclAdmin; creds.AccessKey != "" {
+		opts = append(opts, remoting.WithRequestHook(func(_ string, req *remoting.Command) { creds.Sign(req) }))
+	}
 	return remoting.NewClient(opts...)
 }
 

@@ -23,6 +23,9 @@ package fakenamesrv
 //     altogether. Always code 0, no header; an unknown topic or cluster changes nothing. The
 //     brokers still hold the topic and bring it back at their next registration with a new
 //     DataVersion.
+//   - 224: code 0, body {"topicList":[...]} of the topics with queue data on any of the
+//     cluster's brokers, broker by broker, poured into one HashSet. An unknown cluster, or no
+//     cluster field, is an empty list: Java's lookup throws and the catch logs it.
 //   - 304: code 0, body {"brokerAddr":A,"topicList":[...]} listing every cluster name and
 //     broker name, A the first address of the first broker name (left out when none).
 //   - 311, 312, 313: code 0, body {"topicList":[...]} of the topics whose first broker's queue
@@ -41,6 +44,7 @@ func (s *Server) clusterHandlersTable() []handlerEntry {
 		{remoting.CodeGetBrokerClusterInfo, s.handleGetBrokerClusterInfo},
 		{remoting.CodeGetAllTopicListFromNameServer, s.handleGetAllTopicList},
 		{remoting.CodeDeleteTopicInNamesrv, s.handleDeleteTopicInNamesrv},
+		{remoting.CodeGetTopicsByCluster, s.handleGetTopicsByCluster},
 		{remoting.CodeGetSystemTopicListFromNS, s.handleGetSystemTopicList},
 		{remoting.CodeGetUnitTopicList, s.topicListHandler(func(flag int32) bool { return flag&protocol.TopicSysFlagUnit != 0 })},
 		{remoting.CodeGetHasUnitSubTopicList, s.topicListHandler(func(flag int32) bool {
@@ -63,6 +67,13 @@ func (s *Server) handleGetBrokerClusterInfo(_ context.Context, req *remoting.Req
 func (s *Server) handleGetAllTopicList(_ context.Context, req *remoting.Request) *remoting.Command {
 	resp := remoting.NewResponse(req.Command, remoting.Success, "")
 	resp.Body = (&protocol.TopicList{Topics: s.reg.allTopics()}).Encode()
+	return resp
+}
+
+func (s *Server) handleGetTopicsByCluster(_ context.Context, req *remoting.Request) *remoting.Command {
+	h, _ := protocol.DecodeGetTopicsByClusterRequestHeader(req.Command.ExtFields) // none: no cluster
+	resp := remoting.NewResponse(req.Command, remoting.Success, "")
+	resp.Body = (&protocol.TopicList{Topics: s.reg.topicsInCluster(h.Cluster)}).Encode()
 	return resp
 }
 

@@ -95,6 +95,40 @@ func TestDeleteTopicInNamesrv(t *testing.T) {
 	}
 }
 
+// mqadmin's fetchTopicsByCLuster: the topics with queue data on any broker of the cluster.
+func TestGetTopicsByCluster(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		a := r.broker("broker-a", "10.0.0.1:10911", 0, "Shared", "OnlyA")
+		a.cluster = "C1"
+		a.register()
+		b := r.broker("broker-b", "10.0.0.2:10911", 0, "Shared", "OnlyB")
+		b.cluster = "C2"
+		b.register()
+		c := r.broker("broker-c", "10.0.0.3:10911", 0, "Shared", "OnlyC")
+		c.cluster = "C2"
+		c.register()
+
+		topics := func(ext map[string]string) []string {
+			t.Helper()
+			resp := r.invoke(remoting.NewRequest(remoting.CodeGetTopicsByCluster, ext, nil))
+			require.Equal(t, remoting.Success, resp.Code)
+			require.Empty(t, resp.Remark)
+			list, err := protocol.DecodeTopicList(resp.Body)
+			require.NoError(t, err)
+			return list.Topics
+		}
+		in := func(cluster string) []string {
+			return topics(protocol.GetTopicsByClusterRequestHeader{Cluster: cluster}.ToExt())
+		}
+		require.ElementsMatch(t, []string{"Shared", "OnlyA"}, in("C1"))
+		require.ElementsMatch(t, []string{"Shared", "OnlyB", "OnlyC"}, in("C2"), "each topic once, whichever brokers hold it")
+		require.Empty(t, in("Nope"))
+		require.Empty(t, topics(nil), "no cluster field: Java's lookup throws, its catch answers an empty list")
+		require.Nil(t, lastEntry(t, r.ns, remoting.CodeGetTopicsByCluster).ResponseFields)
+	})
+}
+
 func TestClusterInfoKeepsFirstCluster(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)

@@ -8,10 +8,13 @@
 //	register.go  103 REGISTER_BROKER, 104 UNREGISTER_BROKER, 322 QUERY_DATA_VERSION
 //	route.go     105 GET_ROUTEINFO_BY_TOPIC
 //	cluster.go   106 GET_BROKER_CLUSTER_INFO, 206 GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
-//	             216 DELETE_TOPIC_IN_NAMESRV, 304 GET_SYSTEM_TOPIC_LIST_FROM_NS,
+//	             216 DELETE_TOPIC_IN_NAMESRV, 224 GET_TOPICS_BY_CLUSTER,
+//	             304 GET_SYSTEM_TOPIC_LIST_FROM_NS,
 //	             311/312/313 the unit topic lists
 //	kv.go        100 PUT_KV_CONFIG, 101 GET_KV_CONFIG, 102 DELETE_KV_CONFIG,
 //	             219 GET_KVLIST_BY_NAMESPACE
+//	config.go    318 UPDATE_NAMESRV_CONFIG, 319 GET_NAMESRV_CONFIG: the name server's own settings
+//	perm.go      205 WIPE_WRITE_PERM_OF_BROKER, 327 ADD_WRITE_PERM_OF_BROKER
 //	liveness.go  the 10 s scan that drops brokers silent for 120 s, and removal on connection close
 //	httpaddr.go  the HTTP name-server address endpoint (/rocketmq/nsaddr) clients poll
 //	rewrite.go   optional rewriting of the broker addresses handed to clients
@@ -22,11 +25,7 @@
 // name server on Java 17 sends (checked request by request against one).
 //
 // Like the real name server, the fake sends no answer at all to a request code it does not
-// serve; the requester times out. Not served yet, although a real 4.9.7 name server answers
-// them: 205 WIPE_WRITE_PERM_OF_BROKER, 327 ADD_WRITE_PERM_OF_BROKER and 224
-// GET_TOPICS_BY_CLUSTER (their typed headers are not in protocol/ yet), 318/319
-// UPDATE/GET_NAMESRV_CONFIG (the fake has no such configuration). Also skipped: the
-// pre-3.0.11 REGISTER_BROKER body (a request whose version is below 3.0.11's ordinal is read
+// serve; the requester times out. Skipped: the pre-3.0.11 REGISTER_BROKER body (a request whose version is below 3.0.11's ordinal is read
 // like any other) and a negative version (Java fails it with an ArrayIndexOutOfBoundsException).
 //
 // Known differences in answers to malformed requests: Java answers a processor's exception in
@@ -68,6 +67,7 @@ type Server struct {
 	srv     *remoting.Server
 	reg     *registry
 	kv      *kvStore
+	conf    *namesrvConfig
 	rewrite *rewriter
 	hist    *fault.History
 	inj     *fault.Injector
@@ -190,6 +190,7 @@ func New(opts ...Option) *Server {
 		cfg:     cfg,
 		reg:     newRegistry(),
 		kv:      newKVStore(),
+		conf:    newNamesrvConfig(cfg.orderMessages),
 		rewrite: newRewriter(cfg.rewriteMap, cfg.rewriteFunc),
 		hist:    fault.NewHistory(cfg.historyOpts...),
 		inj:     fault.NewInjector(cfg.faultSeed),
@@ -212,6 +213,7 @@ func (s *Server) registerHandlers() {
 	seen := map[int32]bool{}
 	for _, family := range [][]handlerEntry{
 		s.registerHandlersTable(), s.routeHandlersTable(), s.clusterHandlersTable(), s.kvHandlersTable(),
+		s.configHandlersTable(), s.permHandlersTable(),
 	} {
 		for _, e := range family {
 			if seen[e.code] {
@@ -234,6 +236,7 @@ func (s *Server) Start(l net.Listener) error {
 	if err := s.srv.Start(l); err != nil {
 		return err
 	}
+	s.conf.listening(l.Addr())
 	s.startScan()
 	return nil
 }
@@ -258,6 +261,10 @@ func (s *Server) Addr() string {
 
 // Faults returns the fault injector installed on every request the server receives.
 func (s *Server) Faults() *fault.Injector { return s.inj }
+
+// Limits returns the limits the server puts on its peers (remoting.WithMaxConnections and the
+// like, given through WithRemotingOptions) and what they refused so far.
+func (s *Server) Limits() (remoting.LimitSettings, remoting.LimitCounters) { return s.srv.Limits() }
 
 // History returns the record of the requests the server received and what it answered.
 func (s *Server) History() *fault.History { return s.hist }

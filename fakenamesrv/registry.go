@@ -84,6 +84,11 @@ func (j *javaMap[V]) remove(k string) (V, bool) {
 	return v, ok
 }
 
+func (j *javaMap[V]) contains(k string) bool {
+	_, ok := j.m[k]
+	return ok
+}
+
 func (j *javaMap[V]) len() int { return len(j.m) }
 
 // keys lists the keys in Java iteration order.
@@ -462,6 +467,28 @@ func (r *registry) allTopics() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return freshSetOrder(r.topics.keys())
+}
+
+// topicsInCluster is getTopicsByCluster: for each of the cluster's broker names in turn, the
+// topics with queue data there, in one new HashSet.
+func (r *registry) topicsInCluster(cluster string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names, ok := r.clusters.get(cluster)
+	if !ok {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range names.keys() {
+		for _, topic := range r.topics.keys() {
+			if queues, _ := r.topics.get(topic); !seen[topic] && queues.contains(name) {
+				seen[topic] = true
+				out = append(out, topic)
+			}
+		}
+	}
+	return freshSetOrder(out)
 }
 
 // deleteTopic is deleteTopic(topic): the topic goes whatever brokers hold it.

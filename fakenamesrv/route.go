@@ -58,7 +58,7 @@ func (s *Server) handleGetRouteInfo(_ context.Context, req *remoting.Request) *r
 // answers TOPIC_NOT_EXIST.
 func (s *Server) topicRoute(topic string) *protocol.TopicRouteData {
 	route := s.reg.route(topic)
-	if route != nil && s.cfg.orderMessages {
+	if route != nil && s.conf.orderMessageEnable() {
 		route.OrderTopicConf, _ = s.kv.get(NamespaceOrderTopicConfig, topic)
 	}
 	return route

@@ -24,7 +24,6 @@ func TestUnknownCodesAreNotAnswered(t *testing.T) {
 	}{
 		{"a code nobody serves", 999},
 		{"SEND_MESSAGE_V2, a broker's code", remoting.CodeSendMessageV2},
-		{"WIPE_WRITE_PERM_OF_BROKER, served by Java, not by the fake", 205},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
