@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/admin/admintest"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
@@ -97,6 +98,12 @@ func TestTopics(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok, "the broker registers before it answers")
 	require.Equal(t, []string{"broker-a", "broker-b"}, routedBrokers(rd))
+	inC1, err := admin.TopicsInCluster(ctx, cli, ns, "C1")
+	require.NoError(t, err)
+	require.Contains(t, inC1, "Fresh")
+	none, err := admin.TopicsInCluster(ctx, cli, ns, "Nope")
+	require.NoError(t, err)
+	require.Empty(t, none)
 	require.Equal(t, protocol.QueueData{BrokerName: "broker-a", ReadQueueNums: 2, WriteQueueNums: 3, Perm: protocol.PermRead},
 		rd.QueueDatas[slices.IndexFunc(rd.QueueDatas, func(q protocol.QueueData) bool { return q.BrokerName == "broker-a" })])
 	got, _ := brokerOf(t, cl, "broker-a").Topic("Fresh")
@@ -145,62 +152,15 @@ func TestOffsetsAndPulls(t *testing.T) {
 	cli, ctx := newClient(t), ctxFor(t)
 	a := brokerOf(t, cl, "broker-a").Addr()
 	mq := protocol.MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 1}
-	for i := range 40 {
-		send(t, cli, a, "T", 1, fmt.Sprint(i))
+	for _, body := range admintest.Bodies() {
+		send(t, cli, a, "T", 1, body)
 	}
-
-	maxOff, err := admin.MaxOffset(ctx, cli, a, mq)
-	require.NoError(t, err)
-	require.EqualValues(t, 40, maxOff)
-	minOff, err := admin.MinOffset(ctx, cli, a, mq)
-	require.NoError(t, err)
-	require.Zero(t, minOff)
-	maxOff, err = admin.MaxOffset(ctx, cli, a, protocol.MessageQueue{Topic: "Nobody"})
+	admintest.RequireQueueReads(t, ctx, cli, a, mq)
+	maxOff, err := admin.MaxOffset(ctx, cli, a, protocol.MessageQueue{Topic: "Nobody"})
 	require.NoError(t, err, "a queue the broker does not know is at 0")
 	require.Zero(t, maxOff)
 
-	res, err := admin.Pull(ctx, cli, a, "", mq, 0)
-	require.NoError(t, err)
-	require.Equal(t, remoting.Success, res.Code)
-	require.Len(t, res.Messages, admin.PullBatch)
-	require.EqualValues(t, admin.PullBatch, res.NextBeginOffset)
-	require.EqualValues(t, 40, res.MaxOffset)
-	require.Equal(t, "0", string(res.Messages[0].Body))
-	require.Equal(t, "broker-a", res.Messages[0].BrokerName)
-
-	res, err = admin.Pull(ctx, cli, a, "", mq, 40)
-	require.NoError(t, err)
-	require.Equal(t, remoting.PullNotFound, res.Code)
-	require.Empty(t, res.Messages)
-	res, err = admin.Pull(ctx, cli, a, "", mq, 41)
-	require.NoError(t, err)
-	require.Equal(t, remoting.PullOffsetMoved, res.Code)
-
-	// A range, and up to the end.
-	var bodies []string
-	next, err := admin.ReadQueue(ctx, cli, a, "", mq, 5, 35, func(m *protocol.MessageExt) { bodies = append(bodies, string(m.Body)) })
-	require.NoError(t, err)
-	require.EqualValues(t, 35, next)
-	require.Len(t, bodies, 30)
-	require.Equal(t, "5", bodies[0])
-	require.Equal(t, "34", bodies[29])
-	n := 0
-	next, err = admin.ReadQueue(ctx, cli, a, "admin_test_reader", mq, 10, -1, func(*protocol.MessageExt) { n++ })
-	require.NoError(t, err)
-	require.EqualValues(t, 40, next)
-	require.Equal(t, 30, n)
-
-	_, err = admin.ReadQueue(ctx, cli, a, "", mq, 50, 60, func(*protocol.MessageExt) {})
-	require.ErrorIs(t, err, admin.ErrOffsetMoved)
-
-	// What the read-backs stop at.
-	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: "Nobody"}, 0)
-	require.ErrorIs(t, err, admin.ErrTopicNotExist)
-	require.NotErrorIs(t, err, admin.ErrIllegalQueue)
-	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: "T", QueueID: 2}, 0)
-	require.ErrorIs(t, err, admin.ErrIllegalQueue)
-	var se *admin.ServerError
-	require.ErrorAs(t, err, &se)
+	se := admintest.RequirePullRefusals(t, ctx, cli, a, "Nobody", "T")
 	require.Contains(t, se.Error(), "admin: pull T/2 at 0 at "+a+": code 1 SYSTEM_ERROR: queueId[2] is illegal")
 }
 
@@ -363,18 +323,92 @@ func TestBrokerConfig(t *testing.T) {
 	require.Equal(t, protocol.PermRead, brokerOf(t, cl, "broker-a").Permission())
 }
 
-// The fakes do not serve these yet: the answer is an error that says so, not a wrong result.
-func TestUnservedCodesAreServerErrors(t *testing.T) {
-	cl := fakecluster.Start(t)
+// What mqadmin brokerStatus, topicStatus, consumerProgress and the message queries read.
+func TestBrokerStats(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithTopic("T", 2))
 	cli, ctx := newClient(t), ctxFor(t)
 	a := brokerOf(t, cl, "broker-a").Addr()
-	for name, call := range map[string]func() error{
-		"broker runtime info": func() error { _, err := admin.BrokerRuntimeInfo(ctx, cli, a); return err },
-	} {
-		var se *admin.ServerError
-		require.ErrorAs(t, call(), &se, name)
-		require.Equal(t, remoting.RequestCodeNotSupported, se.Code, name)
+	send(t, cli, a, "T", 0, "m0")
+	send(t, cli, a, "T", 0, "m1")
+
+	info, err := admin.BrokerRuntimeInfo(ctx, cli, a)
+	require.NoError(t, err)
+	require.Equal(t, "V4_9_7", info["brokerVersionDesc"])
+	require.Equal(t, "2", info["msgPutTotalTodayNow"])
+
+	stats, err := admin.TopicStats(ctx, cli, a, "T")
+	require.NoError(t, err)
+	q0 := protocol.MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0}
+	require.Len(t, stats, 2)
+	require.EqualValues(t, 2, stats[q0].MaxOffset)
+	require.Positive(t, stats[q0].LastUpdateTimestamp)
+	_, err = admin.TopicStats(ctx, cli, a, "Nope")
+	require.ErrorIs(t, err, admin.ErrTopicNotExist)
+
+	resp, err := cli.Invoke(ctx, a, protocol.RequestWithHeader(remoting.CodeUpdateConsumerOffset,
+		protocol.UpdateConsumerOffsetRequestHeader{ConsumerGroup: "cg", Topic: "T", QueueID: 0, CommitOffset: 1}, nil))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code)
+	cs, err := admin.ConsumeStats(ctx, cli, a, "cg", "")
+	require.NoError(t, err)
+	require.Len(t, cs.OffsetTable, 2)
+	require.EqualValues(t, 2, cs.OffsetTable[q0].BrokerOffset)
+	require.EqualValues(t, 1, cs.OffsetTable[q0].ConsumerOffset)
+	require.Positive(t, cs.OffsetTable[q0].LastTimestamp, "the store time of the message the group consumed last")
+
+	require.NoError(t, admin.UpdateSubscriptionGroup(ctx, cli, a, protocol.NewSubscriptionGroupConfig("cg")))
+	all, err := admin.BrokerConsumeStats(ctx, cli, a, false)
+	require.NoError(t, err)
+	require.Equal(t, a, all.BrokerAddr)
+	require.EqualValues(t, 1, all.TotalDiff, "cg has one of T's two messages left")
+	var ofCG []*protocol.ConsumeStats
+	for _, m := range all.ConsumeStatsList {
+		ofCG = append(ofCG, m["cg"]...)
 	}
+	require.Equal(t, []*protocol.ConsumeStats{cs}, ofCG, "T has as many read as write queues: 208's answer")
+
+	groups, err := admin.TopicConsumers(ctx, cli, a, "T")
+	require.NoError(t, err)
+	require.Equal(t, []string{"cg"}, groups)
+
+	require.NoError(t, admin.CleanExpiredConsumeQueues(ctx, cli, a))
+
+	// mqadmin statsAll: counted at once, sampled later (fakebroker's tests follow the windows).
+	data, err := admin.BrokerStatsData(ctx, cli, a, protocol.StatsTopicPutNums, "T")
+	require.NoError(t, err)
+	require.NotNil(t, data)
+	_, err = admin.BrokerStatsData(ctx, cli, a, protocol.StatsTopicPutNums, "Nope")
+	require.ErrorContains(t, err, "The stats <TOPIC_PUT_NUMS> <Nope> not exist")
+}
+
+// What mqadmin getNamesrvConfig, updateNamesrvConfig, wipeWritePerm and addWritePerm do.
+func TestNameServerAdmin(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithTopic("T", 2))
+	cli, ctx, ns := newClient(t), ctxFor(t), cl.NameServerAddr()
+
+	config, err := admin.NamesrvConfig(ctx, cli, ns)
+	require.NoError(t, err)
+	require.Equal(t, "center", config["productEnvName"])
+	require.NoError(t, admin.UpdateNamesrvConfig(ctx, cli, ns, map[string]string{"productEnvName": "test"}))
+	config, err = admin.NamesrvConfig(ctx, cli, ns)
+	require.NoError(t, err)
+	require.Equal(t, "test", config["productEnvName"])
+	var se *admin.ServerError
+	require.ErrorAs(t, admin.UpdateNamesrvConfig(ctx, cli, ns, map[string]string{"kvConfigPath": "/x"}), &se)
+	require.Equal(t, remoting.NoPermission, se.Code)
+
+	n, err := admin.WipeWritePerm(ctx, cli, ns, "broker-a")
+	require.NoError(t, err)
+	require.Positive(t, n)
+	rd, _, err := admin.Route(ctx, cli, ns, "T")
+	require.NoError(t, err)
+	require.Equal(t, protocol.PermRead, rd.QueueDatas[0].Perm)
+	m, err := admin.AddWritePerm(ctx, cli, ns, "broker-a")
+	require.NoError(t, err)
+	require.Equal(t, n, m)
+	rd, _, err = admin.Route(ctx, cli, ns, "T")
+	require.NoError(t, err)
+	require.Equal(t, protocol.PermRead|protocol.PermWrite, rd.QueueDatas[0].Perm)
 }
 
 func TestUnreachable(t *testing.T) {

@@ -2,7 +2,10 @@
 // would: it creates and deletes topics on brokers and name servers, asks for cluster info,
 // routes and queue offsets, reads a queue's stored messages back with PULL_MESSAGE, lists a
 // group's producer and consumer connections, reads and changes a broker's configuration and
-// runtime info, keeps the name server's KV config, keeps subscription groups (groups.go), and
+// runtime info, keeps the name server's KV config, reads a topic's queue stats, a group's
+// consume stats and a topic's groups, reads and changes the name server's own configuration
+// and the write permission it hands out for a broker (stats.go), keeps subscription groups
+// (groups.go), and
 // asks a broker to reset a consumer group's offsets, collect its consumers' status, get a
 // consumer's running info and have a consumer consume one message again (consumers.go).
 //

@@ -12,8 +12,7 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// stubBroker answers the admin requests the fakes do not serve yet as AdminBrokerProcessor
-// does in 4.9.7 (conformance/admin_test.go checks the same calls against a real broker).
+// stubBroker answers what no sane broker answers, for the admin package's defences.
 type stubBroker struct {
 	addr string
 }
@@ -27,11 +26,6 @@ func startStubBroker(t *testing.T) *stubBroker {
 		resp.Body = body
 		return resp
 	}
-	srv.Handle(remoting.CodeGetBrokerRuntimeInfo, func(_ context.Context, req *remoting.Request) *remoting.Command {
-		return respond(req, remoting.Success, "", (&protocol.KVTable{Table: map[string]string{
-			"brokerVersionDesc": "V4_9_7", "brokerVersion": "413", "msgPutTotalTodayNow": "0",
-		}}).Encode())
-	})
 	// A pull answer that does not move the offset on, which no sane broker gives.
 	srv.Handle(remoting.CodePullMessage, func(_ context.Context, req *remoting.Request) *remoting.Command {
 		h, err := protocol.DecodePullMessageRequestHeader(req.Command.ExtFields)
@@ -46,15 +40,6 @@ func startStubBroker(t *testing.T) *stubBroker {
 	t.Cleanup(func() { _ = srv.Close() })
 	sb.addr = l.Addr().String()
 	return sb
-}
-
-func TestBrokerRuntimeInfo(t *testing.T) {
-	sb := startStubBroker(t)
-	cli, ctx := newClient(t), ctxFor(t)
-
-	info, err := admin.BrokerRuntimeInfo(ctx, cli, sb.addr)
-	require.NoError(t, err)
-	require.Equal(t, "413", info["brokerVersion"])
 }
 
 func TestReadQueueNeedsProgress(t *testing.T) {

@@ -81,6 +81,23 @@ func ClusterInfo(ctx context.Context, cli *remoting.Client, nsAddr string) (*pro
 	return ci, nil
 }
 
+// TopicsInCluster asks a name server for GET_TOPICS_BY_CLUSTER (224), as mqadmin's
+// fetchTopicsByCLuster does: the topics with queue data on any of the cluster's brokers (none
+// for an unknown cluster).
+func TopicsInCluster(ctx context.Context, cli *remoting.Client, nsAddr, cluster string) ([]string, error) {
+	op := "topics in cluster " + cluster
+	resp, err := invoke(ctx, cli, nsAddr, op, protocol.RequestWithHeader(remoting.CodeGetTopicsByCluster,
+		protocol.GetTopicsByClusterRequestHeader{Cluster: cluster}, nil))
+	if err != nil {
+		return nil, err
+	}
+	list, err := protocol.DecodeTopicList(resp.Body)
+	if err != nil {
+		return nil, decodeErr(op, nsAddr, err)
+	}
+	return list.Topics, nil
+}
+
 // Route asks a name server for GET_ROUTEINFO_BY_TOPIC (105). A topic the name server does not
 // route (TOPIC_NOT_EXIST) gives false and no error.
 func Route(ctx context.Context, cli *remoting.Client, nsAddr, topic string) (*protocol.TopicRouteData, bool, error) {

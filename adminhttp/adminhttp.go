@@ -7,7 +7,6 @@
 package adminhttp
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -80,37 +79,46 @@ func hasBroker(s Servers, name string) bool {
 	return slices.ContainsFunc(s.Status().Brokers, func(b ServerStatus) bool { return b.Name == name })
 }
 
-// Register adds the shared calls to mux, and an answer for any other method and path ("no such
-// call", in JSON like every other answer), which the calls mux gets later take precedence over:
-//
-//	GET    /v1/cluster                    name server and brokers, each with name, addr, online
-//	POST   /v1/faults                     add a fault rule to "namesrv" or a broker
-//	GET    /v1/faults                     the rules in force, by target
-//	DELETE /v1/faults                     clear every rule
-//	GET    /v1/history                    the requests the servers received, oldest first
-//	                                      (?target=, ?code=, ?peer=, ?since= ms since the epoch)
-//	POST   /v1/brokers/{name}/stop        take a broker offline as a crash does
-//	POST   /v1/brokers/{name}/start       bring it back
-func Register(mux *http.ServeMux, s Servers) {
-	mux.HandleFunc("GET /v1/cluster", func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, s.Status())
-	})
-	mux.HandleFunc("POST /v1/faults", func(w http.ResponseWriter, r *http.Request) { addFault(w, r, s) })
-	mux.HandleFunc("GET /v1/faults", func(w http.ResponseWriter, _ *http.Request) { listFaults(w, s) })
-	mux.HandleFunc("DELETE /v1/faults", func(w http.ResponseWriter, _ *http.Request) {
+// Register adds the shared calls to mux, the list of calls (GET /v1, and GET / for a tool
+// asking for JSON), the web console (GET / for a browser), and an answer for any other method
+// and path ("no such call", in JSON like every other answer), which the calls mux gets later
+// take precedence over. docs/admin-api.md is the contract of every call.
+func Register(mux *Mux, s Servers) {
+	mux.HandleFunc("GET /v1/cluster", "the cluster's name, name server and brokers: name, addr, online, registered",
+		func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, http.StatusOK, s.Status()) })
+	mux.HandleFunc("POST /v1/faults", `add a fault rule to "namesrv" or a broker`,
+		func(w http.ResponseWriter, r *http.Request) { addFault(w, r, s, mux.events) })
+	mux.HandleFunc("GET /v1/faults", "the fault rules in force, by target, with how often each fired",
+		func(w http.ResponseWriter, _ *http.Request) { listFaults(w, s) })
+	mux.HandleFunc("DELETE /v1/faults", "clear every fault rule", func(w http.ResponseWriter, _ *http.Request) {
 		ClearFaults(s)
+		mux.events.publish(Event{Type: "fault", Time: nowMillis(), Fault: &FaultEvent{Kind: "cleared"}})
 		w.WriteHeader(http.StatusNoContent)
 	})
-	mux.HandleFunc("GET /v1/history", func(w http.ResponseWriter, r *http.Request) { history(w, r, s) })
-	mux.HandleFunc("POST /v1/brokers/{name}/{action}", func(w http.ResponseWriter, r *http.Request) { brokerAction(w, r, s) })
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /v1/history", "the requests the servers received, oldest first (?target= ?code= ?peer= ?since= ?until= ?limit=)",
+		func(w http.ResponseWriter, r *http.Request) { history(w, r, s) })
+	mux.HandleFunc("GET /v1/events", "server-sent events: kept requests (history filters), then new requests, fault changes and hits, broker actions",
+		func(w http.ResponseWriter, r *http.Request) { mux.serveEvents(w, r, s) })
+	mux.HandleFunc("POST /v1/brokers/{name}/{action}", "stop: take a broker offline as a crash does; start: bring it back",
+		func(w http.ResponseWriter, r *http.Request) { brokerAction(w, r, s, mux.events) })
+	mux.HandleFunc("GET /v1", "this list of calls", mux.serveIndex)
+	mux.HandleFunc("GET /{$}", "the web console for a browser (Accept: text/html); this list of calls for anything else",
+		func(w http.ResponseWriter, r *http.Request) {
+			if wantsHTML(r) {
+				serveConsole(w, r)
+				return
+			}
+			mux.serveIndex(w, r)
+		})
+	mux.HandleFunc("GET /console/{file}", "the web console's script and style sheet", serveConsoleFile)
+	mux.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusNotFound, fmt.Errorf("no such call: %s %s", r.Method, r.URL.Path))
 	})
 }
 
 // Handler returns a handler that serves the shared calls only.
 func Handler(s Servers) http.Handler {
-	mux := http.NewServeMux()
+	mux := NewMux()
 	Register(mux, s)
 	return mux
 }
@@ -158,7 +166,7 @@ func (f FaultRequest) MarshalJSON() ([]byte, error) {
 	return []byte(`{"target":` + string(target) + `,` + string(rule[1:])), nil
 }
 
-func addFault(w http.ResponseWriter, r *http.Request, s Servers) {
+func addFault(w http.ResponseWriter, r *http.Request, s Servers, events *eventHub) {
 	var req FaultRequest
 	if err := DecodeBody(r, &req); err != nil {
 		WriteError(w, http.StatusBadRequest, err)
@@ -170,20 +178,27 @@ func addFault(w http.ResponseWriter, r *http.Request, s Servers) {
 		return
 	}
 	inj.Add(req.Rule)
+	events.publish(Event{Type: "fault", Time: nowMillis(), Fault: &FaultEvent{Kind: "added", Target: req.Target, Rule: &req}})
 	WriteJSON(w, http.StatusCreated, req)
 }
 
 func listFaults(w http.ResponseWriter, s Servers) {
 	out := struct {
-		Faults []FaultRequest `json:"faults"`
-	}{Faults: []FaultRequest{}}
+		Faults []json.RawMessage `json:"faults"`
+	}{Faults: []json.RawMessage{}}
 	for _, t := range targets(s) {
 		inj, ok := s.Faults(t)
 		if !ok {
 			continue
 		}
 		for _, h := range inj.Rules() {
-			out.Faults = append(out.Faults, FaultRequest{Target: t, Rule: h.Rule()})
+			rule, err := json.Marshal(FaultRequest{Target: t, Rule: h.Rule()})
+			if err != nil {
+				WriteError(w, http.StatusInternalServerError, err)
+				return
+			}
+			// "hits" first, then the rule's fields as POST /v1/faults took them.
+			out.Faults = append(out.Faults, append([]byte(`{"hits":`+strconv.Itoa(h.Fired())+`,`), rule[1:]...))
 		}
 	}
 	WriteJSON(w, http.StatusOK, out)
@@ -192,7 +207,7 @@ func listFaults(w http.ResponseWriter, s Servers) {
 // ActionTimeout bounds a broker start (waiting for the name server to list it again).
 const ActionTimeout = 10 * time.Second
 
-func brokerAction(w http.ResponseWriter, r *http.Request, s Servers) {
+func brokerAction(w http.ResponseWriter, r *http.Request, s Servers, events *eventHub) {
 	name := r.PathValue("name")
 	action := r.PathValue("action")
 	if action != "stop" && action != "start" {
@@ -215,7 +230,15 @@ func brokerAction(w http.ResponseWriter, r *http.Request, s Servers) {
 		WriteError(w, http.StatusInternalServerError, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, s.Status())
+	st := s.Status()
+	ev := BrokerEvent{Name: name, State: map[string]string{"stop": "crashed", "start": "started"}[action]}
+	for _, b := range st.Brokers {
+		if b.Name == name {
+			ev.Addr, ev.Online = b.Addr, b.Online
+		}
+	}
+	events.publish(Event{Type: "broker", Time: nowMillis(), Broker: &ev})
+	WriteJSON(w, http.StatusOK, st)
 }
 
 // Request is one entry of GET /v1/history: a fault.Entry in the admin API's JSON contract, with
@@ -269,31 +292,74 @@ func RequestOf(target string, e fault.Entry) Request {
 	return r
 }
 
-func history(w http.ResponseWriter, r *http.Request, s Servers) {
+// historyFilter is what GET /v1/history and GET /v1/events take: ?code=, ?peer= (the client's
+// address, or the server listener's the request came to), ?since= and ?until= (ms since the
+// epoch, both ends included) and ?limit= (the newest N).
+type historyFilter struct {
+	code, since, until int64
+	peer               string
+	limit              int
+}
+
+func (f historyFilter) match(e fault.Entry) bool {
+	ms := e.Time.UnixMilli()
+	return (f.code == 0 || int64(e.Code) == f.code) &&
+		(f.peer == "" || e.Peer == f.peer || e.Local == f.peer) &&
+		ms >= f.since && (f.until == 0 || ms <= f.until)
+}
+
+// filterError is a bad filter: 404 for an unknown target, 400 for the rest.
+type filterError struct {
+	status int
+	err    error
+}
+
+func (e filterError) Error() string { return e.err.Error() }
+
+func writeFilterError(w http.ResponseWriter, err error) {
+	var fe filterError
+	if errors.As(err, &fe) {
+		WriteError(w, fe.status, fe.err)
+		return
+	}
+	WriteError(w, http.StatusBadRequest, err)
+}
+
+// parseHistoryFilter reads the filters and ?target= (the servers whose histories to read).
+func parseHistoryFilter(r *http.Request, s Servers) (historyFilter, []string, error) {
 	q := r.URL.Query()
-	var code, since int64
+	var f historyFilter
+	var limit int64
 	for _, p := range []struct {
 		name string
 		into *int64
-	}{{"code", &code}, {"since", &since}} {
+	}{{"code", &f.code}, {"since", &f.since}, {"until", &f.until}, {"limit", &limit}} {
 		if v := q.Get(p.name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				WriteError(w, http.StatusBadRequest, fmt.Errorf("%s=%q is not a number", p.name, v))
-				return
+			if err != nil || n < 0 {
+				return f, nil, filterError{http.StatusBadRequest, fmt.Errorf("%s=%q is not a number of 0 or more", p.name, v)}
 			}
 			*p.into = n
 		}
 	}
+	f.limit = int(limit)
+	f.peer = q.Get("peer")
 	which := targets(s)
 	if t := q.Get("target"); t != "" {
 		if !slices.Contains(which, t) {
-			WriteError(w, http.StatusNotFound, unknownTarget(s, t))
-			return
+			return f, nil, filterError{http.StatusNotFound, unknownTarget(s, t)}
 		}
 		which = []string{t}
 	}
-	peer := q.Get("peer")
+	return f, which, nil
+}
+
+func history(w http.ResponseWriter, r *http.Request, s Servers) {
+	f, which, err := parseHistoryFilter(r, s)
+	if err != nil {
+		writeFilterError(w, err)
+		return
+	}
 	out := struct {
 		Requests []Request `json:"requests"`
 	}{Requests: []Request{}}
@@ -303,13 +369,15 @@ func history(w http.ResponseWriter, r *http.Request, s Servers) {
 			continue
 		}
 		for _, e := range h.Entries() {
-			if code != 0 && int64(e.Code) != code || peer != "" && e.Peer != peer || e.Time.UnixMilli() < since {
-				continue
+			if f.match(e) {
+				out.Requests = append(out.Requests, RequestOf(t, e))
 			}
-			out.Requests = append(out.Requests, RequestOf(t, e))
 		}
 	}
-	slices.SortStableFunc(out.Requests, func(a, b Request) int { return cmp.Compare(a.Time, b.Time) })
+	sortRequests(out.Requests)
+	if f.limit > 0 && len(out.Requests) > f.limit {
+		out.Requests = out.Requests[len(out.Requests)-f.limit:]
+	}
 	WriteJSON(w, http.StatusOK, out)
 }
 

@@ -103,8 +103,8 @@ func TestClusterFaultsAndBrokerActions(t *testing.T) {
 	require.Equal(t, http.StatusCreated, code)
 	_, v = call(t, h, "GET", "/v1/faults", "")
 	require.Equal(t, []any{
-		map[string]any{"target": "namesrv", "action": "close"},
-		map[string]any{"target": "broker-a", "code": float64(310), "action": "drop", "times": float64(2)},
+		map[string]any{"target": "namesrv", "action": "close", "hits": float64(0)},
+		map[string]any{"target": "broker-a", "code": float64(310), "action": "drop", "times": float64(2), "hits": float64(0)},
 	}, v["faults"], "the name server's first, then the brokers'")
 	code, _ = call(t, h, "DELETE", "/v1/faults", "")
 	require.Equal(t, http.StatusNoContent, code)
@@ -141,6 +141,10 @@ func TestBadRequests(t *testing.T) {
 		{"history of an unknown target", "GET", "/v1/history?target=broker-x", "", http.StatusNotFound, "broker-x"},
 		{"history with a bad code", "GET", "/v1/history?code=send", "", http.StatusBadRequest, "code"},
 		{"history with a bad time", "GET", "/v1/history?since=yesterday", "", http.StatusBadRequest, "since"},
+		{"history with a bad end", "GET", "/v1/history?until=later", "", http.StatusBadRequest, "until"},
+		{"history with a negative limit", "GET", "/v1/history?limit=-1", "", http.StatusBadRequest, "limit"},
+		{"events of an unknown target", "GET", "/v1/events?target=broker-x", "", http.StatusNotFound, "broker-x"},
+		{"a console file that is not there", "GET", "/console/secret.txt", "", http.StatusNotFound, "secret.txt"},
 		{"unknown path", "GET", "/v2/nothing", "", http.StatusNotFound, "no such call: GET /v2/nothing"},
 		{"unknown method", "PUT", "/v1/cluster", "", http.StatusNotFound, "no such call: PUT /v1/cluster"},
 	} {
@@ -198,6 +202,10 @@ func TestHistory(t *testing.T) {
 	sent := requests("?code=310")[0].(map[string]any)
 	peer := sent["peer"].(string)
 	require.Len(t, requests("?peer="+peer), 2, "both requests to broker-a came on one connection")
+	require.Equal(t, []float64{310, 34}, codes(requests("?peer="+sent["local"].(string))), "a server's address picks what it received")
+	require.Equal(t, []float64{34}, codes(requests("?limit=1")), "the newest")
+	require.Empty(t, requests("?until="+strconv.FormatInt(before-60_000, 10)))
+	require.Len(t, requests("?until="+strconv.FormatInt(time.Now().UnixMilli(), 10)), 3)
 	require.Equal(t, "broker-a", sent["target"])
 	require.Equal(t, "SEND_MESSAGE_V2", sent["codeName"])
 	require.Equal(t, "ROCKETMQ", sent["serializeType"])

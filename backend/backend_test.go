@@ -7,10 +7,14 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/backend/backendtest"
+	"github.com/rocketsim/rocketsim/client"
+	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/proxy"
 	"github.com/rocketsim/rocketsim/remoting"
 )
@@ -67,4 +71,34 @@ func TestProxyCrashLeavesTheBrokerBehindRunning(t *testing.T) {
 	_, err = c.Requests("broker-x", remoting.CodeSendMessageV2)
 	require.ErrorIs(t, err, backend.ErrUnknownBroker)
 	require.Error(t, c.AddFault("broker-a", fault.Rule{Action: "explode"}))
+}
+
+// Messages a broker's retention dropped cannot be read back from an offset before them, by
+// the in-process backend as over the wire (a pull answers PULL_OFFSET_MOVED): a read-back
+// reports it instead of counting the dropped messages as never stored.
+func TestScanMessagesAfterRetention(t *testing.T) {
+	fc := fakecluster.Start(t, fakecluster.WithTopic("Kept", 1),
+		fakecluster.WithBrokerOptions(fakebroker.WithStoreLimit(8192), fakebroker.WithStoreSegmentSize(4096)))
+	remote := backend.NewRemote(fc.NameServerAddr())
+	t.Cleanup(func() { _ = remote.Close() })
+	p, err := client.NewProducer(client.WithGroup("pg"), client.WithNameServers(fc.NameServerAddr()))
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	t.Cleanup(p.Shutdown)
+	for range 30 {
+		_, err := p.Send(t.Context(), client.NewMessage("Kept", make([]byte, 1000)))
+		require.NoError(t, err)
+	}
+	broker := fc.Brokers()[0]
+	minOff := broker.MinOffset("Kept", 0)
+	require.Positive(t, minOff, "retention dropped the oldest messages")
+	q := backend.Queue{Topic: "Kept", Broker: broker.Name(), ID: 0}
+	for name, c := range map[string]backend.Cluster{"Fake": backend.NewFake(fc), "Remote": remote} {
+		count := 0
+		err := c.ScanMessages(t.Context(), "Kept", backend.Offsets{q: minOff}, func(*protocol.MessageExt) error { count++; return nil })
+		require.NoError(t, err, name)
+		require.Equal(t, 30-int(minOff), count, name)
+		err = c.ScanMessages(t.Context(), "Kept", backend.Offsets{q: 0}, func(*protocol.MessageExt) error { return nil })
+		require.ErrorIs(t, err, admin.ErrOffsetMoved, name)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
@@ -165,6 +166,13 @@ func (f *Fake) Offsets(_ context.Context, topic string) (Offsets, error) {
 
 func (f *Fake) ScanMessages(ctx context.Context, topic string, since Offsets, fn func(*protocol.MessageExt) error) error {
 	for _, b := range f.c.Brokers() {
+		// A queue whose messages retention dropped since the given offset cannot be read from
+		// there, as a pull answers PULL_OFFSET_MOVED to a remote read-back (admin.ReadQueue).
+		for q, off := range since {
+			if q.Topic == topic && q.Broker == b.Name() && off < b.MinOffset(topic, q.ID) {
+				return fmt.Errorf("read %s/%d on %s at %d (min offset %d): %w", topic, q.ID, q.Broker, off, b.MinOffset(topic, q.ID), admin.ErrOffsetMoved)
+			}
+		}
 		msgs := b.StoredMessages(topic)
 		slices.SortStableFunc(msgs, func(a, b *protocol.MessageExt) int { return cmp.Compare(a.QueueID, b.QueueID) })
 		for _, m := range msgs {

@@ -64,7 +64,7 @@ func TestFaultsAndHistoryThroughTheAdminAPI(t *testing.T) {
 	require.Equal(t, remoting.SystemError, resp.Code)
 	code, v = adminCall(t, h, "GET", "/v1/faults", "")
 	require.Equal(t, http.StatusOK, code)
-	require.Equal(t, []any{map[string]any{"target": "namesrv", "code": 105.0, "action": "error", "responseCode": 1.0}}, v["faults"])
+	require.Equal(t, []any{map[string]any{"target": "namesrv", "code": 105.0, "action": "error", "responseCode": 1.0, "hits": 1.0}}, v["faults"])
 	code, _ = adminCall(t, h, "DELETE", "/v1/faults", "")
 	require.Equal(t, http.StatusNoContent, code)
 	require.Equal(t, remoting.Success, routeVia(t, rawClient(t), p.NameServerAddr(), "T", 407, remoting.SerializeJSON).Code)
@@ -77,6 +77,21 @@ func TestFaultsAndHistoryThroughTheAdminAPI(t *testing.T) {
 	require.Contains(t, v["error"], "broker-x")
 	code, _ = adminCall(t, h, "GET", "/v1/topics/T/messages", "")
 	require.Equal(t, http.StatusNotFound, code, "what only the fakes know is not served")
+
+	// The list of calls says what the proxy serves, the shared calls only.
+	code, v = adminCall(t, h, "GET", "/v1", "")
+	require.Equal(t, http.StatusOK, code)
+	var calls []string
+	for _, c := range v["calls"].([]any) {
+		calls = append(calls, c.(map[string]any)["method"].(string)+" "+c.(map[string]any)["path"].(string))
+	}
+	require.Contains(t, calls, "GET /v1/events")
+	require.Contains(t, calls, "GET /v1/history")
+	require.NotContains(t, calls, "GET /v1/topics")
+	code, v = adminCall(t, h, "GET", "/v1/history?target=broker-a&code=310&limit=1", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, v["requests"], 1)
+	require.Equal(t, "", v["requests"].([]any)[0].(map[string]any)["fault"], "the newest send only")
 }
 
 // A close rule closes the client's connection and, with it, the proxy's connection to the

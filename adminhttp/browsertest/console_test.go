@@ -1,0 +1,123 @@
+// Package browsertest drives the admin API's web console in headless Chromium (chromedp). It
+// is a module of its own so that users of rocketsim never pull chromedp.
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/rocketsim/rocketsim/client"
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// chromium finds Debian's chromium; without one the test skips, unless
+// ROCKETSIM_REQUIRE_CHROMIUM=1 (CI) makes that a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("ROCKETSIM_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("ROCKETSIM_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("no chromium found, and ROCKETSIM_REQUIRE_CHROMIUM=1")
+	}
+	t.Skip("no chromium found (set ROCKETSIM_CHROMIUM or install Debian's chromium)")
+	return ""
+}
+
+// browserTimeout bounds the whole browser session, so that a console that never shows what it
+// must fails the test instead of hanging it.
+const browserTimeout = 90 * time.Second
+
+// A fault added from the console's form makes the next send fail, and the live timeline shows
+// that request failed with the form's remark. ROCKETSIM_CONSOLE_SCREENSHOT=FILE saves the
+// page as a PNG (docs/console.png is made so).
+func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
+	exe := chromium(t)
+	cluster := fakecluster.Start(t, fakecluster.WithTopic("Orders", 4))
+	web := newAdminServer(t, cluster)
+
+	p, err := client.NewProducer(client.WithGroup("orders"), client.WithNameServers(cluster.NameServerAddr()))
+	require.NoError(t, err)
+	require.NoError(t, p.Start())
+	defer p.Shutdown()
+	msg := client.NewMessage("Orders", []byte(`{"order":42,"item":"rocket"}`))
+	msg.SetTags("created")
+	_, err = p.Send(context.Background(), msg)
+	require.NoError(t, err)
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1400, 1300))...)
+	defer cancelAlloc()
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	defer cancel()
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(web+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#cluster tbody tr[data-server="broker-a"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
+		chromedp.SetValue(chromedp.CSS(`#fault-target`), "broker-a"),
+		chromedp.SetValue(chromedp.CSS(`#fault-code`), "310"),
+		chromedp.SetValue(chromedp.CSS(`#fault-action`), "error"),
+		chromedp.SetValue(chromedp.CSS(`#fault-response`), "2"),
+		chromedp.SetValue(chromedp.CSS(`#fault-remark`), "busy, from the console"),
+		chromedp.SetValue(chromedp.CSS(`#fault-times`), "0"),
+		chromedp.Click(chromedp.CSS(`#fault-add`)),
+		chromedp.WaitVisible(chromedp.CSS(`#faults tbody tr`)),
+	))
+
+	_, err = p.Send(context.Background(), msg)
+	var refused *client.BrokerError
+	require.ErrorAs(t, err, &refused, "the rule added from the form refuses the next send")
+	require.Equal(t, remoting.SystemBusy, refused.Code)
+
+	failed := `#timeline g.arrow.failed[data-code="310"]`
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS(failed)),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#faults td.hits").textContent === "1"`),
+	))
+	label := text(ctx, t, failed+` text`)
+	require.Contains(t, label, "SEND_MESSAGE_V2 (310) → 2 busy, from the console [fault: error]")
+
+	// The stored message, browsed in the console with its properties decoded.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS(`#msg-topic`), "Orders"),
+		chromedp.Click(chromedp.CSS(`#messages-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#messages pre.body`)),
+	))
+	require.Equal(t, `{"order":42,"item":"rocket"}`, text(ctx, t, `#messages pre.body`))
+	require.Contains(t, text(ctx, t, `#messages tbody td:nth-child(6) pre`), "TAGS=created")
+
+	if out := os.Getenv("ROCKETSIM_CONSOLE_SCREENSHOT"); out != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		abs, err := filepath.Abs(out)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(abs, png, 0o644))
+		t.Logf("screenshot: %s", abs)
+	}
+}
+
+func text(ctx context.Context, t *testing.T, css string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(css)))
+	require.NoError(t, err)
+	return s
+}

@@ -1,0 +1,300 @@
+// The rocketsim console: plain JS over the admin API on the same origin (docs/admin-api.md).
+// Calls a server does not serve (the proxy has no topics, clients, groups or messages) answer
+// 404, and their sections say so instead of failing the page.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, attrs = {}, ...kids) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
+  }
+  for (const k of kids) e.append(k instanceof Node ? k : document.createTextNode(String(k ?? "")));
+  return e;
+};
+const svgEl = (tag, attrs = {}, text) => {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
+class NotServed extends Error {}
+
+async function api(method, path, body) {
+  const resp = await fetch(path, {
+    method, headers: { "Accept": "application/json", "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (resp.status === 204) return null;
+  const data = await resp.json();
+  if (resp.status === 404 && /^no such call/.test(data.error || "")) throw new NotServed(path);
+  if (!resp.ok) throw new Error(data.error || resp.statusText);
+  return data;
+}
+
+function fill(table, rows) {
+  const tbody = $(table + " tbody");
+  tbody.replaceChildren(...rows);
+}
+
+function notServed(table, cols, what) {
+  fill(table, [el("tr", {}, el("td", { colspan: cols, class: "muted" }, what + " is not served here (the proxy has only cluster, faults, history and events)"))]);
+}
+
+let cluster = { namesrv: { name: "namesrv" }, brokers: [] };
+
+async function loadCluster() {
+  cluster = await api("GET", "/v1/cluster");
+  $("#cluster-name").textContent = cluster.cluster ? "cluster " + cluster.cluster : "";
+  const rows = [cluster.namesrv, ...cluster.brokers].map((s) => {
+    const isBroker = s.name !== "namesrv";
+    const action = isBroker ? el("button", { type: "button", onclick: () => brokerAction(s.name, s.online ? "stop" : "start") }, s.online ? "crash" : "start") : "";
+    return el("tr", { "data-server": s.name }, el("td", {}, s.name), el("td", {}, s.addr),
+      el("td", { class: s.online ? "on" : "off" }, s.online ? "online" : "offline"),
+      el("td", {}, s.registered === undefined ? "" : s.registered ? "yes" : "no"), el("td", {}, action));
+  });
+  fill("#cluster", rows);
+  const target = $("#fault-target");
+  const chosen = target.value;
+  target.replaceChildren(...["namesrv", ...cluster.brokers.map((b) => b.name)].map((n) => el("option", {}, n)));
+  if (chosen) target.value = chosen;
+}
+
+async function brokerAction(name, action) {
+  try { await api("POST", `/v1/brokers/${encodeURIComponent(name)}/${action}`); } catch (e) { alert(e.message); }
+  loadCluster();
+}
+
+async function loadFaults() {
+  const { faults } = await api("GET", "/v1/faults");
+  fill("#faults", faults.map((f) => el("tr", {}, el("td", {}, f.target), el("td", {}, f.code ?? "any"), el("td", {}, f.action),
+    el("td", {}, [f.responseCode, f.remark, f.delayMs ? f.delayMs + " ms" : ""].filter((x) => x !== undefined && x !== "").join(" ")),
+    el("td", {}, f.times || "until cleared"), el("td", { class: "num hits" }, f.hits))));
+}
+
+async function addFault(ev) {
+  ev.preventDefault();
+  const rule = { target: $("#fault-target").value, action: $("#fault-action").value };
+  for (const [id, key] of [["#fault-code", "code"], ["#fault-response", "responseCode"], ["#fault-delay", "delayMs"], ["#fault-times", "times"]]) {
+    const v = $(id).value;
+    if (v !== "") rule[key] = Number(v);
+  }
+  for (const [id, key] of [["#fault-remark", "remark"], ["#fault-topic", "topic"]]) {
+    if ($(id).value) rule[key] = $(id).value;
+  }
+  if (rule.action !== "error" && rule.action !== "override") delete rule.responseCode;
+  try {
+    await api("POST", "/v1/faults", rule);
+    $("#fault-error").textContent = "";
+  } catch (e) {
+    $("#fault-error").textContent = e.message;
+  }
+  loadFaults();
+}
+
+let topics = [];
+
+async function loadTopics() {
+  try {
+    topics = (await api("GET", "/v1/topics")).topics;
+  } catch (e) {
+    if (e instanceof NotServed) return notServed("#topics", 5, "Topics");
+    throw e;
+  }
+  const showSystem = $("#show-system").checked;
+  const rows = [];
+  for (const t of topics.filter((t) => showSystem || !t.system)) {
+    for (const b of t.brokers) {
+      rows.push(el("tr", {}, el("td", {}, t.topic), el("td", {}, b.broker), el("td", { class: "num" }, b.readQueues + "/" + b.writeQueues),
+        el("td", {}, ({ 2: "R", 4: "W", 6: "RW" })[b.perm] || b.perm), el("td", {}, b.order ? "yes" : "")));
+    }
+  }
+  fill("#topics", rows);
+  const sel = $("#msg-topic");
+  const chosen = sel.value;
+  sel.replaceChildren(...topics.filter((t) => !t.system).map((t) => el("option", {}, t.topic)));
+  if (chosen) sel.value = chosen;
+}
+
+let consumerGroups = new Set();
+
+async function loadClients() {
+  let clients;
+  try {
+    clients = (await api("GET", "/v1/clients")).clients;
+  } catch (e) {
+    if (e instanceof NotServed) return notServed("#clients", 5, "Clients");
+    throw e;
+  }
+  consumerGroups = new Set(clients.flatMap((c) => c.consumerGroups));
+  fill("#clients", clients.map((c) => el("tr", {}, el("td", {}, c.clientId), el("td", {}, c.broker), el("td", {}, c.producerGroups.join(", ")),
+    el("td", {}, c.consumerGroups.join(", ")), el("td", {}, new Date(c.lastHeartbeat).toLocaleTimeString()))));
+}
+
+async function loadGroups() {
+  let configs;
+  try {
+    configs = (await api("GET", "/v1/groups")).groups;
+  } catch (e) {
+    if (e instanceof NotServed) return notServed("#groups", 8, "Consumer groups");
+    throw e;
+  }
+  // The groups a 4.9.7 broker starts with have no consumers; show those with clients or configs of our own.
+  const builtIn = /^(TOOLS_CONSUMER|FILTERSRV_CONSUMER|SELF_TEST_C_GROUP|CID_ONS-HTTP-PROXY|CID_ONSAPI_PERMISSION|CID_ONSAPI_OWNER|CID_ONSAPI_PULL|CID_RMQ_SYS_TRANS|CID_SYS_RMQ_TRANS)$/;
+  const names = new Set([...consumerGroups, ...configs.map((g) => g.groupName).filter((n) => !builtIn.test(n))]);
+  const rows = [];
+  for (const name of [...names].sort()) {
+    let p;
+    try { p = await api("GET", "/v1/groups/" + encodeURIComponent(name)); } catch { continue; }
+    const head = el("td", { rowspan: Math.max(p.queues.length, 1) }, name, el("br"), el("span", { class: "muted" }, "lag " + p.lag));
+    const consumers = el("td", { rowspan: Math.max(p.queues.length, 1) }, p.consumers.join(", ") || "none online");
+    if (p.queues.length === 0) rows.push(el("tr", {}, head, consumers, el("td", { colspan: 6, class: "muted" }, "no offsets yet")));
+    p.queues.forEach((q, i) => {
+      const cells = [el("td", {}, q.broker), el("td", {}, q.topic), el("td", { class: "num" }, q.queueId), el("td", { class: "num" }, q.brokerOffset),
+        el("td", { class: "num" }, q.consumerOffset < 0 ? "none" : q.consumerOffset), el("td", { class: "num" }, q.lag)];
+      rows.push(el("tr", {}, ...(i === 0 ? [head, consumers] : []), ...cells));
+    });
+  }
+  fill("#groups", rows);
+}
+
+function bodyBytes(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function showBody(b64, format) {
+  const bytes = bodyBytes(b64);
+  if (format === "hex") return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
+  return new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+}
+
+let nextOffset = 0;
+
+async function browseMessages(ev, fromNext) {
+  if (ev) ev.preventDefault();
+  const params = new URLSearchParams({ topic: $("#msg-topic").value, offset: fromNext ? nextOffset : $("#msg-offset").value, limit: $("#msg-limit").value });
+  if ($("#msg-queue").value !== "") params.set("queue", $("#msg-queue").value);
+  let page;
+  try {
+    page = await api("GET", "/v1/messages?" + params);
+  } catch (e) {
+    if (e instanceof NotServed) return notServed("#messages", 7, "Browsing messages");
+    return fill("#messages", [el("tr", {}, el("td", { colspan: 7, class: "error" }, e.message))]);
+  }
+  nextOffset = page.nextOffset;
+  if (fromNext) $("#msg-offset").value = params.get("offset");
+  const format = $("#msg-format").value;
+  fill("#messages", page.messages.map((m) => el("tr", {}, el("td", {}, m.broker), el("td", { class: "num" }, m.queueId), el("td", { class: "num" }, m.queueOffset),
+    el("td", {}, el("pre", {}, m.msgId)), el("td", {}, [m.tags, ...m.keys].filter(Boolean).join(" / ")),
+    el("td", {}, el("pre", {}, Object.entries(m.properties).map(([k, v]) => k + "=" + v).join("\n"))),
+    el("td", {}, el("pre", { class: "body" }, showBody(m.body, format))))));
+}
+
+// The timeline: one column per client host, the name server and each broker; one row per
+// request (an arrow from its client to the server) or event (fault changes, broker actions).
+const timeline = { rows: [], max: 200, pending: false };
+
+function columnsOf(rows) {
+  const clients = [];
+  for (const r of rows) {
+    if (r.request) {
+      const host = "client " + r.request.peer.replace(/:\d+$/, "");
+      if (!clients.includes(host)) clients.push(host);
+    }
+  }
+  if (clients.length === 0) clients.push("client");
+  const servers = ["namesrv", ...cluster.brokers.map((b) => b.name)];
+  for (const r of rows) if (r.request && !servers.includes(r.request.target)) servers.push(r.request.target);
+  return [...clients, ...servers];
+}
+
+function describe(req) {
+  const name = (req.codeName || "code") + " (" + req.code + ")";
+  let answer = req.oneway ? "oneway" : req.answered ? "→ " + req.responseCode + (req.remark ? " " + req.remark : "") : "→ no answer";
+  if (req.fault) answer += " [fault: " + req.fault + "]";
+  const ms = (req.latencyMicros / 1000).toFixed(req.latencyMicros < 10000 ? 2 : 0) + " ms";
+  return { name, answer, ms, failed: !!req.fault || (req.answered && req.responseCode !== 0) };
+}
+
+function drawTimeline() {
+  timeline.pending = false;
+  const svg = $("#timeline");
+  const cols = columnsOf(timeline.rows);
+  const colW = 190, rowH = 34, top = 30, left = 20;
+  const width = left * 2 + colW * cols.length, height = top + rowH * (timeline.rows.length + 1);
+  svg.setAttribute("width", width);
+  svg.setAttribute("height", height);
+  const x = (name) => left + colW * cols.indexOf(name) + colW / 2;
+  const kids = [];
+  for (const c of cols) {
+    kids.push(svgEl("text", { x: x(c), y: 16, "text-anchor": "middle", class: "head" }, c));
+    kids.push(svgEl("line", { x1: x(c), y1: 22, x2: x(c), y2: height, class: "lifeline" }));
+  }
+  timeline.rows.forEach((r, i) => {
+    const y = top + rowH * i + 22;
+    if (r.request) {
+      const d = describe(r.request);
+      const from = x("client " + r.request.peer.replace(/:\d+$/, "")), to = x(r.request.target);
+      const g = svgEl("g", { class: "arrow" + (d.failed ? " failed" : ""), "data-code": r.request.code, "data-target": r.request.target, "data-seq": r.request.seq });
+      const dir = to > from ? -1 : 1;
+      g.append(svgEl("line", { x1: from, y1: y, x2: to, y2: y }));
+      g.append(svgEl("polygon", { points: `${to},${y} ${to + 7 * dir},${y - 4} ${to + 7 * dir},${y + 4}`, fill: d.failed ? "#b3261e" : "#3a6ea5" }));
+      const mid = (from + to) / 2;
+      g.append(svgEl("text", { x: mid, y: y - 5, "text-anchor": "middle" }, d.name + " " + d.answer));
+      g.append(svgEl("text", { x: mid, y: y + 12, "text-anchor": "middle", class: "muted" }, d.ms + " · " + new Date(r.request.time).toLocaleTimeString()));
+      g.append(svgEl("title", {}, JSON.stringify(r.request.extFields)));
+      kids.push(g);
+    } else {
+      const g = svgEl("g", { class: "event" });
+      g.append(svgEl("text", { x: left, y: y + 4 }, r.text));
+      kids.push(g);
+    }
+  });
+  svg.replaceChildren(...kids);
+  const wrap = $("#timeline-wrap");
+  wrap.scrollTop = wrap.scrollHeight;
+}
+
+function pushRow(row) {
+  timeline.rows.push(row);
+  if (timeline.rows.length > timeline.max) timeline.rows.splice(0, timeline.rows.length - timeline.max);
+  if (!timeline.pending) {
+    timeline.pending = true;
+    requestAnimationFrame(drawTimeline);
+  }
+}
+
+function connectEvents() {
+  const es = new EventSource("/v1/events?limit=50");
+  es.onopen = () => { $("#stream-state").textContent = "live"; document.body.dataset.stream = "live"; };
+  es.onerror = () => { $("#stream-state").textContent = "reconnecting…"; };
+  es.addEventListener("request", (m) => pushRow({ request: JSON.parse(m.data).request }));
+  es.addEventListener("fault", (m) => {
+    const f = JSON.parse(m.data).fault;
+    if (f.kind === "hit") { loadFaults(); return; }
+    pushRow({ text: f.kind === "cleared" ? "faults cleared" : `fault added on ${f.target}: code ${f.rule.code ?? "any"} ${f.rule.action}` });
+    loadFaults();
+  });
+  es.addEventListener("broker", (m) => {
+    const b = JSON.parse(m.data).broker;
+    pushRow({ text: `${b.name} ${b.state}` });
+    loadCluster();
+  });
+}
+
+async function refresh() {
+  await loadCluster();
+  await Promise.all([loadFaults(), loadTopics(), loadClients().then(loadGroups)]);
+}
+
+$("#fault-form").addEventListener("submit", addFault);
+$("#fault-clear").addEventListener("click", async () => { await api("DELETE", "/v1/faults"); loadFaults(); });
+$("#refresh").addEventListener("click", refresh);
+$("#show-system").addEventListener("change", loadTopics);
+$("#messages-form").addEventListener("submit", (e) => browseMessages(e, false));
+$("#msg-next").addEventListener("click", () => browseMessages(null, true));
+refresh().then(connectEvents, (e) => { $("#stream-state").textContent = "error: " + e.message; connectEvents(); });

@@ -1,0 +1,228 @@
+package adminhttp
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rocketsim/rocketsim/fault"
+)
+
+// Event is one server-sent event of GET /v1/events; its SSE event name is Type, its data the
+// Event in JSON. Exactly one of Request, Fault and Broker is set, as Type says.
+type Event struct {
+	Type    string       `json:"type"` // "request", "fault" or "broker"
+	Time    int64        `json:"time"` // ms since the epoch
+	Request *Request     `json:"request,omitempty"`
+	Fault   *FaultEvent  `json:"fault,omitempty"`
+	Broker  *BrokerEvent `json:"broker,omitempty"`
+}
+
+// FaultEvent is a rule added or all rules cleared through the admin API, or a request a rule
+// took (a hit, seen in the request history).
+type FaultEvent struct {
+	Kind   string        `json:"kind"`           // "added", "cleared" or "hit"
+	Target string        `json:"target"`         // the server: "namesrv" or a broker name; "" for "cleared" (every server)
+	Rule   *FaultRequest `json:"rule,omitempty"` // the rule, for "added"
+	Code   int32         `json:"code,omitempty"` // the request code, for "hit"
+	Action string        `json:"action,omitempty"`
+	Seq    uint64        `json:"seq,omitempty"` // the request's seq in its target's history, for "hit"
+}
+
+// BrokerEvent is a broker taken offline or brought back through the admin API.
+type BrokerEvent struct {
+	Name   string `json:"name"`
+	Addr   string `json:"addr"`
+	State  string `json:"state"` // "crashed" or "started"
+	Online bool   `json:"online"`
+}
+
+// eventBuffer is how many admin-made events a slow stream may fall behind by; a stream that
+// falls further behind is ended (its client reconnects and reads the history) rather than
+// silently losing events or holding the admin call up.
+const eventBuffer = 256
+
+// eventHub passes the events the admin API itself makes (fault rules, broker actions) to every
+// open stream. Requests come from the servers' histories instead, so nothing is lost between
+// a stream's replay and its live part.
+type eventHub struct {
+	mu   sync.Mutex
+	subs map[chan Event]struct{}
+}
+
+func newEventHub() *eventHub { return &eventHub{subs: map[chan Event]struct{}{}} }
+
+func (h *eventHub) subscribe() chan Event {
+	ch := make(chan Event, eventBuffer)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs[ch] = struct{}{}
+	return ch
+}
+
+func (h *eventHub) unsubscribe(ch chan Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[ch]; ok {
+		delete(h.subs, ch)
+		close(ch)
+	}
+}
+
+func (h *eventHub) publish(e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- e:
+		default:
+			delete(h.subs, ch) // too far behind: its stream ends, see eventBuffer
+			close(ch)
+		}
+	}
+}
+
+func requestEvent(target string, e fault.Entry) Event {
+	r := RequestOf(target, e)
+	return Event{Type: "request", Time: r.Time, Request: &r}
+}
+
+func hitEvent(target string, e fault.Entry) Event {
+	return Event{Type: "fault", Time: e.Time.UnixMilli(), Fault: &FaultEvent{
+		Kind: "hit", Target: target, Code: e.Code, Action: string(e.Fault), Seq: e.Seq}}
+}
+
+// entryEvents are the events of one history entry: the request, and a fault hit when a rule
+// took it.
+func entryEvents(target string, e fault.Entry) []Event {
+	out := []Event{requestEvent(target, e)}
+	if e.Fault != "" {
+		out = append(out, hitEvent(target, e))
+	}
+	return out
+}
+
+// serveEvents streams the kept requests that match the history filters (the newest ?limit=
+// of them), then every new request, fault change and broker action as it happens, until the
+// client goes away.
+func (m *Mux) serveEvents(w http.ResponseWriter, r *http.Request, s Servers) {
+	f, which, err := parseHistoryFilter(r, s)
+	if err != nil {
+		writeFilterError(w, err)
+		return
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		WriteError(w, http.StatusInternalServerError, fmt.Errorf("the connection cannot stream"))
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	admin := m.events.subscribe()
+	defer m.events.unsubscribe(admin)
+
+	type kept struct {
+		target string
+		e      fault.Entry
+	}
+	var backlog []kept
+	last := map[string]uint64{}
+	hists := map[string]*fault.History{}
+	for _, t := range which {
+		h, ok := s.History(t)
+		if !ok {
+			continue
+		}
+		hists[t] = h
+		for _, e := range h.Entries() {
+			last[t] = e.Seq
+			if f.match(e) {
+				backlog = append(backlog, kept{t, e})
+			}
+		}
+	}
+	slices.SortStableFunc(backlog, func(a, b kept) int { return a.e.Time.Compare(b.e.Time) })
+	if f.limit > 0 && len(backlog) > f.limit {
+		backlog = backlog[len(backlog)-f.limit:]
+	}
+
+	live := make(chan Event)
+	var wg sync.WaitGroup
+	for t, h := range hists {
+		after := last[t]
+		wg.Go(func() {
+			// WaitFor offers each new entry to match without polling; match never accepts,
+			// so it runs until the stream ends.
+			_, _ = h.WaitFor(ctx, func(e fault.Entry) bool {
+				if e.Seq <= after || !f.match(e) {
+					return false
+				}
+				for _, ev := range entryEvents(t, e) {
+					select {
+					case live <- ev:
+					case <-ctx.Done():
+						return true
+					}
+				}
+				return false
+			})
+		})
+	}
+	defer wg.Wait()
+	defer cancel() // runs before wg.Wait: the history watchers end first
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	write := func(ev Event) error {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, data); err != nil {
+			return err
+		}
+		flusher.Flush()
+		return nil
+	}
+	// A comment first, so that a client sees the stream open before any event.
+	if _, err := fmt.Fprint(w, ": rocketsim admin events\n\n"); err != nil {
+		return
+	}
+	flusher.Flush()
+	for _, k := range backlog {
+		for _, ev := range entryEvents(k.target, k.e) {
+			if write(ev) != nil {
+				return
+			}
+		}
+	}
+	for {
+		var ev Event
+		select {
+		case <-ctx.Done():
+			return
+		case ev = <-live:
+		case e, ok := <-admin:
+			if !ok {
+				return
+			}
+			ev = e
+		}
+		if write(ev) != nil {
+			return
+		}
+	}
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// sortRequests orders requests by the time they were read.
+func sortRequests(rs []Request) {
+	slices.SortStableFunc(rs, func(a, b Request) int { return cmp.Compare(a.Time, b.Time) })
+}

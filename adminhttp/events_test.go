@@ -1,0 +1,192 @@
+package adminhttp_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/adminhttp"
+	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
+)
+
+// sseEvent is one server-sent event as a browser's EventSource sees it.
+type sseEvent struct {
+	name string
+	data map[string]any
+}
+
+// readEvents reads the stream's events into a channel until the body ends.
+func readEvents(t *testing.T, body interface{ Read([]byte) (int, error) }) <-chan sseEvent {
+	out := make(chan sseEvent, 64)
+	go func() {
+		defer close(out)
+		sc := bufio.NewScanner(body)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev.name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "data: ")), &ev.data); err != nil {
+					t.Errorf("bad event data %q: %v", line, err)
+				}
+			case line == "" && ev.name != "":
+				out <- ev
+				ev = sseEvent{}
+			}
+		}
+	}()
+	return out
+}
+
+// eventTimeout bounds the wait for an event that must come, so that a broken stream fails
+// the test instead of hanging it.
+const eventTimeout = 10 * time.Second
+
+func next(t *testing.T, events <-chan sseEvent) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-events:
+		require.True(t, ok, "the stream ended")
+		return ev
+	case <-time.After(eventTimeout):
+		t.Fatal("no event within", eventTimeout)
+		return sseEvent{}
+	}
+}
+
+// trackedHandler closes ended when a request to /v1/events has been served to the end.
+type trackedHandler struct {
+	h     http.Handler
+	ended chan struct{}
+}
+
+func (th trackedHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	th.h.ServeHTTP(w, r)
+	if r.URL.Path == "/v1/events" {
+		close(th.ended)
+	}
+}
+
+func TestEventStream(t *testing.T) {
+	s := newServers()
+	mem := remoting.NewMemNetwork()
+	srv := remotingtest.NewServer()
+	fault.Install(srv, s.hist["broker-a"], s.inj["broker-a"])
+	srv.HandleDefault(remotingtest.Succeed)
+	addr := remotingtest.Serve(t, mem, "broker-a:0", srv)
+	c := remotingtest.NewClient(t, mem.Dial)
+	send := func() {
+		req := remoting.NewRequest(remoting.CodeSendMessageV2, map[string]string{"a": "G", "b": "T"}, []byte("x"))
+		_, _ = c.Invoke(context.Background(), addr, req)
+	}
+	send() // kept before the stream opens: replayed
+	send()
+
+	th := trackedHandler{h: adminhttp.Handler(s), ended: make(chan struct{})}
+	web := httptest.NewServer(th)
+	defer func() {
+		select {
+		case <-th.ended:
+			web.Close()
+		default:
+			// Close would wait for the stuck handler forever; leave it to goleak to report.
+			web.CloseClientConnections()
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/v1/events?code=310&limit=1", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	events := readEvents(t, resp.Body)
+
+	replayed := next(t, events)
+	require.Equal(t, "request", replayed.name)
+	request := replayed.data["request"].(map[string]any)
+	require.EqualValues(t, 2, request["seq"], "?limit=1 replays the newest kept request only")
+	require.Equal(t, "SEND_MESSAGE_V2", request["codeName"])
+	require.Equal(t, "broker-a", request["target"])
+
+	post := func(method, path, body string) {
+		t.Helper()
+		code, v := call(t, th.h, method, path, body)
+		require.Less(t, code, 300, v)
+	}
+	post("POST", "/v1/faults", `{"target":"broker-a","code":310,"action":"error","responseCode":2,"remark":"no room","times":1}`)
+	added := next(t, events)
+	require.Equal(t, "fault", added.name)
+	require.Equal(t, map[string]any{"kind": "added", "target": "broker-a", "rule": map[string]any{
+		"target": "broker-a", "code": 310.0, "action": "error", "responseCode": 2.0, "remark": "no room", "times": 1.0}},
+		added.data["fault"])
+
+	// A heartbeat is filtered out by ?code=310; the send that follows is streamed live with
+	// the answer the rule gave, then its hit.
+	_, _ = c.Invoke(context.Background(), addr, remoting.NewRequest(remoting.CodeHeartBeat, nil, nil))
+	send()
+	live := next(t, events)
+	require.Equal(t, "request", live.name)
+	request = live.data["request"].(map[string]any)
+	require.EqualValues(t, 4, request["seq"])
+	require.Equal(t, "error", request["fault"])
+	require.EqualValues(t, 2, request["responseCode"])
+	require.Equal(t, "no room", request["remark"])
+	require.NotEmpty(t, request["peer"])
+	hit := next(t, events)
+	require.Equal(t, "fault", hit.name)
+	require.Equal(t, map[string]any{"kind": "hit", "target": "broker-a", "code": 310.0, "action": "error", "seq": 4.0}, hit.data["fault"])
+
+	post("POST", "/v1/brokers/broker-a/stop", "")
+	crashed := next(t, events)
+	require.Equal(t, "broker", crashed.name)
+	require.Equal(t, map[string]any{"name": "broker-a", "addr": "a:10911", "state": "crashed", "online": false}, crashed.data["broker"])
+	post("DELETE", "/v1/faults", "")
+	require.Equal(t, map[string]any{"kind": "cleared", "target": ""}, next(t, events).data["fault"])
+
+	// The client goes away: the stream's handler and its history watchers end (goleak checks
+	// the watchers once the test is over).
+	cancel()
+	_ = resp.Body.Close()
+	select {
+	case <-th.ended:
+	case <-time.After(eventTimeout):
+		t.Fatal("the event stream's handler kept running after its client went away")
+	}
+}
+
+func TestIndexListsTheCalls(t *testing.T) {
+	h := adminhttp.Handler(newServers())
+	for _, path := range []string{"/v1", "/"} {
+		code, v := call(t, h, "GET", path, "")
+		require.Equal(t, http.StatusOK, code)
+		var paths []string
+		for _, c := range v["calls"].([]any) {
+			call := c.(map[string]any)
+			require.NotEmpty(t, call["doc"], call)
+			paths = append(paths, call["method"].(string)+" "+call["path"].(string))
+		}
+		require.Subset(t, paths, []string{"GET /v1/cluster", "POST /v1/faults", "GET /v1/history", "GET /v1/events", "GET /v1"})
+	}
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
+	require.Contains(t, rec.Body.String(), "<title>rocketsim console</title>")
+	require.NotContains(t, rec.Body.String(), "://", "the page loads nothing from elsewhere")
+}
