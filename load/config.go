@@ -30,6 +30,30 @@ func ParseMode(s string) (Mode, error) {
 	return "", fmt.Errorf("unknown mode %q (want sync, async, oneway or batch)", s)
 }
 
+// ConsumerKind is which of our consumers a run's consumers are.
+type ConsumerKind string
+
+// The consumer kinds of a run.
+const (
+	ConsumerPush     ConsumerKind = "push"     // PushConsumer with a concurrent listener
+	ConsumerLitePull ConsumerKind = "litepull" // LitePullConsumer, polled, auto-commit
+	ConsumerOrderly  ConsumerKind = "orderly"  // PushConsumer with an orderly listener
+)
+
+// ParseConsumerKind reads "push", "litepull" or "orderly".
+func ParseConsumerKind(s string) (ConsumerKind, error) {
+	switch k := ConsumerKind(s); k {
+	case ConsumerPush, ConsumerLitePull, ConsumerOrderly:
+		return k, nil
+	}
+	return "", fmt.Errorf("unknown consumer kind %q (want push, litepull or orderly)", s)
+}
+
+// SenderProperty is the user property of an orderly run that names the sender of a message,
+// "<producer>.<sender>": a sender's messages go to one queue in the order of their keys, and
+// the consumers check that order.
+const SenderProperty = "ROCKETSIM_LOAD_SENDER"
+
 // KeyProperty is the user property that carries each message's unique key,
 // "<run id>-<sequence>", by which the stores are checked after a run.
 const KeyProperty = "ROCKETSIM_LOAD_KEY"
@@ -50,6 +74,19 @@ const (
 	DefaultDuration    = 10 * time.Second
 	DefaultInterval    = time.Second
 	DefaultSettle      = 100 * time.Millisecond
+	// DefaultDrain bounds the wait, after the last send, for consumers to consume every
+	// acknowledged message: a failed message comes back after 10 s (delay level 3), a second
+	// failure 30 s after that.
+	DefaultDrain = time.Minute
+	// DefaultBalanceTimeout is a little more than the consumers' periodic rebalance (20 s),
+	// for a group whose change notice was lost.
+	DefaultBalanceTimeout = 25 * time.Second
+)
+
+// Values of Config.MaxFailed besides a count.
+const (
+	AnyFailures int64 = -1 // failed sends never fail the run
+	NoFailures  int64 = -2 // one failed send fails the run, even when the plan expects failures
 )
 
 // Config describes a run. The zero value of a field means its default.
@@ -90,6 +127,27 @@ type Config struct {
 	// attempts a broker is still holding (a delay fault) to be stored; 0: the longest delay of
 	// the plan's faults plus DefaultSettle.
 	Settle time.Duration
+
+	// Consumers is how many consumers of ConsumerKind consume the run's topics, in a group of
+	// the run's own that starts at each queue's first offset; 0: none, or the plan's.
+	Consumers    int
+	ConsumerKind ConsumerKind
+	// ConsumeTime is how long consuming each message takes (a slow consumer).
+	ConsumeTime time.Duration
+	// ConsumeFailRate is the share (0..1) of deliveries the listener fails: RECONSUME_LATER for
+	// push, SUSPEND_CURRENT_QUEUE_A_MOMENT for orderly. Lite pull has no status to fail.
+	ConsumeFailRate float64
+	// Drain is how long, after the last send, the consumers get to consume every acknowledged
+	// message before the missing ones count as lost; it ends as soon as none is missing.
+	Drain time.Duration
+	// BalanceTimeout bounds the wait, before the first send, for the consumers to share the
+	// topics' queues among them.
+	BalanceTimeout time.Duration
+
+	// MaxFailed is how many failed sends a run may have and still pass (Result.Problems):
+	// 0: none, unless the plan expects failures (then any); AnyFailures; NoFailures: none even
+	// then.
+	MaxFailed int64
 
 	Progress      io.Writer       // live progress lines and notes; nil: discarded
 	ClientOptions []client.Option // extra producer options, applied last
@@ -148,6 +206,35 @@ func (c *Config) withDefaults() Config {
 	if out.Interval == 0 {
 		out.Interval = DefaultInterval
 	}
+	if out.Consumers == 0 && out.Plan != nil {
+		out.Consumers = out.Plan.Consumers
+	}
+	if out.ConsumerKind == "" {
+		out.ConsumerKind = ConsumerPush
+		if out.Plan != nil && out.Plan.ConsumerKind != "" {
+			out.ConsumerKind = out.Plan.ConsumerKind
+		}
+	}
+	if out.Plan != nil {
+		if out.ConsumeTime == 0 {
+			out.ConsumeTime = out.Plan.ConsumeTime.D()
+		}
+		if out.ConsumeFailRate == 0 {
+			out.ConsumeFailRate = out.Plan.ConsumeFailRate
+		}
+	}
+	if out.Drain == 0 {
+		out.Drain = DefaultDrain
+	}
+	if out.BalanceTimeout == 0 {
+		out.BalanceTimeout = DefaultBalanceTimeout
+	}
+	switch {
+	case out.MaxFailed == NoFailures:
+		out.MaxFailed = 0
+	case out.MaxFailed == 0 && out.Plan != nil && out.Plan.ExpectsFailures:
+		out.MaxFailed = AnyFailures
+	}
 	if out.Progress == nil {
 		out.Progress = io.Discard
 	}
@@ -186,6 +273,18 @@ func (c *Config) Validate() error {
 	check(d.PlanSpeed > 0, "plan speed must be positive")
 	check(d.Interval >= 10*time.Millisecond, "interval must be at least 10ms")
 	check(d.Settle >= 0, "settle must not be negative")
+	_, err = ParseConsumerKind(string(d.ConsumerKind))
+	check(err == nil, "%v", err)
+	check(d.Consumers >= 0 && d.Consumers <= 256, "consumers must be 0..256")
+	check(d.ConsumeTime >= 0, "consume time must not be negative")
+	check(d.ConsumeFailRate >= 0 && d.ConsumeFailRate < 1, "consume fail rate must be in [0, 1)")
+	check(d.ConsumeFailRate == 0 || d.ConsumerKind != ConsumerLitePull,
+		"a lite pull consumer has no consume status to fail: consume fail rate is for push and orderly")
+	check(d.Drain > 0, "drain must be positive")
+	check(d.MaxFailed >= AnyFailures, "max failed must be a count, AnyFailures or NoFailures")
+	check(d.BalanceTimeout > 0, "balance timeout must be positive")
+	check(d.ConsumerKind != ConsumerOrderly || d.Consumers == 0 || d.Mode == ModeSync,
+		"an orderly run sends in order, one message at a time per sender: mode sync")
 	for _, t := range d.topicNames() {
 		if err := protocol.CheckTopic(t); err != nil {
 			check(false, "topic: %v", err)
@@ -196,6 +295,12 @@ func (c *Config) Validate() error {
 		check(d.NameServer == "", "a plan needs the in-process cluster (no -namesrv)")
 		if err := d.Plan.validate(d.Brokers); err != nil {
 			errs = append(errs, err)
+		}
+		for _, s := range d.Plan.Steps {
+			if isConsumerStep(s.Action) && d.Consumers == 0 {
+				check(false, "the plan's %s step needs consumers (-consumers, or the plan's consumers)", s.Action)
+				break
+			}
 		}
 	}
 	return errors.Join(errs...)

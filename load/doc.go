@@ -23,7 +23,26 @@
 // When the stores cannot be read back, lost and duplicated are -1 ("not checked") and a note
 // says why on the progress writer.
 //
+// With Config.Consumers (or a plan's consumers), consumers of our client (push with a
+// concurrent listener, lite pull or orderly) consume the run's topics in a group of the run's
+// own, from each queue's first offset, and the run is accounted at the consuming end too
+// (Summary.Consumption): after the last send the consumers get up to Config.Drain to consume
+// every acknowledged message, and those they did not are lost; consumptions beyond a message's
+// first are duplicated, each with its reason (retry, rebalance, restart); redeliveries after a
+// failed consumption; in orderly runs, where each sender sends in order to one queue, first
+// consumptions that come after a later message of the same sender and queue; end-to-end
+// latency from the born timestamp; and the lag, acknowledged and not yet consumed, at every
+// sampling tick. Plans kill, restart, add, remove, pause and resume consumers.
+//
+// With a rate, each request has its slot in a fixed schedule, and the senders catch up after a
+// stall; Summary.IntendedLatencyMicros counts from the slot (coordinated omission corrected),
+// beside the service time in LatencyMicros.
+//
+// Result.Problems lists why a run fails: messages lost at either end, plan steps that failed or
+// were not reached, failed sends beyond Config.MaxFailed, order violations; "sim load" exits 1
+// when there is any.
+//
 // Live progress uses the columns of the Java benchmark tool (Send TPS, Max RT, Average RT,
 // Send Failed, Response Failed) followed by p50/p99/p99.9 of the interval from an HDR
-// histogram; WriteReport renders a self-contained HTML report with inline SVG charts.
+// histogram, and with consumers the interval's Consume TPS and the Lag; WriteReport renders a self-contained HTML report with inline SVG charts.
 package load

@@ -62,14 +62,28 @@ type Plan struct {
 	Queues   int      `json:"queues,omitempty"`  // queues of the topic on each broker
 	// TopicBrokers creates the run's topics on these brokers only (default: every broker).
 	TopicBrokers []string `json:"topicBrokers,omitempty"`
-	// RoutePollInterval is how often the producers refresh routes (Java 30 s), so that route
-	// changes reach them during a short run.
+	// RoutePollInterval is how often the producers and consumers refresh routes (Java 30 s),
+	// and the consumers rebalance (Java 20 s), so that route changes reach them during a short
+	// run.
 	RoutePollInterval Duration `json:"routePoll,omitempty"`
 	// BrokerExpiry is the name server's broker expiry (120 s): a silenced broker drops out of
 	// the routes after it. Brokers then register every third of it, and the name server scans
 	// every quarter of it.
 	BrokerExpiry Duration `json:"brokerExpiry,omitempty"`
-	Steps        []Step   `json:"steps"`
+	// Consumers, ConsumerKind, ConsumeTime and ConsumeFailRate are the run's consumers when
+	// the command line names none.
+	Consumers       int          `json:"consumers,omitempty"`
+	ConsumerKind    ConsumerKind `json:"consumerKind,omitempty"`
+	ConsumeTime     Duration     `json:"consumeTime,omitempty"`
+	ConsumeFailRate float64      `json:"consumeFailRate,omitempty"`
+	// MessageDelayLevel is the in-process brokers' messageDelayLevel ("1s 5s 10s ..."): a
+	// failed message comes back after level 3 plus its reconsume times, 10 s at first by
+	// default, which a short run may not wait for.
+	MessageDelayLevel string `json:"messageDelayLevel,omitempty"`
+	// ExpectsFailures says that the plan makes sends fail on purpose (a broker refusing them):
+	// failed sends then fail the run only beyond an explicit Config.MaxFailed.
+	ExpectsFailures bool   `json:"expectsFailures,omitempty"`
+	Steps           []Step `json:"steps"`
 }
 
 // Step is one action of a plan.
@@ -86,6 +100,19 @@ type Plan struct {
 //	create-topic topic (default: the run's topics), queues, brokers (default: every broker):
 //	             create or update a topic, as mqadmin updateTopic does; routes change at once
 //	delete-topic topic (default: the run's topics), brokers: remove it from those brokers
+//
+// Consumer steps name a consumer by its number ("consumer", 0 by default): the run's
+// consumers are 0..N-1 and each add-consumer takes the next number.
+//
+//	kill-consumer    stop it as a killed process: its connections drop, nothing is persisted or
+//	                 unregistered, what it consumed since its last offset commit comes again
+//	restart-consumer start a killed or removed consumer again, as a new process (a running one
+//	                 is shut down cleanly first)
+//	add-consumer     a new member joins the group
+//	remove-consumer  shut it down cleanly: it persists its offsets and leaves the group
+//	pause-consumer   stop consuming (push: Suspend; lite pull: Pause of the queues it holds
+//	                 then) while it stays in the group
+//	resume-consumer  consume again
 type Step struct {
 	At      Duration                  `json:"at"`
 	Action  string                    `json:"action"`
@@ -95,10 +122,15 @@ type Step struct {
 	Topic   string                    `json:"topic,omitempty"`
 	Queues  int                       `json:"queues,omitempty"`
 	Brokers []string                  `json:"brokers,omitempty"`
-	Note    string                    `json:"note,omitempty"`
+	// Consumer is the number of the consumer of a consumer step.
+	Consumer int    `json:"consumer,omitempty"`
+	Note     string `json:"note,omitempty"`
 }
 
-var stepActions = []string{"crash", "stop", "start", "silence", "unsilence", "fault", "clear-faults", "create-topic", "delete-topic"}
+var stepActions = []string{"crash", "stop", "start", "silence", "unsilence", "fault", "clear-faults", "create-topic", "delete-topic",
+	"kill-consumer", "restart-consumer", "add-consumer", "remove-consumer", "pause-consumer", "resume-consumer"}
+
+func isConsumerStep(action string) bool { return strings.HasSuffix(action, "-consumer") }
 
 // LoadPlan reads a plan from a .json, .yaml or .yml file.
 func LoadPlan(path string) (*Plan, error) {
@@ -157,6 +189,14 @@ func (p *Plan) validate(brokers int) error {
 		}
 		return false
 	}
+	if p.ConsumerKind != "" {
+		if _, err := ParseConsumerKind(string(p.ConsumerKind)); err != nil {
+			errs = append(errs, fmt.Errorf("consumerKind: %w", err))
+		}
+	}
+	if p.Consumers < 0 {
+		errs = append(errs, errors.New("consumers must not be negative"))
+	}
 	for _, b := range p.TopicBrokers {
 		if !known(b) {
 			errs = append(errs, fmt.Errorf("topicBrokers: unknown broker %q", b))
@@ -180,7 +220,11 @@ func (p *Plan) validate(brokers int) error {
 			} else if s.Fault.Target != fakecluster.NameServerTarget && !known(s.Fault.Target) {
 				bad("unknown fault target %q", s.Fault.Target)
 			}
-		case "clear-faults":
+		case "clear-faults", "add-consumer":
+		case "kill-consumer", "restart-consumer", "remove-consumer", "pause-consumer", "resume-consumer":
+			if s.Consumer < 0 {
+				bad("negative consumer number")
+			}
 		case "create-topic", "delete-topic":
 			for _, b := range s.Brokers {
 				if !known(b) {
@@ -246,6 +290,8 @@ func (s Step) describe(speed float64) string {
 		if r.For > 0 {
 			fmt.Fprintf(&b, " for %v", r.For)
 		}
+	case "kill-consumer", "restart-consumer", "remove-consumer", "pause-consumer", "resume-consumer":
+		fmt.Fprintf(&b, " %d", s.Consumer)
 	case "create-topic", "delete-topic":
 		if s.Topic != "" {
 			b.WriteString(" " + s.Topic)
@@ -265,13 +311,21 @@ func (s Step) describe(speed float64) string {
 
 // Event is a plan step as it was applied.
 type Event struct {
-	Offset time.Duration // since the start of sending
+	Offset time.Duration // since the start of sending; a step not reached: where it was due
 	Text   string
 	Err    string // why the step failed, "" when it did not
+	// NotReached says the run ended before the step's offset, so the step never happened.
+	NotReached bool
 }
 
-// applyStep carries out one step on the cluster; topics are the run's topics.
-func applyStep(ctx context.Context, c backend.Cluster, s Step, topics []string, speed float64, queues int) error {
+// applyStep carries out one step on the cluster or the consumers; topics are the run's topics.
+func applyStep(ctx context.Context, c backend.Cluster, cons *consumerPool, s Step, topics []string, speed float64, queues int) error {
+	if isConsumerStep(s.Action) {
+		if cons == nil {
+			return errors.New("the run has no consumers (-consumers or the plan's consumers)")
+		}
+		return cons.apply(s)
+	}
 	switch s.Action {
 	case "crash":
 		return c.Crash(ctx, s.Broker)

@@ -67,6 +67,8 @@ type reportData struct {
 	Config    []kv
 	Counts    []kv
 	Latency   []kv
+	Intended  []kv // from the intended send times, with a rate
+	Consumed  []kv // the consumers' end, with consumers
 	Charts    []chart
 	Events    []eventRow
 	Notes     []string
@@ -129,17 +131,66 @@ func WriteReport(w io.Writer, r *Result) error {
 		{"lost", checked(m.Lost)}, {"duplicated", checked(m.Duplicated)},
 		{"elapsed", fmt.Sprintf("%.2f s", s.ElapsedSeconds)}, {"throughput", fmt.Sprintf("%.0f msg/s", s.Throughput)}}
 	l := s.LatencyMicros
-	d.Latency = []kv{{"p50", fmtMicros(l.P50)}, {"p90", fmtMicros(l.P90)}, {"p99", fmtMicros(l.P99)},
-		{"p99.9", fmtMicros(l.P999)}, {"max", fmtMicros(l.Max)}}
+	d.Latency = latencyCards(l)
+	if s.IntendedLatencyMicros != nil {
+		d.Intended = latencyCards(*s.IntendedLatencyMicros)
+	}
+	if cs := s.Consumption; cs != nil {
+		d.Consumed = []kv{{"consumers", fmt.Sprintf("%d %s", cs.Consumers, cs.Kind)}, {"consumed", fmtInt(cs.Consumed)}, {"lost", fmtInt(cs.Lost)},
+			{"duplicated", fmtInt(cs.Duplicated)}, {"by retry", fmtInt(cs.DuplicatedBy.Retry)}, {"by rebalance", fmtInt(cs.DuplicatedBy.Rebalance)},
+			{"by restart", fmtInt(cs.DuplicatedBy.Restart)}, {"redelivered", fmtInt(cs.Redelivered)}, {"max lag", fmtInt(cs.MaxLag)},
+			{"drained in", fmt.Sprintf("%.2f s", cs.DrainSeconds)}}
+		if cs.Kind == string(ConsumerOrderly) {
+			d.Consumed = append(d.Consumed, kv{"order violations", fmtInt(cs.OrderViolations)})
+		}
+		e := cs.EndToEndMicros
+		d.Consumed = append(d.Consumed, kv{"end-to-end p50", fmtMicros(e.P50)}, kv{"end-to-end p99", fmtMicros(e.P99)}, kv{"end-to-end max", fmtMicros(e.Max)})
+	}
 	for i, ev := range r.Events {
-		d.Events = append(d.Events, eventRow{N: i + 1, At: fmt.Sprintf("+%.2f s", ev.Offset.Seconds()), Text: ev.Text, Failed: ev.Err})
+		row := eventRow{N: i + 1, At: fmt.Sprintf("+%.2f s", ev.Offset.Seconds()), Text: ev.Text}
+		switch {
+		case ev.NotReached:
+			row.Failed = ev.Err
+		case ev.Err != "":
+			row.Failed = "failed: " + ev.Err
+		}
+		d.Events = append(d.Events, row)
 	}
 	end := time.Duration(s.ElapsedSeconds * float64(time.Second))
 	if n := len(r.Points); n > 0 {
 		end = max(end, r.Points[n-1].Offset)
 	}
 	d.Charts = []chart{throughputChart(r, end), latencyChart(r, end)}
+	if s.Consumption != nil {
+		d.Charts = append(d.Charts, lagChart(r, end))
+	}
 	return reportTmpl.Execute(w, d)
+}
+
+func latencyCards(l Latency) []kv {
+	return []kv{{"p50", fmtMicros(l.P50)}, {"p90", fmtMicros(l.P90)}, {"p99", fmtMicros(l.P99)},
+		{"p99.9", fmtMicros(l.P999)}, {"max", fmtMicros(l.Max)}}
+}
+
+// lagChart draws the messages acknowledged and not yet consumed at each sampling tick.
+func lagChart(r *Result, end time.Duration) chart {
+	ch := newChart("lag", "Consumer lag", "messages")
+	x := ch.xAxis(r, end)
+	var top float64
+	for _, p := range r.Points {
+		top = max(top, float64(p.Lag))
+	}
+	if len(r.Points) == 0 {
+		ch.Empty = true
+	}
+	top = niceCeil(max(top, 1))
+	y := func(v float64) float64 { return float64(ch.Top) + float64(ch.PlotH)*(1-v/top) }
+	for _, v := range linearTicks(top) {
+		ch.YTicks = append(ch.YTicks, tick{Pos: y(v), Label: fmtTickValue(v)})
+	}
+	ch.Series = []chartSeries{{Name: "acknowledged, not yet consumed", Color: "#7c3aed",
+		Points: series(r.Points, x, func(p Point) float64 { return y(float64(p.Lag)) }), Width: 2}}
+	return ch
 }
 
 func checked(n int64) string {
@@ -185,6 +236,9 @@ func (ch *chart) xAxis(r *Result, end time.Duration) func(time.Duration) float64
 		ch.XTicks = append(ch.XTicks, tick{Pos: x(time.Duration(t * float64(time.Second))), Label: fmtTickValue(t) + " s"})
 	}
 	for i, ev := range r.Events {
+		if ev.NotReached {
+			continue // it never happened; the list of steps says so
+		}
 		mk := marker{X: x(ev.Offset), N: i + 1, Text: fmt.Sprintf("%d. +%.2fs %s", i+1, ev.Offset.Seconds(), ev.Text), Failed: ev.Err != ""}
 		mk.LabelY = float64(ch.Top) - 8
 		mk.LabelBottom = float64(ch.Top + ch.PlotH)
@@ -198,7 +252,7 @@ func throughputChart(r *Result, end time.Duration) chart {
 	x := ch.xAxis(r, end)
 	top := 0.0
 	for _, p := range r.Points {
-		top = max(top, p.TPS, p.FailedTPS)
+		top = max(top, p.TPS, p.FailedTPS, p.ConsumeTPS)
 	}
 	if len(r.Points) == 0 {
 		ch.Empty = true
@@ -217,6 +271,10 @@ func throughputChart(r *Result, end time.Duration) chart {
 		{Name: "acknowledged", Color: "#2563eb", Points: ok, Area: area, Width: 2},
 		{Name: "failed", Color: "#dc2626", Points: series(r.Points, x, func(p Point) float64 { return y(p.FailedTPS) }), Width: 2},
 	}
+	if r.Summary.Consumption != nil {
+		ch.Series = append(ch.Series, chartSeries{Name: "consumed", Color: "#16a34a", Dash: "6 3",
+			Points: series(r.Points, x, func(p Point) float64 { return y(p.ConsumeTPS) }), Width: 2})
+	}
 	return ch
 }
 
@@ -225,7 +283,7 @@ func latencyChart(r *Result, end time.Duration) chart {
 	x := ch.xAxis(r, end)
 	lo, hi := math.Inf(1), 0.0
 	for _, p := range r.Points {
-		for _, v := range []float64{p.P50Ms, p.P99Ms, p.P999Ms, p.MaxMs} {
+		for _, v := range []float64{p.P50Ms, p.P99Ms, p.P999Ms, p.MaxMs, p.IntendedP99Ms} {
 			if v > 0 {
 				lo, hi = min(lo, v), max(hi, v)
 			}
@@ -261,6 +319,10 @@ func latencyChart(r *Result, end time.Duration) chart {
 		{Name: "p99.9", Color: "#dc2626", Points: pos(func(p Point) float64 { return p.P999Ms }), Width: 2},
 		{Name: "p99", Color: "#f59e0b", Points: pos(func(p Point) float64 { return p.P99Ms }), Width: 2},
 		{Name: "p50", Color: "#16a34a", Points: pos(func(p Point) float64 { return p.P50Ms }), Width: 2},
+	}
+	if r.Summary.IntendedLatencyMicros != nil {
+		ch.Series = append(ch.Series, chartSeries{Name: "p99 from the intended send time", Color: "#7c3aed", Dash: "6 3",
+			Points: pos(func(p Point) float64 { return p.IntendedP99Ms }), Width: 2})
 	}
 	return ch
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakebroker"
@@ -35,6 +37,12 @@ type Summary struct {
 	// Throughput is acknowledged messages per second of elapsed time.
 	Throughput    float64 `json:"throughput"`
 	LatencyMicros Latency `json:"latencyMicros"`
+	// IntendedLatencyMicros (runs with a rate) is measured from each request's slot in the
+	// rate's schedule rather than from when it went out, so that a stall counts for every
+	// message it held back (coordinated omission corrected); LatencyMicros is the service time.
+	IntendedLatencyMicros *Latency `json:"intendedLatencyMicros,omitempty"`
+	// Consumption is the consuming end (runs with consumers).
+	Consumption *Consumption `json:"consumption,omitempty"`
 }
 
 // Counts accounts for every message of a run; see the package documentation. Lost and
@@ -71,6 +79,44 @@ type Result struct {
 	// broker stored it, say): not lost, but worth knowing.
 	StoredNotAcked int64
 	Checked        bool // whether the stores were read back
+}
+
+// Problems lists why the run should not pass, for an exit status a CI job can trust: messages
+// lost at either end, plan steps that failed or were not reached, failed sends beyond
+// Config.MaxFailed, order violations. Empty means the run passed.
+func (r *Result) Problems() []string {
+	var out []string
+	m := r.Summary.Messages
+	if m.Lost > 0 {
+		out = append(out, fmt.Sprintf("%d acknowledged message(s) lost: not in any broker's store", m.Lost))
+	}
+	if c := r.Summary.Consumption; c != nil {
+		if c.Lost > 0 {
+			out = append(out, fmt.Sprintf("%d acknowledged message(s) lost: never consumed within the drain of %v", c.Lost, r.Config.Drain))
+		}
+		if c.OrderViolations > 0 {
+			out = append(out, fmt.Sprintf("%d message(s) consumed out of order", c.OrderViolations))
+		}
+	}
+	var failed, unreached int
+	for _, ev := range r.Events {
+		switch {
+		case ev.NotReached:
+			unreached++
+		case ev.Err != "":
+			failed++
+		}
+	}
+	if failed > 0 {
+		out = append(out, fmt.Sprintf("%d plan step(s) failed", failed))
+	}
+	if unreached > 0 {
+		out = append(out, fmt.Sprintf("%d plan step(s) not reached before the run ended", unreached))
+	}
+	if limit := r.Config.MaxFailed; limit >= 0 && m.Failed > limit {
+		out = append(out, fmt.Sprintf("%d send(s) failed, more than -max-failed %d", m.Failed, limit))
+	}
+	return out
 }
 
 // JSON returns the summary object of the contract.
@@ -131,40 +177,39 @@ func (a *ackSet) each(f func(seq int64)) {
 	}
 }
 
-const limiterSlack = 5 * time.Millisecond
-
-// limiter paces sends to a rate shared by every sender, without bursts after a stall.
+// limiter paces sends to a rate shared by every sender on a fixed schedule: each request has
+// its slot, and after a stall the senders catch up on the slots they missed as fast as they
+// can, as the requests of an open system keep arriving while it stalls. The slot is the
+// request's intended send time, from which its latency counts (coordinated omission).
 type limiter struct {
 	mu       sync.Mutex
 	interval time.Duration // per message
 	next     time.Time
 }
 
-func (l *limiter) wait(ctx context.Context, n int) error {
+// wait blocks until the next slot of n messages and returns it.
+func (l *limiter) wait(ctx context.Context, n int) (time.Time, error) {
 	if l == nil {
-		return ctx.Err()
+		return time.Time{}, ctx.Err()
 	}
 	l.mu.Lock()
-	// Timers oversleep by tens of microseconds: a sender that wakes late may catch up on the
-	// last few milliseconds, but a stall does not turn into a burst.
-	now := time.Now()
-	if floor := now.Add(-limiterSlack); l.next.Before(floor) {
-		l.next = floor
+	if l.next.IsZero() {
+		l.next = time.Now()
 	}
 	at := l.next
 	l.next = l.next.Add(time.Duration(n) * l.interval)
 	l.mu.Unlock()
 	d := time.Until(at)
 	if d <= 0 {
-		return ctx.Err()
+		return at, ctx.Err()
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return nil
+		return at, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return at, ctx.Err()
 	}
 }
 
@@ -177,6 +222,7 @@ type runner struct {
 	next    atomic.Int64
 	sent    atomic.Int64
 	acked   ackSet
+	nAcked  atomic.Int64 // acknowledgements so far, for the consumers' lag
 	lim     *limiter
 	coll    *collector
 	errs    errorTally
@@ -191,6 +237,11 @@ func (r *runner) message(topic string, seq int64) *client.Message {
 	return m
 }
 
+func (r *runner) ack(seq int64) {
+	r.acked.add(seq)
+	r.nAcked.Add(1)
+}
+
 // claim reserves up to n sequence numbers; got is 0 when the message count is reached.
 func (r *runner) claim(n int) (first int64, got int) {
 	first = r.next.Add(int64(n)) - int64(n)
@@ -203,8 +254,13 @@ func (r *runner) claim(n int) (first int64, got int) {
 	return first, n
 }
 
-// sender sends until sendCtx ends or the count is reached.
-func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderStats) {
+// sender sends until sendCtx ends or the count is reached; name is its SenderProperty in an
+// orderly run, whose messages it sends to one queue, chosen by its number.
+func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderStats, name string, number int) {
+	orderly := r.cfg.Consumers > 0 && r.cfg.ConsumerKind == ConsumerOrderly
+	pick := func(queues []client.MessageQueue, _ *client.Message) (client.MessageQueue, error) {
+		return queues[number%len(queues)], nil
+	}
 	var sem chan struct{}
 	if r.cfg.Mode == ModeAsync {
 		sem = make(chan struct{}, r.cfg.InFlight)
@@ -215,7 +271,8 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 	}
 	bg := context.Background() // sends in flight finish on their own budget
 	for sendCtx.Err() == nil {
-		if err := r.lim.wait(sendCtx, n); err != nil {
+		intended, err := r.lim.wait(sendCtx, n)
+		if err != nil {
 			return
 		}
 		first, got := r.claim(n)
@@ -227,17 +284,23 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 			m := r.message(r.topics[first%int64(len(r.topics))], first)
 			r.sent.Add(1)
 			start := time.Now()
-			_, err := p.Send(bg, m)
-			st.record(time.Since(start), 1, err)
+			var err error
+			if orderly {
+				m.SetProperty(SenderProperty, name)
+				_, err = p.SendWithSelector(bg, m, pick)
+			} else {
+				_, err = p.Send(bg, m)
+			}
+			st.record(intended, time.Since(start), 1, err)
 			if err == nil {
-				r.acked.add(first)
+				r.ack(first)
 			}
 		case ModeOneway:
 			m := r.message(r.topics[first%int64(len(r.topics))], first)
 			r.sent.Add(1)
 			start := time.Now()
 			err := p.SendOneway(bg, m)
-			st.record(time.Since(start), 1, err)
+			st.record(intended, time.Since(start), 1, err)
 		case ModeBatch:
 			topic := r.topics[(first/int64(n))%int64(len(r.topics))]
 			msgs := make([]*client.Message, got)
@@ -247,10 +310,10 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 			r.sent.Add(int64(got))
 			start := time.Now()
 			_, err := p.SendBatch(bg, msgs...)
-			st.record(time.Since(start), got, err)
+			st.record(intended, time.Since(start), got, err)
 			if err == nil {
 				for i := range got {
-					r.acked.add(first + int64(i))
+					r.ack(first + int64(i))
 				}
 			}
 		case ModeAsync:
@@ -261,9 +324,9 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 			start := time.Now()
 			seq := first
 			p.SendAsync(bg, m, func(_ *client.SendResult, err error) {
-				st.record(time.Since(start), 1, err)
+				st.record(intended, time.Since(start), 1, err)
 				if err == nil {
-					r.acked.add(seq)
+					r.ack(seq)
 				}
 				<-sem
 				r.pending.Done()
@@ -357,9 +420,33 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if c.Rate > 0 {
 		r.lim = &limiter{interval: time.Duration(float64(time.Second) / c.Rate)}
 	}
+
+	// The consumers start before the first send, in a group of the run's own.
+	var cons *consumerPool
+	if c.Consumers > 0 {
+		cons = newConsumerPool(r, c, res.RunID, nsAddr, dialer, res.Topics)
+		defer cons.close()
+		if err := cons.start(); err != nil {
+			return nil, err
+		}
+		if want := routedQueues(ctx, cluster, res.Topics); want > 0 && !cons.waitBalanced(ctx, want, c.BalanceTimeout) {
+			note("the consumers had not shared the %d queues among them after %v: sending all the same", want, c.BalanceTimeout)
+		}
+	}
+
 	start := time.Now()
 	res.Start = start
 	r.coll = &collector{start: start, last: start, out: out}
+	if cons != nil {
+		r.coll.consumption = func() (int64, int64) {
+			consumed := cons.distinct.Load()
+			acked := r.nAcked.Load()
+			if c.Mode == ModeOneway {
+				acked = r.sent.Load()
+			}
+			return consumed, acked - consumed
+		}
+	}
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()
 	if c.Messages == 0 {
@@ -377,20 +464,21 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		for k < len(steps) && steps[k].At <= 0 {
 			k++
 		}
-		res.Events = runPlan(sendCtx, c, cluster, steps[:k], res.Topics, start, out)
+		res.Events = runPlan(sendCtx, c, cluster, cons, steps[:k], res.Topics, start, out)
 		planDone = make(chan struct{})
 		go func() {
 			defer close(planDone)
-			later = runPlan(sendCtx, c, cluster, steps[k:], res.Topics, start, out)
+			later = runPlan(sendCtx, c, cluster, cons, steps[k:], res.Topics, start, out)
 		}()
 	}
 
 	var senders sync.WaitGroup
-	for _, p := range producers {
-		for range c.Concurrency {
-			st := newSenderStats(&r.errs)
+	for i, p := range producers {
+		for j := range c.Concurrency {
+			st := newSenderStats(&r.errs, r.lim != nil)
 			r.coll.add(st)
-			senders.Go(func() { r.sender(sendCtx, p, st) })
+			name, number := senderName(i, j), i*c.Concurrency+j
+			senders.Go(func() { r.sender(sendCtx, p, st, name, number) })
 		}
 	}
 	done := make(chan struct{})
@@ -400,6 +488,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		close(done)
 	}()
 	ticker := time.NewTicker(c.Interval)
+	defer ticker.Stop()
 	var end time.Time
 loop:
 	for {
@@ -411,7 +500,6 @@ loop:
 			break loop
 		}
 	}
-	ticker.Stop()
 	if last := end.Sub(r.coll.last); last >= c.Interval/4 || len(r.coll.points) == 0 {
 		r.coll.tick(end)
 	}
@@ -420,7 +508,6 @@ loop:
 		<-planDone
 		res.Events = append(res.Events, later...)
 	}
-	res.Points = r.coll.points
 
 	// Producers leave before the stores are read, and faults go so that nothing is held.
 	for _, p := range producers {
@@ -448,6 +535,46 @@ loop:
 		}
 	}
 	res.Summary = r.summarize(c, end.Sub(start), stored, res)
+
+	// The consumers get until the drain's end to consume every acknowledged message (in
+	// oneway mode, every stored one), the progress lines going on meanwhile.
+	if cons != nil {
+		expected := r.acked.each
+		if c.Mode == ModeOneway {
+			expected = func(f func(int64)) {
+				for seq, n := range stored {
+					if n > 0 {
+						f(seq)
+					}
+				}
+			}
+		}
+		deadline := time.NewTimer(max(c.Drain-time.Since(end), 0))
+		missing := cons.missing(expected)
+	drain:
+		for missing > 0 {
+			select {
+			case now := <-ticker.C:
+				r.coll.tick(now)
+				missing = cons.missing(expected)
+			case <-deadline.C:
+				break drain
+			case <-ctx.Done():
+				break drain
+			}
+		}
+		deadline.Stop()
+		drained := time.Since(end)
+		if now := time.Now(); now.Sub(r.coll.last) >= c.Interval/4 {
+			r.coll.tick(now)
+		}
+		cons.close()
+		if missing > 0 {
+			drained = c.Drain
+		}
+		res.Summary.Consumption = cons.summary(cons.missing(expected), r.coll.maxLag, drained)
+	}
+	res.Points = r.coll.points
 	if c.Mode == ModeOneway && !res.Checked {
 		note("oneway sends get no acknowledgement and the stores were not read: acked is 0")
 	}
@@ -458,6 +585,21 @@ loop:
 		note("%d message(s) reported failed were stored all the same (a timeout or lost answer after the broker stored them)", res.StoredNotAcked)
 	}
 	return res, nil
+}
+
+// routedQueues counts the read queues of topics in their routes; 0 when a route cannot be read.
+func routedQueues(ctx context.Context, cluster backend.Cluster, topics []string) int {
+	n := 0
+	for _, t := range topics {
+		route, ok, err := cluster.Route(ctx, t)
+		if err != nil || !ok {
+			return 0
+		}
+		for _, q := range route.QueueDatas {
+			n += int(q.ReadQueueNums)
+		}
+	}
+	return n
 }
 
 // readBack counts, for every message of the run stored since the run began, how many times
@@ -526,10 +668,18 @@ func (r *runner) summarize(c Config, elapsed time.Duration, stored map[int64]int
 	if elapsed > 0 {
 		s.Throughput = float64(acked) / elapsed.Seconds()
 	}
-	h := r.coll.total()
-	s.LatencyMicros = Latency{P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
-		P999: h.ValueAtQuantile(99.9), Max: h.Max()}
+	h, intended := r.coll.total()
+	s.LatencyMicros = latencyOf(h)
+	if intended != nil {
+		l := latencyOf(intended)
+		s.IntendedLatencyMicros = &l
+	}
 	return s
+}
+
+func latencyOf(h *hdrhistogram.Histogram) Latency {
+	return Latency{P50: h.ValueAtQuantile(50), P90: h.ValueAtQuantile(90), P99: h.ValueAtQuantile(99),
+		P999: h.ValueAtQuantile(99.9), Max: h.Max()}
 }
 
 // makeBody returns size bytes of printable, poorly compressible text.
@@ -552,6 +702,9 @@ func openCluster(ctx context.Context, c Config) (backend.Cluster, error) {
 	opts := []fakecluster.Option{fakecluster.WithBrokers(c.Brokers), fakecluster.WithAutoCreateTopic(true)}
 	if c.MemNetwork {
 		opts = append(opts, fakecluster.WithMemNetwork(remoting.NewMemNetwork()))
+	}
+	if c.Plan != nil && c.Plan.MessageDelayLevel != "" {
+		opts = append(opts, fakecluster.WithBrokerOptions(fakebroker.WithMessageDelayLevel(c.Plan.MessageDelayLevel)))
 	}
 	if c.Plan != nil && c.Plan.BrokerExpiry > 0 {
 		exp := c.scale(c.Plan.BrokerExpiry.D())
@@ -594,27 +747,33 @@ func prepareTopics(ctx context.Context, cluster backend.Cluster, topics []string
 	return since, nil
 }
 
-// runPlan applies steps (sorted) at their offsets from start until sendCtx ends.
-func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, steps []Step, topics []string, start time.Time, out io.Writer) []Event {
+// runPlan applies steps (sorted) at their offsets from start until sendCtx ends; a step the
+// run ended before is an Event that was not reached.
+func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, cons *consumerPool, steps []Step, topics []string, start time.Time, out io.Writer) []Event {
 	var events []Event
 	for _, s := range steps {
 		at := c.scale(s.At.D())
+		notReached := func() {
+			ev := Event{Offset: at, Text: s.describe(c.PlanSpeed), Err: "not reached (the run ended)", NotReached: true}
+			fmt.Fprintf(out, "Plan step +%.2fs: %s: %s\n", at.Seconds(), ev.Text, ev.Err)
+			events = append(events, ev)
+		}
 		if d := time.Until(start.Add(at)); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
 			case <-sendCtx.Done():
 				t.Stop()
-				fmt.Fprintf(out, "Plan step +%.2fs: %s: not reached (the run ended)\n", at.Seconds(), s.describe(c.PlanSpeed))
+				notReached()
 				continue
 			}
 		}
 		if sendCtx.Err() != nil {
-			fmt.Fprintf(out, "Plan step +%.2fs: %s: not reached (the run ended)\n", at.Seconds(), s.describe(c.PlanSpeed))
+			notReached()
 			continue
 		}
 		stepCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := applyStep(stepCtx, cluster, s, topics, c.PlanSpeed, c.Queues)
+		err := applyStep(stepCtx, cluster, cons, s, topics, c.PlanSpeed, c.Queues)
 		cancel()
 		ev := Event{Offset: time.Since(start), Text: s.describe(c.PlanSpeed)}
 		if err != nil {

@@ -24,20 +24,28 @@ func newHist() *hdrhistogram.Histogram { return hdrhistogram.New(histMin, histMa
 // senderStats is what one sender (and the async callbacks of its sends) recorded. The progress
 // ticker drains the interval part.
 type senderStats struct {
-	errs       *errorTally
-	mu         sync.Mutex
-	interval   *hdrhistogram.Histogram // latencies of this interval, µs
-	total      *hdrhistogram.Histogram
-	ok         int64 // messages acknowledged (oneway: written) in this interval
-	rtSum      int64 // µs, this interval, of the requests counted in reqs
-	reqs       int64
-	sendFailed int64 // cumulative, messages
-	respFailed int64 // cumulative, messages
-	maxRT      int64 // µs, cumulative
+	errs     *errorTally
+	mu       sync.Mutex
+	interval *hdrhistogram.Histogram // latencies of this interval, µs
+	total    *hdrhistogram.Histogram
+	// With a rate, latencies from each request's intended send time (its slot in the rate's
+	// schedule), which a stall cannot hide: nil without a rate.
+	intendedInterval *hdrhistogram.Histogram
+	intendedTotal    *hdrhistogram.Histogram
+	ok               int64 // messages acknowledged (oneway: written) in this interval
+	rtSum            int64 // µs, this interval, of the requests counted in reqs
+	reqs             int64
+	sendFailed       int64 // cumulative, messages
+	respFailed       int64 // cumulative, messages
+	maxRT            int64 // µs, cumulative
 }
 
-func newSenderStats(errs *errorTally) *senderStats {
-	return &senderStats{errs: errs, interval: newHist(), total: newHist()}
+func newSenderStats(errs *errorTally, paced bool) *senderStats {
+	s := &senderStats{errs: errs, interval: newHist(), total: newHist()}
+	if paced {
+		s.intendedInterval, s.intendedTotal = newHist(), newHist()
+	}
+	return s
 }
 
 // errorTally counts failed messages by error text, for the notes: the first maxErrorTexts
@@ -82,9 +90,14 @@ func (t *errorTally) lines() []string {
 	return out
 }
 
-// record counts one request of n messages that took lat and ended with err.
-func (s *senderStats) record(lat time.Duration, n int, err error) {
+// record counts one request of n messages that took lat and ended with err; intended is when
+// the rate's schedule meant it to be sent (zero without a rate).
+func (s *senderStats) record(intended time.Time, lat time.Duration, n int, err error) {
 	us := max(lat.Microseconds(), 1)
+	var late int64
+	if s.intendedTotal != nil && !intended.IsZero() {
+		late = max(time.Since(intended).Microseconds(), us)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err != nil {
@@ -99,6 +112,10 @@ func (s *senderStats) record(lat time.Duration, n int, err error) {
 	}
 	_ = s.interval.RecordValue(min(us, histMax))
 	_ = s.total.RecordValue(min(us, histMax))
+	if late > 0 {
+		_ = s.intendedInterval.RecordValue(min(late, histMax))
+		_ = s.intendedTotal.RecordValue(min(late, histMax))
+	}
 	s.ok += int64(n)
 	s.rtSum += us
 	s.reqs++
@@ -117,6 +134,12 @@ type Point struct {
 	MaxMs      float64
 	SendFailed int64 // cumulative
 	RespFailed int64 // cumulative
+	// IntendedP99Ms is the interval's p99 from the intended send times (runs with a rate).
+	IntendedP99Ms float64
+	// ConsumeTPS is first consumptions per second, Lag the messages acknowledged and not yet
+	// consumed at the end of the interval (runs with consumers).
+	ConsumeTPS float64
+	Lag        int64
 }
 
 // collector merges the senders' stats at each tick.
@@ -128,6 +151,11 @@ type collector struct {
 	lastFail int64
 	points   []Point
 	out      io.Writer
+	// consumption, when the run has consumers, returns how many distinct messages were
+	// consumed and how many acknowledged ones are not yet.
+	consumption  func() (consumed, lag int64)
+	lastConsumed int64
+	maxLag       int64
 }
 
 func (c *collector) add(s *senderStats) {
@@ -140,12 +168,16 @@ func (c *collector) add(s *senderStats) {
 func (c *collector) tick(now time.Time) Point {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h := newHist()
+	h, hi := newHist(), newHist()
 	var ok, rtSum, reqs, sendFailed, respFailed, maxRT int64
 	for _, s := range c.senders {
 		s.mu.Lock()
 		h.Merge(s.interval)
 		s.interval.Reset()
+		if s.intendedInterval != nil {
+			hi.Merge(s.intendedInterval)
+			s.intendedInterval.Reset()
+		}
 		ok += s.ok
 		rtSum += s.rtSum
 		reqs += s.reqs
@@ -175,22 +207,39 @@ func (c *collector) tick(now time.Time) Point {
 	if reqs > 0 {
 		p.AvgMs = float64(rtSum) / float64(reqs) / 1000
 	}
+	p.IntendedP99Ms = ms(hi.ValueAtQuantile(99))
+	line := ProgressLine(now, p, maxRT)
+	if c.consumption != nil {
+		consumed, lag := c.consumption()
+		p.ConsumeTPS = float64(consumed-c.lastConsumed) / secs
+		p.Lag = max(lag, 0)
+		c.lastConsumed = consumed
+		c.maxLag = max(c.maxLag, p.Lag)
+		line += fmt.Sprintf(" Consume TPS: %d Lag: %d", int64(p.ConsumeTPS+0.5), p.Lag)
+	}
 	c.points = append(c.points, p)
-	fmt.Fprintln(c.out, ProgressLine(now, p, maxRT))
+	fmt.Fprintln(c.out, line)
 	return p
 }
 
-// total merges every sender's whole-run histogram.
-func (c *collector) total() *hdrhistogram.Histogram {
+// total merges every sender's whole-run histogram, and the intended-time one (nil without a
+// rate).
+func (c *collector) total() (service, intended *hdrhistogram.Histogram) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	h := newHist()
 	for _, s := range c.senders {
 		s.mu.Lock()
 		h.Merge(s.total)
+		if s.intendedTotal != nil {
+			if intended == nil {
+				intended = newHist()
+			}
+			intended.Merge(s.intendedTotal)
+		}
 		s.mu.Unlock()
 	}
-	return h
+	return h, intended
 }
 
 func ms(us int64) float64 { return float64(us) / 1000 }

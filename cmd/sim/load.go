@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/rocketsim/rocketsim/load"
 )
 
 const loadSynopsis = "[-namesrv HOST:PORT] [-brokers N] [-topic T] [-mode sync|async|oneway|batch] " +
 	"[-producers N] [-concurrency N] [-size BYTES] [-rate MSGS_PER_S] [-duration D | -messages N] " +
-	"[-plan FILE] [-report FILE.html] [-json]"
+	"[-consumers N] [-consumer-kind push|litepull|orderly] [-consume-time D] [-consume-fail-rate P] [-drain D] " +
+	"[-max-failed N] [-plan FILE] [-report FILE.html] [-json]"
 
 // runLoad is "sim load" (design.md §3): progress on stderr, with -json the summary as the last
 // line of stdout, with -report an HTML report.
@@ -43,6 +45,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Float64Var(&cfg.PlanSpeed, "plan-speed", 1, "run the plan this many times faster (offsets, windows, expiry and its duration)")
 	fs.DurationVar(&cfg.Interval, "interval", load.DefaultInterval, "progress and report sampling interval")
 	fs.DurationVar(&cfg.Settle, "settle", 0, "wait before reading the stores back (default: the plan's longest delay + 100ms)")
+	fs.IntVar(&cfg.Consumers, "consumers", 0, "consumers of the run's topics, in a group of the run's own; 0: none, or the plan's (each acknowledged message must then be consumed, or it counts lost)")
+	kind := fs.String("consumer-kind", "", "consumer: push (concurrent listener), litepull or orderly (default push, or the plan's)")
+	fs.DurationVar(&cfg.ConsumeTime, "consume-time", 0, "how long consuming each message takes")
+	fs.Float64Var(&cfg.ConsumeFailRate, "consume-fail-rate", 0, "share of deliveries the listener fails (0..1): they come back as retries (push) or after a suspend (orderly)")
+	fs.DurationVar(&cfg.Drain, "drain", load.DefaultDrain, "after the last send, how long the consumers get to consume every acknowledged message; it ends as soon as none is missing")
+	maxFailed := fs.Int64("max-failed", 0, "failed sends a run may have and still exit 0 (-1: any; default 0, or any when the plan expects failures)")
 	report := fs.String("report", "", "write an HTML report (charts of throughput and latency) to this file")
 	jsonOut := fs.Bool("json", false, "print the summary as one JSON object, the last line of stdout")
 	if err := parseFlags(fs, args); err != nil {
@@ -89,6 +97,29 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return usageErr("-brokers is for the in-process cluster; it cannot go with -namesrv")
 	}
 	cfg.MemNetwork = *memnet
+	if *kind != "" {
+		k, err := load.ParseConsumerKind(*kind)
+		if err != nil {
+			return usageErr("-consumer-kind: %v", err)
+		}
+		cfg.ConsumerKind = k
+	}
+	if set["consumers"] && cfg.Consumers < 0 {
+		return usageErr("-consumers must not be negative")
+	}
+	if set["drain"] && cfg.Drain <= 0 {
+		return usageErr("-drain must be positive")
+	}
+	if *maxFailed < -1 {
+		return usageErr("-max-failed must be -1 (any) or more")
+	}
+	if set["max-failed"] {
+		cfg.MaxFailed = *maxFailed
+		if *maxFailed == 0 {
+			// 0 on the command line means none, even when the plan expects failures.
+			cfg.MaxFailed = load.NoFailures
+		}
+	}
 	if *planFile != "" {
 		p, err := load.LoadPlan(*planFile)
 		if err != nil {
@@ -110,6 +141,16 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		s.Mode, s.Producers, s.Concurrency, s.Size, s.Messages.Sent, s.Messages.Acked, s.Messages.Failed,
 		notChecked(s.Messages.Lost), notChecked(s.Messages.Duplicated), s.ElapsedSeconds, s.Throughput,
 		s.LatencyMicros.P50, s.LatencyMicros.P90, s.LatencyMicros.P99, s.LatencyMicros.P999, s.LatencyMicros.Max)
+	if c := s.Consumption; c != nil {
+		fmt.Fprintf(stderr, "Consumed: %d consumer(s) (%s): consumed %d, lost %d, duplicated %d (retry %d, rebalance %d, restart %d), redelivered %d, order violations %d, max lag %d, drained in %.2fs; end-to-end µs p50 %d p90 %d p99 %d p99.9 %d max %d\n",
+			c.Consumers, c.Kind, c.Consumed, c.Lost, c.Duplicated, c.DuplicatedBy.Retry, c.DuplicatedBy.Rebalance, c.DuplicatedBy.Restart,
+			c.Redelivered, c.OrderViolations, c.MaxLag, c.DrainSeconds,
+			c.EndToEndMicros.P50, c.EndToEndMicros.P90, c.EndToEndMicros.P99, c.EndToEndMicros.P999, c.EndToEndMicros.Max)
+	}
+	if l := s.IntendedLatencyMicros; l != nil {
+		fmt.Fprintf(stderr, "Latency from the intended send times (-rate; service time above): µs p50 %d p90 %d p99 %d p99.9 %d max %d\n",
+			l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
 	if *report != "" {
 		if err := writeReport(*report, res); err != nil {
 			return fmt.Errorf("-report: %w", err)
@@ -125,17 +166,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	var failedSteps int
-	for _, ev := range res.Events {
-		if ev.Err != "" {
-			failedSteps++
-		}
-	}
-	if failedSteps > 0 {
-		return fmt.Errorf("%d plan step(s) failed", failedSteps)
-	}
-	if s.Messages.Lost > 0 {
-		return fmt.Errorf("%d acknowledged message(s) lost", s.Messages.Lost)
+	if problems := res.Problems(); len(problems) > 0 {
+		return fmt.Errorf("the run failed: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }

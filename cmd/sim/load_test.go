@@ -28,6 +28,8 @@ func runSim(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func TestLoadBadFlagsExit2(t *testing.T) {
 	plan := filepath.Join(t.TempDir(), "bad.json")
 	require.NoError(t, os.WriteFile(plan, []byte(`{"steps":[{"at":"1s","action":"explode"}]}`), 0o644))
+	consumerPlan := filepath.Join(t.TempDir(), "noconsumers.json")
+	require.NoError(t, os.WriteFile(consumerPlan, []byte(`{"steps":[{"at":"1s","action":"kill-consumer"}]}`), 0o644))
 	for _, args := range [][]string{
 		{"-mode", "fast"},
 		{"-duration", "1s", "-messages", "10"},
@@ -44,6 +46,15 @@ func TestLoadBadFlagsExit2(t *testing.T) {
 		{"-plan", plan},
 		{"-plan", "../../examples/plans/broker-crash.json", "-namesrv", "127.0.0.1:9876"},
 		{"-namesrv", "127.0.0.1:9876", "-brokers", "3"},
+		{"-consumer-kind", "pubsub"},
+		{"-consumers", "-1"},
+		{"-consumers", "1", "-consume-fail-rate", "1.5"},
+		{"-consumers", "1", "-consumer-kind", "litepull", "-consume-fail-rate", "0.1"},
+		{"-consumers", "1", "-consume-time", "-1s"},
+		{"-consumers", "1", "-drain", "0s"},
+		{"-consumers", "1", "-consumer-kind", "orderly", "-mode", "async"},
+		{"-max-failed", "-5"},
+		{"-plan", consumerPlan},
 		{"-nosuchflag"},
 		{"extra-arg"},
 	} {
@@ -101,4 +112,56 @@ func TestLoadPlanStepsInProgress(t *testing.T) {
 	s := decodeSummary(t, stdout)
 	require.Zero(t, s.Messages.Lost)
 	require.Equal(t, s.Messages.Sent, s.Messages.Acked+s.Messages.Failed)
+}
+
+// The exit status a CI job can trust: 1, with the reason on stderr, for each way a run fails.
+func TestLoadExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	writePlan := func(name, body string) string {
+		file := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(file, []byte(body), 0o644))
+		return file
+	}
+	late := writePlan("late.json", `{"brokers":1,"steps":[{"at":"1h","action":"crash","broker":"broker-a"}]}`)
+	refuse := `{"brokers":1,"steps":[{"at":0,"action":"fault","sends":true,"fault":{"target":"broker-a","action":"error","responseCode":2,"times":3}}]}`
+	refusing := writePlan("refusing.json", refuse)
+	expected := writePlan("expected.json", strings.Replace(refuse, `"brokers":1,`, `"brokers":1,"expectsFailures":true,`, 1))
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		reason string
+	}{
+		{"no name server", []string{"-namesrv", "127.0.0.1:1", "-messages", "3", "-send-timeout", "200ms"}, 1, "3 send(s) failed, more than -max-failed 0"},
+		{"any failures allowed", []string{"-namesrv", "127.0.0.1:1", "-messages", "3", "-send-timeout", "200ms", "-max-failed", "-1"}, 0, ""},
+		{"never consumed", []string{"-messages", "40", "-consumers", "1", "-consume-time", "1s", "-drain", "300ms"}, 1, "acknowledged message(s) lost: never consumed within the drain of 300ms"},
+		{"step not reached", []string{"-plan", late, "-duration", "200ms"}, 1, "1 plan step(s) not reached before the run ended"},
+		{"failures beyond the limit", []string{"-plan", refusing, "-messages", "20", "-concurrency", "1"}, 1, "3 send(s) failed, more than -max-failed 0"},
+		{"failures within the limit", []string{"-plan", refusing, "-messages", "20", "-concurrency", "1", "-max-failed", "3"}, 0, ""},
+		{"failures the plan expects", []string{"-plan", expected, "-messages", "20", "-concurrency", "1"}, 0, ""},
+		{"none, though the plan expects them", []string{"-plan", expected, "-messages", "20", "-concurrency", "1", "-max-failed", "0"}, 1, "3 send(s) failed, more than -max-failed 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runSim(t, append([]string{"load", "-interval", "50ms"}, tc.args...)...)
+			require.Equal(t, tc.code, code, stderr)
+			if tc.reason != "" {
+				require.Contains(t, stderr, tc.reason)
+			}
+		})
+	}
+}
+
+func TestLoadConsumersJSON(t *testing.T) {
+	code, stdout, stderr := runSim(t, "load", "-messages", "300", "-consumers", "2", "-rate", "2000", "-interval", "50ms", "-json")
+	require.Equal(t, 0, code, stderr)
+	s := decodeSummary(t, stdout)
+	require.Equal(t, load.Counts{Sent: 300, Acked: 300}, s.Messages)
+	require.NotNil(t, s.Consumption)
+	require.Equal(t, "push", s.Consumption.Kind)
+	require.Equal(t, int64(300), s.Consumption.Consumed)
+	require.Zero(t, s.Consumption.Lost)
+	require.NotNil(t, s.IntendedLatencyMicros)
+	require.Regexp(t, `(?m)^Current Time: .* Consume TPS: \d+ Lag: \d+$`, stderr)
+	require.Regexp(t, `(?m)^Consumed: 2 consumer\(s\) \(push\): consumed 300, lost 0, `, stderr)
+	require.Regexp(t, `(?m)^Latency from the intended send times `, stderr)
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
 	"github.com/rocketsim/rocketsim/proxy"
@@ -20,10 +18,10 @@ const proxyStartTimeout = 10 * time.Second
 // runProxy puts the proxy in front of the cluster behind -upstream and keeps it up until
 // interrupted, printing the same ready line as "sim serve" with the proxy's addresses.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("proxy", "-upstream NS_ADDR [-listen HOST:PORT] [-admin HOST:PORT]", stderr)
+	fs := newFlagSet("proxy", "-upstream NS_ADDR [-listen HOST:PORT] [-admin HOST:PORT [-admin-token TOKEN]]", stderr)
 	upstream := fs.String("upstream", "", "the name server of the cluster behind the proxy (required)")
 	listen := fs.String("listen", proxy.DefaultListenAddr, "the proxy's name server listen address (port 0 picks a free port); its broker listeners take free ports on the same host")
-	adminAddr := fs.String("admin", "", "admin HTTP API listen address (empty: no admin API)")
+	adminF := addAdminFlags(fs)
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -40,6 +38,11 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
+	adminSrv, err := listenAdmin(adminF)
+	if err != nil {
+		return err
+	}
+	defer adminSrv.Close()
 	p, err := proxy.New(*upstream, proxy.WithListenAddr(*listen), proxy.WithLogger(logger))
 	if err != nil {
 		return err
@@ -54,19 +57,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, b := range p.Brokers() {
 		ready.Brokers = append(ready.Brokers, serveBroker{Name: b.Name, Addr: b.Addr})
 	}
-	var adminSrv *http.Server
-	adminDone := make(chan error, 1)
-	if *adminAddr != "" {
-		l, err := net.Listen("tcp", *adminAddr)
-		if err != nil {
-			_ = p.Close()
-			return fmt.Errorf("-admin: %w", err)
-		}
-		adminSrv = &http.Server{Handler: p.AdminHandler(), ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-		go func() { adminDone <- adminSrv.Serve(l) }()
-		ready.Admin = "http://" + l.Addr().String()
-	}
+	adminSrv.serve(p.AdminHandler(), logger)
+	ready.Admin = adminSrv.URL("")
 	line, err := json.Marshal(ready)
 	if err != nil {
 		_ = p.Close()
@@ -82,15 +74,13 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	select {
 	case <-ctx.Done():
 		logger.Info("stopping")
-	case serveErr = <-adminDone:
+	case serveErr = <-adminSrv.Done():
 		serveErr = fmt.Errorf("admin API: %w", serveErr)
 	}
 	stopCtx, cancelStop := context.WithTimeout(context.Background(), serveShutdownTimeout)
 	defer cancelStop()
 	var errs []error
-	if adminSrv != nil {
-		errs = append(errs, adminSrv.Shutdown(stopCtx))
-	}
+	errs = append(errs, adminSrv.Shutdown(stopCtx))
 	errs = append(errs, p.Shutdown(stopCtx))
 	if err := errors.Join(errs...); err != nil {
 		logger.Warn("unclean stop", "err", err)

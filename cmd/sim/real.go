@@ -14,11 +14,12 @@ import (
 // interrupted, printing the same ready line as "sim serve" so that tools can swap one for the
 // other.
 func runReal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("real", "[-brokers N] [-version V] [-cluster NAME] [-auto-create=true] [-logs DIR]", stderr)
+	fs := newFlagSet("real", "[-brokers N] [-version V] [-cluster NAME] [-auto-create=true] [-acl plain_acl.yml] [-logs DIR]", stderr)
 	brokers := fs.Int("brokers", 1, "number of brokers (broker-a, broker-b, ...)")
 	version := fs.String("version", realrmq.DefaultVersion, "RocketMQ version from Maven Central")
 	cluster := fs.String("cluster", realrmq.DefaultCluster, "brokerClusterName of the brokers")
 	autoCreate := fs.Bool("auto-create", true, "autoCreateTopicEnable on the brokers")
+	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers run with aclEnable=true and this file")
 	logs := fs.String("logs", "", "folder for the servers' logs (default: a temporary folder, removed at exit)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -34,6 +35,16 @@ func runReal(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if *logs != "" {
 		opts = append(opts, realrmq.WithLogDir(*logs))
+	}
+	if *aclFile != "" {
+		// Checked here as the broker will load it, so a bad file is a usage error, not a JVM
+		// that fails to start.
+		data, _, admin, err := readACL(*aclFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "-acl:", err)
+			return errUsage
+		}
+		opts = append(opts, realrmq.WithACL(data, admin))
 	}
 	logger.Info("starting real RocketMQ", "version", *version, "brokers", *brokers)
 	c, err := realrmq.New(opts...)

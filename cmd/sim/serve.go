@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rocketsim/rocketsim/acl"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -71,15 +72,19 @@ func (t *topicFlag) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-admin HOST:PORT]", stderr)
+	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES]", stderr)
 	nsAddr := fs.String("namesrv", "127.0.0.1:9876", "name server listen address (port 0 picks a free port)")
+	advertise := fs.String("advertise", "", "host the brokers register with the name server (Java's brokerIP1) and the ready line names, for servers listening on every interface (default: the listen address)")
 	brokers := fs.Int("brokers", 1, "number of brokers (broker-a, broker-b, ...)")
 	brokerPort := fs.Int("broker-port", 0, "port of broker-a; broker-b gets the next one, and so on (0: free ports)")
 	cluster := fs.String("cluster", "DefaultCluster", "brokerClusterName of the brokers")
 	var topics topicFlag
 	fs.Var(&topics, "topics", "topics to create on every broker, as T1:Q,T2:Q")
 	autoCreate := fs.Bool("auto-create", true, "create unknown topics on first send from TBW102 (autoCreateTopicEnable)")
-	adminAddr := fs.String("admin", "", "admin HTTP API listen address (empty: no admin API)")
+	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account)")
+	adminF := addAdminFlags(fs)
+	secF := addSecurityFlags(fs)
+	storeF := addStoreFlags(fs)
 	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,6 +96,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *brokers < 1 || *brokerPort < 0 || *brokerPort > 65535 {
 		fmt.Fprintln(stderr, "-brokers must be at least 1 and -broker-port a port number")
+		return errUsage
+	}
+	secOpts, err := secF.options()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -107,6 +117,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fakecluster.WithAutoCreateTopic(*autoCreate),
 		fakecluster.WithLogger(logger),
 	}
+	if *advertise != "" {
+		if strings.ContainsAny(*advertise, ":/ ") && net.ParseIP(*advertise) == nil {
+			fmt.Fprintf(stderr, "-advertise %q: want a host name or IP address, without a port\n", *advertise)
+			return errUsage
+		}
+		opts = append(opts, fakecluster.WithAdvertisedHost(*advertise))
+	}
+	opts = append(opts, secOpts...)
+	if *aclFile != "" {
+		opt, err := aclOption(*aclFile)
+		if err != nil {
+			fmt.Fprintln(stderr, "-acl:", err)
+			return errUsage
+		}
+		opts = append(opts, opt)
+	}
+	opts = append(opts, storeF.options()...)
 	for _, tc := range topics {
 		opts = append(opts, fakecluster.WithTopicConfig(tc))
 	}
@@ -116,6 +143,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			opts = append(opts, fakecluster.WithBrokerOptionsFor(fakecluster.BrokerName(i), fakebroker.WithListenAddr(addr)))
 		}
 	}
+	adminSrv, err := listenAdmin(adminF)
+	if err != nil {
+		return err
+	}
+	defer adminSrv.Close()
 	cl, err := fakecluster.New(opts...)
 	if err != nil {
 		return err
@@ -130,19 +162,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, b := range cl.Brokers() {
 		ready.Brokers = append(ready.Brokers, serveBroker{Name: b.Name(), Addr: b.Addr()})
 	}
-	var adminSrv *http.Server
-	adminDone := make(chan error, 1)
-	if *adminAddr != "" {
-		l, err := net.Listen("tcp", *adminAddr)
-		if err != nil {
-			_ = cl.Close()
-			return fmt.Errorf("-admin: %w", err)
-		}
-		adminSrv = &http.Server{Handler: cl.AdminHandler(), ReadHeaderTimeout: 10 * time.Second,
-			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-		go func() { adminDone <- adminSrv.Serve(l) }()
-		ready.Admin = "http://" + l.Addr().String()
-	}
+	adminSrv.serve(cl.AdminHandler(), logger)
+	ready.Admin = adminSrv.URL(*advertise)
 
 	line, err := json.Marshal(ready)
 	if err != nil {
@@ -159,18 +180,51 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	select {
 	case <-ctx.Done():
 		logger.Info("stopping")
-	case serveErr = <-adminDone:
+	case serveErr = <-adminSrv.Done():
 		serveErr = fmt.Errorf("admin API: %w", serveErr)
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
 	defer cancel()
 	var errs []error
-	if adminSrv != nil {
-		errs = append(errs, adminSrv.Shutdown(stopCtx))
-	}
+	errs = append(errs, adminSrv.Shutdown(stopCtx))
 	errs = append(errs, cl.Shutdown(stopCtx))
 	if err := errors.Join(errs...); err != nil {
 		logger.Warn("unclean stop", "err", err)
 	}
 	return serveErr
+}
+
+// aclOption reads a plain_acl.yml for -acl. The cluster's own admin requests (the admin API's
+// topic, group and consumer calls) are signed by the first admin account, if there is one.
+func aclOption(path string) (fakecluster.Option, error) {
+	_, v, admin, err := readACL(path)
+	if err != nil {
+		return nil, err
+	}
+	return fakecluster.WithACL(v, admin), nil
+}
+
+// readACL reads and checks the plain_acl.yml of -acl as a broker would load it, and returns it
+// with its first admin account (zero credentials when it has none).
+func readACL(path string) ([]byte, *acl.Validator, acl.Credentials, error) {
+	var admin acl.Credentials
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, admin, err
+	}
+	cfg, err := acl.ParseConfig(data)
+	if err != nil {
+		return nil, nil, admin, err
+	}
+	v, err := acl.NewValidator(cfg)
+	if err != nil {
+		return nil, nil, admin, err
+	}
+	for _, a := range cfg.Accounts {
+		if a.Admin {
+			admin = acl.Credentials{AccessKey: a.AccessKey, SecretKey: a.SecretKey}
+			break
+		}
+	}
+	return data, v, admin, nil
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/acl"
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/realrmq"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// sim serve -acl FILE: the brokers refuse unsigned sends with the real broker's words and take
+// signed ones; the name server answers anyone; the admin API's calls are signed by the file's
+// admin account.
+func TestServeACL(t *testing.T) {
+	ready := startServe(t, "-topics", "Orders:2", "-acl", writeACL(t))
+	require.NoError(t, askRoute(t, ready.NameSrv), "the name server checks nothing")
+	requireACLOn(t, ready.Brokers[0].Addr)
+
+	// The admin API asks the brokers over the wire, signed as rocketmq2: the broker's answer is
+	// about the group, not the signature.
+	resp, err := http.Get(ready.Admin + "/v1/groups/cg/status?topic=Orders")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.NotContains(t, string(body), "AclException")
+	require.Contains(t, string(body), "Broker2Client.getConsumeStatus", "the request reached the broker's processor")
+}
+
+// writeACL writes a plain_acl.yml for the -acl tests and returns its path.
+func writeACL(t *testing.T) string {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "plain_acl.yml")
+	require.NoError(t, os.WriteFile(file, []byte(`
+accounts:
+  - accessKey: RocketMQ
+    secretKey: 12345678
+    defaultTopicPerm: PUB
+  - accessKey: rocketmq2
+    secretKey: 12345678
+    admin: true
+`), 0o600))
+	return file
+}
+
+// requireACLOn checks that the broker at addr refuses an unsigned send with a real broker's
+// words and stores a signed one.
+func requireACLOn(t *testing.T, addr string) {
+	t.Helper()
+	c := remoting.NewClient()
+	defer c.Close()
+	send := func(sign func(*remoting.Command)) *remoting.Command {
+		h := protocol.SendMessageRequestHeader{ProducerGroup: "pg", Topic: "Orders", DefaultTopic: protocol.AutoCreateTopicKey,
+			DefaultTopicQueueNums: 4, BornTimestamp: time.Now().UnixMilli()}
+		hdr, err := h.HeaderFor(remoting.CodeSendMessageV2)
+		require.NoError(t, err)
+		req := protocol.RequestWithHeader(remoting.CodeSendMessageV2, hdr, []byte("hello"))
+		sign(req)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		resp, err := c.Invoke(ctx, addr, req)
+		require.NoError(t, err)
+		return resp
+	}
+	refused := send(func(*remoting.Command) {})
+	require.Equal(t, remoting.SystemError, refused.Code)
+	require.Contains(t, refused.Remark, "AclException: No accessKey is configured")
+	stored := send(acl.Credentials{AccessKey: "RocketMQ", SecretKey: "12345678"}.Sign)
+	require.Equal(t, remoting.Success, stored.Code, stored.Remark)
+}
+
+// sim real -acl FILE: the real brokers run with aclEnable=true and the file.
+func TestRealServersACL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts JVMs")
+	}
+	if err := realrmq.Available(t.Context(), realrmq.DefaultVersion); err != nil {
+		realrmq.SkipUnavailable(t, err)
+		t.Fatal(err)
+	}
+	stdoutR, stdoutW := io.Pipe()
+	stderr := newLockedWriter()
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"real", "-acl", writeACL(t)}, stdoutW, stderr)
+		_ = stdoutW.Close()
+		exit <- code
+	}()
+	lines := bufio.NewScanner(stdoutR)
+	require.True(t, lines.Scan(), "no ready line; stderr:\n%s", stderr.String())
+	ready := decodeReady(t, lines.Text())
+	requireACLOn(t, ready.Brokers[0].Addr)
+	cancel()
+	require.False(t, lines.Scan())
+	require.Equal(t, 0, <-exit, stderr.String())
+}
+
+// A file a broker would not load is a usage error, before anything starts.
+func TestACLBadFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "plain_acl.yml")
+	require.NoError(t, os.WriteFile(file, []byte("accounts:\n  - {accessKey: short, secretKey: '1'}\n"), 0o600))
+	for _, args := range [][]string{{"serve", "-namesrv", "127.0.0.1:0"}, {"real"}} {
+		stderr := newLockedWriter()
+		code := run(context.Background(), append(args, "-acl", file), ioDiscard{}, stderr)
+		require.Equal(t, 2, code, args[0])
+		require.Contains(t, stderr.String(), "length should longer than 6", args[0])
+	}
+}
+
+type ioDiscard struct{}
+
+func (ioDiscard) Write(p []byte) (int, error) { return len(p), nil }
