@@ -110,6 +110,12 @@ func newPushConsumer(tb testing.TB, c cluster, group, instance string) rocketmq.
 // History, so cond is checked now and after each new entry on any broker: no polling.
 func awaitCond(tb testing.TB, c cluster, what string, cond func() bool) {
 	tb.Helper()
+	awaitCondExplained(tb, c, what, cond, func() string { return "" })
+}
+
+// awaitCondExplained is awaitCond whose timeout adds explain's text to the failure.
+func awaitCondExplained(tb testing.TB, c cluster, what string, cond func() bool, explain func() string) {
+	tb.Helper()
 	if cond() {
 		return
 	}
@@ -127,7 +133,7 @@ func awaitCond(tb testing.TB, c cluster, what string, cond func() bool) {
 	select {
 	case <-done:
 	case <-ctx.Done():
-		require.Failf(tb, "timed out", "waiting for %s", what)
+		require.Failf(tb, "timed out", "waiting for %s\n%s", what, explain())
 	}
 }
 

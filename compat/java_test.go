@@ -143,7 +143,11 @@ type peerLine struct {
 	QueueOffset int64  `json:"queueOffset"`
 	RegionID    string `json:"regionId"`
 	TraceOn     bool   `json:"traceOn"`
-	// received messages
+	// received messages; with two members in one JVM, which one got it
+	Member string `json:"member"`
+	// allocated: a member's share of the topic's queues (broker:queueId, comma-joined, sorted),
+	// and how many members it saw (in Total)
+	Queues         string `json:"queues"`
 	Tags           string `json:"tags"`
 	Keys           string `json:"keys"`
 	UserA          string `json:"userA"`

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strconv"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/admin/admintest"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/realrmq"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -141,49 +141,18 @@ func TestAdminOffsetsAndPulls(t *testing.T) {
 	a, b := brokerAddr(t, c, "broker-a"), brokerAddr(t, c, "broker-b")
 	topic := unique("ConfAdminPull")
 	createTopic(t, c, topic, 2)
-	for i := range 40 {
-		sendTo(t, a, topic, 1, strconv.Itoa(i))
+	for _, body := range admintest.Bodies() {
+		sendTo(t, a, topic, 1, body)
 	}
 	sendTo(t, b, topic, 0, "b0")
 	mq := protocol.MessageQueue{Topic: topic, BrokerName: "broker-a", QueueID: 1}
-	awaitMaxOffset(t, a, mq, 40)
+	awaitMaxOffset(t, a, mq, admintest.QueueMessages)
 	awaitMaxOffset(t, b, protocol.MessageQueue{Topic: topic, BrokerName: "broker-b"}, 1)
 
-	minOff, err := admin.MinOffset(ctx, cli, a, mq)
-	require.NoError(t, err)
-	require.Zero(t, minOff)
+	admintest.RequireQueueReads(t, ctx, cli, a, mq)
 	off, err := admin.MaxOffset(ctx, cli, a, protocol.MessageQueue{Topic: unique("ConfAdminNone")})
 	require.NoError(t, err, "a 4.9.7 broker answers 0 for a topic it does not know")
 	require.Zero(t, off)
-
-	res, err := admin.Pull(ctx, cli, a, "", mq, 0)
-	require.NoError(t, err)
-	require.Equal(t, remoting.Success, res.Code)
-	require.Len(t, res.Messages, admin.PullBatch)
-	require.EqualValues(t, admin.PullBatch, res.NextBeginOffset)
-	require.EqualValues(t, 40, res.MaxOffset)
-	require.Equal(t, "0", string(res.Messages[0].Body))
-	require.Equal(t, "broker-a", res.Messages[0].BrokerName)
-	res, err = admin.Pull(ctx, cli, a, "", mq, 40)
-	require.NoError(t, err)
-	require.Equal(t, remoting.PullNotFound, res.Code)
-	res, err = admin.Pull(ctx, cli, a, "", mq, 41)
-	require.NoError(t, err)
-	require.Equal(t, remoting.PullOffsetMoved, res.Code)
-
-	var bodies []string
-	next, err := admin.ReadQueue(ctx, cli, a, "", mq, 5, 35, func(m *protocol.MessageExt) { bodies = append(bodies, string(m.Body)) })
-	require.NoError(t, err)
-	require.EqualValues(t, 35, next)
-	require.Len(t, bodies, 30)
-	require.Equal(t, []string{"5", "34"}, []string{bodies[0], bodies[29]})
-	n := 0
-	next, err = admin.ReadQueue(ctx, cli, a, "", mq, 10, -1, func(*protocol.MessageExt) { n++ })
-	require.NoError(t, err)
-	require.EqualValues(t, 40, next)
-	require.Equal(t, 30, n)
-	_, err = admin.ReadQueue(ctx, cli, a, "", mq, 50, 60, func(*protocol.MessageExt) {})
-	require.ErrorIs(t, err, admin.ErrOffsetMoved)
 
 	msgs, err := admin.TopicMessages(ctx, cli, "", brokers(c), topic)
 	require.NoError(t, err)
@@ -193,15 +162,10 @@ func TestAdminOffsetsAndPulls(t *testing.T) {
 	require.Equal(t, "broker-b", msgs[40].BrokerName)
 
 	// The error paths: an unknown topic, a queue id the topic does not have, no server.
-	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: unique("ConfAdminNone")}, 0)
-	require.ErrorIs(t, err, admin.ErrTopicNotExist)
-	_, err = admin.Pull(ctx, cli, a, "", protocol.MessageQueue{Topic: topic, QueueID: 2}, 0)
-	require.ErrorIs(t, err, admin.ErrIllegalQueue)
-	var se *admin.ServerError
-	require.ErrorAs(t, err, &se)
-	assert.Contains(t, se.Remark, "queueId[2] is illegal, topic:["+topic+"] topicConfig.readQueueNums:[2]")
+	admintest.RequirePullRefusals(t, ctx, cli, a, unique("ConfAdminNone"), topic)
 	_, err = admin.TopicMessages(ctx, cli, "", append(brokers(c), admin.Broker{Name: "gone", Addr: deadAddr(t)}), topic)
 	require.Error(t, err)
+	var se *admin.ServerError
 	require.False(t, errors.As(err, &se), "no server answered: %v", err)
 }
 

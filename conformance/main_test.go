@@ -4,9 +4,10 @@
 package conformance
 
 import (
-	"os"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 
 	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/realrmq"
@@ -28,7 +29,13 @@ const (
 	txTimeout       = 3 * time.Second
 )
 
-func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
+// TestMain stops the shared cluster after the tests and before goleak looks for goroutines
+// left behind: the consumers' pull, rebalance and consume goroutines must all end at Shutdown.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(sharedTeardown{m}) }
+
+type sharedTeardown struct{ m *testing.M }
+
+func (s sharedTeardown) Run() int { return shared.Run(s.m) }
 
 // brokers lists the cluster's running brokers for admin.TopicMessages.
 func brokers(c *realrmq.Cluster) []admin.Broker {

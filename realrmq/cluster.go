@@ -2,6 +2,7 @@ package realrmq
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -124,7 +125,7 @@ func (c *Cluster) Start(ctx context.Context) (err error) {
 	if err := c.writeHome(); err != nil {
 		return err
 	}
-	c.client = remoting.NewClient(remoting.WithConnectTimeout(2 * time.Second))
+	c.client = remoting.NewClient(c.cfg.launcherClientOptions()...)
 
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.startTimeout)
 	defer cancel()
@@ -175,7 +176,24 @@ func (c *Cluster) writeHome() error {
 			return err
 		}
 	}
+	if c.cfg.plainACL != nil {
+		// PlainPermissionManager reads ROCKETMQ_HOME/conf/plain_acl.yml (and conf/acl/*.yml).
+		return os.WriteFile(filepath.Join(conf, "plain_acl.yml"), c.cfg.plainACL, 0o644)
+	}
 	return nil
+}
+
+// launcherClientOptions are those of the clients the launcher asks the servers with: over TLS
+// where the servers enforce it.
+func (cfg *config) launcherClientOptions() []remoting.ClientOption {
+	opts := []remoting.ClientOption{remoting.WithConnectTimeout(2 * time.Second)}
+	if cfg.tlsMode != nil && *cfg.tlsMode == remoting.TLSEnforcing {
+		opts = append(opts, remoting.WithTLS(&tls.Config{InsecureSkipVerify: true}))
+	}
+	if creds := cfg.aclAdmin; cfg.plainACL != nil && creds.AccessKey != "" {
+		opts = append(opts, remoting.WithRequestHook(func(_ string, req *remoting.Command) { creds.Sign(req) }))
+	}
+	return opts
 }
 
 // jvmArgs are the arguments before the main class.
@@ -205,6 +223,11 @@ func (c *Cluster) jvmArgs(heapMB int) []string {
 		// write (code 14), which is not what any test is about.
 		"-Drocketmq.broker.diskSpaceWarningLevelRatio=0.99",
 		"-Drocketmq.broker.diskSpaceCleanForciblyRatio=0.98",
+		// A tls.properties of the machine's (/etc/rocketmq) must not change what is tested.
+		"-Dtls.config.file=" + filepath.Join(c.home(), "tls.properties"),
+	}
+	if m := c.cfg.tlsMode; m != nil {
+		args = append(args, "-Dtls.server.mode="+m.String())
 	}
 	return append(args, c.cfg.jvmArgs...)
 }
@@ -288,6 +311,9 @@ func (c *Cluster) newBroker(name string) (*brokerProc, error) {
 	}
 	if c.cfg.autoCreateTopic != nil {
 		kv = append(kv, prop("autoCreateTopicEnable", strconv.FormatBool(*c.cfg.autoCreateTopic)))
+	}
+	if c.cfg.plainACL != nil {
+		kv = append(kv, prop("aclEnable", "true"))
 	}
 	if c.cfg.brokerPermission != nil {
 		kv = append(kv, prop("brokerPermission", strconv.Itoa(int(*c.cfg.brokerPermission))))

@@ -135,6 +135,12 @@ func nameServerCases() []diffCase {
 		{name: "cluster info", code: remoting.CodeGetBrokerClusterInfo, target: "ns", req: plain(remoting.CodeGetBrokerClusterInfo)},
 		{name: "all topics", code: remoting.CodeGetAllTopicListFromNameServer, target: "ns",
 			req: plain(remoting.CodeGetAllTopicListFromNameServer), norm: normTopicList},
+		// DefaultMQAdminExt.fetchTopicsByCLuster: the real brokers' cluster, the diff brokers' and
+		// an unknown one.
+		{name: "topics by cluster", code: remoting.CodeGetTopicsByCluster, target: "ns", req: topicsByCluster(DefaultCluster), norm: normTopicList},
+		{name: "topics by the diff cluster", code: remoting.CodeGetTopicsByCluster, target: "ns", req: topicsByCluster(diffCluster), norm: normTopicList},
+		{name: "topics by an unknown cluster", code: remoting.CodeGetTopicsByCluster, target: "ns", req: topicsByCluster("DiffNoSuchCluster")},
+		{name: "topics by cluster without header", code: remoting.CodeGetTopicsByCluster, target: "ns", req: plain(remoting.CodeGetTopicsByCluster)},
 		{name: "put kv", code: remoting.CodePutKVConfig, target: "ns",
 			req: kv(remoting.CodePutKVConfig, protocol.PutKVConfigRequestHeader{Namespace: diffKVNS, Key: "k1", Value: "v1"})},
 		{name: "put kv without extFields", code: remoting.CodePutKVConfig, target: "ns", req: plain(remoting.CodePutKVConfig)},
@@ -560,5 +566,12 @@ func updateBrokerConfig(body string) func(*side) *remoting.Command {
 			b = []byte(body)
 		}
 		return remoting.NewRequest(remoting.CodeUpdateBrokerConfig, nil, b)
+	}
+}
+
+// topicsByCluster is GET_TOPICS_BY_CLUSTER as mqadmin sends it.
+func topicsByCluster(cluster string) func(*side) *remoting.Command {
+	return func(*side) *remoting.Command {
+		return protocol.RequestWithHeader(remoting.CodeGetTopicsByCluster, protocol.GetTopicsByClusterRequestHeader{Cluster: cluster}, nil)
 	}
 }

@@ -34,6 +34,7 @@
 // The package's tests also hold the differential conformance suite (diff_test.go): the same
 // requests to the fakes (fakenamesrv, fakebroker) and to the real servers, answers compared.
 //
-// For machines with Docker, the nested module realrmq/container starts the official image
-// with testcontainers-go.
+// For machines with Docker, the nested module realrmq/container starts the same servers in a
+// container with testcontainers-go: the official image, or the one scripts/docker-images.sh
+// builds where no registry is reachable.
 package realrmq

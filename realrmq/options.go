@@ -2,6 +2,8 @@ package realrmq
 
 import (
 	"fmt"
+	"github.com/rocketsim/rocketsim/acl"
+	"github.com/rocketsim/rocketsim/remoting"
 	"strconv"
 	"time"
 )
@@ -37,6 +39,9 @@ type config struct {
 	namesrvHeapMB int
 	brokerHeapMB  int
 	jvmArgs       []string
+	tlsMode       *remoting.TLSMode
+	plainACL      []byte // nil: aclEnable off
+	aclAdmin      acl.Credentials
 
 	startTimeout time.Duration
 	stopGrace    time.Duration
@@ -198,6 +203,23 @@ func WithHeap(namesrvMB, brokerMB int) Option {
 			c.brokerHeapMB = brokerMB
 		}
 	}
+}
+
+// WithTLSMode sets both servers' tls.server.mode (4.9.7's default is permissive: plain and TLS
+// on one port, with the self-signed certificate of tls.test.mode.enable). With
+// remoting.TLSEnforcing the brokers register over TLS (BrokerStartup turns tls.enable on for
+// that mode), and so does the launcher's own client (Client), trusting any certificate as a
+// Java client does.
+func WithTLSMode(m remoting.TLSMode) Option {
+	return func(c *config) { c.tlsMode = &m }
+}
+
+// WithACL turns on aclEnable on every broker, with plainACL as the plain_acl.yml in its
+// ROCKETMQ_HOME/conf. The launcher's own requests to the brokers (creating topics, reading
+// offsets) are signed with admin, which plainACL should list as an admin account. A 4.9.7 name
+// server checks nothing, so nothing changes there.
+func WithACL(plainACL []byte, admin acl.Credentials) Option {
+	return func(c *config) { c.plainACL, c.aclAdmin = plainACL, admin }
 }
 
 // WithJVMArgs adds arguments to both JVMs' command lines, before the main class.

@@ -79,7 +79,7 @@ func (s *Shared) launch() {
 	s.elapsed = time.Since(began)
 	if s.err = err; err == nil {
 		s.c = c
-		s.cli = remoting.NewClient(remoting.WithConnectTimeout(2 * time.Second))
+		s.cli = remoting.NewClient(c.cfg.launcherClientOptions()...)
 	}
 }
 

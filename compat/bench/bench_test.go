@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -15,9 +14,11 @@ import (
 	"github.com/apache/rocketmq-client-go/v2/primitive"
 	"github.com/apache/rocketmq-client-go/v2/producer"
 	"github.com/apache/rocketmq-client-go/v2/rlog"
+	"go.uber.org/goleak"
 
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/compat/internal/echobroker"
+	"github.com/rocketsim/rocketsim/compat/internal/officialleaks"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/realrmq"
 )
@@ -35,7 +36,16 @@ const (
 func TestMain(m *testing.M) {
 	// The official client logs through a process-wide logrus logger at info level.
 	rlog.SetLogLevel("error")
-	os.Exit(m.Run())
+	goleak.VerifyTestMain(closeSharedAfterRun{m}, officialleaks.Options()...)
+}
+
+// closeSharedAfterRun closes the backlog cluster the consumer race's runs share once every
+// benchmark is done, before goleak looks for leftover goroutines.
+type closeSharedAfterRun struct{ m *testing.M }
+
+func (c closeSharedAfterRun) Run() int {
+	defer closeBacklogCluster()
+	return c.m.Run()
 }
 
 // sender is one producer of either client, reduced to what the race needs. sync sends and

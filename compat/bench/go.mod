@@ -11,6 +11,7 @@ require (
 	github.com/apache/rocketmq-client-go/v2 v2.1.2
 	github.com/rocketsim/rocketsim v0.0.0-00010101000000-000000000000
 	github.com/rocketsim/rocketsim/compat v0.0.0-00010101000000-000000000000
+	go.uber.org/goleak v1.3.0
 )
 
 require (
@@ -28,6 +29,7 @@ require (
 	github.com/tidwall/match v1.1.1 // indirect
 	github.com/tidwall/pretty v1.2.0 // indirect
 	go.uber.org/atomic v1.5.1 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.0.0-20200622213623-75b288015ac9 // indirect
 	golang.org/x/lint v0.0.0-20190930215403-16217165b5de // indirect
 	golang.org/x/sys v0.0.0-20220722155257-8c9f86f7a55f // indirect

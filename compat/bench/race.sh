@@ -18,7 +18,8 @@ cd "$(dirname "$0")"
 
 ROUNDS=${ROUNDS:-6}
 BENCHTIME=${BENCHTIME:-3s}
-BENCH=${BENCH:-Race}
+# Anchored, so that the consumer race (BenchmarkConsumeRace, consume-race.sh) is left out.
+BENCH=${BENCH:-^BenchmarkRace}
 # golang.org/x/perf has no tagged releases: a pinned pseudo-version, fetched once through the
 # module proxy (or found in the module cache).
 BENCHSTAT=${BENCHSTAT:-golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da}

@@ -38,6 +38,11 @@ import (
 // DefaultImage is the official image of the release the fakes copy.
 const DefaultImage = "apache/rocketmq:4.9.7"
 
+// LocalImage is the same release built on this machine by scripts/docker-images.sh (a Debian
+// root filesystem, Java 17 and the Maven Central jars in the official image's layout), for
+// machines that reach no image registry, CI among them. Run treats both alike.
+const LocalImage = "rocketsim/rocketmq:4.9.7"
+
 // NameServerPort is the name server's port inside the container (published on a random host
 // port: nobody advertises it).
 const NameServerPort = 9876
@@ -157,8 +162,10 @@ func Run(ctx context.Context, image string, opts ...Option) (*Cluster, error) {
 		testcontainers.WithFiles(testcontainers.ContainerFile{
 			Reader: strings.NewReader(conf), ContainerFilePath: "/tmp/broker.conf", FileMode: 0o644,
 		}),
-		// The image's working folder is $ROCKETMQ_HOME/bin.
-		testcontainers.WithCmd("sh", "-c", "sh mqnamesrv & sh mqbroker -n localhost:9876 -c /tmp/broker.conf"),
+		// The image's working folder is $ROCKETMQ_HOME/bin. exec: the broker is the container's
+		// first process, so a stop's SIGTERM reaches it (it unregisters and exits at once)
+		// instead of a shell that ignores it until Docker's 10 s SIGKILL.
+		testcontainers.WithCmd("sh", "-c", "sh mqnamesrv & exec sh mqbroker -n localhost:9876 -c /tmp/broker.conf"),
 		// The broker advertises its listen port: publish it (and the VIP port) on the same
 		// host port number rather than a random one.
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {

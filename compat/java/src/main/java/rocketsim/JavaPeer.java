@@ -1,5 +1,7 @@
 package rocketsim;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -18,7 +20,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.apache.rocketmq.acl.common.AclClientRPCHook;
+import org.apache.rocketmq.acl.common.SessionCredentials;
 import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.AllocateMessageQueueStrategy;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
+import org.apache.rocketmq.client.consumer.rebalance.AllocateMessageQueueAveragely;
 import org.apache.rocketmq.client.consumer.listener.ConsumeConcurrentlyStatus;
 import org.apache.rocketmq.client.consumer.listener.MessageListenerConcurrently;
 import org.apache.rocketmq.client.impl.factory.MQClientInstance;
@@ -36,6 +44,7 @@ import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageClientExt;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.RPCHook;
 
 /**
  * The Java peer of rocketsim's compat tests: the official RocketMQ 4.9.7 Java client driven
@@ -64,6 +73,17 @@ import org.apache.rocketmq.common.message.MessageQueue;
  * first offset), prints every message it gets, and shuts down once it has COUNT distinct
  * message ids and a grace period without new ones has passed (to see duplicates).
  *
+ * With -Drocketsim.acl.accessKey=AK and -Drocketsim.acl.secretKey=SK, the producer and consumer
+ * scenarios sign every request with Java's AclClientRPCHook, for brokers with ACL on.
+ *
+ * The members scenario runs DefaultMQPushConsumers of GROUP on TOPIC in one JVM, m1 at once and
+ * others on command, with instance names GROUP-m1, GROUP-m2, ... (one client id each), all from the
+ * first offset, with a concurrent or an orderly listener (the fifth argument: concurrent or orderly).
+ * Each prints every message it gets ("received", with "member") and every allocation of TOPIC's
+ * queues it computes ("allocated": the queues as broker:queueId, sorted, and how many members it
+ * saw). It reads commands from stdin: "start m2" starts member m2, "stop m1" shuts m1 down and
+ * prints "stopped"; "quit" or the end of stdin shuts the rest down and exits.
+ *
  * Output: one JSON object per line on stdout, each with "op". Messages built by the producer
  * scenarios carry index i: tag "tag{i%3}", keys "k{i}" and "order-{i}", user properties
  * user-a=va-{i} and user_b="value with spaces", and the body "{op} body {i}" (the compressed
@@ -84,11 +104,13 @@ public final class JavaPeer {
         String scenario = args[1];
         String topic = args[2];
         String group = args[3];
-        int count = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+        int count = args.length > 4 && !scenario.equals("members") ? Integer.parseInt(args[4]) : 8;
         int rc;
         try {
             if (scenario.equals("consumer")) {
                 rc = consume(ns, topic, group, count);
+            } else if (scenario.equals("members")) {
+                rc = members(ns, topic, group, args.length > 4 ? args[4] : "concurrent");
             } else if (scenario.equals("transaction")) {
                 rc = transact(ns, topic, group, count);
             } else if (scenario.equals("request")) {
@@ -119,7 +141,7 @@ public final class JavaPeer {
                 throw new IllegalArgumentException("unknown scenario " + s);
             }
         }
-        DefaultMQProducer p = new DefaultMQProducer(group);
+        DefaultMQProducer p = new DefaultMQProducer(group, aclHook());
         p.setNamesrvAddr(ns);
         p.setInstanceName(group); // the client id is IP@group
         p.setSendMsgTimeout(5000);
@@ -419,7 +441,7 @@ public final class JavaPeer {
         AtomicInteger total = new AtomicInteger();
         Object lock = new Object();
         long[] lastNew = {System.nanoTime()};
-        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group, aclHook(), new AllocateMessageQueueAveragely());
         c.setNamesrvAddr(ns);
         c.setInstanceName(group);
         c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
@@ -469,6 +491,134 @@ public final class JavaPeer {
         c.shutdown(); // persists the offsets (15, oneway) and sends UNREGISTER_CLIENT (35)
         emit(new Line("shutdown").put("distinct", ids.size()).put("total", total.get()));
         return complete ? 0 : 1;
+    }
+
+    /** aclHook is the RPC hook that signs requests when the ACL properties are set, else null. */
+    static RPCHook aclHook() {
+        String ak = System.getProperty("rocketsim.acl.accessKey");
+        String sk = System.getProperty("rocketsim.acl.secretKey");
+        if (ak == null || sk == null) {
+            return null;
+        }
+        return new AclClientRPCHook(new SessionCredentials(ak, sk));
+    }
+
+    // ---- two members of one group ----
+
+    /**
+     * Reporting computes Java's average allocation and prints it when it changes, so the test
+     * sees each member's share as the member itself decided it (RebalanceImpl applies the result
+     * right after).
+     */
+    static final class Reporting implements AllocateMessageQueueStrategy {
+        private final String member;
+        private final String topic;
+        private final AllocateMessageQueueStrategy inner = new AllocateMessageQueueAveragely();
+        private String last;
+
+        Reporting(String member, String topic) {
+            this.member = member;
+            this.topic = topic;
+        }
+
+        @Override
+        public synchronized List<MessageQueue> allocate(String group, String cid, List<MessageQueue> all, List<String> cids) {
+            List<MessageQueue> mine = inner.allocate(group, cid, all, cids);
+            if (!all.isEmpty() && all.get(0).getTopic().equals(topic)) {
+                StringBuilder sb = new StringBuilder();
+                for (MessageQueue mq : sorted(mine)) {
+                    sb.append(sb.length() == 0 ? "" : ",").append(mq.getBrokerName()).append(':').append(mq.getQueueId());
+                }
+                String now = sb + "/" + cids.size();
+                if (!now.equals(last)) {
+                    last = now;
+                    emit(new Line("allocated").put("member", member).put("queues", sb.toString())
+                        .put("total", cids.size()));
+                }
+            }
+            return mine;
+        }
+
+        @Override
+        public String getName() {
+            return inner.getName();
+        }
+    }
+
+    static Line receivedLine(String member, MessageExt m, MessageQueue mq) {
+        return new Line("received")
+            .put("member", member)
+            .put("msgId", m.getMsgId())
+            .put("brokerName", mq.getBrokerName())
+            .put("queueId", m.getQueueId())
+            .put("queueOffset", m.getQueueOffset())
+            .put("keys", m.getKeys())
+            .put("reconsumeTimes", m.getReconsumeTimes());
+    }
+
+    private static DefaultMQPushConsumer member(String ns, String topic, String group, String member, boolean orderly)
+        throws Exception {
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(group);
+        c.setNamesrvAddr(ns);
+        c.setInstanceName(group + "-" + member);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_FIRST_OFFSET);
+        c.setAllocateMessageQueueStrategy(new Reporting(member, topic));
+        // Shutdown waits for the listeners it has started before it persists the offsets;
+        // without it (Java's default, 0) a message whose listener returned as shutdown began is
+        // committed after the persist or never, and the next holder gets it again.
+        c.setAwaitTerminationMillisWhenShutdown(10000);
+        // A route query that times out at start (a JVM starved of CPU while it warms up) is
+        // tried again at the next poll, 30 s later by default: the member would sit out.
+        c.setPollNameServerInterval(1000);
+        c.subscribe(topic, "*");
+        if (orderly) {
+            c.registerMessageListener((MessageListenerOrderly) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    emit(receivedLine(member, m, ctx.getMessageQueue()));
+                }
+                return ConsumeOrderlyStatus.SUCCESS;
+            });
+        } else {
+            c.registerMessageListener((MessageListenerConcurrently) (msgs, ctx) -> {
+                for (MessageExt m : msgs) {
+                    emit(receivedLine(member, m, ctx.getMessageQueue()));
+                }
+                return ConsumeConcurrentlyStatus.CONSUME_SUCCESS;
+            });
+        }
+        c.start();
+        emit(new Line("started").put("member", member).put("clientId", c.buildMQClientId()));
+        return c;
+    }
+
+    private static int members(String ns, String topic, String group, String mode) throws Exception {
+        if (!mode.equals("concurrent") && !mode.equals("orderly")) {
+            throw new IllegalArgumentException("unknown mode " + mode);
+        }
+        boolean orderly = mode.equals("orderly");
+        Map<String, DefaultMQPushConsumer> running = new TreeMap<>();
+        running.put("m1", member(ns, topic, group, "m1", orderly));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String cmd = in.readLine(); cmd != null && !cmd.equals("quit"); cmd = in.readLine()) {
+            String[] f = cmd.trim().split(" ");
+            if (f.length == 2 && f[0].equals("start") && !running.containsKey(f[1])) {
+                running.put(f[1], member(ns, topic, group, f[1], orderly));
+                continue;
+            }
+            DefaultMQPushConsumer c = f.length == 2 && f[0].equals("stop") ? running.remove(f[1]) : null;
+            if (c == null) {
+                emit(new Line("command").put("error", "not a command or not running: " + cmd));
+                continue;
+            }
+            c.shutdown(); // persists its offsets, unlocks its queues (orderly), sends UNREGISTER_CLIENT
+            emit(new Line("stopped").put("member", f[1]));
+        }
+        emit(stopping());
+        for (DefaultMQPushConsumer c : running.values()) {
+            c.shutdown();
+        }
+        emit(new Line("shutdown"));
+        return 0;
     }
 
     /** stopping marks when shutdown starts, in the client log's timestamp format. */

@@ -1,0 +1,184 @@
+package soak
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
+)
+
+// peerKind is one way a hostile peer misbehaves.
+type peerKind int
+
+const (
+	// junk writes random bytes, a frame's length word first, and reads until the server closes.
+	junk peerKind = iota
+	// halfOpen connects and says nothing, holding the connection until the server closes it.
+	halfOpen
+	// trickle announces a frame and sends it one byte per trickleEvery, never finishing.
+	trickle
+	// oversize announces a frame of 2 GiB and sends the first 64 KiB of it.
+	oversize
+	// floodNoRead pipelines well-formed requests and never reads an answer.
+	floodNoRead
+	peerKinds
+)
+
+var peerKindNames = [peerKinds]string{"junk", "half-open", "trickle", "oversize", "flood-no-read"}
+
+const (
+	// trickleEvery is how often a trickling peer sends its next byte.
+	trickleEvery = time.Second
+	// redialDelay is how soon a peer comes back after the server closed it: a thousand peers
+	// make a thousand new connections a second, hostile without turning the soak into a
+	// measure of the test machine's own CPU.
+	redialDelay = time.Second
+)
+
+// hostileStats counts what the hostile peers did and what the servers did to them.
+type hostileStats struct {
+	dials          [peerKinds]atomic.Int64
+	dialFailures   atomic.Int64
+	closedByServer [peerKinds]atomic.Int64 // the server closed (a read or write failed before we stopped)
+	bytesSent      atomic.Int64
+}
+
+// hostile runs n peers, spread over the kinds and over addrs, until ctx ends; each redials after
+// the server closes it. Wait returns when every peer has stopped.
+type hostile struct {
+	stats hostileStats
+	wg    sync.WaitGroup
+}
+
+func startHostile(ctx context.Context, addrs []string, n int, kinds []peerKind) *hostile {
+	h := &hostile{}
+	for i := range n {
+		kind := kinds[i%len(kinds)]
+		addr := addrs[(i/len(kinds))%len(addrs)]
+		h.wg.Go(func() { h.peer(ctx, kind, addr, uint64(i)) })
+	}
+	return h
+}
+
+func (h *hostile) wait() { h.wg.Wait() }
+
+func (h *hostile) peer(ctx context.Context, kind peerKind, addr string, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 0x50a4))
+	var d net.Dialer
+	for ctx.Err() == nil {
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.stats.dialFailures.Add(1)
+				sleep(ctx, 100*time.Millisecond) // refused (a connection limit): try again soon
+			}
+			continue
+		}
+		h.stats.dials[kind].Add(1)
+		stop := context.AfterFunc(ctx, func() { conn.Close() })
+		err = h.misbehave(ctx, kind, conn, rng)
+		stop()
+		conn.Close()
+		if ctx.Err() == nil && err != nil {
+			h.stats.closedByServer[kind].Add(1)
+			sleep(ctx, redialDelay)
+		}
+	}
+}
+
+// misbehave returns when the connection fails (the server closed it) or ctx ends.
+func (h *hostile) misbehave(ctx context.Context, kind peerKind, conn net.Conn, rng *rand.Rand) error {
+	write := func(b []byte) error {
+		n, err := conn.Write(b)
+		h.stats.bytesSent.Add(int64(n))
+		return err
+	}
+	switch kind {
+	case junk:
+		b := make([]byte, 1+rng.IntN(8192))
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		if err := write(b); err != nil {
+			return err
+		}
+		_, err := io.Copy(io.Discard, conn)
+		if err == nil {
+			err = io.EOF
+		}
+		return err
+	case halfOpen:
+		_, err := io.Copy(io.Discard, conn)
+		if err == nil {
+			err = io.EOF
+		}
+		return err
+	case trickle:
+		frame := routeFrame(rng.Int32())
+		for i := 0; ctx.Err() == nil; i = (i + 1) % (len(frame) - 1) { // never the last byte
+			if err := write(frame[i : i+1]); err != nil {
+				return err
+			}
+			if !sleep(ctx, trickleEvery) {
+				return nil
+			}
+		}
+		return nil
+	case oversize:
+		var head [8]byte
+		binary.BigEndian.PutUint32(head[:4], 1<<31-1)
+		binary.BigEndian.PutUint32(head[4:], 1<<24-1)
+		if err := write(append(head[:], make([]byte, 64<<10)...)); err != nil {
+			return err
+		}
+		_, err := io.Copy(io.Discard, conn)
+		if err == nil {
+			err = io.EOF
+		}
+		return err
+	case floodNoRead:
+		// Frames by the 64 KiB, encoded once: the peer's CPU goes to the server, not to itself.
+		var batch []byte
+		for opaque := int32(1); len(batch) < 64<<10; opaque++ {
+			batch = append(batch, routeFrame(opaque)...)
+		}
+		for ctx.Err() == nil {
+			if err := write(batch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return errors.New("unknown peer kind")
+}
+
+// routeFrame is a well-formed GET_ROUTEINFO_BY_TOPIC request, as a client would send it.
+func routeFrame(opaque int32) []byte {
+	cmd := protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic, protocol.GetRouteInfoRequestHeader{Topic: "Soak"}, nil)
+	cmd.Opaque = opaque
+	b, err := cmd.Encode()
+	if err != nil {
+		panic(err) // a fixed, valid command
+	}
+	return b
+}
+
+// sleep waits d or until ctx ends, and says whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
