@@ -42,7 +42,6 @@ Feature: Producer groups on a shared client instance
     And 31 seconds pass
     Then "broker-a" received a heartbeat from producer "p1" listing groups "PG1, PG2"
 
-  @needs-history
   Scenario: shutting down one producer keeps the other working
     Given a producer "p1" in group "PG1" with instance name "shared"
     And a producer "p2" in group "PG2" with instance name "shared"

@@ -8,7 +8,6 @@ Feature: Finding the name servers
   Background:
     Given a cluster with 1 broker and topic "Orders" with 4 queues
 
-  @fake-only
   Scenario: the endpoint is read when the producer starts
     Given an HTTP address endpoint serving the name server's address
     And a producer "p" in group "PG" that reads its name servers from the endpoint
@@ -17,7 +16,8 @@ Feature: Finding the name servers
     And producer "p" reads name servers "the name server's address"
     And producer "p" can send a message to "Orders"
 
-  @fake-only
+  # not on real servers: a millisecond apart
+  @exact-time
   Scenario: the endpoint is read again 10 seconds after the start, then every 2 minutes
     Given an HTTP address endpoint serving the name server's address
     And a producer "p" in group "PG" that reads its name servers from the endpoint
@@ -31,7 +31,6 @@ Feature: Finding the name servers
     When 1 second passes
     Then the endpoint was asked 3 times
 
-  @fake-only
   Scenario: a new list is taken at the next read, and used
     Given an HTTP address endpoint serving an address where no name server listens
     And a producer "p" in group "PG" that reads its name servers from the endpoint
@@ -45,7 +44,6 @@ Feature: Finding the name servers
     When 40 seconds pass
     Then producer "p" can send a message to "Orders"
 
-  @fake-only
   Scenario: a producer given a list never reads the endpoint
     Given an HTTP address endpoint serving an address where no name server listens
     And a producer "p" in group "PG" with the name server's address that could also read the endpoint
@@ -54,7 +52,6 @@ Feature: Finding the name servers
     Then the endpoint was asked 0 times
     And producer "p" reads name servers "the name server's address"
 
-  @fake-only
   Scenario: the answer is trimmed first, then cut at its first line break
     Given an HTTP address endpoint serving the name server's address
     And the endpoint serves "\n  10.0.0.1:9876;10.0.0.2:9876\n10.0.0.3:9876\n"
@@ -62,7 +59,6 @@ Feature: Finding the name servers
     When producer "p" starts
     Then producer "p" reads name servers "10.0.0.1:9876, 10.0.0.2:9876"
 
-  @fake-only
   Scenario: the same addresses in another order leave the list as it is
     Given an HTTP address endpoint serving the name server's address
     And the endpoint serves "10.0.0.1:9876;10.0.0.2:9876;10.0.0.3:9876;10.0.0.4:9876;10.0.0.5:9876;10.0.0.6:9876;10.0.0.7:9876;10.0.0.8:9876;10.0.0.9:9876;10.0.0.10:9876"

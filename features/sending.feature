@@ -36,7 +36,6 @@ Feature: Sending messages
     Then the stored message is compressed
     And the stored message's body is the 8192 bytes sent
 
-  @fake-only
   Scenario: a retryable broker answer is retried on another broker
     Given "broker-a" answers sends with code 1 once
     And "broker-b" answers sends with code 1 once
@@ -44,7 +43,6 @@ Feature: Sending messages
     Then the send succeeds
     And the brokers received 3 sends
 
-  @fake-only
   Scenario: SYSTEM_BUSY is not retried in 4.9.7
     Given "broker-a" answers sends with code 2
     And "broker-b" answers sends with code 2
@@ -52,7 +50,6 @@ Feature: Sending messages
     Then the send fails with broker code 2
     And the brokers received 1 send
 
-  @fake-only
   Scenario: a message stored without a clean flush is a result, not an error, and is not retried
     Given "broker-a" stores sends but answers code 10
     And "broker-b" stores sends but answers code 10
@@ -61,7 +58,6 @@ Feature: Sending messages
     And the brokers received 1 send
     And the brokers stored 1 message of "Orders"
 
-  @needs-history
   Scenario Outline: <case> is refused before it is sent
     When producer "p" sends <message>
     Then the send fails with "<text>"

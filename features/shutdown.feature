@@ -5,7 +5,6 @@ Feature: Shutting down
   Background:
     Given a cluster with 2 brokers and topic "Orders" with 4 queues
 
-  @needs-history
   Scenario: shutdown unregisters on every broker
     Given a producer "p" in group "PG"
     And producer "p" has started and sent a message to "Orders"

@@ -1,4 +1,5 @@
-@fake-only
+# not on real servers: the shared real cluster runs masters only
+@slaves
 Feature: Slave addresses in the client's address table
   A client instance keeps every address (master and slaves) that routes name for a broker, and
   drops, address by address, those no route it holds names any more: Java's cleanOfflineBroker,

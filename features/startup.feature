@@ -5,7 +5,6 @@ Feature: Starting a producer
   Background:
     Given a cluster with 1 broker and topic "Orders" with 4 queues
 
-  @needs-history
   Scenario: start with a name-server list
     Given a producer "p" in group "PG"
     When producer "p" starts

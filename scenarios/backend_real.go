@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -12,33 +13,42 @@ import (
 
 	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
+	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/proxy"
 	"github.com/rocketsim/rocketsim/realrmq"
 )
 
 // The real backend (ROCKETSIM_BACKEND=real) runs the features against real RocketMQ 4.9.7:
 // one name server and two brokers (realrmq, JVMs from Maven Central jars), started when the
-// first scenario asks for a cluster and shared by every scenario of the run, each through its
-// own scenarioView of one backend.Real.
+// first scenario asks for a cluster and shared by every scenario of the run. Every scenario
+// reaches them through a rocketsim proxy of its own (backend.Proxy): its producers use the
+// proxy as their name server, so that its fault rules, its request history and its crashes
+// (a broker's listeners and connections closed, as clients see a crash) belong to that
+// scenario alone, while the JVMs behind run on for the next one.
 //
 // Sharing, and what keeps scenarios apart:
 //   - every scenario gets topics of its own: the feature's "Orders" is "Orders_<n>" on the
 //     servers and in the producers' messages (topic names the client must refuse, such as
 //     "bad topic!" or "SCHEDULE_TOPIC_XXXX", are left as written);
 //   - "a cluster with 1 broker" uses broker-a only: topics are created there alone;
-//   - when the scenario ends, a crashed or stopped broker is started again and a removed
-//     write permission is given back.
+//   - when the scenario ends, its proxy closes (what it crashed comes back with it) and a
+//     removed write permission is given back.
 //
-// Time is the wall clock, scaled by 1/10: "N seconds pass" sleeps N/10 seconds, and the
+// Time is the wall clock, scaled by 1/10, and every duration a feature names is scaled alike,
+// so that its numbers keep their meaning: "N seconds pass" sleeps N/10 seconds, a fault that
+// delays by N seconds holds the request N/10 seconds, a send timeout or attempt limit of N is
+// N/10, and the client's API timeout (route queries, heartbeats; Java: 3 s) is 300 ms. The
 // producers poll the name server and heartbeat every 2.5 s (Java: 30 s; a scaled 3 s period
-// would leave a 31 s/10 window only 0.1 s of slack). The name server's 120 s broker expiry
-// cannot be scaled (it is fixed in 4.9.7): those scenarios are @fake-only. Real servers keep no
-// request history (@needs-history) and inject no faults (@fake-only).
+// would leave a 31 s/10 window only 0.1 s of slack). A duration a step measures is checked
+// against the scaled one with realSlack of wall time on top. What cannot be scaled is left
+// out, tagged with why (see leftOut): the name server's 120 s broker expiry and the broker's
+// 120 s idle close are fixed in 4.9.7, the client's 3 s connect timeout is fixed in Java. The brokers check
+// transactions every 6 s and check half messages older than 0.6 s (Java: 60 s and 6 s).
 type realBackend struct {
 	once   sync.Once
 	shared *realrmq.Shared
 	c      *realrmq.Cluster
-	view   *backend.Real
 	err    error
 	seq    int // scenarios that asked for a cluster
 	mu     sync.Mutex
@@ -47,8 +57,18 @@ type realBackend struct {
 // realTimeScale is how much wall time one second of a feature's time takes on real servers.
 const realTimeScale = 10
 
+// realDelayLevels are Java's messageDelayLevel (1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m
+// 30m 1h 2h) scaled by realTimeScale, in the whole seconds 4.9.7 reads.
+const realDelayLevels = "1s 1s 1s 3s 6s 12s 18s 24s 30s 36s 42s 48s 54s 60s 120s 180s 360s 720s"
+
 // realInterval is the producers' route poll and heartbeat period on real servers.
 const realInterval = 2500 * time.Millisecond
+
+// realSlack is how much longer than a feature's scaled duration a measured one may take on
+// real servers: the wall clock is never exact, and JVMs share two busy cores. At 1/10 it is
+// 0.5 s of a feature's time, under the second that features tell apart ("at the deadline, not
+// 1 to 2 seconds later").
+const realSlack = 50 * time.Millisecond
 
 func newRealBackend() *realBackend { return &realBackend{} }
 
@@ -66,18 +86,25 @@ func (r *realBackend) prepare(t *testing.T) {
 	}
 }
 
-func (r *realBackend) cluster() (*backend.Real, error) {
+func (r *realBackend) cluster() (*realrmq.Cluster, error) {
 	r.once.Do(func() {
 		r.shared = realrmq.NewShared("scenarios-real",
 			realrmq.WithBrokers(2),
 			realrmq.WithAutoCreateTopic(true),
-			realrmq.WithRegisterInterval(10*time.Second))
+			realrmq.WithRegisterInterval(10*time.Second),
+			// The transaction check's times are Java's defaults on the book's clock, so that a
+			// feature's "2 minutes pass" covers the same checks on both backends.
+			realrmq.WithTransactionCheckInterval(fakebroker.DefaultTransactionCheckInterval/realTimeScale),
+			realrmq.WithTransactionTimeout(fakebroker.DefaultTransactionTimeout/realTimeScale),
+			// Retries come back after the delay levels on the book's clock too. 4.9.7 reads the
+			// levels in whole seconds, so levels 1 and 2 (0.1 s and 0.5 s) stay at 1 s; a
+			// consumer's retries use level 3 (10 s, here 1 s) and above.
+			realrmq.WithBrokerConfig("messageDelayLevel", realDelayLevels),
+			// An orderly consumer's queue lock lasts a tenth of Java's 60 s unrenewed.
+			realrmq.WithRebalanceLockExpiry(fakebroker.DefaultRebalanceLockExpiry/realTimeScale))
 		r.c, r.err = r.shared.Start()
-		if r.err == nil {
-			r.view = backend.NewReal(r.c)
-		}
 	})
-	return r.view, r.err
+	return r.c, r.err
 }
 
 // close stops the shared cluster after the suite, logging the servers' last lines when the
@@ -91,7 +118,6 @@ func (r *realBackend) close(t *testing.T) {
 			t.Logf("real backend: %s", rep)
 		}
 		t.Logf("%v", r.shared)
-		_ = r.view.Close()
 	}
 	if err := r.shared.Close(t.Failed(), t.Logf); err != nil {
 		t.Errorf("stopping real RocketMQ: %v", err)
@@ -103,12 +129,24 @@ func (r *realBackend) StartCluster(_ *testing.T, spec clusterSpec) (backend.Clus
 		return nil, fmt.Errorf("slaves, brokers that keep idle connections or create no topics: %w by the real backend", errors.ErrUnsupported)
 	}
 	n := spec.brokers
-	c, err := r.cluster()
+	rc, err := r.cluster()
 	if err != nil {
 		return nil, err
 	}
+	p, err := proxy.New(rc.NameServerAddr(), proxy.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := p.Start(ctx); err != nil {
+		_ = p.Close()
+		return nil, fmt.Errorf("starting the scenario's proxy: %w", err)
+	}
+	c := backend.NewProxy(p)
 	all := c.Brokers()
 	if n > len(all) {
+		_ = c.Close()
 		return nil, fmt.Errorf("the real backend runs %d brokers, the scenario wants %d", len(all), n)
 	}
 	r.mu.Lock()
@@ -150,26 +188,42 @@ func (v *scenarioView) TopicName(topic string) string {
 	return name
 }
 
-// ProducerOptions are the scaled intervals of a backend on the wall clock.
+// ProducerOptions are the scaled intervals and API timeout of a backend on the wall clock.
 func (v *scenarioView) ProducerOptions(string) []client.Option {
 	return []client.Option{
 		client.WithPollNameServerInterval(realInterval),
 		client.WithHeartbeatInterval(realInterval),
+		client.WithMQClientAPITimeout(v.Scale(client.DefaultMQClientAPITimeout)),
 	}
+}
+
+// ConsumerOptions are the scaled intervals of the consumers' instances: Java's 20 s rebalance
+// period is 2 s, the offsets persist 1 s after the start and every 0.5 s (Java: 10 s, 5 s), an
+// orderly consumer renews its locks every 2 s and trusts them 3 s.
+func (v *scenarioView) ConsumerOptions() []client.Option {
+	return append(v.ProducerOptions(""),
+		client.WithRebalanceInterval(v.Scale(client.DefaultRebalanceInterval)),
+		client.WithPersistConsumerOffsetInterval(v.Scale(client.DefaultPersistConsumerOffsetDelay),
+			v.Scale(client.DefaultPersistConsumerOffsetInterval)),
+		client.WithPullExceptionDelay(v.Scale(client.DefaultPullExceptionDelay)),
+		client.WithSuspendCurrentQueueDelay(v.Scale(client.DefaultSuspendCurrentQueue)),
+		client.WithRebalanceLockInterval(v.Scale(client.DefaultRebalanceLockInterval)),
+		client.WithRebalanceLockExpiry(v.Scale(client.DefaultRebalanceLockExpiry)))
 }
 
 // Scale turns a feature's duration into wall time.
 func (v *scenarioView) Scale(d time.Duration) time.Duration { return d / realTimeScale }
 
+// Proxied says that the brokers see the scenario's proxy, not its clients.
+func (v *scenarioView) Proxied() {}
+
+// Slack is how much longer than its scaled duration a measured one may be.
+func (v *scenarioView) Slack() time.Duration { return realSlack }
+
 // EndScenario gives the shared cluster back as the next scenario expects it: every broker
-// running and writable.
+// writable, and the scenario's proxy (its faults, history and crashes) gone.
 func (v *scenarioView) EndScenario(ctx context.Context) error {
 	var errs []error
-	for _, b := range v.Cluster.Brokers() {
-		if !b.Running {
-			errs = append(errs, v.Restart(ctx, b.Name))
-		}
-	}
 	v.mu.Lock()
 	readOnly := slices.Sorted(func(yield func(string) bool) {
 		for b := range v.readOnly {
@@ -182,6 +236,7 @@ func (v *scenarioView) EndScenario(ctx context.Context) error {
 	for _, b := range readOnly {
 		errs = append(errs, v.SetWritable(ctx, b, true))
 	}
+	errs = append(errs, v.Cluster.Close())
 	return errors.Join(errs...)
 }
 
@@ -260,7 +315,8 @@ func (v *scenarioView) ScanMessages(ctx context.Context, topic string, since bac
 	}
 }
 
-// Close leaves the shared cluster running: the backend stops it after the suite.
+// Close leaves the shared cluster running (the backend stops it after the suite); the
+// scenario's proxy closes when the scenario ends.
 func (v *scenarioView) Close() error { return nil }
 
 var _ backend.Cluster = (*scenarioView)(nil)

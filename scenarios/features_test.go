@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,22 +31,27 @@ func backendFromEnv(t *testing.T) Backend {
 
 // TestFeatures runs every feature in ../features, scenarios in random order, each as a subtest.
 // A line that matches no step stops it before any scenario runs, with the steps nearest to it.
-// GODOG_TAGS filters scenarios (godog's tag expression), for example "@fake-only". A backend
-// with real time (ROCKETSIM_BACKEND=real) leaves out @fake-only scenarios (faults, 120 s
-// expiry, in-memory endpoints, virtual time) and @needs-history ones (assertions on requests a
-// server received, which real servers do not record). On the fakes, @tcp scenarios (about
+// GODOG_TAGS filters scenarios (godog's tag expression), for example "@exact-time". A backend
+// with real time (ROCKETSIM_BACKEND=real) leaves out the scenarios tagged with one of
+// leftOut's reasons, and says how many per reason. On the fakes, @tcp scenarios (about
 // sockets) run without a bubble, on a cluster over loopback TCP.
 func TestFeatures(t *testing.T) {
 	backend := backendFromEnv(t)
 	tags := os.Getenv("GODOG_TAGS")
+	var skipped []string
 	if !backend.Virtual() {
-		tags = strings.Trim(tags+" && ~@fake-only && ~@needs-history", " &")
+		skipped = slices.Sorted(maps.Keys(leftOut))
+		for _, tag := range skipped {
+			tags += " && ~" + tag
+		}
+		tags = strings.Trim(tags, " &")
 	}
 	start := time.Now()
 	lines, err := readFeatures(nil, "../features")
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("backend %s: %s", backend.Name(), scenarioCounts(lines, skipped))
 	if undefined := undefinedLines(compile((&World{}).steps()), lines); len(undefined) > 0 {
 		t.Fatalf("%d lines of the features match no step:\n%s", len(undefined), strings.Join(undefined, "\n"))
 	}
@@ -75,4 +83,39 @@ func TestFeatures(t *testing.T) {
 	for _, f := range stats.failedScenarios() {
 		t.Logf("failed: %s", f)
 	}
+}
+
+// scenarioCounts says how many scenarios the backend runs and how many it leaves out, per tag
+// in skipped (with leftOut's reason), counted from the features as godog runs them (one per
+// example of an outline).
+func scenarioCounts(lines []featureLine, skipped []string) string {
+	seen := map[string]bool{}
+	out := map[string]int{}
+	total := 0
+	for _, l := range lines {
+		if seen[l.pickle] {
+			continue
+		}
+		seen[l.pickle] = true
+		total++
+		for _, tag := range skipped {
+			if slices.Contains(l.tags, tag) {
+				out[tag]++
+				break
+			}
+		}
+	}
+	left := 0
+	var why []string
+	for _, tag := range skipped {
+		if out[tag] > 0 {
+			left += out[tag]
+			why = append(why, fmt.Sprintf("%d %s (%s)", out[tag], tag, leftOut[tag]))
+		}
+	}
+	s := fmt.Sprintf("%d of %d scenarios run, %d left out", total-left, total, left)
+	if len(why) > 0 {
+		s += ": " + strings.Join(why, "; ")
+	}
+	return s
 }

@@ -28,6 +28,7 @@ func (w *World) assertSteps() []stepDef {
 					if err != nil {
 						return err
 					}
+					topic := w.topic(topic)
 					if !slices.ContainsFunc(entries, func(e fault.Entry) bool { return e.Topic == topic }) {
 						return fmt.Errorf("no route query for %s among %d", topic, len(entries))
 					}
@@ -294,7 +295,7 @@ func (w *World) assertSteps() []stepDef {
 					}
 					return nil
 				})
-			}).fakeOnly("the shared real cluster runs masters only, and real servers keep no request history").
+			}).realCannot(tagSlaves).
 			alias("slave heartbeat", "masters only"),
 		step(`^"([^"]*)" (lists|no longer lists) producer "([^"]*)"$`,
 			"the broker holds the producer's client in the producer's group (its heartbeat registered it, and neither an unregister "+

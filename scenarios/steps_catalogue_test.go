@@ -155,8 +155,7 @@ func TestScenariosCarryTheTagsTheirStepsNeed(t *testing.T) {
 	defs := compile((&World{}).steps())
 	for _, l := range lines {
 		for _, d := range matching(defs, l.text) {
-			ok := d.needs == "" || slices.Contains(l.tags, d.needs) ||
-				(d.needs == tagNeedsHistory && slices.Contains(l.tags, tagFakeOnly))
+			ok := d.needs == "" || slices.Contains(l.tags, d.needs)
 			if !ok {
 				t.Errorf("%s: %q needs its scenario %q tagged %s", l.where(), l.text, l.scenario, d.needs)
 			}

@@ -29,14 +29,14 @@ func (w *World) clusterSteps() []stepDef {
 			func(n int, topic string, queues int) error {
 				return w.startCluster(clusterSpec{brokers: n, slaves: true}, topic, queues, "")
 			}).
-			fakeOnly("the shared real cluster runs masters only").alias("slave", "master and slave"),
+			realCannot(tagSlaves).alias("slave", "master and slave"),
 		step(`^a cluster with (\d+) brokers?, each with a slave, that create no topics on send, and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`,
 			"starts the cluster with a slave beside every master and autoCreateTopicEnable=false (so no broker holds TBW102), "+
 				"and the topic on one broker",
 			func(n int, topic string, queues int, broker string) error {
 				return w.startCluster(clusterSpec{brokers: n, slaves: true, noAutoCreate: true}, topic, queues, broker)
 			}).
-			fakeOnly("the shared real cluster runs masters only, with autoCreateTopicEnable=true").alias("autoCreateTopicEnable"),
+			realCannot(tagSlaves).alias("autoCreateTopicEnable"),
 		step(`^the slave of "([^"]*)" (crashes|comes back)$`,
 			"stops the broker's slave as a killed process stops, or starts it again, and waits until the name server dropped or lists it",
 			func(broker, what string) error {
@@ -65,14 +65,14 @@ func (w *World) clusterSteps() []stepDef {
 					})
 				})
 			}).
-			fakeOnly("the shared real cluster runs masters only").alias("slave goes offline", "slave restarts"),
+			realCannot(tagSlaves).alias("slave goes offline", "slave restarts"),
 		step(`^a cluster with (\d+) brokers? that keeps? idle connections open, and topic "([^"]*)" with (\d+) queues$`,
 			"starts the cluster with brokers that never close a connection for idleness (Java's serverChannelMaxIdleTimeSeconds=0), "+
 				"so that only the client can",
 			func(n int, topic string, queues int) error {
 				return w.startCluster(clusterSpec{brokers: n, keepIdle: true}, topic, queues, "")
 			}).
-			fakeOnly("the shared real cluster runs 4.9.7's default of 120 s").alias("idle"),
+			realCannot(tagFixedExpiry).alias("idle"),
 		step(`^topic "([^"]*)" is created on "([^"]*)" with (\d+) queues$`,
 			"creates or updates the topic on one broker, as mqadmin updateTopic does; the name server's route shows it at once",
 			func(topic, broker string, queues int) error {
@@ -132,7 +132,7 @@ func (w *World) clusterSteps() []stepDef {
 					return c.Silence(ctx, broker, true)
 				})
 			}).
-			fakeOnly("a real broker cannot be silenced, and 4.9.7's 120 s expiry cannot be scaled").
+			realCannot(tagFixedExpiry).
 			alias("silent", "silenced", "expires", "no registration"),
 	}
 }

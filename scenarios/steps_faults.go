@@ -11,11 +11,8 @@ import (
 // sendCodes are the request codes a send may use: v1, v2 and batch.
 var sendCodes = []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage}
 
-// noInjector is why real servers cannot run a fault step.
-const noInjector = "real servers have no fault injector"
-
-// Fault steps: only backends with injectors (the fakes) support them; their scenarios are
-// tagged @fake-only.
+// Fault steps: the fakes' injectors carry them out, and on real servers the scenario's proxy
+// does, as the clients see it; a delay is scaled as the scenario's time is.
 func (w *World) faultSteps() []stepDef {
 	times := func(once string) int {
 		if once != "" {
@@ -28,28 +25,28 @@ func (w *World) faultSteps() []stepDef {
 			"the broker holds every send (or the next one) that long before it stores and answers it",
 			func(broker string, n int, unit, once string) error {
 				return w.addSendFault(broker, fault.Rule{Action: fault.ActionDelay, Delay: duration(n, unit), Times: times(once)})
-			}).fakeOnly(noInjector).alias("slow", "slowly", "hangs", "late"),
+			}).alias("slow", "slowly", "hangs", "late"),
 		step(`^"([^"]*)" drops sends$`,
 			"the broker loses every send without storing or answering it, as a black-holed network would",
 			func(broker string) error {
 				return w.addSendFault(broker, fault.Rule{Action: fault.ActionDrop})
-			}).fakeOnly(noInjector).alias("loses", "ignores", "no answer", "does not answer"),
+			}).alias("loses", "ignores", "no answer", "does not answer"),
 		step(`^"([^"]*)" answers sends with code (\d+)( once)?$`,
 			"the broker refuses every send (or the next one) with that response code, storing nothing",
 			func(broker string, code int, once string) error {
 				return w.addSendFault(broker, fault.Rule{Action: fault.ActionError, ResponseCode: int32(code),
 					Remark: "injected by the scenario", Times: times(once)})
-			}).fakeOnly(noInjector).alias("refuses", "rejects", "error", "busy"),
+			}).alias("refuses", "rejects", "error", "busy"),
 		step(`^"([^"]*)" stores sends but answers code (\d+)( once)?$`,
 			"the broker stores every send (or the next one) but answers with that code instead of SUCCESS (FLUSH_DISK_TIMEOUT is 10)",
 			func(broker string, code int, once string) error {
 				return w.addSendFault(broker, fault.Rule{Action: fault.ActionOverride, ResponseCode: int32(code), Times: times(once)})
-			}).fakeOnly(noInjector).alias("flush", "override"),
+			}).alias("flush", "override"),
 		step(`^"([^"]*)" closes the connection of the next send$`,
 			"the broker closes the connection the next send arrives on, without storing or answering it",
 			func(broker string) error {
 				return w.addSendFault(broker, fault.Rule{Action: fault.ActionClose, Times: 1})
-			}).fakeOnly(noInjector).alias("disconnects", "connection breaks", "hangs up", "closes"),
+			}).alias("disconnects", "connection breaks", "hangs up", "closes"),
 		step(`^"([^"]*)" (delays heartbeats by (\d+) seconds|drops heartbeats)$`,
 			"the broker holds every HEART_BEAT that long before it answers, or loses it without an answer",
 			func(broker, what, secs string) error {
@@ -58,7 +55,7 @@ func (w *World) faultSteps() []stepDef {
 					r.Action, r.Delay = fault.ActionDelay, secondsD(int(atoi32(secs)))
 				}
 				return w.addFault(broker, r)
-			}).fakeOnly(noInjector).alias("slow heartbeats", "ignores heartbeats", "hangs on heartbeats"),
+			}).alias("slow heartbeats", "ignores heartbeats", "hangs on heartbeats"),
 		step(`^the name server (delays route queries by (\d+) seconds?|drops route queries)$`,
 			"the name server holds every GET_ROUTEINFO_BY_TOPIC that long before it answers, or loses it without an answer",
 			func(what, secs string) error {
@@ -67,7 +64,13 @@ func (w *World) faultSteps() []stepDef {
 					r.Action, r.Delay = fault.ActionDelay, secondsD(int(atoi32(secs)))
 				}
 				return w.addFault(backend.NameServerTarget, r)
-			}).fakeOnly(noInjector).alias("slow name server", "hung name server", "name server hangs", "name server is down"),
+			}).alias("slow name server", "hung name server", "name server hangs", "name server is down"),
+		step(`^"([^"]*)" drops the next END_TRANSACTION$`,
+			"the broker loses the next END_TRANSACTION it receives, as a network would: a producer's commit or rollback "+
+				"never arrives, and only the broker's check can settle the transaction",
+			func(broker string) error {
+				return w.addFault(broker, fault.Rule{Code: remoting.CodeEndTransaction, Action: fault.ActionDrop, Times: 1})
+			}).alias("lost commit", "lost rollback", "end transaction lost"),
 		step(`^the address of "([^"]*)" is a black hole$`,
 			"the broker is gone and connection attempts to its address hang instead of being refused",
 			func(broker string) error {
@@ -76,7 +79,7 @@ func (w *World) faultSteps() []stepDef {
 					defer cancel()
 					return c.BlackHole(ctx, broker)
 				})
-			}).fakeOnly("only an in-memory network can swallow connection attempts").
+			}).realCannot(tagBlackHole).
 			alias("unreachable", "firewall", "blackhole", "connect hangs"),
 	}
 }
@@ -100,6 +103,8 @@ func (w *World) addSendFault(target string, r fault.Rule) error {
 	return nil
 }
 
+// addFault adds r with its delay scaled as the scenario's time is.
 func (w *World) addFault(target string, r fault.Rule) error {
+	r.Delay = w.scale(r.Delay)
 	return w.withCluster(func(c backend.Cluster) error { return c.AddFault(target, r) })
 }

@@ -23,9 +23,6 @@ const nsEndpointHost = "nsaddr.rocketsim:8080"
 // nameServerAddr stands for the cluster's name server in the lists the steps read and write.
 const nameServerAddr = "the name server's address"
 
-// noEndpoint is why real servers cannot run an endpoint step.
-const noEndpoint = "the endpoint lives on the fakes' in-memory network"
-
 // Name-server steps: the HTTP address endpoint producers without a list read, and the lists
 // producers hold.
 func (w *World) nameServerSteps() []stepDef {
@@ -38,16 +35,15 @@ func (w *World) nameServerSteps() []stepDef {
 					addr = w.cluster.NameServerAddr()
 				}
 				return w.startEndpoint(addr)
-			}).fakeOnly(noEndpoint).alias("address server", "jmenv", "http"),
+			}).alias("address server", "jmenv", "http"),
 		step(`^the endpoint serves the name server's address$`,
 			"the endpoint's answer becomes the cluster's name-server address",
-			func() error { return w.serve(w.cluster.NameServerAddr()) }).
-			fakeOnly(noEndpoint),
+			func() error { return w.serve(w.cluster.NameServerAddr()) }),
 		step(`^the endpoint serves "(.*)"$`,
 			`the endpoint's answer becomes the text, with \n, \r and \t read as line breaks and tabs`,
 			func(text string) error {
 				return w.serve(strings.NewReplacer(`\n`, "\n", `\r`, "\r", `\t`, "\t").Replace(text))
-			}).fakeOnly(noEndpoint).alias("answers", "returns"),
+			}).alias("answers", "returns"),
 		step(`^the endpoint serves the same addresses in reverse order$`,
 			"the endpoint's answer lists its addresses backwards; every producer's name-server list is noted first",
 			func() error {
@@ -58,7 +54,7 @@ func (w *World) nameServerSteps() []stepDef {
 				addrs := splitList(w.endpointText, ";")
 				slices.Reverse(addrs)
 				return w.serve(strings.Join(addrs, ";"))
-			}).fakeOnly(noEndpoint).alias("reorder", "shuffle"),
+			}).alias("reorder", "shuffle"),
 		step(`^the endpoint was asked (\d+) times?$`,
 			"so many requests have reached the endpoint since it started",
 			func(n int) error {
@@ -69,15 +65,14 @@ func (w *World) nameServerSteps() []stepDef {
 					return fmt.Errorf("the endpoint was asked %d times, want %d", got, n)
 				}
 				return nil
-			}).fakeOnly(noEndpoint).alias("fetched", "requests", "polled"),
+			}).alias("fetched", "requests", "polled"),
 		step(`^a producer "([^"]*)" in group "([^"]*)" that reads its name servers from the endpoint$`,
 			"creates a producer without a name-server list that fetches it from the endpoint: at start, 10 s later, then every 2 minutes",
 			func(name, group string) error { return w.newEndpointProducer(name, group, false) }).
-			fakeOnly(noEndpoint).alias("http name server", "fetch name servers"),
+			alias("http name server", "fetch name servers"),
 		step(`^a producer "([^"]*)" in group "([^"]*)" with the name server's address that could also read the endpoint$`,
 			"creates a producer with a name-server list and the endpoint configured: a fixed list is never fetched",
-			func(name, group string) error { return w.newEndpointProducer(name, group, true) }).
-			fakeOnly(noEndpoint),
+			func(name, group string) error { return w.newEndpointProducer(name, group, true) }),
 		step(`^producer "([^"]*)" reads name servers "([^"]*)"$`,
 			"the producer's client instance holds exactly these name servers, in any order (\""+nameServerAddr+"\" stands for the cluster's)",
 			func(name, list string) error {
@@ -137,12 +132,23 @@ func (w *World) startEndpoint(addrs ...string) error {
 	if w.cluster == nil {
 		return errors.New("the scenario has no cluster")
 	}
-	mem, ok := memNetwork(w.cluster)
-	if !ok {
-		return fmt.Errorf("an HTTP name-server endpoint on the in-memory network: %w", errors.ErrUnsupported)
-	}
 	return w.in(func() error {
-		l, err := mem.Listen(nsEndpointHost)
+		var l net.Listener
+		var err error
+		if mem, ok := memNetwork(w.cluster); ok {
+			l, err = mem.Listen(nsEndpointHost)
+		} else {
+			// On TCP the endpoint takes a free loopback port, and the producers' HTTP client
+			// reaches it whatever host the domain names.
+			l, err = net.Listen("tcp", "127.0.0.1:0")
+			if err == nil {
+				addr := l.Addr().String()
+				w.endpointDial = func(ctx context.Context, network, _ string) (net.Conn, error) {
+					var d net.Dialer
+					return d.DialContext(ctx, network, addr)
+				}
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -187,7 +193,10 @@ func (w *World) newEndpointProducer(name, group string, withList bool) error {
 	if w.endpoint == nil {
 		return errors.New("no endpoint")
 	}
-	return w.newProducer(name, group, withList,
-		client.WithNameServerDomain(nsEndpointHost, client.DefaultNameServerSubgroup,
-			client.DefaultNameServerFetchInterval, client.DefaultNameServerFetchDelay))
+	opts := []client.Option{client.WithNameServerDomain(nsEndpointHost, client.DefaultNameServerSubgroup,
+		w.scale(client.DefaultNameServerFetchInterval), w.scale(client.DefaultNameServerFetchDelay))}
+	if w.endpointDial != nil {
+		opts = append(opts, client.WithHTTPClient(httpClientOver(w.endpointDial)))
+	}
+	return w.newProducer(name, group, withList, opts...)
 }

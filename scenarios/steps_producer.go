@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // producerState is one named producer of the scenario and what happened to it.
@@ -48,25 +50,25 @@ func (w *World) producerSteps() []stepDef {
 		step(`^a producer "([^"]*)" in group "([^"]*)" with send timeout (\d+) seconds?$`,
 			"creates a producer whose sends have that budget, retries included (Java's sendMsgTimeout, 3 s by default)",
 			func(name, group string, secs int) error {
-				return w.newProducer(name, group, true, client.WithSendTimeout(secondsD(secs)))
+				return w.newProducer(name, group, true, client.WithSendTimeout(w.scale(secondsD(secs))))
 			}).alias("timeout"),
 		step(`^a producer "([^"]*)" in group "([^"]*)" with send timeout (\d+) seconds? and attempt limit (\d+) milliseconds$`,
 			"creates a producer whose sends have that budget, each attempt but the last capped at the limit",
 			func(name, group string, secs, ms int) error {
-				return w.newProducer(name, group, true, client.WithSendTimeout(secondsD(secs)),
-					client.WithAttemptTimeout(time.Duration(ms)*time.Millisecond))
+				return w.newProducer(name, group, true, client.WithSendTimeout(w.scale(secondsD(secs))),
+					client.WithAttemptTimeout(w.scale(time.Duration(ms)*time.Millisecond)))
 			}).alias("per attempt", "attempt timeout"),
 		step(`^a producer "([^"]*)" in group "([^"]*)" with send timeout (\d+) seconds?, (\d+) async sender threads? and room for (\d+) waiting sends?$`,
 			"creates a producer whose async sends run on that many sender threads, with that many more waiting for one "+
 				"(Java's defaultAsyncSenderExecutor: as many threads as CPUs, 50,000 waiting)",
 			func(name, group string, secs, threads, room int) error {
-				return w.newProducer(name, group, true, client.WithSendTimeout(secondsD(secs)),
+				return w.newProducer(name, group, true, client.WithSendTimeout(w.scale(secondsD(secs))),
 					client.WithAsyncSenderExecutor(threads, room))
 			}).alias("executor", "async sender", "queue size", "back-pressure"),
 		step(`^a producer "([^"]*)" in group "([^"]*)" that heartbeats every (\d+) minutes$`,
 			"creates a producer whose client instance sends heartbeats every N minutes (Java's heartbeatBrokerInterval, 30 s by default)",
 			func(name, group string, mins int) error {
-				return w.newProducer(name, group, true, client.WithHeartbeatInterval(time.Duration(mins)*time.Minute))
+				return w.newProducer(name, group, true, client.WithHeartbeatInterval(w.scale(time.Duration(mins)*time.Minute)))
 			}).alias("heartbeat interval", "rarely"),
 		step(`^a producer "([^"]*)" in group "([^"]*)" without a name-server list$`,
 			"creates a producer that is given no name-server address: it reads NAMESRV_ADDR, then the HTTP endpoint",
@@ -172,7 +174,7 @@ func (w *World) producerSteps() []stepDef {
 					return err
 				}
 				want := duration(n, unit)
-				if got := ps.startTook; (less == "" && got != want) || (less != "" && got >= want) {
+				if got := ps.startTook; (less == "" && !w.tookAbout(got, want)) || (less != "" && got >= w.scale(want)) {
 					return fmt.Errorf("the start of %s took %v, want %s%v", name, got, less, want)
 				}
 				return nil
@@ -328,23 +330,23 @@ func (w *World) producerSteps() []stepDef {
 				return w.withCluster(func(c backend.Cluster) error {
 					ctx, cancel := w.ctx()
 					defer cancel()
-					clients, err := c.Clients(ctx, w.producerGroups()...)
+					sockets, err := w.clientSockets(ctx, c, id)
 					if err != nil {
 						return err
 					}
 					var checked []string
-					for _, ci := range clients {
-						if ci.ClientID != id || slices.Contains(checked, ci.Addr) {
+					for _, cs := range sockets {
+						if slices.Contains(checked, cs.addr) {
 							continue
 						}
-						on, err := socketKeepAlive(ci.Addr)
+						on, err := socketKeepAlive(cs.addr)
 						if err != nil {
-							return fmt.Errorf("the socket %s lists for %s: %w", ci.Broker, name, err)
+							return fmt.Errorf("the socket %s lists for %s: %w", cs.broker, name, err)
 						}
 						if on {
-							return fmt.Errorf("the connection %s lists for %s has SO_KEEPALIVE on", ci.Broker, name)
+							return fmt.Errorf("the connection %s lists for %s has SO_KEEPALIVE on", cs.broker, name)
 						}
-						checked = append(checked, ci.Addr)
+						checked = append(checked, cs.addr)
 					}
 					if len(checked) == 0 {
 						return fmt.Errorf("no broker lists a connection of %s", name)
@@ -354,9 +356,43 @@ func (w *World) producerSteps() []stepDef {
 			}).
 			onFake("on loopback TCP (scenarios tagged @tcp run so): the sockets of the connections the fake brokers list").
 			tcpOnFake().
-			onReal("the sockets of the connections the brokers list (mqadmin producerConnection)").
+			onReal("the sockets the scenario's proxy saw the client's heartbeats come from (the brokers behind it list the proxy's own connections)").
 			alias("keepalive", "SO_KEEPALIVE", "TCP"),
 	}
+}
+
+// clientSocket is a client's address as one broker sees its connection.
+type clientSocket struct{ broker, addr string }
+
+// clientSockets returns the addresses of the client's connections to the brokers: as the
+// brokers list them, or, behind a proxy (whose own connections the brokers list), as the
+// proxy saw the client's heartbeats come.
+func (w *World) clientSockets(ctx context.Context, c backend.Cluster, id string) ([]clientSocket, error) {
+	var out []clientSocket
+	if _, ok := c.(proxied); !ok {
+		clients, err := c.Clients(ctx, w.producerGroups()...)
+		if err != nil {
+			return nil, err
+		}
+		for _, ci := range clients {
+			if ci.ClientID == id {
+				out = append(out, clientSocket{ci.Broker, ci.Addr})
+			}
+		}
+		return out, nil
+	}
+	for _, b := range c.Brokers() {
+		entries, err := c.Requests(b.Name, remoting.CodeHeartBeat)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if hb, err := protocol.DecodeHeartbeatData(e.Body); err == nil && hb.ClientID == id {
+				out = append(out, clientSocket{b.Name, e.Peer})
+			}
+		}
+	}
+	return out, nil
 }
 
 // pidInstance is a client id whose instance name is Java 4.9's PID#nanotime.

@@ -280,7 +280,7 @@ func (w *World) sendSteps() []stepDef {
 				}
 				want := duration(n, unit)
 				got := w.last.elapsed
-				ok := map[string]bool{"": got == want, "less than ": got < want, "at least ": got >= want}[cmp]
+				ok := map[string]bool{"": w.tookAbout(got, want), "less than ": got < w.scale(want), "at least ": got >= w.scale(want)}[cmp]
 				if !ok {
 					return fmt.Errorf("the send took %v, want %s%v", got, cmp, want)
 				}
@@ -357,12 +357,12 @@ func (w *World) sendSteps() []stepDef {
 					if w.async.calls[i] != 1 || w.async.errs[i] == nil || !strings.Contains(w.async.errs[i].Error(), text) {
 						return fmt.Errorf("async send %d called back %d times with %v, want once with %q", i+1, w.async.calls[i], w.async.errs[i], text)
 					}
-					if took := w.async.at[i].Sub(w.async.start); atOnce != "" && took != 0 {
+					if took := w.async.at[i].Sub(w.async.start); atOnce != "" && !w.tookAbout(took, 0) {
 						return fmt.Errorf("async send %d called back %v after it was made, not at once", i+1, took)
 					}
 				}
 				return nil
-			}).onReal("\"at once\" needs virtual time").alias("rejected", "executor rejected"),
+			}).onReal("\"at once\": within the real backend's slack").alias("rejected", "executor rejected"),
 		step(`^(\d+) async callbacks ran, each once, all successful$`,
 			"every one of the N async sends called back exactly once, with a result",
 			func(n int) error {

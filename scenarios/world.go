@@ -19,6 +19,7 @@ import (
 	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // World is one scenario's state: its bubble, cluster and producers. Steps are its methods.
@@ -32,12 +33,18 @@ type World struct {
 
 	manager      *client.Manager // one per scenario: producers of two scenarios never share an instance
 	producers    map[string]*producerState
+	consumers    map[string]*consumerState
+	consumed     consumeBook  // every delivery to the scenario's consumers
+	offsetDir    string       // where broadcasting consumers keep their offsets
 	last         *sendOutcome // the last send a step made
 	async        *asyncRecord // the callbacks of the last async sends
+	tx           txBook       // the scenario's transactions and what their checkers were asked
+	req          *requestOutcome
 	env          map[string]*string
 	endpoint     *fakenamesrv.AddrEndpoint
 	endpointSrv  *fakenamesrv.AddrServer
 	endpointText string              // what the endpoint serves
+	endpointDial remoting.DialFunc   // reaches the endpoint on TCP; nil on an in-memory network
 	notedNS      map[string][]string // producer -> its name-server list when it was noted
 	// tcp is set for a scenario tagged @tcp on a virtual backend: it runs without a bubble, on
 	// a cluster over loopback TCP, in real time.
@@ -132,13 +139,32 @@ func (w *World) ctx() (context.Context, context.CancelFunc) {
 // sleep lets d pass: virtual time in a bubble, the wall clock otherwise (scaled by a backend
 // that says so).
 func (w *World) sleep(d time.Duration) error {
-	if s, ok := w.cluster.(timeScaler); ok {
-		d = s.Scale(d)
-	}
+	d = w.scale(d)
 	return w.in(func() error {
 		time.Sleep(d)
 		return nil
 	})
+}
+
+// scale turns a duration a feature names (a wait, a fault's delay, a timeout) into the one the
+// backend uses, so that every number of a feature keeps its meaning on a backend with scaled
+// wall time.
+func (w *World) scale(d time.Duration) time.Duration {
+	if s, ok := w.cluster.(timeScaler); ok {
+		return s.Scale(d)
+	}
+	return d
+}
+
+// tookAbout reports whether a measured duration is the one a feature names: exactly in
+// virtual time; on the wall clock, from the scaled duration to the backend's slack over it.
+func (w *World) tookAbout(got, want time.Duration) bool {
+	s, ok := w.cluster.(timeScaler)
+	if !ok {
+		return got == want
+	}
+	want = s.Scale(want)
+	return got >= want && got <= want+s.Slack()
 }
 
 // Optional hooks a backend's Cluster may have; the fakes have none.
@@ -151,10 +177,15 @@ type (
 	producerTuner interface {
 		ProducerOptions(group string) []client.Option
 	}
-	// timeScaler turns a feature's duration into the wall time a step sleeps.
+	// timeScaler turns a feature's duration into wall time, and says how much later than
+	// that a measured duration may end.
 	timeScaler interface {
 		Scale(d time.Duration) time.Duration
+		Slack() time.Duration
 	}
+	// proxied is a cluster the clients reach through a proxy: the servers behind it see the
+	// proxy's connections, not the clients'.
+	proxied interface{ Proxied() }
 	// scenarioEnder restores a shared cluster when a scenario ends.
 	scenarioEnder interface {
 		EndScenario(ctx context.Context) error
@@ -186,7 +217,12 @@ func initializeScenario(t *testing.T, backend Backend, stats *suiteStats) func(*
 			return context.WithValue(ctx, worldKey{}, w), nil
 		})
 		sc.After(func(ctx context.Context, s *godog.Scenario, err error) (context.Context, error) {
-			stopErr := w.in(func() error { return w.stopProducers() })
+			if w.req != nil {
+				// A request still waiting ends at its deadline; the bubble's time stops when
+				// its last step has run, so the wait happens here.
+				_, _ = w.waitRequest()
+			}
+			stopErr := w.in(func() error { return errors.Join(w.stopConsumers(), w.stopProducers()) })
 			if w.tcp && w.cluster != nil {
 				// Not in a bubble: nothing else stops this cluster before the suite ends.
 				stopErr = errors.Join(stopErr, w.cluster.Close())
