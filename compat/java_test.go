@@ -384,7 +384,13 @@ func TestJavaProducer(t *testing.T) {
 						require.Zero(t, m.SysFlag, "a small body: no sysFlag bits")
 						brokers[m.Broker] = true
 					}
-					require.Len(t, brokers, 2, "%s: round-robin reaches both brokers", op)
+					if op == "sync" {
+						// One thread's eight sends walk the eight queues of both brokers. Async
+						// sends run on the client's executor threads, each with its own
+						// ThreadLocalIndex starting at random: two threads of four sends each
+						// land on broker-b alone about once in 64 runs, as Java's do.
+						require.Len(t, brokers, 2, "%s: round-robin reaches both brokers", op)
+					}
 				}
 			})
 
