@@ -467,7 +467,9 @@ func (w *World) newConsumer(name, group, topic string, fails int, opts ...client
 		listener,
 	}
 	if d := w.cluster.Dialer(); d != nil {
-		base = append(base, client.WithDialer(d))
+		// As for producers: an instance that reads its name servers over HTTP stays on the
+		// bubble's network.
+		base = append(base, client.WithDialer(d), client.WithHTTPClient(httpClientOver(d)))
 	}
 	if t, ok := w.cluster.(consumerTuner); ok {
 		base = append(base, t.ConsumerOptions()...)
