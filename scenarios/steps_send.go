@@ -427,9 +427,12 @@ func (w *World) timed(topic string, send func(context.Context) (*client.SendResu
 // background starts a send that later steps act on (a crash under it, say); assertions wait
 // for it.
 func (w *World) background(topic string, send func(context.Context) (*client.SendResult, error)) error {
-	out := &sendOutcome{topic: topic, done: make(chan struct{})}
+	out := &sendOutcome{topic: topic}
 	w.last = out
 	return w.in(func() error {
+		// Made inside the bubble, so that a step waiting on it is durably blocked and virtual
+		// time can run on to the send's deadline.
+		out.done = make(chan struct{})
 		start := time.Now()
 		go func() {
 			defer close(out.done)
