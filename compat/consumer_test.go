@@ -21,9 +21,9 @@ import (
 // sent is what a test sent, by the producer's message id.
 type sent map[string]*primitive.Message
 
-// sendMixed sends n messages built by msgWith, numbered from first; every fifth has a body over
+// sendMixed sends n messages built by msgWith to topic, numbered from first; every fifth has a body over
 // the compression threshold, so consumers also get compressed messages back.
-func sendMixed(t *testing.T, p officialProducer, first, n int, into sent) {
+func sendMixed(t *testing.T, p officialProducer, topic string, first, n int, into sent) {
 	t.Helper()
 	for i := first; i < first+n; i++ {
 		body := fmt.Appendf(nil, "consume body %d", i)
@@ -31,6 +31,7 @@ func sendMixed(t *testing.T, p officialProducer, first, n int, into sent) {
 			body = bytes.Repeat(fmt.Appendf(nil, "big %d;", i), 1200)
 		}
 		m := msgWith(i, body)
+		m.Topic = topic
 		r, err := p.SendSync(context.Background(), m)
 		require.NoError(t, err)
 		into[r.MsgID] = m
@@ -78,7 +79,7 @@ func TestPushConsumerReceivesEverything(t *testing.T) {
 	c := startCluster(t)
 	p := newProducer(t, c)
 	want := sent{}
-	sendMixed(t, p, 0, 20, want)
+	sendMixed(t, p, topic, 0, 20, want)
 	p.awaitWarm(t, c)
 
 	group := uniqueName(t, "cg")
@@ -106,7 +107,7 @@ func TestPushConsumerReceivesEverything(t *testing.T) {
 	shutdownOnce := sync.OnceFunc(func() { require.NoError(t, pc.Shutdown()) })
 	t.Cleanup(shutdownOnce)
 
-	sendMixed(t, p, 20, 20, want)
+	sendMixed(t, p, topic, 20, 20, want)
 	select {
 	case <-complete:
 	case <-time.After(waitDeadline):
@@ -142,7 +143,7 @@ func TestPullConsumerCommitsOffsets(t *testing.T) {
 	c := startCluster(t)
 	p := newProducer(t, c)
 	want := sent{}
-	sendMixed(t, p, 0, 24, want)
+	sendMixed(t, p, topic, 0, 24, want)
 	p.awaitWarm(t, c)
 
 	group := uniqueName(t, "cg")

@@ -66,9 +66,15 @@ type officialProducer struct {
 // (options given later win), shut down with tb.
 func newProducer(tb testing.TB, c cluster, opts ...producer.Option) officialProducer {
 	tb.Helper()
+	return newProducerAt(tb, c.NameServerAddr(), opts...)
+}
+
+// newProducerAt is newProducer for the name server at nsAddr, fake or real.
+func newProducerAt(tb testing.TB, nsAddr string, opts ...producer.Option) officialProducer {
+	tb.Helper()
 	op := officialProducer{instance: uniqueName(tb, "pi"), group: uniqueName(tb, "pg")}
 	all := append([]producer.Option{
-		producer.WithNameServer([]string{c.NameServerAddr()}),
+		producer.WithNameServer([]string{nsAddr}),
 		producer.WithGroupName(op.group),
 		producer.WithInstanceName(op.instance),
 	}, opts...)

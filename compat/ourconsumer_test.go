@@ -11,8 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
-	"github.com/rocketsim/rocketsim/fakebroker"
+	"github.com/rocketsim/rocketsim/protocol"
 )
 
 // TestOurPushConsumerFedByPeers: rocketsim's own push consumer (client.NewPushConsumer) gets
@@ -25,7 +26,33 @@ func TestOurPushConsumerFedByPeers(t *testing.T) {
 	peer := requireJavaPeer(t)
 	t.Parallel()
 	c := startCluster(t)
+	fake := backend.NewFake(c)
+	ourPushConsumerFedByPeers(t, peer, c.NameServerAddr(), topic, func(want int) []*protocol.MessageExt {
+		awaitCond(t, c, "every send stored", func() bool { return len(c.Messages(topic)) == want })
+		ctx, cancel := context.WithTimeout(context.Background(), waitDeadline)
+		defer cancel()
+		stored, err := backend.Messages(ctx, fake, topic)
+		require.NoError(t, err)
+		return stored
+	})
+}
 
+// TestOurPushConsumerFedByPeersOnRealServers is the same against real RocketMQ 4.9.7: both
+// producers and our consumer talk to the real name server and brokers.
+func TestOurPushConsumerFedByPeersOnRealServers(t *testing.T) {
+	peer := requireJavaPeer(t)
+	rc := realCluster.Cluster(t)
+	topicName := uniqueName(t, "OurConsumerReal")
+	realTopic(t, rc, topicName)
+	ourPushConsumerFedByPeers(t, peer, rc.NameServerAddr(), topicName, func(want int) []*protocol.MessageExt {
+		return realMessages(t, rc, topicName, want)
+	})
+}
+
+// ourPushConsumerFedByPeers runs both producers into topic through the name server at nsAddr
+// while our push consumer consumes it; stored waits until the brokers hold want messages of
+// topic and returns them as they read back.
+func ourPushConsumerFedByPeers(t *testing.T, peer *javaPeer, nsAddr, topic string, stored func(want int) []*protocol.MessageExt) {
 	var (
 		mu   sync.Mutex
 		got  = map[string][]*client.MessageExt{} // by UNIQ_KEY
@@ -33,7 +60,7 @@ func TestOurPushConsumerFedByPeers(t *testing.T) {
 	)
 	pc, err := client.NewPushConsumer(
 		client.WithGroup(uniqueName(t, "ocg")),
-		client.WithNameServers(c.NameServerAddr()),
+		client.WithNameServers(nsAddr),
 		client.WithManager(client.NewManager()),
 		client.WithInstanceName(uniqueName(t, "oci")),
 		client.WithConsumeFromWhere(client.ConsumeFromFirstOffset),
@@ -56,42 +83,41 @@ func TestOurPushConsumerFedByPeers(t *testing.T) {
 
 	// Half of the official producer's messages wait in the queues, the rest and the Java
 	// producer's arrive while the consumer runs (answering its held pulls).
-	p := newProducer(t, c)
+	p := newProducerAt(t, nsAddr)
 	official := sent{}
-	sendMixed(t, p, 0, 10, official)
+	sendMixed(t, p, topic, 0, 10, official)
 	require.NoError(t, pc.Start())
 	t.Cleanup(pc.Shutdown)
-	sendMixed(t, p, 10, 10, official)
-	java := peer.run(t, nil, c.NameServerAddr(), "producer", topic, uniqueName(t, "jpg"), fmt.Sprint(javaPerOp))
-	awaitCond(t, c, "every send stored", func() bool { return len(c.Messages(topic)) == len(official)+javaSends })
-	stored := c.Messages(topic)
+	sendMixed(t, p, topic, 10, 10, official)
+	java := peer.run(t, nil, nsAddr, "producer", topic, uniqueName(t, "jpg"), fmt.Sprint(javaPerOp))
+	all := stored(len(official) + javaSends)
 
 	deadline := time.After(waitDeadline)
 	for {
 		mu.Lock()
 		n := len(got)
 		mu.Unlock()
-		if n >= len(stored) {
+		if n >= len(all) {
 			break
 		}
 		select {
 		case <-wake:
 		case <-deadline:
-			require.Failf(t, "timed out", "our push consumer got %d of %d messages", n, len(stored))
+			require.Failf(t, "timed out", "our push consumer got %d of %d messages", n, len(all))
 		}
 	}
 	pc.Shutdown()
 
 	mu.Lock()
 	defer mu.Unlock()
-	require.Len(t, got, len(stored), "nothing but what was stored")
+	require.Len(t, got, len(all), "nothing but what was stored")
 	fromJava := 0
-	for _, m := range stored {
-		ds := got[m.MsgID]
-		require.Len(t, ds, 1, "%s (%v) delivered %d times", m.MsgID, m.Keys, len(ds))
+	for _, m := range all {
+		ds := got[m.ClientMsgID()]
+		require.Len(t, ds, 1, "%s (%v) delivered %d times", m.ClientMsgID(), m.Keys(), len(ds))
 		d := ds[0]
-		requireConsumedAsStored(t, m, d)
-		if w, ok := official[m.MsgID]; ok {
+		requireConsumedAsStored(t, topic, m, d)
+		if w, ok := official[m.ClientMsgID()]; ok {
 			require.Equal(t, w.Body, d.Body)
 			require.Equal(t, w.GetTags(), d.Tags())
 			require.Equal(t, w.GetKeys(), strings.Join(d.Keys(), " "))
@@ -103,7 +129,7 @@ func TestOurPushConsumerFedByPeers(t *testing.T) {
 		fromJava++
 		op, _, ok := strings.Cut(string(d.Body), " body ")
 		require.True(t, ok, "not a message of the peer: %q", d.Body[:min(len(d.Body), 40)])
-		i := indexOf(t, m)
+		i := keyIndex(t, m.Keys())
 		require.Equal(t, javaBody(op, i), d.Body)
 		require.Equal(t, fmt.Sprintf("tag%d", i%3), d.Tags())
 		require.Equal(t, []string{fmt.Sprintf("k%d", i), fmt.Sprintf("order-%d", i)}, d.Keys())
@@ -122,20 +148,23 @@ func TestOurPushConsumerFedByPeers(t *testing.T) {
 	}
 }
 
-// requireConsumedAsStored checks what our consumer got against the broker's stored message.
-func requireConsumedAsStored(t *testing.T, m fakebroker.Message, d *client.MessageExt) {
+// requireConsumedAsStored checks what our consumer got against the message as the broker
+// stored it and an admin pull reads it back.
+func requireConsumedAsStored(t *testing.T, topic string, m, d *protocol.MessageExt) {
 	t.Helper()
-	require.Equal(t, m.MsgID, d.ClientMsgID(), "the producer's id (UNIQ_KEY)")
-	require.Equal(t, m.MsgID, d.UniqKey())
-	require.Equal(t, m.OffsetMsgID, d.MsgID, "the broker's offset id")
+	require.Equal(t, m.ClientMsgID(), d.ClientMsgID(), "the producer's id (UNIQ_KEY)")
+	require.Equal(t, m.UniqKey(), d.UniqKey())
+	require.Equal(t, m.MsgID, d.MsgID, "the broker's offset id")
 	require.Equal(t, topic, d.Topic)
-	require.Equal(t, m.Broker, d.BrokerName)
+	require.Equal(t, m.BrokerName, d.BrokerName)
 	require.Equal(t, m.QueueID, d.QueueID)
 	require.Equal(t, m.QueueOffset, d.QueueOffset)
 	require.Equal(t, m.SysFlag, d.SysFlag)
-	require.Equal(t, m.Body, d.Body, "body, inflated")
-	require.Equal(t, m.Tags, d.Tags())
-	require.Equal(t, m.Keys, d.Keys())
+	body, err := m.UncompressedBody(64 << 20)
+	require.NoError(t, err)
+	require.Equal(t, body, d.Body, "body, inflated")
+	require.Equal(t, m.Tags(), d.Tags())
+	require.Equal(t, m.Keys(), d.Keys())
 	for k, v := range m.Properties {
 		require.Equal(t, v, d.Property(k), "property %s", k)
 	}

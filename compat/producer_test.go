@@ -44,9 +44,15 @@ func requireResultMatches(t *testing.T, r *primitive.SendResult, m fakebroker.Me
 // indexOf recovers i from the "k<i>" key of a message built by msgWith.
 func indexOf(t *testing.T, m fakebroker.Message) int {
 	t.Helper()
-	require.NotEmpty(t, m.Keys)
+	return keyIndex(t, m.Keys)
+}
+
+// keyIndex is the number i of a message whose first key is "k{i}".
+func keyIndex(t *testing.T, keys []string) int {
+	t.Helper()
+	require.NotEmpty(t, keys)
 	var i int
-	_, err := fmt.Sscanf(m.Keys[0], "k%d", &i)
+	_, err := fmt.Sscanf(keys[0], "k%d", &i)
 	require.NoError(t, err)
 	return i
 }
