@@ -75,8 +75,8 @@ var leftOut = map[string]string{
 		"on real servers, not 3), or the client's first heartbeat 1 s after its start (fixed as in Java, so ten of the feature's seconds there)",
 	tagSlaves:    "the shared real cluster runs masters only",
 	tagBlackHole: "only an in-memory network swallows connection attempts; the client's 3 s connect timeout is fixed",
-	tagCheckPhase: "counts a real broker's transaction checks in a window: its 6 s rounds run from its own start, at " +
-		"any phase of the feature's clock, and under load a round slips a period, so the count is off by one",
+	tagCheckPhase: "times a broker's transaction-check round: a real broker's rounds run from its own start, at no " +
+		"known instant of the feature's clock",
 	tagHours: "lasts hours of the feature's time: a tenth of it on the wall clock is longer than a run of the book on " +
 		"real servers can wait",
 }
