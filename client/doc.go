@@ -120,6 +120,8 @@
 //     push consumer" (Java fails with a ClassCastException); GET_CONSUMER_STATUS_FROM_CLIENT
 //     answers no offsets for it, as Java's;
 //   - a push consumer whose Start fails in the instance's start is dropped from the instance
-//     (Java leaves it registered there).
+//     (Java leaves it registered there);
+//   - the instance schedules no adjustThreadPool: Java's runs every minute, but in 4.9.7 both
+//     consume services' incCorePoolSize and decCorePoolSize are empty, so it changes nothing.
 
 package client
