@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -169,27 +170,13 @@ func (o *orderlyCollector) listener(_ context.Context, msgs []*MessageExt, oc *C
 // take waits (in virtual time) for n deliveries; the test fails after within without them.
 func (o *orderlyCollector) take(t *testing.T, n int, within time.Duration) []orderlyDelivery {
 	t.Helper()
-	deadline := time.After(within)
-	var out []orderlyDelivery
-	for len(out) < n {
-		select {
-		case d := <-o.ch:
-			out = append(out, d)
-		case <-deadline:
-			t.Fatalf("got %d of %d deliveries within %v", len(out), n, within)
-		}
-	}
-	return out
+	return takeFrom(t, o.ch, n, within)
 }
 
 // none checks that nothing is delivered within d.
 func (o *orderlyCollector) none(t *testing.T, d time.Duration) {
 	t.Helper()
-	select {
-	case got := <-o.ch:
-		t.Fatalf("unexpected delivery %+v", got)
-	case <-time.After(d):
-	}
+	noneFrom(t, o.ch, d, func(got orderlyDelivery) string { return fmt.Sprintf("delivery %+v", got) })
 }
 
 func TestSuspendCurrentQueueDelay(t *testing.T) {

@@ -54,25 +54,39 @@ func (k *collector) listener(_ context.Context, msgs []*MessageExt, _ *ConsumeCo
 // take waits (in virtual time) for n messages; the test fails after within without them.
 func (k *collector) take(t *testing.T, n int, within time.Duration) []*MessageExt {
 	t.Helper()
-	deadline := time.After(within)
-	var out []*MessageExt
-	for len(out) < n {
-		select {
-		case m := <-k.ch:
-			out = append(out, m)
-		case <-deadline:
-			t.Fatalf("got %d of %d messages within %v", len(out), n, within)
-		}
-	}
-	return out
+	return takeFrom(t, k.ch, n, within)
 }
 
 // none checks that nothing more arrives within d.
 func (k *collector) none(t *testing.T, d time.Duration) {
 	t.Helper()
+	noneFrom(t, k.ch, d, func(m *MessageExt) string {
+		return fmt.Sprintf("message %s at offset %d of %s", m.Body, m.QueueOffset, m.BrokerName)
+	})
+}
+
+// takeFrom waits (in virtual time) for n values from ch; the test fails after within without them.
+func takeFrom[T any](t *testing.T, ch <-chan T, n int, within time.Duration) []T {
+	t.Helper()
+	deadline := time.After(within)
+	var out []T
+	for len(out) < n {
+		select {
+		case v := <-ch:
+			out = append(out, v)
+		case <-deadline:
+			t.Fatalf("got %d of %d within %v", len(out), n, within)
+		}
+	}
+	return out
+}
+
+// noneFrom checks that ch gives nothing within d; describe names what came instead.
+func noneFrom[T any](t *testing.T, ch <-chan T, d time.Duration, describe func(T) string) {
+	t.Helper()
 	select {
-	case m := <-k.ch:
-		t.Fatalf("unexpected message %s at offset %d of %s", m.Body, m.QueueOffset, m.BrokerName)
+	case v := <-ch:
+		t.Fatalf("unexpected %s", describe(v))
 	case <-time.After(d):
 	}
 }
