@@ -76,6 +76,11 @@ const (
 	CodeSendReplyMessage             int32 = 324
 	CodeSendReplyMessageV2           int32 = 325
 	CodePushReplyMessageToClient     int32 = 326
+	// mqadmin cleanUnusedTopic, queryCq, producer and deleteExpiredCommitLog.
+	CodeCleanUnusedTopic       int32 = 316
+	CodeQueryConsumeQueue      int32 = 321
+	CodeGetAllProducerInfo     int32 = 328
+	CodeDeleteExpiredCommitLog int32 = 329
 )
 
 // Response codes (Java: ResponseCode.java and RemotingSysResponseCode.java at 4.9.7).
@@ -157,6 +162,8 @@ var requestCodeNames = map[int32]string{
 	CodeSendBatchMessage:                "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
 	CodeSendReplyMessage: "SEND_REPLY_MESSAGE", CodeSendReplyMessageV2: "SEND_REPLY_MESSAGE_V2",
 	CodePushReplyMessageToClient: "PUSH_REPLY_MESSAGE_TO_CLIENT",
+	CodeCleanUnusedTopic:         "CLEAN_UNUSED_TOPIC", CodeQueryConsumeQueue: "QUERY_CONSUME_QUEUE",
+	CodeGetAllProducerInfo: "GET_ALL_PRODUCER_INFO", CodeDeleteExpiredCommitLog: "DELETE_EXPIRED_COMMITLOG",
 }
 
 var responseCodeNames = map[int32]string{
