@@ -416,10 +416,7 @@ func (b *Broker) handleDeleteTopicInBroker(_ context.Context, req *remoting.Requ
 // the store forgets the consume queues of every topic the table does not hold.
 func (b *Broker) deleteTopic(topic string) bool {
 	deleted := b.topics.delete(topic)
-	held := b.topics.names()
-	b.store.dropQueues(func(t string) bool {
-		return held[t] || t == protocol.ScheduleTopic || t == protocol.TransOpHalfTopic || protocol.IsLMQ(t)
-	})
+	b.cleanUnusedTopics()
 	b.forgetTopicStats(topic)
 	return deleted
 }
