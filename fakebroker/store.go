@@ -18,8 +18,12 @@ package fakebroker
 //     index entries go with their segment (IndexService.deleteExpiredFile). Unlike Java, a
 //     segment is dropped for size only, never for age (fileReservedTime), and offsets run on
 //     across segments where Java's jump to the next file's start.
-//   - Deleting a topic (dropQueues) forgets its consume queues, as Java's cleanUnusedTopic, not
-//     its messages.
+//   - Deleting a topic and CLEAN_UNUSED_TOPIC (dropQueues) forget consume queues, as Java's
+//     cleanUnusedTopic, not messages.
+//   - A queue exists once a message was stored in it or a read asked for it (max or min offset,
+//     getMessage, search by time), as Java's findConsumeQueue creates an empty consume queue for
+//     any read; QUERY_CONSUME_QUEUE (queryConsumeQueue) tells the two apart from a queue nobody
+//     used. Introspection (offsets) reads without creating.
 //   - getMessage follows DefaultMessageStore.getMessage: the statuses NO_MESSAGE_IN_QUEUE,
 //     OFFSET_TOO_SMALL, OFFSET_OVERFLOW_ONE, OFFSET_OVERFLOW_BADLY, NO_MATCHED_MESSAGE and FOUND,
 //     the same nextBeginOffset, tag filtering by tags hash code against the subscription's code
@@ -366,6 +370,17 @@ func (s *store) maxOffset(topic string, queue int32) int64 {
 	}
 	s.touch(topic, queue)
 	return 0
+}
+
+// offsets are a queue's min and max offsets, for introspection: unlike the reads a request
+// makes, it does not touch a queue that has no entries.
+func (s *store) offsets(topic string, queue int32) (minOff, maxOff int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if q := s.queues[queueKey{topic, queue}]; q != nil {
+		return q.min, q.max()
+	}
+	return 0, 0
 }
 
 // touch remembers that a read asked for a queue that has no entries (see store.touched).
