@@ -49,6 +49,9 @@ type step struct {
 	// with, if set, runs on the side before the command; the function it returns runs once the
 	// command's output is in.
 	with func(ctx context.Context, s *side) (done func(), err error)
+	// files, if set, are files the command writes under {dir} (the side's own folder), whose
+	// contents are compared as part of its output.
+	files []string
 }
 
 func (s step) name() string { return strings.Join(s.args, " ") }
@@ -101,7 +104,14 @@ func steps() []step {
 		cmd("deleteExpiredCommitLog", "-b", "{broker}"),
 		cmd("deleteExpiredCommitLog", "-c", clusterName),
 		cmd("resetOffsetByTime", "-g", matrixGroup, "-t", matrixTopic, "-s", "-1"),
+		cmd("skipAccumulatedMessage", "-g", matrixGroup, "-t", matrixTopic),
+		cmd("cloneGroupOffset", "-s", matrixGroup, "-d", matrixGroup+"Clone", "-t", matrixTopic),
+		{args: []string{"exportMetadata", "-c", clusterName, "-f", "{dir}"}, files: []string{"metadata.json"}},
+		{args: []string{"exportMetadata", "-b", "{broker}", "-g", "-f", "{dir}"}, files: []string{"subscriptionGroup.json"}},
+		{args: []string{"exportConfigs", "-c", clusterName, "-f", "{dir}"}, files: []string{"configs.json"}},
 		cmd("statsAll", "-t", matrixTopic),
+		// Sends to the broker's own topic (one queue), each with its round trip in ms.
+		{args: []string{"sendMsgStatus", "-b", brokerA, "-c", "2"}, norm: normRoundTrips},
 		cmd("updateTopicPerm", "-b", "{broker}", "-t", matrixTopic, "-p", "4"),
 		cmd("topicRoute", "-t", matrixTopic),
 		cmd("updateTopicPerm", "-b", "{broker}", "-t", matrixTopic, "-p", "6"),
@@ -149,6 +159,7 @@ type side struct {
 	ns     string
 	broker string // broker-a's address
 	vars   map[string]string
+	dir    string // where the export subcommands write
 }
 
 type result struct {
@@ -166,8 +177,9 @@ func TestMQAdminMatrix(t *testing.T) {
 	classes := compileDriver(t, ctx, cp)
 
 	fake := fakecluster.Start(t, fakecluster.WithBrokers(1), fakecluster.WithCluster(clusterName))
-	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(), vars: map[string]string{}}
-	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}}
+	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(), vars: map[string]string{},
+		dir: t.TempDir()}
+	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}, dir: t.TempDir()}
 	realSide.broker, _ = realC.BrokerAddr(brokerA)
 
 	all := steps()
@@ -267,6 +279,7 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 		args := make([]string, 0, len(st.args)+2)
 		for _, a := range st.args {
 			a = strings.ReplaceAll(a, "{broker}", s.broker)
+			a = strings.ReplaceAll(a, "{dir}", s.dir)
 			for k, v := range s.vars {
 				a = strings.ReplaceAll(a, "{"+k+"}", v)
 			}
@@ -297,6 +310,14 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 		if done != nil {
 			done()
 		}
+		for _, f := range st.files {
+			data, err := os.ReadFile(filepath.Join(s.dir, f))
+			if err != nil {
+				fmt.Fprintf(&sb, "\n%s: %v\n", f, err)
+				continue
+			}
+			fmt.Fprintf(&sb, "\n%s:\n%s\n", f, data)
+		}
 		raw := strings.TrimSuffix(sb.String(), "\n")
 		if st.capture != nil {
 			if m := st.capture.FindStringSubmatch(raw); m != nil {
@@ -326,6 +347,7 @@ var (
 // by <client>, times, message ids and client instance names by placeholders, drops stack frames,
 // and collapses runs of blanks (column widths follow the values' lengths).
 func (s *side) normalize(v string) string {
+	v = strings.ReplaceAll(v, s.dir, "<dir>")
 	v = strings.ReplaceAll(v, s.ns, "<ns>")
 	v = strings.ReplaceAll(v, s.broker, "<"+brokerA+">")
 	v = loopbackAddr.ReplaceAllString(v, "<client>")
@@ -340,6 +362,11 @@ func (s *side) normalize(v string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+var roundTrip = regexp.MustCompile(`\brt=\d+ms`)
+
+// normRoundTrips masks sendMsgStatus's round-trip times.
+func normRoundTrips(v string) string { return roundTrip.ReplaceAllString(v, "rt=<rt>ms") }
 
 func sortLines(v string) string {
 	lines := strings.Split(v, "\n")

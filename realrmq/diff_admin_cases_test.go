@@ -15,8 +15,9 @@ import (
 // What mqadmin reads and changes beyond the earlier groups: the name server's own configuration
 // (318, 319) and the write permission it hands out (205, 327), a topic's groups (300), cleaning
 // consume queues (306), the broker's runtime info (28), a topic's queue stats (202) and a group's consume
-// stats (208) and every group's (317), every producer (328), a queue's consume-queue entries
-// (321), cleaning unused topics (316) and expired commit-log files (329). They run last: the name-server updates are put back at the end.
+// stats (208) and every group's (317), every producer (328), a queue's consume-queue entries (321),
+// cleaning unused topics (316) and expired commit-log files (329). They run last: the name-server
+// updates are put back at the end.
 
 const (
 	diffStatsTopic  = "DiffStatsTopic"
