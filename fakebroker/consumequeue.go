@@ -11,7 +11,8 @@ package fakebroker
 //     that does not parse is left 0, as Java's reflective header decoder leaves it.
 //   - Otherwise the answer is SUCCESS. When index is not an entry of the queue (below its min
 //     offset, at or past its max: getIndexBuffer finds no buffer), it has the remark "Index
-//     <index> of <queueId>@<topic> is not exist!" and no body. Else the body is a
+//     <index> of <queueId>@<topic> is not exist!" and no body. Else it keeps the remark
+//     createResponseCommand(null) starts with, "not set any response code", and the body is a
 //     QueryConsumeQueueResponseBody: the queue's max and min offsets, and at most count entries
 //     from index on (none for a count of 0 or less), each the record's commit-log offset, its
 //     size and its tags code (the hash code of TAGS, 0 without; in SCHEDULE_TOPIC_XXXX the
@@ -65,7 +66,9 @@ func (b *Broker) handleQueryConsumeQueue(_ context.Context, req *remoting.Reques
 	for i, e := range q.entries {
 		body.QueueData[i] = protocol.ConsumeQueueData{PhysicOffset: e.phys, PhysicSize: e.size, TagsCode: b.cqTagsCode(h.Topic, h.QueueID, e)}
 	}
-	resp := answer(cmd, remoting.Success, "")
+	// createResponseCommand(null) starts with the remark "not set any response code", which
+	// Java overwrites only for a missing index.
+	resp := answer(cmd, remoting.Success, remarkNotSet)
 	resp.Body = body.Encode()
 	return resp
 }
