@@ -8,7 +8,8 @@
 //
 //	register.go    103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
 //	topics.go      the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
-//	               21 GET_ALL_TOPIC_CONFIG, 215 DELETE_TOPIC_IN_BROKER
+//	               21 GET_ALL_TOPIC_CONFIG, 215 DELETE_TOPIC_IN_BROKER,
+//	               305 GET_SYSTEM_TOPIC_LIST_FROM_BROKER
 //	send.go        10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
 //	store.go       the in-memory store: queues, offsets, commit-log offsets and message ids
 //	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan,

@@ -83,3 +83,19 @@ func TestDeleteExpiredCommitLog(t *testing.T) {
 		require.Equal(t, int64(1), r.maxOffset("T", 0))
 	})
 }
+
+// GET_SYSTEM_TOPIC_LIST_FROM_BROKER lists TopicValidator's system topic set in its HashSet's
+// order (worked out by hand from String.hashCode for a table of 16), TBW102 included even when
+// the broker does not auto-create topics.
+func TestGetSystemTopicList(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, WithName("broker-a"), WithAutoCreateTopic(false))
+		resp := r.invoke(remoting.NewRequest(remoting.CodeGetSystemTopicListFromBroker, nil, nil))
+		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+		require.Empty(t, resp.Remark)
+		require.Nil(t, resp.ExtFields)
+		require.Equal(t, `{"topicList":["SCHEDULE_TOPIC_XXXX","RMQ_SYS_TRANS_HALF_TOPIC","RMQ_SYS_TRACE_TOPIC",`+
+			`"DefaultCluster_REPLY_TOPIC","RMQ_SYS_TRANS_OP_HALF_TOPIC","BenchmarkTest","TRANS_CHECK_MAX_TIME_TOPIC",`+
+			`"OFFSET_MOVED_EVENT","TBW102","broker-a","SELF_TEST_TOPIC","DefaultCluster"]}`, string(resp.Body))
+	})
+}

@@ -240,6 +240,12 @@ func adminCases() []diffCase {
 		// mqadmin brokerStatus and clusterList.
 		{name: "broker runtime info", code: remoting.CodeGetBrokerRuntimeInfo, target: brokerA,
 			req: body(remoting.CodeGetBrokerRuntimeInfo, ""), norm: normRuntimeInfo},
+		// mqadmin exportMetadata: the topics it leaves out (TBW102 is one even without auto-creation).
+		{name: "system topic list", code: remoting.CodeGetSystemTopicListFromBroker, target: brokerA,
+			req: body(remoting.CodeGetSystemTopicListFromBroker, "")},
+		{name: "system topic list without auto-creation", code: remoting.CodeGetSystemTopicListFromBroker, target: brokerNoAuto,
+			req: body(remoting.CodeGetSystemTopicListFromBroker, "")},
+
 		// mqadmin producer: every producer group with a connection (the diff- ones compared).
 		{name: "admin client heartbeat", code: remoting.CodeHeartBeat, target: brokerA, req: adminHeartbeat},
 		{name: "all producer info", code: remoting.CodeGetAllProducerInfo, target: brokerA,

@@ -57,6 +57,8 @@ const (
 	CodeInvokeBrokerToResetOffset       int32 = 222
 	CodeInvokeBrokerToGetConsumerStatus int32 = 223
 	CodeGetSystemTopicListFromNS        int32 = 304
+	// GET_SYSTEM_TOPIC_LIST_FROM_BROKER: mqadmin exportMetadata leaves these topics out.
+	CodeGetSystemTopicListFromBroker int32 = 305
 	// GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY go from mqadmin to a broker with a
 	// client id, and from the broker on to that consumer, unchanged.
 	CodeGetConsumerRunningInfo       int32 = 307
@@ -143,7 +145,8 @@ var requestCodeNames = map[int32]string{
 	CodeGetConsumerConnectionList: "GET_CONSUMER_CONNECTION_LIST", CodeGetProducerConnectionList: "GET_PRODUCER_CONNECTION_LIST",
 	CodeDeleteTopicInBroker:  "DELETE_TOPIC_IN_BROKER",
 	CodeDeleteTopicInNamesrv: "DELETE_TOPIC_IN_NAMESRV", CodeGetKVListByNamespace: "GET_KVLIST_BY_NAMESPACE",
-	CodeGetSystemTopicListFromNS: "GET_SYSTEM_TOPIC_LIST_FROM_NS", CodeGetUnitTopicList: "GET_UNIT_TOPIC_LIST",
+	CodeGetSystemTopicListFromNS:     "GET_SYSTEM_TOPIC_LIST_FROM_NS",
+	CodeGetSystemTopicListFromBroker: "GET_SYSTEM_TOPIC_LIST_FROM_BROKER", CodeGetUnitTopicList: "GET_UNIT_TOPIC_LIST",
 	CodeGetHasUnitSubTopicList: "GET_HAS_UNIT_SUB_TOPIC_LIST", CodeGetHasUnitSubUnUnitTopicList: "GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST",
 	CodeGetConsumerRunningInfo: "GET_CONSUMER_RUNNING_INFO", CodeSendMessageV2: "SEND_MESSAGE_V2",
 	CodeConsumeMessageDirectly:           "CONSUME_MESSAGE_DIRECTLY",
