@@ -97,7 +97,7 @@ func steps() []step {
 		cmd("producerConnection", "-g", matrixProducer, "-t", matrixTopic),
 		{args: []string{"producer", "-b", "{broker}"}, with: producerOnline},
 		cmd("queryCq", "-t", matrixTopic, "-q", "0", "-i", "0", "-b", "{broker}"),
-		cmd("queryCq", "-t", matrixTopic, "-q", "1", "-i", "0", "-c", "5", "-g", matrixGroup),
+		cmd("queryCq", "-t", matrixTopic, "-q", "0", "-i", "0", "-c", "5", "-g", matrixGroup),
 		cmd("cleanUnusedTopic", "-b", "{broker}"),
 		cmd("cleanUnusedTopic", "-c", clusterName),
 		cmd("queryCq", "-t", matrixTopic, "-q", "0", "-i", "0", "-b", "{broker}"),
