@@ -323,6 +323,46 @@ func TestBrokerConfig(t *testing.T) {
 	require.Equal(t, protocol.PermRead, brokerOf(t, cl, "broker-a").Permission())
 }
 
+// What mqadmin producer, queryCq, cleanUnusedTopic and deleteExpiredCommitLog ask a broker.
+func TestProducersAndStoreMaintenance(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithTopic("T", 2))
+	cli, ctx := newClient(t), ctxFor(t)
+	a := brokerOf(t, cl, "broker-a").Addr()
+
+	table, err := admin.ProducerTable(ctx, cli, a)
+	require.NoError(t, err)
+	require.Empty(t, table)
+	hb := &protocol.HeartbeatData{ClientID: "192.0.2.2@1", ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}}}
+	resp, err := cli.Invoke(ctx, a, remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode()))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code)
+	table, err = admin.ProducerTable(ctx, cli, a)
+	require.NoError(t, err)
+	require.Len(t, table["pg"], 1)
+	require.Equal(t, "192.0.2.2@1", table["pg"][0].ClientID)
+	require.Equal(t, "JAVA", table["pg"][0].Language)
+
+	send(t, cli, a, "T", 0, "m0")
+	send(t, cli, a, "T", 0, "m1")
+	cq, err := admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: "T", Count: 10})
+	require.NoError(t, err)
+	require.EqualValues(t, 2, cq.MaxQueueIndex)
+	require.Len(t, cq.QueueData, 2)
+	require.Less(t, cq.QueueData[0].PhysicOffset, cq.QueueData[1].PhysicOffset)
+	_, err = admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: "T", Index: 2, Count: 10})
+	require.ErrorIs(t, err, admin.ErrNoConsumeQueueEntry)
+	_, err = admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: "Nope", Count: 10})
+	var se *admin.ServerError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "0@Nope is not exist!", se.Remark)
+
+	require.NoError(t, admin.CleanUnusedTopics(ctx, cli, a))
+	require.NoError(t, admin.DeleteExpiredCommitLog(ctx, cli, a))
+	cq, err = admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: "T", Count: 10})
+	require.NoError(t, err)
+	require.Len(t, cq.QueueData, 2, "T is in the topic table: its queue stays")
+}
+
 // What mqadmin brokerStatus, topicStatus, consumerProgress and the message queries read.
 func TestBrokerStats(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithTopic("T", 2))

@@ -61,3 +61,23 @@ func sortConnections(conns []protocol.Connection) {
 		return cmp.Or(cmp.Compare(a.ClientID, b.ClientID), cmp.Compare(a.ClientAddr, b.ClientAddr))
 	})
 }
+
+// ProducerTable asks a broker for GET_ALL_PRODUCER_INFO (328), as mqadmin producer does: every
+// producer group with a connection, each with its connections (client id, remote address,
+// language, version, last heartbeat), sorted by client id.
+func ProducerTable(ctx context.Context, cli *remoting.Client, addr string) (map[string][]protocol.ProducerInfo, error) {
+	const op = "all producer info"
+	resp, err := invoke(ctx, cli, addr, op, protocol.RequestWithHeader(remoting.CodeGetAllProducerInfo,
+		protocol.GetAllProducerInfoRequestHeader{}, nil))
+	if err != nil {
+		return nil, err
+	}
+	info, err := protocol.DecodeProducerTableInfo(resp.Body)
+	if err != nil {
+		return nil, decodeErr(op, addr, err)
+	}
+	for _, list := range info.Data {
+		slices.SortStableFunc(list, func(a, b protocol.ProducerInfo) int { return cmp.Compare(a.ClientID, b.ClientID) })
+	}
+	return info.Data, nil
+}

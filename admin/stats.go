@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/rocketsim/rocketsim/protocol"
@@ -98,6 +100,44 @@ func TopicConsumers(ctx context.Context, cli *remoting.Client, addr, topic strin
 func CleanExpiredConsumeQueues(ctx context.Context, cli *remoting.Client, addr string) error {
 	_, err := invoke(ctx, cli, addr, "clean expired consume queues", remoting.NewRequest(remoting.CodeCleanExpiredConsumeQueue, nil, nil))
 	return err
+}
+
+// CleanUnusedTopics sends CLEAN_UNUSED_TOPIC (316), as mqadmin cleanUnusedTopic: the broker
+// drops the consume queues of the topics its topic table does not hold.
+func CleanUnusedTopics(ctx context.Context, cli *remoting.Client, addr string) error {
+	_, err := invoke(ctx, cli, addr, "clean unused topics", remoting.NewRequest(remoting.CodeCleanUnusedTopic, nil, nil))
+	return err
+}
+
+// DeleteExpiredCommitLog sends DELETE_EXPIRED_COMMITLOG (329), as mqadmin
+// deleteExpiredCommitLog: the broker deletes its commit-log files past their reserved time.
+func DeleteExpiredCommitLog(ctx context.Context, cli *remoting.Client, addr string) error {
+	_, err := invoke(ctx, cli, addr, "delete expired commit log", remoting.NewRequest(remoting.CodeDeleteExpiredCommitLog, nil, nil))
+	return err
+}
+
+// ErrNoConsumeQueueEntry: QUERY_CONSUME_QUEUE's index is not an entry of the queue (the broker
+// answers SUCCESS with the remark "Index I of Q@T is not exist!" and no body).
+var ErrNoConsumeQueueEntry = errors.New("admin: no consume-queue entry at the index")
+
+// QueryConsumeQueue asks a broker for QUERY_CONSUME_QUEUE (321), as mqadmin queryCq does: at
+// most h.Count consume-queue entries of a queue from h.Index, its min and max offsets and, with
+// h.ConsumerGroup, the group's subscription to the topic. An index outside the queue is
+// ErrNoConsumeQueueEntry; a queue the broker does not have, a *ServerError.
+func QueryConsumeQueue(ctx context.Context, cli *remoting.Client, addr string, h protocol.QueryConsumeQueueRequestHeader) (*protocol.QueryConsumeQueueResponseBody, error) {
+	op := fmt.Sprintf("consume queue %s/%d from %d", h.Topic, h.QueueID, h.Index)
+	resp, err := invoke(ctx, cli, addr, op, protocol.RequestWithHeader(remoting.CodeQueryConsumeQueue, h, nil))
+	if err != nil {
+		return nil, err
+	}
+	if len(resp.Body) == 0 {
+		return nil, fmt.Errorf("admin: %s at %s: %s: %w", op, addr, resp.Remark, ErrNoConsumeQueueEntry)
+	}
+	body, err := protocol.DecodeQueryConsumeQueueResponseBody(resp.Body)
+	if err != nil {
+		return nil, decodeErr(op, addr, err)
+	}
+	return body, nil
 }
 
 // NamesrvConfig asks a name server for GET_NAMESRV_CONFIG (319): every setting of its

@@ -252,6 +252,49 @@ func TestAdminConnections(t *testing.T) {
 	}
 }
 
+// What mqadmin producer, queryCq, cleanUnusedTopic and deleteExpiredCommitLog ask a real broker.
+func TestAdminProducersAndStoreMaintenance(t *testing.T) {
+	c := shared.Cluster(t)
+	ctx, cli := adminCtx(t), shared.Client()
+	a := brokerAddr(t, c, "broker-a")
+	topic := unique("ConfAdminCq")
+	createTopic(t, c, topic, 2)
+
+	pg := unique("ConfAdminTablePG")
+	p := newProducer(t, c, pg)
+	require.Eventually(t, func() bool {
+		table, err := admin.ProducerTable(ctx, cli, a)
+		return err == nil && len(table[pg]) == 1
+	}, 5*time.Second, 50*time.Millisecond, "the producer's heartbeat reaches broker-a")
+	table, err := admin.ProducerTable(ctx, cli, a)
+	require.NoError(t, err)
+	assert.Equal(t, p.ClientID(), table[pg][0].ClientID)
+	assert.Regexp(t, `^/.+:\d+$`, table[pg][0].RemoteIP, "Netty's remoteAddress().toString()")
+	assert.Positive(t, table[pg][0].LastUpdateTimestamp)
+
+	sendTo(t, a, topic, 1, "m0")
+	sendTo(t, a, topic, 1, "m1")
+	awaitMaxOffset(t, a, protocol.MessageQueue{Topic: topic, BrokerName: "broker-a", QueueID: 1}, 2)
+	cq, err := admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: topic, QueueID: 1, Count: 10})
+	require.NoError(t, err)
+	require.EqualValues(t, 2, cq.MaxQueueIndex)
+	require.Len(t, cq.QueueData, 2)
+	require.Less(t, cq.QueueData[0].PhysicOffset, cq.QueueData[1].PhysicOffset)
+	_, err = admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: topic, QueueID: 1, Index: 2, Count: 10})
+	require.ErrorIs(t, err, admin.ErrNoConsumeQueueEntry)
+	none := unique("ConfAdminNoCq")
+	_, err = admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: none, Count: 10})
+	var se *admin.ServerError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "0@"+none+" is not exist!", se.Remark)
+
+	require.NoError(t, admin.CleanUnusedTopics(ctx, cli, a))
+	require.NoError(t, admin.DeleteExpiredCommitLog(ctx, cli, a))
+	cq, err = admin.QueryConsumeQueue(ctx, cli, a, protocol.QueryConsumeQueueRequestHeader{Topic: topic, QueueID: 1, Count: 10})
+	require.NoError(t, err)
+	require.Len(t, cq.QueueData, 2, "the topic is in the table: its queue stays")
+}
+
 func TestAdminBrokerConfigAndRuntimeInfo(t *testing.T) {
 	c := shared.Cluster(t)
 	ctx, cli := adminCtx(t), shared.Client()

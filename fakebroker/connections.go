@@ -1,9 +1,9 @@
 package fakebroker
 
-// connections.go serves 204 GET_PRODUCER_CONNECTION_LIST and 203 GET_CONSUMER_CONNECTION_LIST
-// (what mqadmin producerConnection and consumerConnection ask), as Java's
-// AdminBrokerProcessor.getProducerConnectionList and getConsumerConnectionList (4.9.7) read the
-// client table that clients.go keeps:
+// connections.go serves 204 GET_PRODUCER_CONNECTION_LIST, 203 GET_CONSUMER_CONNECTION_LIST and
+// 328 GET_ALL_PRODUCER_INFO (what mqadmin producerConnection, consumerConnection and producer
+// ask), as Java's AdminBrokerProcessor.getProducerConnectionList, getConsumerConnectionList and
+// getAllProducerInfo (4.9.7) read the client table that clients.go keeps:
 //
 //   - Each connection in the group is listed with the client id its heartbeat gave, the
 //     connection's remote address, and the language and version of the heartbeat's request.
@@ -19,7 +19,14 @@ package fakebroker
 //     heartbeat) while the group has a member; a consumer group always leaves the table with
 //     its last member, so otherwise it is 206 CONSUMER_NOT_ONLINE "the consumer group[G] not
 //     online".
-//   - Neither answer has extFields (createResponseCommand(null)). Without the group field Java
+//   - 328 answers SUCCESS with a ProducerTableInfo (ProducerManager.getProducerTable): every
+//     producer group that has a connection, each connection with its client id, Netty's
+//     remoteAddress().toString() ("/" and the address), the heartbeat's language and version,
+//     and the time of its last heartbeat. A group left in the table without connections is
+//     not listed (Java adds a group's entry with its first connection). Groups come in the
+//     order of Java's HashMap; a group's connections in the order they joined (Java's follow a
+//     ConcurrentHashMap keyed by channel).
+//   - No answer has extFields (createResponseCommand(null)). Without the group field Java
 //     looks null up in a ConcurrentHashMap, which throws: SYSTEM_ERROR with Java 17's
 //     NullPointerException text.
 
@@ -36,7 +43,36 @@ func (b *Broker) connectionHandlers() []handlerEntry {
 	return []handlerEntry{
 		{remoting.CodeGetProducerConnectionList, b.handleGetProducerConnectionList},
 		{remoting.CodeGetConsumerConnectionList, b.handleGetConsumerConnectionList},
+		{remoting.CodeGetAllProducerInfo, b.handleGetAllProducerInfo},
 	}
+}
+
+func (b *Broker) handleGetAllProducerInfo(_ context.Context, req *remoting.Request) *remoting.Command {
+	resp := answer(req.Command, remoting.Success, "")
+	resp.Body = b.clients.producerTable().Encode()
+	return resp
+}
+
+// producerTable is ProducerManager.getProducerTable: the groups that have a connection.
+func (t *clientTable) producerTable() *protocol.ProducerTableInfo {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	info := &protocol.ProducerTableInfo{Data: map[string][]protocol.ProducerInfo{}}
+	for group, table := range t.producers {
+		if len(table) == 0 {
+			continue
+		}
+		list := make([]protocol.ProducerInfo, 0, len(table))
+		for _, id := range slices.Sorted(maps.Keys(table)) {
+			ch := table[id]
+			list = append(list, protocol.ProducerInfo{
+				ClientID: ch.clientID, RemoteIP: "/" + ch.conn.RemoteAddr(), Language: ch.language.String(),
+				Version: ch.version, LastUpdateTimestamp: ch.lastUpdate.UnixMilli(),
+			})
+		}
+		info.Data[group] = list
+	}
+	return info
 }
 
 func (b *Broker) handleGetProducerConnectionList(_ context.Context, req *remoting.Request) *remoting.Command {

@@ -215,3 +215,62 @@ func TestConnectionsWithoutGroup(t *testing.T) {
 		}
 	})
 }
+
+// allProducers requires a successful GET_ALL_PRODUCER_INFO and returns its body, raw and decoded.
+func (r *rig) allProducers() (string, map[string][]protocol.ProducerInfo) {
+	r.t.Helper()
+	resp := r.invoke(protocol.RequestWithHeader(remoting.CodeGetAllProducerInfo, protocol.GetAllProducerInfoRequestHeader{}, nil))
+	require.Equal(r.t, remoting.Success, resp.Code, resp.Remark)
+	require.Empty(r.t, resp.Remark)
+	require.Nil(r.t, resp.ExtFields, "Java answers without extFields")
+	info, err := protocol.DecodeProducerTableInfo(resp.Body)
+	require.NoError(r.t, err)
+	return string(resp.Body), info.Data
+}
+
+// GET_ALL_PRODUCER_INFO lists every producer group that has a connection, each connection as
+// its last heartbeat left it; a group whose connections all closed is not listed (though 204
+// still answers it), and consumer groups never are.
+func TestGetAllProducerInfo(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		raw, _ := r.allProducers()
+		require.Equal(t, `{"data":{}}`, raw)
+
+		first, second, third := r.client, r.newClient(), r.newClient()
+		heartbeat(t, first, &protocol.HeartbeatData{ClientID: "c1", ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}},
+			ConsumerDataSet: []protocol.ConsumerData{consumerData("cg", "T")}})
+		joined := time.Now().UnixMilli()
+		time.Sleep(time.Second)
+		hb := remoting.NewRequest(remoting.CodeHeartBeat, nil, (&protocol.HeartbeatData{ClientID: "c2",
+			ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}, {GroupName: "pg2"}}}).Encode())
+		hb.Language, hb.Version = remoting.LanguageGo, 317
+		require.Equal(t, remoting.Success, invokeOn(t, second, hb).Code)
+		heartbeat(t, third, &protocol.HeartbeatData{ClientID: "c3", ProducerDataSet: []protocol.ProducerData{{GroupName: "pg3"}}})
+		later := time.Now().UnixMilli()
+
+		one := protocol.ProducerInfo{ClientID: "c1", RemoteIP: "/" + localAddr(t, first), Language: "JAVA",
+			Version: remoting.CurrentVersion, LastUpdateTimestamp: joined}
+		two := protocol.ProducerInfo{ClientID: "c2", RemoteIP: "/" + localAddr(t, second), Language: "GO", Version: 317,
+			LastUpdateTimestamp: later}
+		three := protocol.ProducerInfo{ClientID: "c3", RemoteIP: "/" + localAddr(t, third), Language: "JAVA",
+			Version: remoting.CurrentVersion, LastUpdateTimestamp: later}
+		_, got := r.allProducers()
+		require.Equal(t, map[string][]protocol.ProducerInfo{"pg": {one, two}, "pg2": {two}, "pg3": {three}}, got)
+
+		// A heartbeat refreshes its connections' times.
+		time.Sleep(time.Second)
+		heartbeat(t, first, &protocol.HeartbeatData{ClientID: "c1", ProducerDataSet: []protocol.ProducerData{{GroupName: "pg"}}})
+		one.LastUpdateTimestamp = time.Now().UnixMilli()
+		_, got = r.allProducers()
+		require.Equal(t, []protocol.ProducerInfo{one, two}, got["pg"])
+
+		// The second connection closes: pg2 stays in the table without connections, unlisted.
+		require.NoError(t, second.Close())
+		synctest.Wait()
+		_, got = r.allProducers()
+		require.Equal(t, map[string][]protocol.ProducerInfo{"pg": {one}, "pg3": {three}}, got)
+		resp := r.askProducers("pg2")
+		require.Equal(t, remoting.Success, resp.Code, "204 still knows the group")
+	})
+}

@@ -8,7 +8,8 @@
 //
 //	register.go    103 REGISTER_BROKER and 104 UNREGISTER_BROKER, which the broker sends
 //	topics.go      the topic table, auto-creation from TBW102, 17 UPDATE_AND_CREATE_TOPIC,
-//	               21 GET_ALL_TOPIC_CONFIG, 215 DELETE_TOPIC_IN_BROKER
+//	               21 GET_ALL_TOPIC_CONFIG, 215 DELETE_TOPIC_IN_BROKER,
+//	               305 GET_SYSTEM_TOPIC_LIST_FROM_BROKER
 //	send.go        10 SEND_MESSAGE, 310 SEND_MESSAGE_V2, 320 SEND_BATCH_MESSAGE
 //	store.go       the in-memory store: queues, offsets, commit-log offsets and message ids
 //	clients.go     34 HEART_BEAT, 35 UNREGISTER_CLIENT, the client table and its expiry scan,
@@ -20,7 +21,8 @@
 //	subscriptiongroups.go 200 UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, 201
 //	               GET_ALL_SUBSCRIPTIONGROUP_CONFIG, 207 DELETE_SUBSCRIPTIONGROUP: each consumer
 //	               group's config and what it changes (pulls, retries, notifications)
-//	connections.go 203 GET_CONSUMER_CONNECTION_LIST, 204 GET_PRODUCER_CONNECTION_LIST
+//	connections.go 203 GET_CONSUMER_CONNECTION_LIST, 204 GET_PRODUCER_CONNECTION_LIST,
+//	               328 GET_ALL_PRODUCER_INFO
 //	locks.go       41 LOCK_BATCH_MQ, 42 UNLOCK_BATCH_MQ: orderly consumers' queue locks and
 //	               their 60 s expiry
 //	sendback.go    36 CONSUMER_SEND_MSG_BACK: retries in %RETRY%group, the dead-letter %DLQ%group
@@ -35,7 +37,10 @@
 //	               what mqadmin reads of the broker's counters, a topic's queues and a group's
 //	               progress (counters only a real store knows are plausible: DIFFERENCES.md)
 //	whoconsumes.go 300 QUERY_TOPIC_CONSUME_BY_WHO: the groups consuming a topic
-//	maintenance.go 306 CLEAN_EXPIRED_CONSUMEQUEUE (nothing to clean: the fake keeps every message)
+//	maintenance.go 306 CLEAN_EXPIRED_CONSUMEQUEUE (nothing to clean: the fake keeps every message),
+//	               316 CLEAN_UNUSED_TOPIC (the consume queues of topics the table does not hold),
+//	               329 DELETE_EXPIRED_COMMITLOG (no files to delete)
+//	consumequeue.go 321 QUERY_CONSUME_QUEUE: a queue's consume-queue entries
 //	transaction.go 37 END_TRANSACTION, the transaction check that sends 39
 //	               CHECK_TRANSACTION_STATE to producers, op records and discards
 //	reply.go       324 SEND_REPLY_MESSAGE, 325 SEND_REPLY_MESSAGE_V2, and the 326

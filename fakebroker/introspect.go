@@ -130,11 +130,18 @@ func (b *Broker) toMessage(sm *storedMessage) Message {
 }
 
 // MaxOffset returns a queue's max (next) logical offset.
-func (b *Broker) MaxOffset(topic string, queue int32) int64 { return b.store.maxOffset(topic, queue) }
+// Unlike GET_MAX_OFFSET it leaves a queue that has no entries as it is (see store.touched).
+func (b *Broker) MaxOffset(topic string, queue int32) int64 {
+	_, maxOff := b.store.offsets(topic, queue)
+	return maxOff
+}
 
 // MinOffset returns a queue's min logical offset: where its oldest message still kept is (see
 // WithStoreLimit), the max offset when retention dropped all of them.
-func (b *Broker) MinOffset(topic string, queue int32) int64 { return b.store.minOffset(topic, queue) }
+func (b *Broker) MinOffset(topic string, queue int32) int64 {
+	minOff, _ := b.store.offsets(topic, queue)
+	return minOff
+}
 
 // ConsumerOffset returns a consumer group's committed offset of a queue.
 func (b *Broker) ConsumerOffset(group, topic string, queue int32) (int64, bool) {

@@ -32,7 +32,7 @@ func (b *Broker) newServer() *remoting.Server {
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
 		b.connectionHandlers(), b.subscriptionGroupHandlers(), b.lockHandlers(), b.consumerCallHandlers(),
 		b.brokerConfigHandlers(), b.statsHandlers(), b.whoConsumesHandlers(), b.maintenanceHandlers(),
-		b.queryHandlers(),
+		b.queryHandlers(), b.consumeQueueHandlers(),
 		b.transactionHandlers(), b.replyHandlers(),
 	} {
 		for _, e := range family {

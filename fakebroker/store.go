@@ -18,8 +18,12 @@ package fakebroker
 //     index entries go with their segment (IndexService.deleteExpiredFile). Unlike Java, a
 //     segment is dropped for size only, never for age (fileReservedTime), and offsets run on
 //     across segments where Java's jump to the next file's start.
-//   - Deleting a topic (dropQueues) forgets its consume queues, as Java's cleanUnusedTopic, not
-//     its messages.
+//   - Deleting a topic and CLEAN_UNUSED_TOPIC (dropQueues) forget consume queues, as Java's
+//     cleanUnusedTopic, not messages.
+//   - A queue exists once a message was stored in it or a read asked for it (max or min offset,
+//     getMessage, search by time), as Java's findConsumeQueue creates an empty consume queue for
+//     any read; QUERY_CONSUME_QUEUE (queryConsumeQueue) tells the two apart from a queue nobody
+//     used. Introspection (offsets) reads without creating.
 //   - getMessage follows DefaultMessageStore.getMessage: the statuses NO_MESSAGE_IN_QUEUE,
 //     OFFSET_TOO_SMALL, OFFSET_OVERFLOW_ONE, OFFSET_OVERFLOW_BADLY, NO_MATCHED_MESSAGE and FOUND,
 //     the same nextBeginOffset, tag filtering by tags hash code against the subscription's code
@@ -138,9 +142,14 @@ type store struct {
 	phys        int64 // the commit log's next physical offset
 	segments    []*segment
 	queues      map[queueKey]*consumeQueue
-	topics      map[string]*topicLog
-	puts        int64 // records ever stored
-	indexLast   struct{ storeTimestamp, phys int64 }
+	// touched are the queues without entries a read asked for: Java's findConsumeQueue creates
+	// an empty consume queue for any read (max, min offset, pull, search by time), which
+	// QUERY_CONSUME_QUEUE and CLEAN_UNUSED_TOPIC then see. Written only on reads of a queue
+	// that has no entries, so a read of a queue that has them costs nothing more.
+	touched   sync.Map // queueKey -> struct{}
+	topics    map[string]*topicLog
+	puts      int64 // records ever stored
+	indexLast struct{ storeTimestamp, phys int64 }
 }
 
 func newStore(limit int64, segmentSize int) *store {
@@ -359,7 +368,27 @@ func (s *store) maxOffset(topic string, queue int32) int64 {
 	if q := s.queues[queueKey{topic, queue}]; q != nil {
 		return q.max()
 	}
+	s.touch(topic, queue)
 	return 0
+}
+
+// offsets are a queue's min and max offsets, for introspection: unlike the reads a request
+// makes, it does not touch a queue that has no entries.
+func (s *store) offsets(topic string, queue int32) (minOff, maxOff int64) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if q := s.queues[queueKey{topic, queue}]; q != nil {
+		return q.min, q.max()
+	}
+	return 0, 0
+}
+
+// touch remembers that a read asked for a queue that has no entries (see store.touched).
+func (s *store) touch(topic string, queue int32) {
+	k := queueKey{topic, queue}
+	if _, ok := s.touched.Load(k); !ok {
+		s.touched.Store(k, struct{}{})
+	}
 }
 
 // minOffset is ConsumeQueue.getMinOffsetInQueue: the first queue offset whose record the commit
@@ -370,20 +399,72 @@ func (s *store) minOffset(topic string, queue int32) int64 {
 	if q := s.queues[queueKey{topic, queue}]; q != nil {
 		return q.min
 	}
+	s.touch(topic, queue)
 	return 0
 }
 
 // dropQueues forgets the consume queue of every topic keep refuses, as
 // DefaultMessageStore.cleanUnusedTopic: its offsets start again from 0 and pulls find nothing
-// there, while the commit log (messages, lookups by offset) keeps every record.
-func (s *store) dropQueues(keep func(topic string) bool) {
+// there, while the commit log (messages, lookups by offset) keeps every record. It returns the
+// topics whose queues it dropped, each once.
+func (s *store) dropQueues(keep func(topic string) bool) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var dropped []string
 	for k := range s.queues {
 		if !keep(k.topic) {
 			delete(s.queues, k)
+			if !slices.Contains(dropped, k.topic) {
+				dropped = append(dropped, k.topic)
+			}
 		}
 	}
+	s.touched.Range(func(key, _ any) bool {
+		if k := key.(queueKey); !keep(k.topic) {
+			s.touched.Delete(k)
+			if !slices.Contains(dropped, k.topic) {
+				dropped = append(dropped, k.topic)
+			}
+		}
+		return true
+	})
+	return dropped
+}
+
+// cqEntriesPerFile is how many entries a consume-queue file holds (mappedFileSizeConsumeQueue,
+// 300000 units of 20 bytes): Java reads entries from one file at a time.
+const cqEntriesPerFile = 300000
+
+// cqQuery is what QUERY_CONSUME_QUEUE reads of a queue.
+type cqQuery struct {
+	exists   bool // Java's getConsumeQueue finds it: it has entries, or a read made it
+	min, max int64
+	// found: the index is one of the queue's entries (getIndexBuffer finds a buffer); entries
+	// are then at most count of them from there, up to the end of the file holding it.
+	found   bool
+	entries []cqEntry
+}
+
+// queryConsumeQueue is getConsumeQueue and getIndexBuffer(index) as AdminBrokerProcessor's
+// queryConsumeQueue reads them.
+func (s *store) queryConsumeQueue(topic string, queue int32, index int64, count int32) cqQuery {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	k := queueKey{topic, queue}
+	q := s.queues[k]
+	if q == nil {
+		_, ok := s.touched.Load(k)
+		return cqQuery{exists: ok}
+	}
+	r := cqQuery{exists: true, min: q.min, max: q.max()}
+	if index < r.min || index >= r.max {
+		return r
+	}
+	r.found = true
+	end := min(r.max, (index/cqEntriesPerFile+1)*cqEntriesPerFile)
+	n := min(end-index, int64(max(count, 0)))
+	r.entries = slices.Clone(q.entries[index-q.min : index-q.min+n])
+	return r
 }
 
 // recordLocked is the record at commit-log offset phys, where a record starts.
@@ -452,6 +533,7 @@ func (s *store) get(topic string, queue int32, offset int64, maxMsgNums int32, f
 	defer s.mu.RUnlock()
 	q := s.queues[queueKey{topic, queue}]
 	if q == nil {
+		s.touch(topic, queue)
 		q = &consumeQueue{}
 	}
 	r := getResult{minOffset: q.min, maxOffset: q.max(), nextBeginOffset: offset}
@@ -509,7 +591,11 @@ func (s *store) offsetByTime(topic string, queue int32, timestamp int64) int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	cq := s.queues[queueKey{topic, queue}]
-	if cq == nil || len(cq.entries) == 0 {
+	if cq == nil {
+		s.touch(topic, queue)
+		return 0
+	}
+	if len(cq.entries) == 0 {
 		return 0
 	}
 	q := cq.entries

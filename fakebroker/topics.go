@@ -1,8 +1,9 @@
 package fakebroker
 
-// topics.go serves 17 UPDATE_AND_CREATE_TOPIC, 21 GET_ALL_TOPIC_CONFIG and 215
-// DELETE_TOPIC_IN_BROKER and holds the broker's topic table, as Java's TopicConfigManager and
-// AdminBrokerProcessor.updateAndCreateTopic and deleteTopic (4.9.7):
+// topics.go serves 17 UPDATE_AND_CREATE_TOPIC, 21 GET_ALL_TOPIC_CONFIG, 215
+// DELETE_TOPIC_IN_BROKER and 305 GET_SYSTEM_TOPIC_LIST_FROM_BROKER and holds the broker's topic
+// table, as Java's TopicConfigManager and AdminBrokerProcessor.updateAndCreateTopic, deleteTopic
+// and getSystemTopicListFromBroker (4.9.7):
 //
 //   - The table starts with the system topics a 4.9.7 broker registers (seen in the golden
 //     REGISTER_BROKER bodies): SELF_TEST_TOPIC (1 queue), TBW102 (defaultTopicQueueNums, perm 7,
@@ -23,6 +24,10 @@ package fakebroker
 //     flag is ignored, as in 4.9.7: order comes from the name server's ORDER_TOPIC_CONFIG),
 //     moves the data version and registers that one topic two-way
 //     (registerIncrementBrokerData); the answer has no extFields.
+//   - 305 (what mqadmin exportMetadata leaves out) answers code 0 without remark or extFields,
+//     with TopicValidator's system topic set as a TopicList in its HashSet's order: the nine
+//     static topics (TBW102 even without autoCreateTopicEnable) and the broker's cluster, broker
+//     and reply topics.
 //   - A broker whose brokerPermission is not read+write registers every topic with that perm.
 //   - 21 answers code 0 with empty (not absent) extFields and the whole table with its data
 //     version as TopicConfigManager.encode writes it (what mqadmin reads); the perms are the
@@ -71,6 +76,9 @@ type topicTable struct {
 	perm      int32
 	autoTBW   bool
 	sysTopics map[string]bool // topics this broker adds to Java's system topic set
+	// sysTopicList is TopicValidator's system topic set in the order Java adds to it: the
+	// static ones, then the broker's own.
+	sysTopicList []string
 }
 
 func newTopicTable(cfg *config) *topicTable {
@@ -108,8 +116,12 @@ func newTopicTable(cfg *config) *topicTable {
 	}
 	reply := protocol.ReplyTopic(cfg.cluster)
 	add(reply, 1, rw)
+	t.sysTopicList = slices.Clone(protocol.SystemTopics)
 	for _, s := range []string{cfg.cluster, cfg.name, reply} {
 		t.sysTopics[s] = true
+		if !slices.Contains(t.sysTopicList, s) {
+			t.sysTopicList = append(t.sysTopicList, s)
+		}
 	}
 	for _, tc := range cfg.topics {
 		t.m[tc.TopicName] = tc
@@ -306,7 +318,16 @@ func (b *Broker) topicHandlers() []handlerEntry {
 		{remoting.CodeUpdateAndCreateTopic, b.handleUpdateAndCreateTopic},
 		{remoting.CodeGetAllTopicConfig, b.handleGetAllTopicConfig},
 		{remoting.CodeDeleteTopicInBroker, b.handleDeleteTopicInBroker},
+		{remoting.CodeGetSystemTopicListFromBroker, b.handleGetSystemTopicList},
 	}
+}
+
+// handleGetSystemTopicList is getSystemTopicListFromBroker: TopicValidator's system topic set,
+// a HashSet, as a TopicList.
+func (b *Broker) handleGetSystemTopicList(_ context.Context, req *remoting.Request) *remoting.Command {
+	resp := answer(req.Command, remoting.Success, "")
+	resp.Body = (&protocol.TopicList{Topics: protocol.JavaHashMapOrder(b.topics.sysTopicList, 16)}).Encode()
+	return resp
 }
 
 func (b *Broker) handleGetAllTopicConfig(_ context.Context, req *remoting.Request) *remoting.Command {
@@ -416,10 +437,7 @@ func (b *Broker) handleDeleteTopicInBroker(_ context.Context, req *remoting.Requ
 // the store forgets the consume queues of every topic the table does not hold.
 func (b *Broker) deleteTopic(topic string) bool {
 	deleted := b.topics.delete(topic)
-	held := b.topics.names()
-	b.store.dropQueues(func(t string) bool {
-		return held[t] || t == protocol.ScheduleTopic || t == protocol.TransOpHalfTopic || protocol.IsLMQ(t)
-	})
+	b.cleanUnusedTopics()
 	b.forgetTopicStats(topic)
 	return deleted
 }

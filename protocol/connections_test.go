@@ -107,3 +107,40 @@ func TestConnectionBodiesRejectJunk(t *testing.T) {
 		}
 	}
 }
+
+// javaProducerTableInfo is a ProducerTableInfo as fastjson writes it, by fastjson's rules
+// (properties sorted, the HashMap's groups by bucket: "pg3" hashes to 13, "pg" to 7, "pg2" to
+// 10 of 16); the differential test compares the fake's with a real broker's.
+const javaProducerTableInfo = `{"data":{"pg":[{"clientId":"192.0.2.2@1","language":"JAVA","lastUpdateTimestamp":1700000000000,` +
+	`"remoteIP":"/127.0.0.1:54321","version":413},{"clientId":"192.0.2.2@2","language":"GO","lastUpdateTimestamp":1700000000001,` +
+	`"remoteIP":"/127.0.0.1:54322","version":317}],"pg2":[{"clientId":"192.0.2.2@2","language":"GO",` +
+	`"lastUpdateTimestamp":1700000000001,"remoteIP":"/127.0.0.1:54322","version":317}],"pg3":[]}}`
+
+func TestProducerTableInfoBody(t *testing.T) {
+	java := ProducerInfo{ClientID: "192.0.2.2@1", RemoteIP: "/127.0.0.1:54321", Language: "JAVA", Version: 413,
+		LastUpdateTimestamp: 1700000000000}
+	goClient := ProducerInfo{ClientID: "192.0.2.2@2", RemoteIP: "/127.0.0.1:54322", Language: "GO", Version: 317,
+		LastUpdateTimestamp: 1700000000001}
+	for _, tc := range []struct {
+		name  string
+		value *ProducerTableInfo
+		json  string
+	}{
+		{"groups", &ProducerTableInfo{Data: map[string][]ProducerInfo{"pg3": {}, "pg2": {goClient}, "pg": {java, goClient}}},
+			javaProducerTableInfo},
+		{"empty", &ProducerTableInfo{Data: map[string][]ProducerInfo{}}, `{"data":{}}`},
+		{"nulls", &ProducerTableInfo{Data: map[string][]ProducerInfo{"g": {{}}}},
+			`{"data":{"g":[{"lastUpdateTimestamp":0,"version":0}]}}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.json, string(tc.value.Encode()))
+			got, err := DecodeProducerTableInfo([]byte(tc.json))
+			require.NoError(t, err)
+			require.Empty(t, cmp.Diff(tc.value, got))
+		})
+	}
+	// Enums by ordinal and numbers as strings, as fastjson reads them.
+	got, err := DecodeProducerTableInfo([]byte(`{"data":{"g":[{"language":9,"version":"7","lastUpdateTimestamp":"5","x":1}]},"y":2}`))
+	require.NoError(t, err)
+	require.Equal(t, map[string][]ProducerInfo{"g": {{Language: "GO", Version: 7, LastUpdateTimestamp: 5}}}, got.Data)
+}

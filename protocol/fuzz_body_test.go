@@ -138,6 +138,34 @@ func FuzzDecodeConnections(f *testing.F) {
 	})
 }
 
+func FuzzDecodeProducerTableInfo(f *testing.F) {
+	f.Add([]byte(javaProducerTableInfo))
+	f.Add([]byte(`{"data":{}}`))
+	f.Add([]byte(`{data:{g:[{language:9,version:"7",clientId:null,lastUpdateTimestamp:"1"}],h:[]}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if p, err := DecodeProducerTableInfo(data); err == nil {
+			first := p.Encode()
+			again, err := DecodeProducerTableInfo(first)
+			require.NoError(t, err, "%q", first)
+			require.Equal(t, string(first), string(again.Encode()))
+		}
+	})
+}
+
+func FuzzDecodeQueryConsumeQueueResponseBody(f *testing.F) {
+	f.Add([]byte(javaQueryConsumeQueueBody))
+	f.Add([]byte(`{"maxQueueIndex":0,"minQueueIndex":0,"queueData":[]}`))
+	f.Add([]byte(`{filterData:"g@T is not online!",queueData:[{eval:true,msg:"m",bitMap:"b",extendDataJson:"{}"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if b, err := DecodeQueryConsumeQueueResponseBody(data); err == nil {
+			first := b.Encode()
+			again, err := DecodeQueryConsumeQueueResponseBody(first)
+			require.NoError(t, err, "%q", first)
+			require.Equal(t, string(first), string(again.Encode()))
+		}
+	})
+}
+
 func FuzzDecodeDataVersion(f *testing.F) {
 	for _, body := range golden.Bodies(f, 103, "") {
 		decoded, err := DecodeRegisterBrokerBody(body, false)

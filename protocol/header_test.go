@@ -418,6 +418,28 @@ func adminHeaderCases() []headerCase {
 			required: []string{"producerGroup"},
 		},
 		{
+			name:   "GetAllProducerInfoRequestHeader",
+			header: GetAllProducerInfoRequestHeader{},
+			ext:    map[string]string{},
+			decode: dec(DecodeGetAllProducerInfoRequestHeader),
+		},
+		{
+			name: "QueryConsumeQueueRequestHeader",
+			header: QueryConsumeQueueRequestHeader{Topic: "T", QueueID: 3, Index: 1 << 40, Count: 10,
+				ConsumerGroup: "cg"},
+			ext: map[string]string{"topic": "T", "queueId": "3", "index": "1099511627776", "count": "10",
+				"consumerGroup": "cg"},
+			decode:  dec(DecodeQueryConsumeQueueRequestHeader),
+			numeric: []string{"queueId", "index", "count"},
+		},
+		{
+			name:    "QueryConsumeQueueRequestHeader/without group",
+			header:  QueryConsumeQueueRequestHeader{Topic: "T", Index: -1},
+			ext:     map[string]string{"topic": "T", "queueId": "0", "index": "-1", "count": "0"},
+			decode:  dec(DecodeQueryConsumeQueueRequestHeader),
+			numeric: []string{"queueId", "index", "count"},
+		},
+		{
 			name:     "GetConsumerConnectionListRequestHeader",
 			header:   GetConsumerConnectionListRequestHeader{ConsumerGroup: "cg"},
 			ext:      map[string]string{"consumerGroup": "cg"},

@@ -360,3 +360,72 @@ func DecodeConsumeMessageDirectlyResultRequestHeader(ext map[string]string) (Con
 	}
 	return h, r.result()
 }
+
+// GetAllProducerInfoRequestHeader is the header of GET_ALL_PRODUCER_INFO (328, mqadmin producer):
+// a class without fields, so the request carries empty extFields.
+type GetAllProducerInfoRequestHeader struct{}
+
+func (h GetAllProducerInfoRequestHeader) HeaderFields() []string { return nil }
+func (h GetAllProducerInfoRequestHeader) FastHeader() bool       { return false }
+
+func (h GetAllProducerInfoRequestHeader) ToExt() map[string]string { return map[string]string{} }
+
+func (h GetAllProducerInfoRequestHeader) WriteExt(map[string]string) {}
+
+// DecodeGetAllProducerInfoRequestHeader reads nothing: the class has no fields.
+func DecodeGetAllProducerInfoRequestHeader(map[string]string) (GetAllProducerInfoRequestHeader, error) {
+	return GetAllProducerInfoRequestHeader{}, nil
+}
+
+// Field names of QueryConsumeQueueRequestHeader.
+const (
+	FieldIndex = "index"
+	FieldCount = "count"
+)
+
+// QueryConsumeQueueRequestHeader is the header of QUERY_CONSUME_QUEUE (321, mqadmin queryCq):
+// Count entries of a queue's consume queue from entry Index, and with ConsumerGroup ("" is
+// Java's null) the group's subscription to the topic. No field is @CFNotNull: a missing number
+// stays 0, a missing topic null.
+type QueryConsumeQueueRequestHeader struct {
+	Topic         string
+	QueueID       int32
+	Index         int64
+	Count         int32
+	ConsumerGroup string
+}
+
+var queryConsumeQueueRequestFields = javaFieldSetOrder(
+	javaClass{javaHeaderPackage + "QueryConsumeQueueRequestHeader", []string{
+		FieldTopic, FieldQueueID, FieldIndex, FieldCount, FieldConsumerGroup}})
+
+func (h QueryConsumeQueueRequestHeader) HeaderFields() []string {
+	return queryConsumeQueueRequestFields
+}
+func (h QueryConsumeQueueRequestHeader) FastHeader() bool { return false }
+
+func (h QueryConsumeQueueRequestHeader) ToExt() map[string]string {
+	ext := make(map[string]string, 5)
+	h.WriteExt(ext)
+	return ext
+}
+
+func (h QueryConsumeQueueRequestHeader) WriteExt(ext map[string]string) {
+	putOptString(ext, FieldTopic, h.Topic)
+	putInt32(ext, FieldQueueID, h.QueueID)
+	putInt64(ext, FieldIndex, h.Index)
+	putInt32(ext, FieldCount, h.Count)
+	putOptString(ext, FieldConsumerGroup, h.ConsumerGroup)
+}
+
+func DecodeQueryConsumeQueueRequestHeader(ext map[string]string) (QueryConsumeQueueRequestHeader, error) {
+	r := extReader{ext: ext, header: "QueryConsumeQueueRequestHeader"}
+	h := QueryConsumeQueueRequestHeader{
+		Topic:         r.str(FieldTopic, false),
+		QueueID:       r.int32(FieldQueueID, false),
+		Index:         r.int64(FieldIndex, false),
+		Count:         r.int32(FieldCount, false),
+		ConsumerGroup: r.str(FieldConsumerGroup, false),
+	}
+	return h, r.result()
+}

@@ -85,6 +85,11 @@ const MessageTypeReply = "reply"
 // IsLMQ reports whether topic names a light message queue (MixAll.isLmq).
 func IsLMQ(topic string) bool { return strings.HasPrefix(topic, LMQPrefix) }
 
+// SystemTopics are the topics of TopicValidator's system topic set before a broker adds its
+// own (the cluster, broker and reply topics), in the order Java adds them.
+var SystemTopics = []string{AutoCreateTopicKey, ScheduleTopic, BenchmarkTopic, TransHalfTopic, TraceTopic,
+	TransOpHalfTopic, TransCheckMaxTimeTopic, SelfTestTopic, OffsetMovedEventTopic}
+
 // IsSystemTopic reports whether topic is one of Java's system topics, which UPDATE_AND_CREATE_TOPIC
 // refuses. Sending to some of them (TBW102 among them) is allowed; see IsNotAllowedSendTopic.
 func IsSystemTopic(topic string) bool {

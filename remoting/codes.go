@@ -57,6 +57,8 @@ const (
 	CodeInvokeBrokerToResetOffset       int32 = 222
 	CodeInvokeBrokerToGetConsumerStatus int32 = 223
 	CodeGetSystemTopicListFromNS        int32 = 304
+	// GET_SYSTEM_TOPIC_LIST_FROM_BROKER: mqadmin exportMetadata leaves these topics out.
+	CodeGetSystemTopicListFromBroker int32 = 305
 	// GET_CONSUMER_RUNNING_INFO and CONSUME_MESSAGE_DIRECTLY go from mqadmin to a broker with a
 	// client id, and from the broker on to that consumer, unchanged.
 	CodeGetConsumerRunningInfo       int32 = 307
@@ -76,6 +78,11 @@ const (
 	CodeSendReplyMessage             int32 = 324
 	CodeSendReplyMessageV2           int32 = 325
 	CodePushReplyMessageToClient     int32 = 326
+	// mqadmin cleanUnusedTopic, queryCq, producer and deleteExpiredCommitLog.
+	CodeCleanUnusedTopic       int32 = 316
+	CodeQueryConsumeQueue      int32 = 321
+	CodeGetAllProducerInfo     int32 = 328
+	CodeDeleteExpiredCommitLog int32 = 329
 )
 
 // Response codes (Java: ResponseCode.java and RemotingSysResponseCode.java at 4.9.7).
@@ -138,7 +145,8 @@ var requestCodeNames = map[int32]string{
 	CodeGetConsumerConnectionList: "GET_CONSUMER_CONNECTION_LIST", CodeGetProducerConnectionList: "GET_PRODUCER_CONNECTION_LIST",
 	CodeDeleteTopicInBroker:  "DELETE_TOPIC_IN_BROKER",
 	CodeDeleteTopicInNamesrv: "DELETE_TOPIC_IN_NAMESRV", CodeGetKVListByNamespace: "GET_KVLIST_BY_NAMESPACE",
-	CodeGetSystemTopicListFromNS: "GET_SYSTEM_TOPIC_LIST_FROM_NS", CodeGetUnitTopicList: "GET_UNIT_TOPIC_LIST",
+	CodeGetSystemTopicListFromNS:     "GET_SYSTEM_TOPIC_LIST_FROM_NS",
+	CodeGetSystemTopicListFromBroker: "GET_SYSTEM_TOPIC_LIST_FROM_BROKER", CodeGetUnitTopicList: "GET_UNIT_TOPIC_LIST",
 	CodeGetHasUnitSubTopicList: "GET_HAS_UNIT_SUB_TOPIC_LIST", CodeGetHasUnitSubUnUnitTopicList: "GET_HAS_UNIT_SUB_UNUNIT_TOPIC_LIST",
 	CodeGetConsumerRunningInfo: "GET_CONSUMER_RUNNING_INFO", CodeSendMessageV2: "SEND_MESSAGE_V2",
 	CodeConsumeMessageDirectly:           "CONSUME_MESSAGE_DIRECTLY",
@@ -157,6 +165,8 @@ var requestCodeNames = map[int32]string{
 	CodeSendBatchMessage:                "SEND_BATCH_MESSAGE", CodeQueryDataVersion: "QUERY_DATA_VERSION",
 	CodeSendReplyMessage: "SEND_REPLY_MESSAGE", CodeSendReplyMessageV2: "SEND_REPLY_MESSAGE_V2",
 	CodePushReplyMessageToClient: "PUSH_REPLY_MESSAGE_TO_CLIENT",
+	CodeCleanUnusedTopic:         "CLEAN_UNUSED_TOPIC", CodeQueryConsumeQueue: "QUERY_CONSUME_QUEUE",
+	CodeGetAllProducerInfo: "GET_ALL_PRODUCER_INFO", CodeDeleteExpiredCommitLog: "DELETE_EXPIRED_COMMITLOG",
 }
 
 var responseCodeNames = map[int32]string{
