@@ -108,8 +108,8 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 	}
 }
 
-// browser starts headless Chromium for the test's length and returns a tab's context, bounded
-// by browserTimeout.
+// browser starts headless Chromium for the test's length and returns its first tab's context,
+// bounded by browserTimeout.
 func browser(t *testing.T, exe string) context.Context {
 	t.Helper()
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
@@ -119,6 +119,9 @@ func browser(t *testing.T, exe string) context.Context {
 	t.Cleanup(cancelBrowser)
 	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
 	t.Cleanup(cancel)
+	// Start the browser now, with its first tab, so that chromedp.NewContext(ctx) opens more
+	// tabs in it rather than a browser of its own per tab.
+	require.NoError(t, chromedp.Do(ctx))
 	return ctx
 }
 
