@@ -231,13 +231,16 @@ func brokerAction(w http.ResponseWriter, r *http.Request, s Servers, events *eve
 		return
 	}
 	st := s.Status()
-	ev := BrokerEvent{Name: name, State: map[string]string{"stop": "crashed", "start": "started"}[action]}
-	for _, b := range st.Brokers {
-		if b.Name == name {
-			ev.Addr, ev.Online = b.Addr, b.Online
+	if _, ok := s.(BrokerWatcher); !ok {
+		// Servers that watch their brokers publish this change themselves (BrokerWatcher).
+		ev := BrokerEvent{Name: name, State: map[string]string{"stop": BrokerCrashed, "start": BrokerStarted}[action]}
+		for _, b := range st.Brokers {
+			if b.Name == name {
+				ev.Addr, ev.Online = b.Addr, b.Online
+			}
 		}
+		events.publish(Event{Type: "broker", Time: nowMillis(), Broker: &ev})
 	}
-	events.publish(Event{Type: "broker", Time: nowMillis(), Broker: &ev})
 	WriteJSON(w, http.StatusOK, st)
 }
 

@@ -34,12 +34,69 @@ type FaultEvent struct {
 	Seq    uint64        `json:"seq,omitempty"` // the request's seq in its target's history, for "hit"
 }
 
-// BrokerEvent is a broker taken offline or brought back through the admin API.
+// BrokerEvent is a broker taken offline or brought back, through the admin API or from Go
+// (Servers that are a BrokerWatcher).
 type BrokerEvent struct {
 	Name   string `json:"name"`
 	Addr   string `json:"addr"`
-	State  string `json:"state"` // "crashed" or "started"
+	State  string `json:"state"` // "crashed", "stopped" or "started"
 	Online bool   `json:"online"`
+}
+
+// The states of a BrokerEvent.
+const (
+	BrokerCrashed = "crashed"
+	BrokerStopped = "stopped"
+	BrokerStarted = "started"
+)
+
+// BrokerWatcher is what Servers implement whose brokers change state outside the admin API too
+// (fakecluster's and the proxy's CrashBroker, StopBroker and StartBroker called from Go): each
+// change reaches GET /v1/events, the admin API's own broker actions included, so the admin API
+// publishes none of its own for them.
+type BrokerWatcher interface {
+	// WatchBrokers calls f with every change from now until stop is called. f must not block:
+	// it is called on the goroutine that made the change.
+	WatchBrokers(f func(BrokerEvent)) (stop func())
+}
+
+// BrokerFeed is a BrokerWatcher for Servers to embed or keep: Publish hands a change to every
+// watcher. The zero value is ready; it is safe for concurrent use.
+type BrokerFeed struct {
+	mu   sync.Mutex
+	next int
+	subs map[int]func(BrokerEvent)
+}
+
+// WatchBrokers implements BrokerWatcher.
+func (f *BrokerFeed) WatchBrokers(fn func(BrokerEvent)) (stop func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subs == nil {
+		f.subs = map[int]func(BrokerEvent){}
+	}
+	id := f.next
+	f.next++
+	f.subs[id] = fn
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.subs, id)
+	}
+}
+
+// Publish hands ev to every watcher.
+func (f *BrokerFeed) Publish(ev BrokerEvent) {
+	f.mu.Lock()
+	fns := make([]func(BrokerEvent), 0, len(f.subs))
+	for _, fn := range f.subs {
+		fns = append(fns, fn)
+	}
+	f.mu.Unlock()
+	// Outside the lock, so that a watcher may stop itself or watch again.
+	for _, fn := range fns {
+		fn(ev)
+	}
 }
 
 // eventBuffer is how many admin-made events a slow stream may fall behind by; a stream that
@@ -78,12 +135,25 @@ func (h *eventHub) publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
-		select {
-		case ch <- e:
-		default:
-			delete(h.subs, ch) // too far behind: its stream ends, see eventBuffer
-			close(ch)
-		}
+		h.sendLocked(ch, e)
+	}
+}
+
+// sendTo hands e to one stream's channel only, if it is still open.
+func (h *eventHub) sendTo(ch chan Event, e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[ch]; ok {
+		h.sendLocked(ch, e)
+	}
+}
+
+func (h *eventHub) sendLocked(ch chan Event, e Event) {
+	select {
+	case ch <- e:
+	default:
+		delete(h.subs, ch) // too far behind: its stream ends, see eventBuffer
+		close(ch)
 	}
 }
 
@@ -125,6 +195,14 @@ func (m *Mux) serveEvents(w http.ResponseWriter, r *http.Request, s Servers) {
 	defer cancel()
 	admin := m.events.subscribe()
 	defer m.events.unsubscribe(admin)
+	if bw, ok := s.(BrokerWatcher); ok {
+		// Into this stream's channel only: every stream watches for itself, for as long as it
+		// lasts.
+		stop := bw.WatchBrokers(func(b BrokerEvent) {
+			m.events.sendTo(admin, Event{Type: "broker", Time: nowMillis(), Broker: &b})
+		})
+		defer stop()
+	}
 
 	type kept struct {
 		target string

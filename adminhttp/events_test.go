@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -189,4 +190,84 @@ func TestIndexListsTheCalls(t *testing.T) {
 	require.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
 	require.Contains(t, rec.Body.String(), "<title>rocketsim console</title>")
 	require.NotContains(t, rec.Body.String(), "://", "the page loads nothing from elsewhere")
+}
+
+// watchingServers change their broker's state from Go too, and tell GET /v1/events of every
+// change themselves (adminhttp.BrokerWatcher), as fakecluster and the proxy do.
+type watchingServers struct {
+	*servers
+	feed     adminhttp.BrokerFeed
+	watchers atomic.Int32 // streams watching now
+}
+
+func (s *watchingServers) WatchBrokers(f func(adminhttp.BrokerEvent)) func() {
+	s.watchers.Add(1)
+	stop := s.feed.WatchBrokers(f)
+	return func() { stop(); s.watchers.Add(-1) }
+}
+
+// crash is a change made from Go, as fakecluster.Cluster.CrashBroker is.
+func (s *watchingServers) crash() {
+	_ = s.servers.CrashBroker("broker-a")
+	s.feed.Publish(adminhttp.BrokerEvent{Name: "broker-a", Addr: "a:10911", State: adminhttp.BrokerCrashed})
+}
+
+func (s *watchingServers) StartBroker(ctx context.Context, name string) error {
+	err := s.servers.StartBroker(ctx, name)
+	s.feed.Publish(adminhttp.BrokerEvent{Name: name, Addr: "a:10911", State: adminhttp.BrokerStarted, Online: true})
+	return err
+}
+
+// Broker changes made from Go reach every open stream, and one made through the admin API on
+// servers that watch their brokers is streamed once, not again by the admin API; a stream that
+// ends stops watching.
+func TestEventStreamOfBrokerChangesMadeFromGo(t *testing.T) {
+	s := &watchingServers{servers: newServers()}
+	h := adminhttp.Handler(s)
+	ended := make(chan struct{}, 2) // a value each time a stream's handler returns
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.URL.Path == "/v1/events" {
+			ended <- struct{}{}
+		}
+	}))
+	defer web.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func() (<-chan sseEvent, func() error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/v1/events", nil)
+		require.NoError(t, err)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		return readEvents(t, resp.Body), resp.Body.Close
+	}
+	first, closeFirst := open()
+	second, closeSecond := open()
+	defer closeSecond()
+	require.EqualValues(t, 2, s.watchers.Load(), "each stream watches once its answer has begun")
+
+	s.crash()
+	for _, events := range []<-chan sseEvent{first, second} {
+		ev := next(t, events)
+		require.Equal(t, "broker", ev.name)
+		require.Equal(t, map[string]any{"name": "broker-a", "addr": "a:10911", "state": "crashed", "online": false}, ev.data["broker"])
+	}
+
+	code, v := call(t, h, "POST", "/v1/brokers/broker-a/start", "")
+	require.Equal(t, http.StatusOK, code, v)
+	code, _ = call(t, h, "DELETE", "/v1/faults", "")
+	require.Equal(t, http.StatusNoContent, code)
+	started := next(t, first)
+	require.Equal(t, map[string]any{"name": "broker-a", "addr": "a:10911", "state": "started", "online": true}, started.data["broker"])
+	require.Equal(t, "fault", next(t, first).name, "the start is streamed once")
+
+	require.NoError(t, closeFirst())
+	select {
+	case <-ended:
+	case <-time.After(eventTimeout):
+		t.Fatal("the event stream's handler kept running after its client went away")
+	}
+	require.EqualValues(t, 1, s.watchers.Load(), "the ended stream stopped watching")
+	cancel()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -41,12 +42,21 @@ func Listen(addr, token string) (net.Listener, error) {
 // RequireToken serves h only to requests that carry "Authorization: Bearer <token>"; any other
 // gets 401 with a WWW-Authenticate challenge (RFC 6750) and a JSON error. An empty token lets
 // every request through, for a loopback-only API.
+//
+// The web console's own files (GET / asked for by a browser, GET /console/...) are served
+// without the token: a browser navigating to a page cannot set a header, and the files are the
+// same static page for everyone, holding no state of the servers. The page then asks for the
+// token and sends it on each of its calls (console.js).
 func RequireToken(token string, h http.Handler) http.Handler {
 	if token == "" {
 		return h
 	}
 	want := []byte(token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isConsoleFile(r) {
+			h.ServeHTTP(w, r)
+			return
+		}
 		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="rocketsim"`)
@@ -61,4 +71,15 @@ func RequireToken(token string, h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// isConsoleFile says whether r asks for the console's page, script or style sheet (console.go).
+func isConsoleFile(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	// An unclean path ("/console/../v1/cluster") is not let through, though the mux would only
+	// redirect it: what passes here must be a console file by its name alone.
+	p := r.URL.Path
+	return p == path.Clean(p) && ((p == "/" && wantsHTML(r)) || strings.HasPrefix(p, "/console/"))
 }

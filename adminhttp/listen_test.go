@@ -70,3 +70,48 @@ func TestRequireToken(t *testing.T) {
 		})
 	}
 }
+
+// Behind a token, a browser can still load the console (it cannot set a header when it
+// navigates), but nothing that reads or changes the servers: every call, the event stream and
+// the list of calls a tool asks for need the token.
+func TestRequireTokenServesTheConsoleFilesOnly(t *testing.T) {
+	web := httptest.NewServer(adminhttp.RequireToken("s3cret", adminhttp.Handler(newServers())))
+	defer web.Close()
+	// A redirect is an answer of its own here: the gate must refuse before the mux would
+	// redirect an unclean path to a call.
+	hc := web.Client()
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for _, tc := range []struct {
+		name, method, path, accept, token string
+		status                            int
+		contentType                       string
+	}{
+		{"the page for a browser", "GET", "/", "text/html,application/xhtml+xml", "", http.StatusOK, "text/html; charset=utf-8"},
+		{"its script", "GET", "/console/console.js", "*/*", "", http.StatusOK, "text/javascript; charset=utf-8"},
+		{"its style sheet", "GET", "/console/console.css", "*/*", "", http.StatusOK, "text/css; charset=utf-8"},
+		{"the list of calls for a tool", "GET", "/", "*/*", "", http.StatusUnauthorized, "application/json"},
+		{"a call", "GET", "/v1/cluster", "*/*", "", http.StatusUnauthorized, "application/json"},
+		{"the event stream", "GET", "/v1/events", "text/event-stream", "", http.StatusUnauthorized, "application/json"},
+		{"a change", "DELETE", "/v1/faults", "*/*", "", http.StatusUnauthorized, "application/json"},
+		{"a posted page", "POST", "/", "text/html", "", http.StatusUnauthorized, "application/json"},
+		{"a call dressed as a console file", "GET", "/console/../v1/cluster", "*/*", "", http.StatusUnauthorized, "application/json"},
+		{"a call with the token", "GET", "/v1/cluster", "*/*", "s3cret", http.StatusOK, "application/json"},
+		{"the list of calls with the token", "GET", "/", "application/json", "s3cret", http.StatusOK, "application/json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The path as given: the client would clean "/console/../v1/cluster" itself.
+			r, err := http.NewRequest(tc.method, web.URL, nil)
+			require.NoError(t, err)
+			r.URL.Opaque = tc.path
+			r.Header.Set("Accept", tc.accept)
+			if tc.token != "" {
+				r.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			resp, err := hc.Do(r)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.Equal(t, tc.contentType, resp.Header.Get("Content-Type"))
+		})
+	}
+}

@@ -300,6 +300,10 @@ func (s adminServers) History(target string) (*fault.History, bool) {
 
 func (s adminServers) CrashBroker(name string) error { return s.c.CrashBroker(name) }
 
+func (s adminServers) WatchBrokers(f func(adminhttp.BrokerEvent)) (stop func()) {
+	return s.c.brokerFeed.WatchBrokers(f)
+}
+
 func (s adminServers) StartBroker(ctx context.Context, name string) error {
 	return s.c.StartBroker(ctx, name)
 }

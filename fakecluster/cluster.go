@@ -55,6 +55,9 @@ type Cluster struct {
 	ns      *fakenamesrv.Server
 	brokers []*fakebroker.Broker // in name order: broker-a, broker-b, ...; empty until Start
 	slaves  []*fakebroker.Broker // brokerId 1 of each name, with WithSlaves
+	// brokerFeed tells GET /v1/events of every crash, stop and start of a broker, whether the
+	// admin API or Go code made it.
+	brokerFeed adminhttp.BrokerFeed
 }
 
 type topicSpec struct {
@@ -456,6 +459,9 @@ func (c *Cluster) CrashBroker(name string) error {
 	if err != nil {
 		return err
 	}
+	if b.Running() {
+		defer c.brokerChanged(b, adminhttp.BrokerCrashed) // once the name server dropped it
+	}
 	b.Crash()
 	// The name server drops the broker when it notices the closed connection; wait for that,
 	// so that the caller sees the cluster as clients will from now on.
@@ -474,7 +480,15 @@ func (c *Cluster) StopBroker(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	if b.Running() {
+		defer c.brokerChanged(b, adminhttp.BrokerStopped)
+	}
 	return b.Shutdown(ctx)
+}
+
+// brokerChanged tells the admin API's event streams that b is now in state.
+func (c *Cluster) brokerChanged(b *fakebroker.Broker, state string) {
+	c.brokerFeed.Publish(adminhttp.BrokerEvent{Name: b.Name(), Addr: b.Addr(), State: state, Online: b.Running()})
 }
 
 // StartBroker brings a stopped or crashed broker back on its address, with its topics and
@@ -485,7 +499,10 @@ func (c *Cluster) StartBroker(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Start(); err != nil && !errors.Is(err, fakebroker.ErrRunning) {
+	switch err := b.Start(); {
+	case err == nil:
+		defer c.brokerChanged(b, adminhttp.BrokerStarted) // once the name server lists it
+	case !errors.Is(err, fakebroker.ErrRunning):
 		return err
 	}
 	if b.Silenced() {

@@ -47,6 +47,9 @@ func (s adminServers) Status() adminhttp.ClusterStatus         { return s.p.Stat
 func (s adminServers) Faults(t string) (*fault.Injector, bool) { return s.p.Faults(t) }
 func (s adminServers) History(t string) (*fault.History, bool) { return s.p.History(t) }
 func (s adminServers) CrashBroker(name string) error           { return s.p.CrashBroker(name) }
+func (s adminServers) WatchBrokers(f func(adminhttp.BrokerEvent)) (stop func()) {
+	return s.p.brokerFeed.WatchBrokers(f)
+}
 func (s adminServers) StartBroker(ctx context.Context, name string) error {
 	return s.p.StartBroker(ctx, name)
 }

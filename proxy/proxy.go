@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/adminhttp"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -85,6 +86,10 @@ type Proxy struct {
 	fronts  map[string]*front  // upstream broker address -> its listeners
 	targets map[string]*target // broker name -> the faults and history its addresses share
 	cluster string             // brokerClusterName, from the latest answer that named one
+
+	// brokerFeed tells the admin API's event streams of every crash, stop and start of a
+	// broker's listeners, whether the admin API or Go code made it.
+	brokerFeed adminhttp.BrokerFeed
 }
 
 // target is the fault injector and history of one server as the admin API names it.
@@ -408,6 +413,9 @@ func (p *Proxy) CrashBroker(name string) error {
 	}
 	f.op.Lock()
 	defer f.op.Unlock()
+	if f.isRunning() {
+		defer p.brokerChanged(f, adminhttp.BrokerCrashed)
+	}
 	f.setRunning(false)
 	f.main.close()
 	if f.vip != nil {
@@ -427,6 +435,9 @@ func (p *Proxy) StopBroker(ctx context.Context, name string) error {
 	}
 	f.op.Lock()
 	defer f.op.Unlock()
+	if f.isRunning() {
+		defer p.brokerChanged(f, adminhttp.BrokerStopped)
+	}
 	f.setRunning(false)
 	errs := []error{f.main.shutdown(ctx)}
 	if f.vip != nil {
@@ -457,7 +468,13 @@ func (p *Proxy) StartBroker(_ context.Context, name string) error {
 		}
 	}
 	f.setRunning(true)
+	p.brokerChanged(f, adminhttp.BrokerStarted)
 	return nil
+}
+
+// brokerChanged tells the admin API's event streams that f's broker is now in state.
+func (p *Proxy) brokerChanged(f *front, state string) {
+	p.brokerFeed.Publish(adminhttp.BrokerEvent{Name: f.name, Addr: f.main.listenAddr(), State: state, Online: f.isRunning()})
 }
 
 func (f *front) isRunning() bool {

@@ -50,7 +50,7 @@ const browserTimeout = 90 * time.Second
 func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 	exe := chromium(t)
 	cluster := fakecluster.Start(t, fakecluster.WithTopic("Orders", 4))
-	web := newAdminServer(t, cluster)
+	web := newAdminServer(t, cluster.AdminHandler())
 
 	p, err := client.NewProducer(client.WithGroup("orders"), client.WithNameServers(cluster.NameServerAddr()))
 	require.NoError(t, err)
@@ -61,14 +61,7 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 	_, err = p.Send(context.Background(), msg)
 	require.NoError(t, err)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1400, 1300))...)
-	defer cancelAlloc()
-	ctx, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
-	defer cancel()
-
+	ctx := browser(t, exe)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(web+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#cluster tbody tr[data-server="broker-a"]`)),
@@ -113,6 +106,23 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 		require.NoError(t, os.WriteFile(abs, png, 0o644))
 		t.Logf("screenshot: %s", abs)
 	}
+}
+
+// browser starts headless Chromium for the test's length and returns its first tab's context,
+// bounded by browserTimeout.
+func browser(t *testing.T, exe string) context.Context {
+	t.Helper()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.WindowSize(1400, 1300))...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelBrowser := chromedp.NewContext(alloc)
+	t.Cleanup(cancelBrowser)
+	ctx, cancel := context.WithTimeout(ctx, browserTimeout)
+	t.Cleanup(cancel)
+	// Start the browser now, with its first tab, so that chromedp.NewContext(ctx) opens more
+	// tabs in it rather than a browser of its own per tab.
+	require.NoError(t, chromedp.Do(ctx))
+	return ctx
 }
 
 func text(ctx context.Context, t *testing.T, css string) string {

@@ -1,17 +1,16 @@
 package browsertest
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/rocketsim/rocketsim/fakecluster"
 )
 
-// newAdminServer serves the cluster's admin API on loopback, as `sim serve -admin` does, and
-// returns its base URL.
-func newAdminServer(t *testing.T, cluster *fakecluster.Cluster) string {
+// newAdminServer serves an admin API handler (a cluster's or a proxy's) on loopback, as
+// `sim serve -admin` and `sim proxy -admin` do, and returns its base URL.
+func newAdminServer(t *testing.T, h http.Handler) string {
 	t.Helper()
-	web := httptest.NewServer(cluster.AdminHandler())
+	web := httptest.NewServer(h)
 	t.Cleanup(func() {
 		// The page's event stream is a request that lasts: end it before Close waits for it.
 		web.CloseClientConnections()

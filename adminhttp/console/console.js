@@ -21,13 +21,59 @@ const svgEl = (tag, attrs = {}, text) => {
 
 class NotServed extends Error {}
 
+// The admin API's token (`sim serve -admin-token`): taken from the URL's fragment
+// (http://HOST:PORT/#token=T; a fragment never leaves the browser) or typed into the form the
+// page shows when a call answers 401, and kept in sessionStorage, so that it lasts as long as
+// the tab and no longer. It goes on every call as "Authorization: Bearer T", the event stream
+// included (which is why the stream is read with fetch rather than EventSource: EventSource
+// cannot set a header, and a token in the URL would end up in logs and proxies).
+const tokenKey = "rocketsim-admin-token";
+
+function takeTokenFromFragment() {
+  const m = /^#(?:.*&)?token=([^&]*)/.exec(location.hash);
+  if (!m) return;
+  sessionStorage.setItem(tokenKey, decodeURIComponent(m[1]));
+  // Out of the address bar, so that the token is not shared with a copied link or a screenshot.
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
+function authHeaders(headers) {
+  const token = sessionStorage.getItem(tokenKey);
+  return token ? { ...headers, "Authorization": "Bearer " + token } : headers;
+}
+
+// needToken shows the token form with why the last call was refused, and resolves once a
+// token is given; every call refused meanwhile waits on it and is made again.
+let tokenWaiters = [];
+function needToken(why) {
+  $("#token-why").textContent = why;
+  $("#token-form").hidden = false;
+  document.body.dataset.auth = "needed";
+  return new Promise((resolve) => tokenWaiters.push(resolve));
+}
+
+function useToken(ev) {
+  ev.preventDefault();
+  sessionStorage.setItem(tokenKey, $("#token-input").value.trim());
+  $("#token-input").value = "";
+  $("#token-form").hidden = true;
+  delete document.body.dataset.auth;
+  const waiting = tokenWaiters;
+  tokenWaiters = [];
+  waiting.forEach((resolve) => resolve());
+}
+
 async function api(method, path, body) {
   const resp = await fetch(path, {
-    method, headers: { "Accept": "application/json", "Content-Type": "application/json" },
+    method, headers: authHeaders({ "Accept": "application/json", "Content-Type": "application/json" }),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (resp.status === 204) return null;
   const data = await resp.json();
+  if (resp.status === 401) {
+    await needToken(data.error || "the admin API needs a token");
+    return api(method, path, body);
+  }
   if (resp.status === 404 && /^no such call/.test(data.error || "")) throw new NotServed(path);
   if (!resp.ok) throw new Error(data.error || resp.statusText);
   return data;
@@ -268,22 +314,80 @@ function pushRow(row) {
   }
 }
 
-function connectEvents() {
-  const es = new EventSource("/v1/events?limit=50");
-  es.onopen = () => { $("#stream-state").textContent = "live"; document.body.dataset.stream = "live"; };
-  es.onerror = () => { $("#stream-state").textContent = "reconnecting…"; };
-  es.addEventListener("request", (m) => pushRow({ request: JSON.parse(m.data).request }));
-  es.addEventListener("fault", (m) => {
-    const f = JSON.parse(m.data).fault;
+// The event stream (GET /v1/events), read with fetch so that it carries the token (above) and
+// parsed as EventSource would; when it ends it is opened again after a pause, as EventSource
+// does, and the requests it replays that are already drawn are skipped (seen).
+const seen = {}; // target -> the highest request seq drawn
+const handlers = {
+  request: (ev) => {
+    const r = ev.request;
+    if (r.seq <= (seen[r.target] || 0)) return;
+    seen[r.target] = r.seq;
+    pushRow({ request: r });
+  },
+  fault: (ev) => {
+    const f = ev.fault;
     if (f.kind === "hit") { loadFaults(); return; }
     pushRow({ text: f.kind === "cleared" ? "faults cleared" : `fault added on ${f.target}: code ${f.rule.code ?? "any"} ${f.rule.action}` });
     loadFaults();
-  });
-  es.addEventListener("broker", (m) => {
-    const b = JSON.parse(m.data).broker;
+  },
+  broker: (ev) => {
+    const b = ev.broker;
     pushRow({ text: `${b.name} ${b.state}` });
     loadCluster();
-  });
+  },
+};
+
+function dispatch(block) {
+  let type = "message";
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith(":")) continue; // a comment
+    const i = line.indexOf(":");
+    const field = i < 0 ? line : line.slice(0, i);
+    let value = i < 0 ? "" : line.slice(i + 1);
+    if (value.startsWith(" ")) value = value.slice(1);
+    if (field === "event") type = value;
+    else if (field === "data") data.push(value);
+  }
+  if (data.length > 0 && handlers[type]) handlers[type](JSON.parse(data.join("\n")));
+}
+
+function streamState(text, live) {
+  $("#stream-state").textContent = text;
+  if (live) document.body.dataset.stream = "live"; else delete document.body.dataset.stream;
+}
+
+const reconnectPause = 2000;
+
+async function connectEvents() {
+  for (;;) {
+    try {
+      const resp = await fetch("/v1/events?limit=50", { headers: authHeaders({ "Accept": "text/event-stream" }) });
+      if (resp.status === 401) {
+        await needToken((await resp.json()).error || "the admin API needs a token");
+        continue;
+      }
+      if (!resp.ok) throw new Error(resp.status + " " + resp.statusText);
+      streamState("live", true);
+      const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += value;
+        let end;
+        while ((end = buf.indexOf("\n\n")) >= 0) {
+          dispatch(buf.slice(0, end));
+          buf = buf.slice(end + 2);
+        }
+      }
+    } catch (e) {
+      streamState("reconnecting… (" + e.message + ")", false);
+    }
+    streamState("reconnecting…", false);
+    await new Promise((resolve) => setTimeout(resolve, reconnectPause));
+  }
 }
 
 async function refresh() {
@@ -291,6 +395,8 @@ async function refresh() {
   await Promise.all([loadFaults(), loadTopics(), loadClients().then(loadGroups)]);
 }
 
+takeTokenFromFragment();
+$("#token-form").addEventListener("submit", useToken);
 $("#fault-form").addEventListener("submit", addFault);
 $("#fault-clear").addEventListener("click", async () => { await api("DELETE", "/v1/faults"); loadFaults(); });
 $("#refresh").addEventListener("click", refresh);

@@ -1,0 +1,113 @@
+package fakecluster_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/fakecluster"
+)
+
+// adminEvents opens GET /v1/events on h and returns the data of its broker and fault events
+// (requests left out), read until the test ends.
+func adminEvents(t *testing.T, h http.Handler) <-chan map[string]any {
+	t.Helper()
+	web := httptest.NewServer(h)
+	ctx, cancel := context.WithCancel(context.Background())
+	req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/v1/events", nil)
+	require.NoError(t, err)
+	resp, err := web.Client().Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	out := make(chan map[string]any, 64)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		readEventData(t, resp.Body, out)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		_ = resp.Body.Close()
+		<-done
+		web.Close()
+	})
+	return out
+}
+
+func readEventData(t *testing.T, body io.Reader, out chan<- map[string]any) {
+	sc := bufio.NewScanner(body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok {
+			continue
+		}
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			t.Errorf("bad event %q: %v", data, err)
+			return
+		}
+		if ev["type"] != "request" {
+			out <- ev
+		}
+	}
+}
+
+// eventTimeout bounds the wait for an event that must come.
+const eventTimeout = 10 * time.Second
+
+func nextEvent(t *testing.T, events <-chan map[string]any) map[string]any {
+	t.Helper()
+	select {
+	case ev := <-events:
+		return ev
+	case <-time.After(eventTimeout):
+		t.Fatal("no event within", eventTimeout)
+		return nil
+	}
+}
+
+// A broker crashed, stopped or started from Go, not through the admin API, is an event on
+// GET /v1/events all the same; starting a running broker changes nothing and is none.
+func TestBrokerChangesFromGoAreEvents(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithBrokers(2))
+	h := cl.AdminHandler()
+	events := adminEvents(t, h)
+	b, ok := cl.Broker("broker-b")
+	require.True(t, ok)
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+
+	for _, step := range []struct {
+		name   string
+		do     func() error
+		state  string
+		online bool
+	}{
+		{"crash", func() error { return cl.CrashBroker("broker-b") }, "crashed", false},
+		{"start after a crash", func() error { return cl.StartBroker(ctx, "broker-b") }, "started", true},
+		{"stop", func() error { return cl.StopBroker(ctx, "broker-b") }, "stopped", false},
+		{"start after a stop", func() error { return cl.StartBroker(ctx, "broker-b") }, "started", true},
+	} {
+		require.NoError(t, step.do(), step.name)
+		ev := nextEvent(t, events)
+		require.Equal(t, "broker", ev["type"], step.name)
+		require.Equal(t, map[string]any{"name": "broker-b", "addr": b.Addr(), "state": step.state, "online": step.online}, ev["broker"], step.name)
+	}
+
+	require.NoError(t, cl.StartBroker(ctx, "broker-b"), "a running broker")
+	code, _ := admin(t, h, "POST", "/v1/brokers/broker-b/stop", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "crashed", nextEvent(t, events)["broker"].(map[string]any)["state"],
+		"the running broker's start was no event, and the admin API's stop is one, once")
+	code, _ = admin(t, h, "DELETE", "/v1/faults", "")
+	require.Equal(t, http.StatusNoContent, code)
+	require.Equal(t, "fault", nextEvent(t, events)["type"])
+}
