@@ -15,7 +15,7 @@ import (
 const loadSynopsis = "[-namesrv HOST:PORT] [-brokers N] [-topic T] [-mode sync|async|oneway|batch] " +
 	"[-producers N] [-concurrency N] [-size BYTES] [-rate MSGS_PER_S] [-duration D | -messages N] " +
 	"[-consumers N] [-consumer-kind push|litepull|orderly] [-consume-time D] [-consume-fail-rate P] [-drain D] " +
-	"[-max-failed N] [-plan FILE] [-report FILE.html] [-json]"
+	"[-max-failed N] [-plan FILE] [-report FILE.html] [-omb-json FILE] [-json]"
 
 // runLoad is "sim load" (design.md §3): progress on stderr, with -json the summary as the last
 // line of stdout, with -report an HTML report.
@@ -59,6 +59,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	maxFailed := fs.Int64("max-failed", 0, "failed sends a run may have and still exit 0 (-1: any; default 0, or any when the plan expects failures)")
 	report := fs.String("report", "", "write an HTML report (charts of throughput and latency) to this file")
 	jsonOut := fs.Bool("json", false, "print the summary as one JSON object, the last line of stdout")
+	ombFile := fs.String("omb-json", "", "write the run as OpenMessaging Benchmark's result JSON to this file, for its create_charts.py (give -interval 10s for its time axis)")
+	ombWorkload := fs.String("omb-workload", "", "-omb-json: the workload name the chart script groups by (default: made from topics, queues and size, as the benchmark names its workloads)")
+	ombDriver := fs.String("omb-driver", "", "-omb-json: the driver name, the chart's legend (default \"rocketsim fake\", or \"rocketsim -namesrv ADDR\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -159,6 +162,19 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stderr, "Report: %s\n", *report)
 	}
+	if *ombFile != "" {
+		driver := *ombDriver
+		if driver == "" {
+			driver = "rocketsim fake"
+			if cfg.NameServer != "" {
+				driver = "rocketsim -namesrv " + cfg.NameServer
+			}
+		}
+		if err := writeOMB(*ombFile, res, *ombWorkload, driver); err != nil {
+			return fmt.Errorf("-omb-json: %w", err)
+		}
+		fmt.Fprintf(stderr, "OpenMessaging Benchmark result: %s\n", *ombFile)
+	}
 	if *jsonOut {
 		line, err := res.JSON()
 		if err != nil {
@@ -179,6 +195,18 @@ func notChecked(n int64) string {
 		return "not checked"
 	}
 	return fmt.Sprint(n)
+}
+
+func writeOMB(path string, res *load.Result, workload, driver string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := load.WriteOMBResult(f, res, workload, driver); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeReport(path string, res *load.Result) error {
