@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -104,32 +105,47 @@ func (h *hitLogger) stop() {
 }
 
 func (h *hitLogger) watch(target string, hist *fault.History) {
-	var window time.Time // start of the second whose hits are being counted
-	logged, unlogged := 0, 0
-	flush := func() {
-		if unlogged > 0 {
-			h.logger.Info("fault hits not logged", "target", target, "hits", unlogged,
-				"why", "more than 10 in a second")
-			unlogged = 0
+	var th hitThrottle
+	flush := func(n int) {
+		if n > 0 {
+			h.logger.Info("fault hits not logged", "target", target, "hits", n,
+				"why", fmt.Sprintf("more than %d in a second", hitsLoggedPerSecond))
 		}
 	}
-	defer flush()
+	defer func() { flush(th.unlogged) }()
 	// match never accepts: WaitFor offers it every new entry, without polling, until the stop.
 	_, _ = hist.WaitFor(h.ctx, func(e fault.Entry) bool {
 		if e.Fault == "" {
 			return false
 		}
-		if e.Time.Sub(window) >= time.Second {
-			flush()
-			window, logged = e.Time, 0
+		logIt, unlogged := th.admit(e.Time)
+		flush(unlogged)
+		if logIt {
+			h.logger.Info("fault hit", "target", target, "action", string(e.Fault), "code", e.Code,
+				"topic", e.Topic, "peer", e.Peer, "seq", e.Seq)
 		}
-		if logged == hitsLoggedPerSecond {
-			unlogged++
-			return false
-		}
-		logged++
-		h.logger.Info("fault hit", "target", target, "action", string(e.Fault), "code", e.Code,
-			"topic", e.Topic, "peer", e.Peer, "seq", e.Seq)
 		return false
 	})
+}
+
+// hitThrottle lets hitsLoggedPerSecond hits a second through, counting the rest.
+type hitThrottle struct {
+	window   time.Time // start of the second being counted
+	logged   int       // hits logged in it
+	unlogged int       // hits not logged in it
+}
+
+// admit says whether the hit at t is to be logged, and returns the count of hits not logged in
+// the second before, once, when t starts a new one.
+func (th *hitThrottle) admit(t time.Time) (logIt bool, unloggedBefore int) {
+	if th.window.IsZero() || t.Sub(th.window) >= time.Second {
+		unloggedBefore = th.unlogged
+		th.window, th.logged, th.unlogged = t, 0, 0
+	}
+	if th.logged == hitsLoggedPerSecond {
+		th.unlogged++
+		return false, unloggedBefore
+	}
+	th.logged++
+	return true, unloggedBefore
 }
