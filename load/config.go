@@ -62,9 +62,11 @@ const KeyProperty = "ROCKETSIM_LOAD_KEY"
 const (
 	// DefaultTopic is not Java's "RocketsimLoad": brokers create that one themselves with 1024
 	// queues, which would override -queues on brokers the run does not configure.
-	DefaultTopic       = "RocketsimLoad"
-	DefaultGroup       = "rocketsim_load"
-	DefaultBrokers     = 2
+	DefaultTopic = "RocketsimLoad"
+	DefaultGroup = "rocketsim_load"
+	// DefaultBrokers is one, as for sim serve and sim real: the smallest cluster, which the
+	// shipped plans, needing two, override.
+	DefaultBrokers     = 1
 	DefaultQueues      = 4
 	DefaultProducers   = 1
 	DefaultConcurrency = 4

@@ -526,6 +526,13 @@ func (p *consumerPool) missing(expected func(func(int64))) int64 {
 	return n
 }
 
+// endToEnd returns a copy of the end-to-end latencies so far, in microseconds.
+func (p *consumerPool) endToEnd() *hdrhistogram.Histogram {
+	p.e2eMu.Lock()
+	defer p.e2eMu.Unlock()
+	return hdrhistogram.Import(p.e2e.Export())
+}
+
 func (p *consumerPool) summary(lost int64, maxLag int64, drain time.Duration) *Consumption {
 	p.e2eMu.Lock()
 	h := p.e2e

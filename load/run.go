@@ -79,6 +79,10 @@ type Result struct {
 	// broker stored it, say): not lost, but worth knowing.
 	StoredNotAcked int64
 	Checked        bool // whether the stores were read back
+
+	// The whole run's distributions, for the quantiles the summary does not carry
+	// (WriteOMBResult): publish latency, and end to end (nil without consumers).
+	publishHist, endToEndHist *hdrhistogram.Histogram
 }
 
 // Problems lists why the run should not pass, for an exit status a CI job can trust: messages
@@ -573,8 +577,10 @@ loop:
 			drained = c.Drain
 		}
 		res.Summary.Consumption = cons.summary(cons.missing(expected), r.coll.maxLag, drained)
+		res.endToEndHist = cons.endToEnd()
 	}
 	res.Points = r.coll.points
+	res.publishHist, _ = r.coll.total()
 	if c.Mode == ModeOneway && !res.Checked {
 		note("oneway sends get no acknowledgement and the stores were not read: acked is 0")
 	}

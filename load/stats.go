@@ -129,8 +129,11 @@ type Point struct {
 	FailedTPS  float64       // messages failed per second
 	AvgMs      float64
 	P50Ms      float64
+	P75Ms      float64
+	P95Ms      float64
 	P99Ms      float64
 	P999Ms     float64
+	P9999Ms    float64
 	MaxMs      float64
 	SendFailed int64 // cumulative
 	RespFailed int64 // cumulative
@@ -197,8 +200,11 @@ func (c *collector) tick(now time.Time) Point {
 		TPS:        float64(ok) / secs,
 		FailedTPS:  float64(sendFailed+respFailed-c.lastFail) / secs,
 		P50Ms:      ms(h.ValueAtQuantile(50)),
+		P75Ms:      ms(h.ValueAtQuantile(75)),
+		P95Ms:      ms(h.ValueAtQuantile(95)),
 		P99Ms:      ms(h.ValueAtQuantile(99)),
 		P999Ms:     ms(h.ValueAtQuantile(99.9)),
+		P9999Ms:    ms(h.ValueAtQuantile(99.99)),
 		MaxMs:      ms(h.Max()),
 		SendFailed: sendFailed,
 		RespFailed: respFailed,

@@ -61,15 +61,16 @@ func listenAdmin(f adminFlags) (*adminServer, error) {
 	return &adminServer{l: l, token: token, done: make(chan error, 1)}, nil
 }
 
-// serve serves h behind the token, once what h reads has started.
-func (a *adminServer) serve(h http.Handler, logger *slog.Logger) {
+// serve serves h behind the token, once what h reads has started, logging the calls that change
+// something (see logAdminActions, which tells changed of them).
+func (a *adminServer) serve(h http.Handler, logger *slog.Logger, changed func(r *http.Request, status int)) {
 	if a == nil {
 		return
 	}
 	// An event stream (GET /v1/events) never goes idle, so Shutdown would wait for it until its
 	// deadline: the requests' context ends when Shutdown begins, which ends the streams.
 	base, endRequests := context.WithCancel(context.Background())
-	a.srv = &http.Server{Handler: adminhttp.RequireToken(a.token, h), ReadHeaderTimeout: 10 * time.Second,
+	a.srv = &http.Server{Handler: logAdminActions(adminhttp.RequireToken(a.token, h), logger, changed), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:    slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return base }}
 	a.srv.RegisterOnShutdown(endRequests)

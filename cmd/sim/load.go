@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,18 +15,23 @@ import (
 const loadSynopsis = "[-namesrv HOST:PORT] [-brokers N] [-topic T] [-mode sync|async|oneway|batch] " +
 	"[-producers N] [-concurrency N] [-size BYTES] [-rate MSGS_PER_S] [-duration D | -messages N] " +
 	"[-consumers N] [-consumer-kind push|litepull|orderly] [-consume-time D] [-consume-fail-rate P] [-drain D] " +
-	"[-max-failed N] [-plan FILE] [-report FILE.html] [-json]"
+	"[-max-failed N] [-plan FILE] [-report FILE.html] [-omb-json FILE] [-json]"
 
 // runLoad is "sim load" (design.md §3): progress on stderr, with -json the summary as the last
 // line of stdout, with -report an HTML report.
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("load", loadSynopsis, stderr)
+	fs := newFlagSet("load", loadSynopsis, stdout)
 	var cfg load.Config
 	fs.StringVar(&cfg.NameServer, "namesrv", "", "name server of an existing cluster, fake or real (default: start an in-process fake cluster)")
-	fs.IntVar(&cfg.Brokers, "brokers", 0, fmt.Sprintf("brokers of the in-process cluster (default %d, or the plan's)", load.DefaultBrokers))
+	fs.IntVar(&cfg.Brokers, "brokers", 0, fmt.Sprintf("%s of the in-process cluster (default %d, as for serve and real, or the plan's)", brokersUsage, load.DefaultBrokers))
 	memnet := fs.Bool("memnet", false, "run the in-process cluster on an in-memory network instead of loopback TCP")
-	fs.StringVar(&cfg.Topic, "topic", load.DefaultTopic, "topic; with -topics N > 1: T-0 ... T-(N-1)")
-	fs.IntVar(&cfg.Topics, "topics", 1, "number of topics")
+	fs.StringVar(&cfg.Topic, "topic", load.DefaultTopic, "topic; with -topic-count N > 1: T-0 ... T-(N-1)")
+	fs.IntVar(&cfg.Topics, "topic-count", 1, "number of topics")
+	// -topics was the count until it took serve's meaning elsewhere (a list T1:Q,T2:Q): a load
+	// run given it is told the new name rather than sent to the flag list.
+	fs.Func("topics", "(in serve a list T1:Q,T2:Q; here use -topic-count N and -queues Q)", func(string) error {
+		return errors.New("sim load takes -topic-count N (topics T-0 ... T-(N-1)) and -queues Q; -topics T1:Q,T2:Q is serve's")
+	})
 	fs.IntVar(&cfg.Queues, "queues", 0, fmt.Sprintf("write queues per topic and broker when the run creates the topic (default %d, or the plan's)", load.DefaultQueues))
 	mode := fs.String("mode", "sync", "send mode: sync, async, oneway or batch")
 	fs.IntVar(&cfg.Producers, "producers", load.DefaultProducers, "producers (client instances)")
@@ -53,14 +59,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	maxFailed := fs.Int64("max-failed", 0, "failed sends a run may have and still exit 0 (-1: any; default 0, or any when the plan expects failures)")
 	report := fs.String("report", "", "write an HTML report (charts of throughput and latency) to this file")
 	jsonOut := fs.Bool("json", false, "print the summary as one JSON object, the last line of stdout")
+	ombFile := fs.String("omb-json", "", "write the run as OpenMessaging Benchmark's result JSON to this file, for its create_charts.py (give -interval 10s for its time axis)")
+	ombWorkload := fs.String("omb-workload", "", "-omb-json: the workload name the chart script groups by (default: made from topics, queues and size, as the benchmark names its workloads)")
+	ombDriver := fs.String("omb-driver", "", "-omb-json: the driver name, the chart's legend (default \"rocketsim fake\", or \"rocketsim -namesrv ADDR\")")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	usageErr := func(format string, a ...any) error {
-		fmt.Fprintf(stderr, format+"\n", a...)
-		fs.Usage()
-		return errUsage
-	}
+	usageErr := usagef
 	m, err := load.ParseMode(*mode)
 	if err != nil {
 		return usageErr("-mode: %v", err)
@@ -75,7 +80,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	for name, v := range map[string]int{"brokers": cfg.Brokers, "topics": cfg.Topics, "queues": cfg.Queues, "producers": cfg.Producers,
+	for name, v := range map[string]int{"brokers": cfg.Brokers, "topic-count": cfg.Topics, "queues": cfg.Queues, "producers": cfg.Producers,
 		"concurrency": cfg.Concurrency, "inflight": cfg.InFlight, "batch-size": cfg.BatchSize, "size": cfg.Size} {
 		if set[name] && v < 1 {
 			return usageErr("-%s must be at least 1", name)
@@ -157,6 +162,19 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		fmt.Fprintf(stderr, "Report: %s\n", *report)
 	}
+	if *ombFile != "" {
+		driver := *ombDriver
+		if driver == "" {
+			driver = "rocketsim fake"
+			if cfg.NameServer != "" {
+				driver = "rocketsim -namesrv " + cfg.NameServer
+			}
+		}
+		if err := writeOMB(*ombFile, res, *ombWorkload, driver); err != nil {
+			return fmt.Errorf("-omb-json: %w", err)
+		}
+		fmt.Fprintf(stderr, "OpenMessaging Benchmark result: %s\n", *ombFile)
+	}
 	if *jsonOut {
 		line, err := res.JSON()
 		if err != nil {
@@ -177,6 +195,18 @@ func notChecked(n int64) string {
 		return "not checked"
 	}
 	return fmt.Sprint(n)
+}
+
+func writeOMB(path string, res *load.Result, workload, driver string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := load.WriteOMBResult(f, res, workload, driver); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func writeReport(path string, res *load.Result) error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/rocketsim/rocketsim/proxy"
@@ -18,25 +17,21 @@ const proxyStartTimeout = 10 * time.Second
 // runProxy puts the proxy in front of the cluster behind -upstream and keeps it up until
 // interrupted, printing the same ready line as "sim serve" with the proxy's addresses.
 func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("proxy", "-upstream NS_ADDR [-listen HOST:PORT] [-admin HOST:PORT [-admin-token TOKEN]]", stderr)
+	fs := newFlagSet("proxy", "-upstream NS_ADDR [-listen HOST:PORT] [-admin HOST:PORT [-admin-token TOKEN]] [-log-level LEVEL]", stdout)
 	upstream := fs.String("upstream", "", "the name server of the cluster behind the proxy (required)")
 	listen := fs.String("listen", proxy.DefaultListenAddr, "the proxy's name server listen address (port 0 picks a free port); its broker listeners take free ports on the same host")
 	adminF := addAdminFlags(fs)
-	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
+	logLevel := addLogLevelFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "bad -log-level %q\n", *logLevel)
-		return errUsage
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
 	}
 	if *upstream == "" {
-		fmt.Fprintln(stderr, "-upstream is required: the name server of the cluster to put the proxy in front of")
-		fs.Usage()
-		return errUsage
+		return usagef("-upstream is required: the name server of the cluster to put the proxy in front of")
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	adminSrv, err := listenAdmin(adminF)
 	if err != nil {
@@ -57,7 +52,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, b := range p.Brokers() {
 		ready.Brokers = append(ready.Brokers, serveBroker{Name: b.Name, Addr: b.Addr})
 	}
-	adminSrv.serve(p.AdminHandler(), logger)
+	adminSrv.serve(p.AdminHandler(), logger, nil)
 	ready.Admin = adminSrv.URL("")
 	line, err := json.Marshal(ready)
 	if err != nil {

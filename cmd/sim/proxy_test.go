@@ -140,6 +140,11 @@ func TestProxyBadCommandLines(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(context.Background(), tt.args, &stdout, &stderr)
 			require.Equal(t, tt.code, code, stderr.String())
+			if tt.code == 0 { // help, asked for, goes to stdout
+				require.Contains(t, stdout.String(), tt.stderr)
+				require.Empty(t, stderr.String())
+				return
+			}
 			require.Contains(t, stderr.String(), tt.stderr)
 			require.Empty(t, stdout.String())
 		})

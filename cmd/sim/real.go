@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/rocketsim/rocketsim/realrmq"
 )
@@ -14,21 +13,24 @@ import (
 // interrupted, printing the same ready line as "sim serve" so that tools can swap one for the
 // other.
 func runReal(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("real", "[-brokers N] [-version V] [-cluster NAME] [-auto-create=true] [-acl plain_acl.yml] [-logs DIR]", stderr)
-	brokers := fs.Int("brokers", 1, "number of brokers (broker-a, broker-b, ...)")
+	fs := newFlagSet("real", "[-brokers N] [-version V] [-cluster NAME] [-auto-create=true] [-acl plain_acl.yml] [-logs DIR] [-log-level LEVEL]", stdout)
+	brokers := fs.Int("brokers", defaultBrokers, brokersUsage)
 	version := fs.String("version", realrmq.DefaultVersion, "RocketMQ version from Maven Central")
 	cluster := fs.String("cluster", realrmq.DefaultCluster, "brokerClusterName of the brokers")
 	autoCreate := fs.Bool("auto-create", true, "autoCreateTopicEnable on the brokers")
 	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers run with aclEnable=true and this file")
 	logs := fs.String("logs", "", "folder for the servers' logs (default: a temporary folder, removed at exit)")
+	logLevel := addLogLevelFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *brokers < 1 {
-		fmt.Fprintln(stderr, "-brokers must be at least 1")
-		return errUsage
+		return usagef("-brokers must be at least 1")
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
 	opts := []realrmq.Option{
 		realrmq.WithBrokers(*brokers), realrmq.WithVersion(*version),
 		realrmq.WithCluster(*cluster), realrmq.WithAutoCreateTopic(*autoCreate),
@@ -41,8 +43,7 @@ func runReal(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// that fails to start.
 		data, _, admin, err := readACL(*aclFile)
 		if err != nil {
-			fmt.Fprintln(stderr, "-acl:", err)
-			return errUsage
+			return usagef("-acl: %v", err)
 		}
 		opts = append(opts, realrmq.WithACL(data, admin))
 	}

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"github.com/rocketsim/rocketsim/acl"
 	"io"
-	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -16,6 +16,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 )
 
@@ -72,38 +73,34 @@ func (t *topicFlag) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES]", stderr)
+	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-log-level LEVEL]", stdout)
 	nsAddr := fs.String("namesrv", "127.0.0.1:9876", "name server listen address (port 0 picks a free port)")
 	advertise := fs.String("advertise", "", "host the brokers register with the name server (Java's brokerIP1) and the ready line names, for servers listening on every interface (default: the listen address)")
-	brokers := fs.Int("brokers", 1, "number of brokers (broker-a, broker-b, ...)")
+	brokers := fs.Int("brokers", defaultBrokers, brokersUsage)
 	brokerPort := fs.Int("broker-port", 0, "port of broker-a; broker-b gets the next one, and so on (0: free ports)")
 	cluster := fs.String("cluster", "DefaultCluster", "brokerClusterName of the brokers")
 	var topics topicFlag
-	fs.Var(&topics, "topics", "topics to create on every broker, as T1:Q,T2:Q")
+	fs.Var(&topics, "topics", "topics to create on every broker, as T1:Q,T2:Q; a topic without :Q gets 8 queues, as mqadmin updateTopic gives")
 	autoCreate := fs.Bool("auto-create", true, "create unknown topics on first send from TBW102 (autoCreateTopicEnable)")
 	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account)")
 	adminF := addAdminFlags(fs)
 	secF := addSecurityFlags(fs)
 	storeF := addStoreFlags(fs)
-	logLevel := fs.String("log-level", "info", "log level on stderr: debug, info, warn or error")
+	logLevel := addLogLevelFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "bad -log-level %q\n", *logLevel)
-		return errUsage
+	logger, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
 	}
 	if *brokers < 1 || *brokerPort < 0 || *brokerPort > 65535 {
-		fmt.Fprintln(stderr, "-brokers must be at least 1 and -broker-port a port number")
-		return errUsage
+		return usagef("-brokers must be at least 1 and -broker-port a port number")
 	}
 	secOpts, err := secF.options()
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return errUsage
+		return usagef("%v", err)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	host, _, err := net.SplitHostPort(*nsAddr)
 	if err != nil {
@@ -119,8 +116,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *advertise != "" {
 		if strings.ContainsAny(*advertise, ":/ ") && net.ParseIP(*advertise) == nil {
-			fmt.Fprintf(stderr, "-advertise %q: want a host name or IP address, without a port\n", *advertise)
-			return errUsage
+			return usagef("-advertise %q: want a host name or IP address, without a port", *advertise)
 		}
 		opts = append(opts, fakecluster.WithAdvertisedHost(*advertise))
 	}
@@ -128,8 +124,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *aclFile != "" {
 		opt, err := aclOption(*aclFile)
 		if err != nil {
-			fmt.Fprintln(stderr, "-acl:", err)
-			return errUsage
+			return usagef("-acl: %v", err)
 		}
 		opts = append(opts, opt)
 	}
@@ -162,7 +157,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, b := range cl.Brokers() {
 		ready.Brokers = append(ready.Brokers, serveBroker{Name: b.Name(), Addr: b.Addr()})
 	}
-	adminSrv.serve(cl.AdminHandler(), logger)
+	hits := newHitLogger(logger, historiesOf(cl))
+	defer hits.stop()
+	// Faults come only through the admin API here, so the first rule added starts the watch.
+	adminSrv.serve(cl.AdminHandler(), logger, func(r *http.Request, status int) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/faults" && status < 300 {
+			hits.start()
+		}
+	})
 	ready.Admin = adminSrv.URL(*advertise)
 
 	line, err := json.Marshal(ready)
@@ -192,6 +194,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Warn("unclean stop", "err", err)
 	}
 	return serveErr
+}
+
+// historiesOf is the request history of each server that fault rules can target.
+func historiesOf(cl *fakecluster.Cluster) map[string]*fault.History {
+	out := map[string]*fault.History{fakecluster.NameServerTarget: cl.NameServer().History()}
+	for _, b := range cl.Brokers() {
+		out[b.Name()] = b.History()
+	}
+	return out
 }
 
 // aclOption reads a plain_acl.yml for -acl. The cluster's own admin requests (the admin API's
