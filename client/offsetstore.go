@@ -136,7 +136,14 @@ func (s *remoteOffsetStore) persistAll(ctx context.Context, mqs []MessageQueue) 
 			unused = append(unused, mq)
 			continue
 		}
-		if err := s.updateConsumeOffsetToBroker(ctx, mq, table[mq], true); err != nil {
+		// Each offset is read as it is written, as Java reads its AtomicLong: a fix of a moved
+		// offset (or a removal) made since the loop began must not be overwritten with the
+		// value from before it.
+		off, ok := s.table.get(mq)
+		if !ok {
+			continue
+		}
+		if err := s.updateConsumeOffsetToBroker(ctx, mq, off, true); err != nil {
 			s.inst.cfg.logger.Error("updateConsumeOffsetToBroker exception, "+mq.javaString(), "err", err)
 		}
 	}
