@@ -14,6 +14,15 @@ type Config struct {
 	// GlobalWhiteRemoteAddresses pass every request from a matching address, signed or not.
 	GlobalWhiteRemoteAddresses []string  `yaml:"globalWhiteRemoteAddresses"`
 	Accounts                   []Account `yaml:"accounts"`
+	// DataVersion is the file's version, which a 4.9.7 broker moves on at every change it
+	// writes (Java keeps a one-element list).
+	DataVersion []FileVersion `yaml:"dataVersion,omitempty"`
+}
+
+// FileVersion is one dataVersion entry of a plain_acl.yml (Java's DataVersion).
+type FileVersion struct {
+	Counter   int64 `yaml:"counter"`
+	Timestamp int64 `yaml:"timestamp"`
 }
 
 // Account is one entry of a plain_acl.yml's accounts (Java's PlainAccessConfig).
@@ -34,7 +43,7 @@ type Account struct {
 	GroupPerms       []string `yaml:"groupPerms"` // "groupA=SUB"
 }
 
-// ParseConfig reads a plain_acl.yml. Keys Java ignores (dataVersion) are ignored here too.
+// ParseConfig reads a plain_acl.yml. Keys Java ignores are ignored here too.
 func ParseConfig(data []byte) (*Config, error) {
 	var cfg Config
 	if err := yaml.Unmarshal(data, &cfg); err != nil {

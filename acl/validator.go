@@ -26,6 +26,7 @@ var adminCodes = map[int32]bool{
 // Validator checks requests against a Config as a 4.9.7 broker's PlainAccessValidator does. It
 // is read-only once made, so one Validator serves any number of connections.
 type Validator struct {
+	cfg      Config // what it was made from, for a Store
 	global   []addressMatcher
 	accounts map[string]*account
 }
@@ -34,7 +35,7 @@ type Validator struct {
 // accessKey and a secretKey longer than 6 characters, permissions read "name=PERM", white
 // addresses parse. The first account with an access key wins over later ones.
 func NewValidator(cfg *Config) (*Validator, error) {
-	v := &Validator{accounts: map[string]*account{}}
+	v := &Validator{cfg: cfg.clone(), accounts: map[string]*account{}}
 	for _, spec := range cfg.GlobalWhiteRemoteAddresses {
 		m, err := parseAddressMatcher(spec)
 		if err != nil {
