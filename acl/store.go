@@ -2,6 +2,7 @@ package acl
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -27,10 +28,11 @@ type Store struct {
 	path string
 	now  func() time.Time
 
-	mu  sync.Mutex
-	doc Config
-	ver FileVersion
-	v   atomic.Pointer[Validator]
+	mu     sync.Mutex
+	doc    Config
+	ver    FileVersion
+	ghosts map[string]bool
+	v      atomic.Pointer[Validator]
 }
 
 // NewStore starts a Store from v and the Config v was made from. path, if not empty, is the file
@@ -39,7 +41,7 @@ func NewStore(v *Validator, path string, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{path: path, now: now, doc: v.cfg.clone()}
+	s := &Store{path: path, now: now, doc: v.cfg.clone(), ghosts: map[string]bool{}}
 	// A file without a dataVersion gets a fresh one at load: now, counter 0.
 	s.ver = FileVersion{Timestamp: now().UnixMilli()}
 	if len(s.doc.DataVersion) > 0 {
@@ -114,6 +116,11 @@ func (s *Store) UpdateAccount(u AccountUpdate) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	doc := s.doc.clone()
+	if s.ghosts[key] {
+		// Java finds the key in its table and the account nowhere: it rewrites the file as it
+		// was, with a new version, and answers SUCCESS.
+		return s.commit(doc)
+	}
 	acc := Account{}
 	i := slices.IndexFunc(doc.Accounts, func(a Account) bool { return a.AccessKey == key })
 	if i >= 0 {
@@ -142,8 +149,16 @@ func (s *Store) UpdateAccount(u AccountUpdate) error {
 		acc.GroupPerms = slices.Clone(u.GroupPerms)
 	}
 	// Java builds the account's checks before it writes the file: a white address it cannot
-	// read fails the request and changes nothing.
+	// read fails the request and changes nothing in the file. For a new account Java has
+	// already entered the key in its table, though: until the broker reloads every file, the
+	// key is known without an account (requests signed with it fail with "No
+	// PlainAccessResource", updates of it change nothing, deletes of it fail). Java's message
+	// is the exception its address parser throws, which rocketsim words its own way.
 	if _, err := newAccount(acc); err != nil {
+		if i < 0 {
+			s.ghosts[key] = true
+			s.reload(doc)
+		}
 		return &ChangeError{strings.TrimPrefix(err.Error(), "acl: ")}
 	}
 	doc.Accounts = append(doc.Accounts, acc)
@@ -159,7 +174,7 @@ func (s *Store) DeleteAccount(accessKey string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := slices.IndexFunc(s.doc.Accounts, func(a Account) bool { return a.AccessKey == accessKey })
-	if i < 0 {
+	if i < 0 || s.ghosts[accessKey] {
 		return false, nil
 	}
 	doc := s.doc.clone()
@@ -193,10 +208,19 @@ func (s *Store) commit(doc Config) error {
 		}
 	}
 	s.doc, s.ver = doc, ver
-	if v, err := NewValidator(&doc); err == nil {
-		s.v.Store(v)
-	}
+	s.reload(doc)
 	return nil
+}
+
+// reload is the file watcher's load: a document it cannot read leaves the Validator in force.
+func (s *Store) reload(doc Config) {
+	v, err := NewValidator(&doc)
+	if err != nil {
+		old := *s.v.Load()
+		v = &old
+	}
+	v.ghosts = maps.Clone(s.ghosts)
+	s.v.Store(v)
 }
 
 // Check is the Validator in force's Check.
