@@ -226,7 +226,7 @@ func aclAdminCases() []diffCase {
 			req: update(protocol.CreateAccessConfigRequestHeader{AccessKey: "newuser1", SecretKey: "secret123", GroupPerms: "groupB"})},
 		// A create that fails on its white address leaves its key half-made in 4.9.7.
 		{name: "create with a bad white address", code: remoting.CodeUpdateAndCreateACLConfig, target: brokerA,
-			req: update(protocol.CreateAccessConfigRequestHeader{AccessKey: "halfmade", SecretKey: "secret123", WhiteRemoteAddress: "not-an-ip"}),
+			req:   update(protocol.CreateAccessConfigRequestHeader{AccessKey: "halfmade", SecretKey: "secret123", WhiteRemoteAddress: "not-an-ip"}),
 			known: []fieldDiff{{field: "remark", fake: "Netaddress examine Exception: netaddress is not-an-ip", real: "Index 1 out of bounds for length 1"}}},
 		{name: "send by the half-made account", code: remoting.CodeSendMessageV2, target: brokerA,
 			req: signedBy(acl.Credentials{AccessKey: "halfmade", SecretKey: "secret123"}, send("topicB"), nil)},
