@@ -336,3 +336,17 @@ func (r *fjReader) plainAccessConfig(a *PlainAccessConfig) error {
 		return err
 	})
 }
+
+// DecodeACLFileVersions reads the allAclFileVersion of GET_BROKER_CLUSTER_ACL_INFO's answer.
+func DecodeACLFileVersions(s string) (map[string]DataVersion, error) {
+	out := map[string]DataVersion{}
+	err := fjDecode([]byte(s), "allAclFileVersion", func(r *fjReader) error {
+		return r.Object(func(path string) error {
+			var v DataVersion
+			err := r.dataVersion(&v)
+			out[path] = v
+			return err
+		})
+	})
+	return out, err
+}

@@ -28,6 +28,9 @@ func TestACLFileVersions(t *testing.T) {
 	require.Equal(t, `{"/home/rmq/conf/plain_acl.yml":{"counter":3,"timestamp":1700000000000}}`,
 		EncodeACLFileVersions(map[string]DataVersion{"/home/rmq/conf/plain_acl.yml": {Counter: 3, Timestamp: 1700000000000}}))
 	require.Equal(t, `{}`, EncodeACLFileVersions(nil))
+	got, err := DecodeACLFileVersions(`{"/home/rmq/conf/plain_acl.yml":{"counter":3,"timestamp":1700000000000}}`)
+	require.NoError(t, err)
+	require.Equal(t, map[string]DataVersion{"/home/rmq/conf/plain_acl.yml": {Counter: 3, Timestamp: 1700000000000}}, got)
 }
 
 // The request headers leave out what Java leaves null, and the decoder tells a field sent empty
