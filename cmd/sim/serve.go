@@ -83,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var topics topicFlag
 	fs.Var(&topics, "topics", "topics to create on every broker, as T1:Q,T2:Q; a topic without :Q gets 8 queues, as mqadmin updateTopic gives")
 	autoCreate := fs.Bool("auto-create", true, "create unknown topics on first send from TBW102 (autoCreateTopicEnable)")
-	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account)")
+	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account) and write the ACL admin codes' changes back to it")
 	adminF := addAdminFlags(fs)
 	secF := addSecurityFlags(fs)
 	storeF := addStoreFlags(fs)
