@@ -14,27 +14,37 @@ type Config struct {
 	// GlobalWhiteRemoteAddresses pass every request from a matching address, signed or not.
 	GlobalWhiteRemoteAddresses []string  `yaml:"globalWhiteRemoteAddresses"`
 	Accounts                   []Account `yaml:"accounts"`
+	// DataVersion is the file's version, which a 4.9.7 broker moves on at every change it
+	// writes (Java keeps a one-element list).
+	DataVersion []FileVersion `yaml:"dataVersion,omitempty"`
 }
 
-// Account is one entry of a plain_acl.yml's accounts (Java's PlainAccessConfig).
+// FileVersion is one dataVersion entry of a plain_acl.yml (Java's DataVersion).
+type FileVersion struct {
+	Counter   int64 `yaml:"counter"`
+	Timestamp int64 `yaml:"timestamp"`
+}
+
+// Account is one entry of a plain_acl.yml's accounts (Java's PlainAccessConfig). Empty fields
+// are left out when a Store writes the file back, as Java leaves out its nulls.
 type Account struct {
 	AccessKey string `yaml:"accessKey"`
 	SecretKey string `yaml:"secretKey"`
 	// WhiteRemoteAddress passes this account's requests from a matching address without
 	// checking their signature or permissions.
-	WhiteRemoteAddress string `yaml:"whiteRemoteAddress"`
+	WhiteRemoteAddress string `yaml:"whiteRemoteAddress,omitempty"`
 	// Admin allows the admin codes (create and delete topics and groups, broker config); an admin
 	// without topicPerms and groupPerms may do anything.
 	Admin bool `yaml:"admin"`
 	// DefaultTopicPerm and DefaultGroupPerm (PUB, SUB, PUB|SUB or DENY; anything else, or
 	// nothing, is DENY) apply to topics and groups the lists below leave out.
-	DefaultTopicPerm string   `yaml:"defaultTopicPerm"`
-	DefaultGroupPerm string   `yaml:"defaultGroupPerm"`
-	TopicPerms       []string `yaml:"topicPerms"` // "topicA=PUB|SUB"
-	GroupPerms       []string `yaml:"groupPerms"` // "groupA=SUB"
+	DefaultTopicPerm string   `yaml:"defaultTopicPerm,omitempty"`
+	DefaultGroupPerm string   `yaml:"defaultGroupPerm,omitempty"`
+	TopicPerms       []string `yaml:"topicPerms,omitempty"` // "topicA=PUB|SUB"
+	GroupPerms       []string `yaml:"groupPerms,omitempty"` // "groupA=SUB"
 }
 
-// ParseConfig reads a plain_acl.yml. Keys Java ignores (dataVersion) are ignored here too.
+// ParseConfig reads a plain_acl.yml. Keys Java ignores are ignored here too.
 func ParseConfig(data []byte) (*Config, error) {
 	var cfg Config
 	if err := yaml.Unmarshal(data, &cfg); err != nil {

@@ -1,7 +1,8 @@
 // Package acl is RocketMQ 4.9.7's ACL 1.0 (plain access) on both sides: Credentials sign a
 // request as Java's AclClientRPCHook does (AccessKey, optional SecurityToken, and a Signature
 // over the request's fields and body), and a Validator built from a plain_acl.yml Config checks
-// requests as the broker's PlainAccessValidator does, with the same words.
+// requests as the broker's PlainAccessValidator does, with the same words. A Store is one
+// broker's live config as 4.9.7's ACL admin codes (50 to 54) change it.
 //
 // The client signs through remoting.WithRequestHook (client.WithCredentials); the fake broker
 // checks through its interceptor (fakebroker.WithACL). A 4.9.7 name server checks nothing.

@@ -26,15 +26,19 @@ var adminCodes = map[int32]bool{
 // Validator checks requests against a Config as a 4.9.7 broker's PlainAccessValidator does. It
 // is read-only once made, so one Validator serves any number of connections.
 type Validator struct {
+	cfg      Config // what it was made from, for a Store
 	global   []addressMatcher
 	accounts map[string]*account
+	// ghosts are access keys 4.9.7 knows without an account: a create that failed on its white
+	// address after it had entered the key in its table (see Store.UpdateAccount).
+	ghosts map[string]bool
 }
 
 // NewValidator checks cfg as a broker does when it loads plain_acl.yml: every account needs an
 // accessKey and a secretKey longer than 6 characters, permissions read "name=PERM", white
 // addresses parse. The first account with an access key wins over later ones.
 func NewValidator(cfg *Config) (*Validator, error) {
-	v := &Validator{accounts: map[string]*account{}}
+	v := &Validator{cfg: cfg.clone(), accounts: map[string]*account{}}
 	for _, spec := range cfg.GlobalWhiteRemoteAddresses {
 		m, err := parseAddressMatcher(spec)
 		if err != nil {
@@ -76,6 +80,7 @@ func (d *Denied) Remark() string {
 const (
 	frameNoAccessKey = "org.apache.rocketmq.acl.plain.PlainPermissionManager.validate(PlainPermissionManager.java:663)"
 	frameNoAccount   = "org.apache.rocketmq.acl.plain.PlainPermissionManager.validate(PlainPermissionManager.java:667)"
+	frameNoResource  = "org.apache.rocketmq.acl.plain.PlainPermissionManager.validate(PlainPermissionManager.java:674)"
 	frameSignature   = "org.apache.rocketmq.acl.plain.PlainPermissionManager.validate(PlainPermissionManager.java:683)"
 	frameAdmin       = "org.apache.rocketmq.acl.plain.PlainPermissionManager.checkPerm(PlainPermissionManager.java:580)"
 	frameDefaultPerm = "org.apache.rocketmq.acl.plain.PlainPermissionManager.checkPerm(PlainPermissionManager.java:605)"
@@ -120,6 +125,9 @@ func (v *Validator) Check(req *remoting.Command, remoteAddr string) error {
 		return &Denied{Reason: "No accessKey is configured", frame: frameNoAccessKey}
 	}
 	acc, ok := v.accounts[accessKey]
+	if !ok && v.ghosts[accessKey] {
+		return &Denied{Reason: "No PlainAccessResource for accessKey=" + accessKey, frame: frameNoResource}
+	}
 	if !ok {
 		return &Denied{Reason: "No acl config for " + accessKey, frame: frameNoAccount}
 	}

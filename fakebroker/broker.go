@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketsim/rocketsim/acl"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -26,6 +27,8 @@ type Broker struct {
 	log  *slog.Logger
 	hist *fault.History
 	inj  *fault.Injector
+	// acl is the live plain ACL (WithACL), nil when aclEnable is off.
+	acl *acl.Store
 
 	topics   *topicTable
 	settings *brokerSettings
@@ -111,6 +114,9 @@ func New(opts ...Option) *Broker {
 		txs:     newTxTable(),
 	}
 	b.statsTable.Store(&brokerStatsTable{})
+	if cfg.acl != nil {
+		b.acl = acl.NewStore(cfg.acl, cfg.aclFile, nil)
+	}
 	b.topics = newTopicTable(&cfg)
 	b.settings = newBrokerSettings(&cfg)
 	b.delays.init(cfg.messageDelayLevel)

@@ -50,7 +50,9 @@
 //	               answered by asking the group's consumers (220, 221, 307, 309)
 //	acl.go         aclEnable (WithACL): every request, whatever its code, checked by
 //	               acl.Validator before it is served, as PlainAccessValidator's RPC hook does;
-//	               a refusal is 1 SYSTEM_ERROR with the AclException's description, in JSON
+//	               a refusal is 1 SYSTEM_ERROR with the AclException's description, in JSON; the ACL
+//	               admin codes (50 to 54) change the broker's own acl.Store (WithACLFile: and
+//	               write it back)
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //

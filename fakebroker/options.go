@@ -103,6 +103,7 @@ type config struct {
 	vipChannel               bool
 	rebalanceLockExpiry      time.Duration
 	acl                      *acl.Validator
+	aclFile                  string
 }
 
 // Option configures a Broker.
@@ -111,7 +112,16 @@ type Option func(*config)
 // WithACL turns on aclEnable: every request is checked by v (built from a plain_acl.yml) before
 // it is served, on the VIP channel too, and refused as a 4.9.7 broker refuses it (SYSTEM_ERROR
 // with the AclException's description). nil leaves ACL off, the default.
+//
+// The ACL admin codes (50 to 54) change the broker's own copy of the config, from the next
+// request on; other brokers made from the same v keep theirs, as each 4.9.7 broker has its own
+// plain_acl.yml.
 func WithACL(v *acl.Validator) Option { return func(c *config) { c.acl = v } }
+
+// WithACLFile names the plain_acl.yml that WithACL's config was read from: the ACL admin codes
+// rewrite it after each change, as a 4.9.7 broker rewrites the file it loaded. Without it the
+// changes stay in memory.
+func WithACLFile(path string) Option { return func(c *config) { c.aclFile = path } }
 
 // WithVIPChannel makes the broker also serve its VIP channel, as Java's fastRemotingServer does
 // on the listen port minus 2 (clients with vipChannelEnabled send there). Off by default: on

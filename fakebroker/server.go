@@ -22,8 +22,8 @@ func (b *Broker) newServer() *remoting.Server {
 	opts := append([]remoting.ServerOption{remoting.WithLogger(b.cfg.logger)}, b.cfg.remotingOpts...)
 	srv := remoting.NewServer(opts...)
 	fault.Install(srv, b.hist, b.inj)
-	if b.cfg.acl != nil {
-		srv.Use(aclInterceptor(b.cfg.acl))
+	if b.acl != nil {
+		srv.Use(aclInterceptor(b.acl))
 	}
 	srv.OnConnClose(b.connClosed)
 	seen := map[int32]bool{}
@@ -32,7 +32,7 @@ func (b *Broker) newServer() *remoting.Server {
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
 		b.connectionHandlers(), b.subscriptionGroupHandlers(), b.lockHandlers(), b.consumerCallHandlers(),
 		b.brokerConfigHandlers(), b.statsHandlers(), b.whoConsumesHandlers(), b.maintenanceHandlers(),
-		b.queryHandlers(), b.consumeQueueHandlers(),
+		b.queryHandlers(), b.consumeQueueHandlers(), b.aclHandlers(),
 		b.transactionHandlers(), b.replyHandlers(),
 	} {
 		for _, e := range family {

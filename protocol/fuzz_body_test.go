@@ -152,6 +152,20 @@ func FuzzDecodeProducerTableInfo(f *testing.F) {
 	})
 }
 
+func FuzzDecodeClusterACLConfig(f *testing.F) {
+	f.Add([]byte(realClusterACLConfig))
+	f.Add([]byte(`{"globalWhiteAddrs":[],"plainAccessConfigs":[]}`))
+	f.Add([]byte(`{globalWhiteAddrs:null,plainAccessConfigs:[{accessKey:null,admin:1,topicPerms:null}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if c, err := DecodeClusterACLConfig(data); err == nil {
+			first := c.Encode()
+			again, err := DecodeClusterACLConfig(first)
+			require.NoError(t, err, "%q", first)
+			require.Equal(t, string(first), string(again.Encode()))
+		}
+	})
+}
+
 func FuzzDecodeQueryConsumeQueueResponseBody(f *testing.F) {
 	f.Add([]byte(javaQueryConsumeQueueBody))
 	f.Add([]byte(`{"maxQueueIndex":0,"minQueueIndex":0,"queueData":[]}`))

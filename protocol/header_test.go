@@ -43,7 +43,7 @@ type headerCase struct {
 // headerCases lists every typed header with a sample; the request families in files of their
 // own (send back, view message, admin, reply) add theirs.
 func headerCases() []headerCase {
-	return slices.Concat(coreHeaderCases(), sendBackHeaderCases(), adminHeaderCases(), replyHeaderCases())
+	return slices.Concat(coreHeaderCases(), sendBackHeaderCases(), adminHeaderCases(), replyHeaderCases(), aclHeaderCases())
 }
 
 func coreHeaderCases() []headerCase {
@@ -987,4 +987,47 @@ func TestRouteHeaderStandardJSONOnly(t *testing.T) {
 	require.False(t, GetRouteInfoRequestHeader{Topic: "T"}.StandardJSONOnly())
 	require.False(t, GetRouteInfoRequestHeader{Topic: "T", AcceptStandardJSONOnly: ptr(false)}.StandardJSONOnly())
 	require.True(t, GetRouteInfoRequestHeader{Topic: "T", AcceptStandardJSONOnly: ptr(true)}.StandardJSONOnly())
+}
+
+// aclHeaderCases are the headers of the ACL admin codes 50 to 54 (acl.go).
+func aclHeaderCases() []headerCase {
+	return []headerCase{
+		{
+			name: "CreateAccessConfigRequestHeader",
+			header: CreateAccessConfigRequestHeader{AccessKey: "newuser1", SecretKey: "secret123", WhiteRemoteAddress: "10.0.0.*",
+				Admin: true, DefaultTopicPerm: "DENY", DefaultGroupPerm: "SUB", TopicPerms: "a=PUB,b=SUB", GroupPerms: "g=SUB"},
+			ext: map[string]string{"accessKey": "newuser1", "secretKey": "secret123", "whiteRemoteAddress": "10.0.0.*", "admin": "true",
+				"defaultTopicPerm": "DENY", "defaultGroupPerm": "SUB", "topicPerms": "a=PUB,b=SUB", "groupPerms": "g=SUB"},
+			decode: func(ext map[string]string) (Header, error) {
+				h, _, err := DecodeCreateAccessConfigRequestHeader(ext)
+				return h, err
+			},
+			required: []string{"accessKey"},
+		},
+		{
+			name:     "DeleteAccessConfigRequestHeader",
+			header:   DeleteAccessConfigRequestHeader{AccessKey: "newuser1"},
+			ext:      map[string]string{"accessKey": "newuser1"},
+			decode:   dec(DecodeDeleteAccessConfigRequestHeader),
+			required: []string{"accessKey"},
+		},
+		{
+			name:     "UpdateGlobalWhiteAddrsConfigRequestHeader",
+			header:   UpdateGlobalWhiteAddrsConfigRequestHeader{GlobalWhiteAddrs: "10.0.0.1,10.0.1.*", ACLFileFullPath: "/home/rmq/conf/plain_acl.yml"},
+			ext:      map[string]string{"globalWhiteAddrs": "10.0.0.1,10.0.1.*", "aclFileFullPath": "/home/rmq/conf/plain_acl.yml"},
+			decode:   dec(DecodeUpdateGlobalWhiteAddrsConfigRequestHeader),
+			required: []string{"globalWhiteAddrs", "aclFileFullPath"},
+		},
+		{
+			name: "GetBrokerACLConfigResponseHeader",
+			header: GetBrokerACLConfigResponseHeader{Version: `{"counter":1,"timestamp":1}`,
+				AllACLFileVersion: `{"/c/plain_acl.yml":{"counter":1,"timestamp":1}}`, BrokerName: "broker-a",
+				BrokerAddr: "127.0.0.1:10911", ClusterName: "DefaultCluster"},
+			ext: map[string]string{"version": `{"counter":1,"timestamp":1}`,
+				"allAclFileVersion": `{"/c/plain_acl.yml":{"counter":1,"timestamp":1}}`, "brokerName": "broker-a",
+				"brokerAddr": "127.0.0.1:10911", "clusterName": "DefaultCluster"},
+			decode:   dec(DecodeGetBrokerACLConfigResponseHeader),
+			required: []string{"version", "brokerName", "brokerAddr", "clusterName"},
+		},
+	}
 }

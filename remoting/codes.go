@@ -26,13 +26,21 @@ const (
 	CodeNotifyConsumerIDsChanged int32 = 40
 	CodeLockBatchMQ              int32 = 41
 	CodeUnlockBatchMQ            int32 = 42
-	CodePutKVConfig              int32 = 100
-	CodeGetKVConfig              int32 = 101
-	CodeDeleteKVConfig           int32 = 102
-	CodeRegisterBroker           int32 = 103
-	CodeUnregisterBroker         int32 = 104
-	CodeGetRouteInfoByTopic      int32 = 105
-	CodeGetBrokerClusterInfo     int32 = 106
+	// The ACL admin codes (50 to 54) are served by a broker with aclEnable=true, through its
+	// PlainAccessValidator; Permission.ADMIN_CODE does not list them, so any signed account may
+	// send them.
+	CodeUpdateAndCreateACLConfig     int32 = 50
+	CodeDeleteACLConfig              int32 = 51
+	CodeGetBrokerClusterACLInfo      int32 = 52
+	CodeUpdateGlobalWhiteAddrsConfig int32 = 53
+	CodeGetBrokerClusterACLConfig    int32 = 54
+	CodePutKVConfig                  int32 = 100
+	CodeGetKVConfig                  int32 = 101
+	CodeDeleteKVConfig               int32 = 102
+	CodeRegisterBroker               int32 = 103
+	CodeUnregisterBroker             int32 = 104
+	CodeGetRouteInfoByTopic          int32 = 105
+	CodeGetBrokerClusterInfo         int32 = 106
 	// UPDATE_AND_CREATE_SUBSCRIPTIONGROUP and the two below it are mqadmin's subscription-group
 	// requests to a broker.
 	CodeUpdateAndCreateSubscriptionGroup int32 = 200
@@ -124,6 +132,8 @@ const (
 	ConsumeMsgTimeout           int32 = 207
 	NoMessage                   int32 = 208
 	UpdateAndCreateACLConfigErr int32 = 209
+	DeleteACLConfigFailed       int32 = 210
+	UpdateGlobalWhiteAddrsFail  int32 = 211
 	FlowControl                 int32 = 215
 )
 
@@ -167,6 +177,9 @@ var requestCodeNames = map[int32]string{
 	CodePushReplyMessageToClient: "PUSH_REPLY_MESSAGE_TO_CLIENT",
 	CodeCleanUnusedTopic:         "CLEAN_UNUSED_TOPIC", CodeQueryConsumeQueue: "QUERY_CONSUME_QUEUE",
 	CodeGetAllProducerInfo: "GET_ALL_PRODUCER_INFO", CodeDeleteExpiredCommitLog: "DELETE_EXPIRED_COMMITLOG",
+	CodeUpdateAndCreateACLConfig: "UPDATE_AND_CREATE_ACL_CONFIG", CodeDeleteACLConfig: "DELETE_ACL_CONFIG",
+	CodeGetBrokerClusterACLInfo: "GET_BROKER_CLUSTER_ACL_INFO", CodeUpdateGlobalWhiteAddrsConfig: "UPDATE_GLOBAL_WHITE_ADDRS_CONFIG",
+	CodeGetBrokerClusterACLConfig: "GET_BROKER_CLUSTER_ACL_CONFIG",
 }
 
 var responseCodeNames = map[int32]string{
@@ -186,6 +199,7 @@ var responseCodeNames = map[int32]string{
 	NotInCurrentUnit: "NOT_IN_CURRENT_UNIT", ConsumerNotOnline: "CONSUMER_NOT_ONLINE",
 	ConsumeMsgTimeout: "CONSUME_MSG_TIMEOUT", NoMessage: "NO_MESSAGE",
 	UpdateAndCreateACLConfigErr: "UPDATE_AND_CREATE_ACL_CONFIG_FAILED", FlowControl: "FLOW_CONTROL",
+	DeleteACLConfigFailed: "DELETE_ACL_CONFIG_FAILED", UpdateGlobalWhiteAddrsFail: "UPDATE_GLOBAL_WHITE_ADDRS_CONFIG_FAILED",
 }
 
 // RequestCodeName returns Java's name of a request code, or "" when rocketsim does not know it.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var topics topicFlag
 	fs.Var(&topics, "topics", "topics to create on every broker, as T1:Q,T2:Q; a topic without :Q gets 8 queues, as mqadmin updateTopic gives")
 	autoCreate := fs.Bool("auto-create", true, "create unknown topics on first send from TBW102 (autoCreateTopicEnable)")
-	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account)")
+	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account) and write the ACL admin codes' changes back to it")
 	adminF := addAdminFlags(fs)
 	secF := addSecurityFlags(fs)
 	storeF := addStoreFlags(fs)
@@ -122,11 +123,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opts = append(opts, secOpts...)
 	if *aclFile != "" {
-		opt, err := aclOption(*aclFile)
+		aclOpts, err := aclOptions(*aclFile)
 		if err != nil {
 			return usagef("-acl: %v", err)
 		}
-		opts = append(opts, opt)
+		opts = append(opts, aclOpts...)
 	}
 	opts = append(opts, storeF.options()...)
 	for _, tc := range topics {
@@ -205,14 +206,20 @@ func historiesOf(cl *fakecluster.Cluster) map[string]*fault.History {
 	return out
 }
 
-// aclOption reads a plain_acl.yml for -acl. The cluster's own admin requests (the admin API's
-// topic, group and consumer calls) are signed by the first admin account, if there is one.
-func aclOption(path string) (fakecluster.Option, error) {
+// aclOptions reads a plain_acl.yml for -acl. The cluster's own admin requests (the admin API's
+// topic, group and consumer calls) are signed by the first admin account, if there is one. The
+// brokers write the ACL admin codes' changes back to the file, as 4.9.7 brokers rewrite the
+// plain_acl.yml they loaded.
+func aclOptions(path string) ([]fakecluster.Option, error) {
 	_, v, admin, err := readACL(path)
 	if err != nil {
 		return nil, err
 	}
-	return fakecluster.WithACL(v, admin), nil
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	return []fakecluster.Option{fakecluster.WithACL(v, admin), fakecluster.WithACLFile(abs)}, nil
 }
 
 // readACL reads and checks the plain_acl.yml of -acl as a broker would load it, and returns it

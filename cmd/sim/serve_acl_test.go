@@ -37,6 +37,29 @@ func TestServeACL(t *testing.T) {
 	require.Contains(t, string(body), "Broker2Client.getConsumeStatus", "the request reached the broker's processor")
 }
 
+// sim serve -acl FILE writes the ACL admin codes' changes back to FILE, as a 4.9.7 broker
+// rewrites the plain_acl.yml it loaded, and the change counts from the next request.
+func TestServeACLWritesBack(t *testing.T) {
+	file := writeACL(t)
+	ready := startServe(t, "-topics", "Orders:2", "-acl", file)
+	c := remoting.NewClient()
+	defer c.Close()
+	req := protocol.RequestWithHeader(remoting.CodeUpdateAndCreateACLConfig, protocol.CreateAccessConfigRequestHeader{
+		AccessKey: "newuser1", SecretKey: "secret123", DefaultTopicPerm: "PUB"}, nil)
+	acl.Credentials{AccessKey: "RocketMQ", SecretKey: "12345678"}.Sign(req)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	resp, err := c.Invoke(ctx, ready.Brokers[0].Addr, req)
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+
+	cfg, err := acl.LoadConfig(file)
+	require.NoError(t, err)
+	require.Len(t, cfg.Accounts, 3)
+	require.Equal(t, acl.Account{AccessKey: "newuser1", SecretKey: "secret123", DefaultTopicPerm: "PUB"}, cfg.Accounts[2])
+	require.Equal(t, int64(1), cfg.DataVersion[0].Counter)
+}
+
 // writeACL writes a plain_acl.yml for the -acl tests and returns its path.
 func writeACL(t *testing.T) string {
 	t.Helper()

@@ -1,0 +1,119 @@
+package mqadminmatrix
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rocketsim/rocketsim/acl"
+	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/realrmq"
+)
+
+// matrixACL is the plain_acl.yml of both sides of TestMQAdminMatrixACL; mqadmin signs as
+// matrixadm (conf/tools.yml), an admin without a white address, so every request is checked.
+const matrixACL = `accounts:
+  - accessKey: RocketMQ
+    secretKey: 12345678
+    defaultTopicPerm: DENY
+    defaultGroupPerm: SUB
+    topicPerms:
+      - topicA=DENY
+      - topicB=PUB|SUB
+  - accessKey: matrixadm
+    secretKey: 12345678
+    admin: true
+`
+
+var matrixAdmin = acl.Credentials{AccessKey: "matrixadm", SecretKey: "12345678"}
+
+// aclSteps are the five ACL subcommands of mqadmin 4.9.7 (by name and by alias), each change
+// read back.
+func aclSteps() []step {
+	version := func(args ...string) step { return step{args: args, norm: normACLFile} }
+	update := func(args ...string) step { return step{args: args, norm: normObjectHash} }
+	return []step{
+		cmd("getAclConfig", "-b", "{broker}"),
+		version("clusterAclConfigVersion", "-b", "{broker}"),
+		update("updateAclConfig", "-b", "{broker}", "-a", "newuser1", "-s", "secret123", "-i", "DENY", "-u", "SUB", "-t", "topicB=PUB,topicC=SUB"),
+		update("updateAclConfig", "-b", "{broker}", "-a", "RocketMQ", "-s", "12345678", "-t", "topicA=PUB"),
+		cmd("updateAclConfig", "-b", "{broker}", "-a", "short", "-s", "123"),
+		cmd("getAccessConfigSubCommand", "-b", "{broker}"),
+		version("clusterAclConfigVersion", "-c", clusterName),
+		cmd("deleteAclConfig", "-b", "{broker}", "-a", "newuser1"),
+		cmd("deleteAccessConfig", "-b", "{broker}", "-a", "newuser1"),
+		cmd("updateGlobalWhiteAddr", "-b", "{broker}", "-g", "10.9.8.7,10.9.9.*"),
+		cmd("updateGlobalWhiteAddr", "-c", clusterName, "-g", "10.9.8.7", "-p", "/nonexistent/plain_acl.yml"),
+		cmd("getAclConfig", "-c", clusterName),
+		version("clusterAclConfigVersion", "-b", "{broker}"),
+	}
+}
+
+var (
+	aclFilePath = regexp.MustCompile(`\S*conf/plain_acl\.yml`)
+	objectHash  = regexp.MustCompile(`PlainAccessConfig@\S+`)
+)
+
+// normObjectHash hides the identity hash code in the PlainAccessConfig mqadmin updateAclConfig
+// prints with Object.toString: the tool's own object, nothing a server sent.
+func normObjectHash(v string) string {
+	return objectHash.ReplaceAllString(v, "PlainAccessConfig@<hash>")
+}
+
+// normACLFile names the ACL file <aclfile>: the real broker's is under its ROCKETMQ_HOME.
+func normACLFile(v string) string { return aclFilePath.ReplaceAllString(v, "<aclfile>") }
+
+// TestMQAdminMatrixACL runs mqadmin's ACL subcommands, signed, against a fake cluster and a real
+// 4.9.7 cluster (its own JVMs: the shared one has no ACL), both with aclEnable=true and
+// matrixACL, and compares what it prints.
+func TestMQAdminMatrixACL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts JVMs")
+	}
+	realC := realrmq.Start(t, realrmq.WithBrokerNames(brokerA), realrmq.WithCluster(clusterName),
+		realrmq.WithACL([]byte(matrixACL), matrixAdmin))
+	ctx, cancel := context.WithTimeout(t.Context(), 4*time.Minute)
+	defer cancel()
+	cp, err := realrmq.Classpath(ctx, realC.Version())
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := compileDriver(t, ctx, cp)
+
+	cfg, err := acl.ParseConfig([]byte(matrixACL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := acl.NewValidator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := fakecluster.Start(t, fakecluster.WithBrokers(1), fakecluster.WithCluster(clusterName), fakecluster.WithACL(v, matrixAdmin))
+	tools := "accessKey: " + matrixAdmin.AccessKey + "\nsecretKey: " + matrixAdmin.SecretKey + "\n"
+	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(), vars: map[string]string{},
+		dir: t.TempDir(), tools: tools}
+	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}, dir: t.TempDir(), tools: tools}
+	realSide.broker, _ = realC.BrokerAddr(brokerA)
+
+	all := aclSteps()
+	errs := make(chan error, 2)
+	var fakeRes, realRes []result
+	go func() { r, err := runSide(ctx, t, cp, classes, fakeSide, all); fakeRes = r; errs <- err }()
+	go func() { r, err := runSide(ctx, t, cp, classes, realSide, all); realRes = r; errs <- err }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareSides(t, all, fakeRes, realRes, map[string]string{}, realC.Version())
+	// Both sides failing alike would compare the same: the account list must be there.
+	for i, wants := range map[int][]string{5: {"accounts:", "newuser1", "topicA=PUB"}, 11: {"accounts:", "10.9.9.*", "topicA=PUB"}} {
+		for _, want := range wants {
+			if !strings.Contains(fakeRes[i].raw, want) {
+				t.Errorf("%s printed no %q:\n%s", all[i].name(), want, fakeRes[i].raw)
+			}
+		}
+	}
+}
