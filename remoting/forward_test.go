@@ -23,13 +23,18 @@ func TestForwardKeepsTheRequestAsItIs(t *testing.T) {
 		})
 		upstream := newClient(t, nw)
 		front, frontAddr := startServer(t, nw)
+		// The handler hands its outcome to the test, which checks it before it ends: asserting in
+		// the handler's goroutine raced the test's end, whose cleanup cancels the handler's
+		// context while a oneway forward still waits for its flush.
+		forwarded := make(chan error, 2)
 		front.HandleDefault(func(ctx context.Context, req *Request) *Command {
 			conn, err := upstream.Conn(ctx, backendAddr)
 			if err != nil {
+				forwarded <- err
 				return nil
 			}
 			resp, err := conn.Forward(ctx, req.Command)
-			require.NoError(t, err)
+			forwarded <- err
 			return resp
 		})
 
@@ -42,6 +47,7 @@ func TestForwardKeepsTheRequestAsItIs(t *testing.T) {
 		req.Version = 317
 		resp, err := conn.Invoke(timeoutCtx(t, 5*time.Second), req)
 		require.NoError(t, err)
+		require.NoError(t, <-forwarded)
 		got := <-seen
 		require.Equal(t, req.Opaque, got.Opaque, "the opaque the client chose")
 		require.Equal(t, int32(0), got.Flag)
@@ -55,6 +61,7 @@ func TestForwardKeepsTheRequestAsItIs(t *testing.T) {
 
 		oneway := NewRequest(CodeEndTransaction, nil, nil)
 		require.NoError(t, conn.InvokeOneway(timeoutCtx(t, 5*time.Second), oneway))
+		require.NoError(t, <-forwarded)
 		got = <-seen
 		require.Equal(t, oneway.Opaque, got.Opaque)
 		require.Equal(t, FlagOneway, got.Flag)
