@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -57,7 +58,7 @@ func run(t *testing.T, cfg Config) *Result {
 	return res
 }
 
-var progressRE = regexp.MustCompile(`^Current Time: \d{13} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}$`)
+var progressRE = regexp.MustCompile(`^Elapsed\(s\): \d+\.\d{2} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}( Consume TPS: \d+ Lag: \d+)?( \| broker-[a-z] TPS: \d+ Failed/s: \d+ Retries/s: \d+)*$`)
 
 func TestSyncRunAccountsForEveryMessage(t *testing.T) {
 	progress := newSyncBuffer()
@@ -73,6 +74,9 @@ func TestSyncRunAccountsForEveryMessage(t *testing.T) {
 	for _, l := range lines {
 		require.Regexp(t, progressRE, l)
 	}
+	// The one broker's part: every acknowledged message, no failed attempt, no retry.
+	require.Regexp(t, `(?m) \| broker-a TPS: [1-9]\d* Failed/s: 0 Retries/s: 0$`, progress.String())
+	require.Equal(t, []BrokerTotal{{Broker: "broker-a", Acked: 400}}, res.Brokers)
 }
 
 func TestAsyncRunAccountsForEveryMessage(t *testing.T) {
@@ -391,4 +395,47 @@ func TestLimiterPaces(t *testing.T) {
 	cancel()
 	_, err := l.wait(cctx, 100)
 	require.Error(t, err)
+}
+
+// Each fault is shaded from the step that began it to the one that ended it: a broker until
+// its start or unsilence, a rule until its time runs out or a clear-faults (or the end of
+// the sending, when the run clears it), a consumer until resumed or restarted; failed and
+// unreached steps shade nothing.
+func TestFaultWindows(t *testing.T) {
+	s := time.Second
+	ev := func(at time.Duration, st Step) Event { return Event{Offset: at, Text: st.describe(2), step: st} }
+	delay := func(from, dur time.Duration) *fakecluster.FaultRequest {
+		return &fakecluster.FaultRequest{Target: "broker-b", Rule: fault.Rule{Action: fault.ActionDelay, Delay: 50 * time.Millisecond, From: from, For: dur}}
+	}
+	crash := Step{Action: "crash", Broker: "broker-a"}
+	silence := Step{Action: "silence", Broker: "broker-b"}
+	timed := Step{Action: "fault", Fault: delay(2*s, 4*s)}
+	untimed := Step{Action: "fault", Fault: delay(0, 0)}
+	pause := Step{Action: "pause-consumer", Consumer: 1}
+	events := []Event{
+		ev(1*s, crash),
+		ev(2*s, silence),
+		ev(3*s, timed), // at speed 2: from 3+1 s for 2 s
+		ev(4*s, untimed),
+		ev(5*s, Step{Action: "start", Broker: "broker-b"}), // not broker-a's start
+		ev(6*s, Step{Action: "unsilence", Broker: "broker-b"}),
+		ev(7*s, pause),
+		ev(8*s, Step{Action: "clear-faults"}),
+		ev(9*s, Step{Action: "start", Broker: "broker-a"}),
+		{Offset: 9 * s, Text: "failed", Err: "boom", step: Step{Action: "crash", Broker: "broker-b"}},
+		{Offset: 30 * s, Text: "late", Err: "not reached", NotReached: true, step: Step{Action: "silence", Broker: "broker-a"}},
+	}
+	got := faultWindows(events, 2, 20*s, 25*s)
+	want := []Window{
+		{From: 1 * s, To: 9 * s, Text: crash.describe(2)},
+		{From: 2 * s, To: 6 * s, Text: silence.describe(2)},
+		{From: 4 * s, To: 6 * s, Text: timed.describe(2)},
+		{From: 4 * s, To: 8 * s, Text: untimed.describe(2)},
+		{From: 7 * s, To: 25 * s, Text: pause.describe(2)},
+	}
+	require.Empty(t, cmp.Diff(want, got))
+
+	// A rule never cleared lasts until the sending ended, when the run clears the faults.
+	got = faultWindows([]Event{ev(4*s, untimed)}, 1, 20*s, 25*s)
+	require.Equal(t, []Window{{From: 4 * s, To: 20 * s, Text: untimed.describe(1)}}, got)
 }
