@@ -347,13 +347,53 @@ func TestReportRendersInChromium(t *testing.T) {
 	dom, err := cmd.Output()
 	require.NoError(t, err, stderr.String())
 	got := string(dom)
-	for _, id := range []string{"chart-throughput", "chart-latency", "chart-lag"} {
+	for _, id := range []string{"chart-throughput", "chart-brokers", "chart-latency", "chart-lag"} {
 		re := regexp.MustCompile(`<svg[^>]*id="` + id + `"[\s\S]*?</svg>`)
 		svg := re.FindString(got)
 		require.NotEmpty(t, svg, "%s rendered", id)
 		require.Regexp(t, `<polyline[^>]*points="\d+\.\d,\d+\.\d( \d+\.\d,\d+\.\d)+"`, svg, "%s has a drawn series", id)
 		require.Equal(t, 2, strings.Count(svg, `class="plan-step"`), "%s marks both plan steps", id)
+		// One shaded window, broker-a down from its crash to its start, the width between.
+		m := regexp.MustCompile(`<g class="fault-window"><title>\+(\d+\.\d+)s to \+(\d+\.\d+)s: crash broker-a</title><rect x="\d+\.\d" y="\d+" width="(\d+\.\d)"`).FindAllStringSubmatch(svg, -1)
+		require.Len(t, m, 1, "%s shades the crash", id)
+		require.Less(t, m[0][1], m[0][2])
+		require.NotEqual(t, "1.0", m[0][3], "%s: the window has a width", id)
 	}
+	// The traffic moves off the crashed broker and comes back: each broker drawn, and in the
+	// points, broker-a carries nothing inside the window while broker-b carries everything.
+	for _, series := range []string{"broker-a acknowledged", "broker-b acknowledged", "broker-a failed attempts", "broker-b retries taken"} {
+		require.Regexp(t, `data-series="`+series+`" points="\d`, got)
+	}
+	require.Len(t, res.Windows, 1)
+	w := res.Windows[0]
+	share := func(p Point, broker string) float64 {
+		for _, b := range p.Brokers {
+			if b.Broker == broker {
+				return b.TPS
+			}
+		}
+		return 0
+	}
+	var before, after bool
+	during := 0
+	for i, p := range res.Points {
+		from := time.Duration(0)
+		if i > 0 {
+			from = res.Points[i-1].Offset
+		}
+		switch {
+		case p.Offset < w.From:
+			before = before || share(p, "broker-a") > 0 && share(p, "broker-b") > 0
+		case from >= w.From && p.Offset <= w.To: // an interval wholly inside the window
+			require.Zero(t, share(p, "broker-a"), "broker-a is down: %+v", p)
+			require.Positive(t, share(p, "broker-b"), "broker-b takes the traffic: %+v", p)
+			during++
+		case from > w.To+200*time.Millisecond:
+			after = after || share(p, "broker-a") > 0
+		}
+	}
+	require.True(t, before && during > 0 && after, "before %v, during %v, after %v: %+v", before, during, after, res.Points)
+	require.Regexp(t, `<h2 id="brokers">Brokers</h2>[\s\S]*<td>broker-a</td>[\s\S]*<td>broker-b</td>`, got)
 	require.Contains(t, got, "crash broker-a")
 	// The consumers' end and the latency from the intended send times are drawn and counted.
 	for _, series := range []string{`data-series="consumed"`, `data-series="p99 from the intended send time"`, `data-series="acknowledged, not yet consumed"`} {
