@@ -364,6 +364,11 @@ func TestReportRendersInChromium(t *testing.T) {
 	for _, series := range []string{"broker-a acknowledged", "broker-b acknowledged", "broker-a failed attempts", "broker-b retries taken"} {
 		require.Regexp(t, `data-series="`+series+`" points="\d`, got)
 	}
+	// Sends broker-a failed (in flight at the crash, or before the routes dropped it) were
+	// retried on broker-b: the producers' attempt hook counts both ends.
+	require.Len(t, res.Brokers, 2)
+	require.Positive(t, res.Brokers[0].Failed, "%+v", res.Brokers)
+	require.Positive(t, res.Brokers[1].Retries, "%+v", res.Brokers)
 	require.Len(t, res.Windows, 1)
 	w := res.Windows[0]
 	share := func(p Point, broker string) float64 {
