@@ -165,6 +165,12 @@ func TestShippedPlansLoseNothing(t *testing.T) {
 				if name == "busy-broker" {
 					require.Positive(t, m.Failed, "SYSTEM_BUSY answers fail their sends")
 				}
+				// Each plan's faults are shaded, from their step to the step ending them.
+				windows := map[string]int{"broker-crash": 1, "busy-broker": 1, "consumer-churn": 3, "failing-consumer": 1,
+					"route-change": 0, "silent-broker": 1, "slow-broker": 1}
+				want, ok := windows[name]
+				require.True(t, ok, "a new shipped plan: say how many windows it shades")
+				require.Len(t, res.Windows, want, "%+v", res.Windows)
 			})
 		}
 	}
