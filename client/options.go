@@ -82,6 +82,7 @@ type config struct {
 	tls               *tls.Config
 	credentials       *acl.Credentials
 	latencyTable      *LatencyTable // nil: latency fault tolerance off, as Java's default
+	sendAttemptHook   func(SendAttempt)
 	dialer            remoting.DialFunc
 	manager           *Manager
 	httpClient        *http.Client
@@ -277,6 +278,22 @@ func WithCredentials(c acl.Credentials) Option {
 // (DefaultLatencyTable is Java's); nil turns it off.
 func WithLatencyFaultTolerance(table *LatencyTable) Option {
 	return func(c *config) { c.latencyTable = table }
+}
+
+// SendAttempt is one attempt of a send as it ended: what Java's SendMessageHook sees around
+// each sendKernelImpl, so that a caller can tell the brokers' share of the traffic, failures
+// and retries apart, which a send's one result cannot show.
+type SendAttempt struct {
+	Broker  string // the broker name of the attempt's queue
+	Retry   bool   // not the send's first attempt
+	Latency time.Duration
+	Err     error // nil when the broker answered (oneway: the request was written)
+}
+
+// WithSendAttemptHook calls f after every attempt of a producer's sends (sync, async, oneway,
+// batch, to a chosen queue), from the goroutine that saw it end; f must be quick.
+func WithSendAttemptHook(f func(SendAttempt)) Option {
+	return func(c *config) { c.sendAttemptHook = f }
 }
 
 // WithDialer replaces how connections are made, e.g. with remoting.MemNetwork.Dial.

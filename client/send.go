@@ -177,6 +177,7 @@ func (p *Producer) sendDefault(ctx context.Context, out *outgoing, mode sendMode
 		res, err := p.sendKernel(actx, inst, out, mq, mode)
 		cancel()
 		latency := time.Since(begin)
+		p.attemptEnded(mq.BrokerName, times > 0, latency, err)
 		if err == nil {
 			p.updateFault(mq.BrokerName, latency, false)
 			if mode == modeSync && res.Status != SendOK && p.cfg.retryNotStored {
@@ -232,6 +233,13 @@ func (p *Producer) selectQueue(info *publishInfo, lastBroker string) MessageQueu
 		return info.selectQueueAvoidingFaults(lastBroker, p.faults)
 	}
 	return info.selectQueue(lastBroker)
+}
+
+// attemptEnded tells the send attempt hook, if any, how an attempt ended.
+func (p *Producer) attemptEnded(broker string, retry bool, latency time.Duration, err error) {
+	if h := p.cfg.sendAttemptHook; h != nil {
+		h(SendAttempt{Broker: broker, Retry: retry, Latency: latency, Err: err})
+	}
 }
 
 func (p *Producer) updateFault(broker string, latency time.Duration, isolate bool) {
@@ -507,6 +515,7 @@ func (p *Producer) asyncAttempt(ctx context.Context, inst *instance, out *outgoi
 	addr, err := p.brokerAddr(ctx, inst, out.topic, mq.BrokerName)
 	if err != nil {
 		p.updateFault(mq.BrokerName, 0, true)
+		p.attemptEnded(mq.BrokerName, times > 0, 0, err)
 		cb(nil, err)
 		return
 	}
@@ -523,11 +532,13 @@ func (p *Producer) asyncAttempt(ctx context.Context, inst *instance, out *outgoi
 		if err == nil {
 			res, perr := p.processResponse(resp, addr, mq, uniq)
 			p.updateFault(mq.BrokerName, latency, perr != nil)
+			p.attemptEnded(mq.BrokerName, times > 0, latency, perr)
 			cb(res, perr)
 			return
 		}
 		p.updateFault(mq.BrokerName, latency, true)
 		err = transportError(addr, err)
+		p.attemptEnded(mq.BrokerName, times > 0, latency, err)
 		if times < p.cfg.asyncRetries && ctx.Err() == nil && time.Now().Before(deadline) {
 			next := mq
 			if info != nil {
@@ -560,7 +571,10 @@ func (p *Producer) SendToQueue(ctx context.Context, msg *Message, mq MessageQueu
 	}
 	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	return p.sendKernel(actx, inst, out, mq, modeSync)
+	begin := time.Now()
+	res, err := p.sendKernel(actx, inst, out, mq, modeSync)
+	p.attemptEnded(mq.BrokerName, false, time.Since(begin), err)
+	return res, err
 }
 
 // QueueSelector picks the queue of a message among the topic's writable queues, as Java's
@@ -590,7 +604,10 @@ func (p *Producer) SendWithSelector(ctx context.Context, msg *Message, sel Queue
 	}
 	actx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
-	return p.sendKernel(actx, inst, out, mq, modeSync)
+	begin := time.Now()
+	res, err := p.sendKernel(actx, inst, out, mq, modeSync)
+	p.attemptEnded(mq.BrokerName, false, time.Since(begin), err)
+	return res, err
 }
 
 // selectedQueue is sendSelectImpl up to the send: the topic's route, and the queue sel picks

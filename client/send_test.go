@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -456,5 +457,58 @@ func TestSendBatchAsync(t *testing.T) {
 		require.ErrorContains(t, bad.err, "Failed to initiate the MessageBatch")
 		synctest.Wait()
 		require.Empty(t, got, "each callback runs once")
+	})
+}
+
+// The attempt hook sees every attempt of a send, as Java's SendMessageHook does: the broker,
+// whether it retried an earlier attempt, and how it ended; a send to a chosen queue is one
+// attempt, and so is an async send that succeeds.
+func TestSendAttemptHook(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, fakecluster2Brokers()...)
+		var mu sync.Mutex
+		var seen []SendAttempt
+		p := r.started(WithSendAttemptHook(func(a SendAttempt) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, a)
+		}))
+		attempts := func() []SendAttempt {
+			mu.Lock()
+			defer mu.Unlock()
+			out := seen
+			seen = nil
+			return out
+		}
+		for _, b := range []string{"broker-a", "broker-b"} {
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeSendMessageV2, Action: fault.ActionError, ResponseCode: remoting.SystemError, Remark: "no", Times: 1})
+		}
+		res, err := p.Send(background, NewMessage("T", []byte("x")))
+		require.NoError(t, err)
+		got := attempts()
+		require.Len(t, got, 3, "each broker refuses once: attempt 3 succeeds")
+		require.Equal(t, []bool{false, true, true}, []bool{got[0].Retry, got[1].Retry, got[2].Retry})
+		require.ErrorIs(t, got[0].Err, ErrSystemError)
+		require.ErrorIs(t, got[1].Err, ErrSystemError)
+		require.NoError(t, got[2].Err)
+		require.NotEqual(t, got[0].Broker, got[1].Broker, "the retry goes to the other broker")
+		require.Equal(t, res.Queue.BrokerName, got[2].Broker)
+
+		done := make(chan error, 1)
+		p.SendAsync(background, NewMessage("T", []byte("x")), func(_ *SendResult, err error) { done <- err })
+		require.NoError(t, <-done)
+		got = attempts()
+		require.Len(t, got, 1)
+		require.False(t, got[0].Retry)
+		require.NoError(t, got[0].Err)
+
+		pick := func(qs []MessageQueue, _ *Message) (MessageQueue, error) { return qs[0], nil }
+		res, err = p.SendWithSelector(background, NewMessage("T", []byte("x")), pick)
+		require.NoError(t, err)
+		got = attempts()
+		require.Len(t, got, 1)
+		require.Equal(t, res.Queue.BrokerName, got[0].Broker)
+		require.False(t, got[0].Retry)
+		require.NoError(t, got[0].Err)
 	})
 }

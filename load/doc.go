@@ -42,7 +42,10 @@
 // were not reached, failed sends beyond Config.MaxFailed, order violations; "sim load" exits 1
 // when there is any.
 //
-// Live progress uses the columns of the Java benchmark tool (Send TPS, Max RT, Average RT,
-// Send Failed, Response Failed) followed by p50/p99/p99.9 of the interval from an HDR
-// histogram, and with consumers the interval's Consume TPS and the Lag; WriteReport renders a self-contained HTML report with inline SVG charts.
+// Live progress uses the columns of the Java benchmark tool (its Current Time as Elapsed(s)
+// since the first send, Send TPS, Max RT, Average RT, Send Failed, Response Failed) followed by
+// p50/p99/p99.9 of the interval from an HDR histogram, with consumers the interval's Consume
+// TPS and the Lag, and last each broker's acknowledged messages, failed attempts and retries
+// per second. WriteReport renders a self-contained HTML report with inline SVG charts, the
+// plan's faults shaded from the step that began each to the one that ended it (Result.Windows).
 package load

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -57,7 +58,7 @@ func run(t *testing.T, cfg Config) *Result {
 	return res
 }
 
-var progressRE = regexp.MustCompile(`^Current Time: \d{13} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}$`)
+var progressRE = regexp.MustCompile(`^Elapsed\(s\): \d+\.\d{2} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}( Consume TPS: \d+ Lag: \d+)?( \| broker-[a-z] TPS: \d+ Failed/s: \d+ Retries/s: \d+)*$`)
 
 func TestSyncRunAccountsForEveryMessage(t *testing.T) {
 	progress := newSyncBuffer()
@@ -73,6 +74,9 @@ func TestSyncRunAccountsForEveryMessage(t *testing.T) {
 	for _, l := range lines {
 		require.Regexp(t, progressRE, l)
 	}
+	// The one broker's part: every acknowledged message, no failed attempt, no retry.
+	require.Regexp(t, `(?m) \| broker-a TPS: [1-9]\d* Failed/s: 0 Retries/s: 0$`, progress.String())
+	require.Equal(t, []BrokerTotal{{Broker: "broker-a", Acked: 400}}, res.Brokers)
 }
 
 func TestAsyncRunAccountsForEveryMessage(t *testing.T) {
@@ -161,6 +165,12 @@ func TestShippedPlansLoseNothing(t *testing.T) {
 				if name == "busy-broker" {
 					require.Positive(t, m.Failed, "SYSTEM_BUSY answers fail their sends")
 				}
+				// Each plan's faults are shaded, from their step to the step ending them.
+				windows := map[string]int{"broker-crash": 1, "busy-broker": 1, "consumer-churn": 3, "failing-consumer": 1,
+					"route-change": 0, "silent-broker": 1, "slow-broker": 1}
+				want, ok := windows[name]
+				require.True(t, ok, "a new shipped plan: say how many windows it shades")
+				require.Len(t, res.Windows, want, "%+v", res.Windows)
 			})
 		}
 	}
@@ -343,13 +353,58 @@ func TestReportRendersInChromium(t *testing.T) {
 	dom, err := cmd.Output()
 	require.NoError(t, err, stderr.String())
 	got := string(dom)
-	for _, id := range []string{"chart-throughput", "chart-latency", "chart-lag"} {
+	for _, id := range []string{"chart-throughput", "chart-brokers", "chart-latency", "chart-lag"} {
 		re := regexp.MustCompile(`<svg[^>]*id="` + id + `"[\s\S]*?</svg>`)
 		svg := re.FindString(got)
 		require.NotEmpty(t, svg, "%s rendered", id)
 		require.Regexp(t, `<polyline[^>]*points="\d+\.\d,\d+\.\d( \d+\.\d,\d+\.\d)+"`, svg, "%s has a drawn series", id)
 		require.Equal(t, 2, strings.Count(svg, `class="plan-step"`), "%s marks both plan steps", id)
+		// One shaded window, broker-a down from its crash to its start, the width between.
+		m := regexp.MustCompile(`<g class="fault-window"><title>\+(\d+\.\d+)s to \+(\d+\.\d+)s: crash broker-a</title><rect x="\d+\.\d" y="\d+" width="(\d+\.\d)"`).FindAllStringSubmatch(svg, -1)
+		require.Len(t, m, 1, "%s shades the crash", id)
+		require.Less(t, m[0][1], m[0][2])
+		require.NotEqual(t, "1.0", m[0][3], "%s: the window has a width", id)
 	}
+	// The traffic moves off the crashed broker and comes back: each broker drawn, and in the
+	// points, broker-a carries nothing inside the window while broker-b carries everything.
+	for _, series := range []string{"broker-a acknowledged", "broker-b acknowledged", "broker-a failed attempts", "broker-b retries taken"} {
+		require.Regexp(t, `data-series="`+series+`" points="\d`, got)
+	}
+	// Sends broker-a failed (in flight at the crash, or before the routes dropped it) were
+	// retried on broker-b: the producers' attempt hook counts both ends.
+	require.Len(t, res.Brokers, 2)
+	require.Positive(t, res.Brokers[0].Failed, "%+v", res.Brokers)
+	require.Positive(t, res.Brokers[1].Retries, "%+v", res.Brokers)
+	require.Len(t, res.Windows, 1)
+	w := res.Windows[0]
+	share := func(p Point, broker string) float64 {
+		for _, b := range p.Brokers {
+			if b.Broker == broker {
+				return b.TPS
+			}
+		}
+		return 0
+	}
+	var before, after bool
+	during := 0
+	for i, p := range res.Points {
+		from := time.Duration(0)
+		if i > 0 {
+			from = res.Points[i-1].Offset
+		}
+		switch {
+		case p.Offset < w.From:
+			before = before || share(p, "broker-a") > 0 && share(p, "broker-b") > 0
+		case from >= w.From && p.Offset <= w.To: // an interval wholly inside the window
+			require.Zero(t, share(p, "broker-a"), "broker-a is down: %+v", p)
+			require.Positive(t, share(p, "broker-b"), "broker-b takes the traffic: %+v", p)
+			during++
+		case from > w.To+200*time.Millisecond:
+			after = after || share(p, "broker-a") > 0
+		}
+	}
+	require.True(t, before && during > 0 && after, "before %v, during %v, after %v: %+v", before, during, after, res.Points)
+	require.Regexp(t, `<h2 id="brokers">Brokers</h2>[\s\S]*<td>broker-a</td>[\s\S]*<td>broker-b</td>`, got)
 	require.Contains(t, got, "crash broker-a")
 	// The consumers' end and the latency from the intended send times are drawn and counted.
 	for _, series := range []string{`data-series="consumed"`, `data-series="p99 from the intended send time"`, `data-series="acknowledged, not yet consumed"`} {
@@ -391,4 +446,47 @@ func TestLimiterPaces(t *testing.T) {
 	cancel()
 	_, err := l.wait(cctx, 100)
 	require.Error(t, err)
+}
+
+// Each fault is shaded from the step that began it to the one that ended it: a broker until
+// its start or unsilence, a rule until its time runs out or a clear-faults (or the end of
+// the sending, when the run clears it), a consumer until resumed or restarted; failed and
+// unreached steps shade nothing.
+func TestFaultWindows(t *testing.T) {
+	s := time.Second
+	ev := func(at time.Duration, st Step) Event { return Event{Offset: at, Text: st.describe(2), step: st} }
+	delay := func(from, dur time.Duration) *fakecluster.FaultRequest {
+		return &fakecluster.FaultRequest{Target: "broker-b", Rule: fault.Rule{Action: fault.ActionDelay, Delay: 50 * time.Millisecond, From: from, For: dur}}
+	}
+	crash := Step{Action: "crash", Broker: "broker-a"}
+	silence := Step{Action: "silence", Broker: "broker-b"}
+	timed := Step{Action: "fault", Fault: delay(2*s, 4*s)}
+	untimed := Step{Action: "fault", Fault: delay(0, 0)}
+	pause := Step{Action: "pause-consumer", Consumer: 1}
+	events := []Event{
+		ev(1*s, crash),
+		ev(2*s, silence),
+		ev(3*s, timed), // at speed 2: from 3+1 s for 2 s
+		ev(4*s, untimed),
+		ev(5*s, Step{Action: "start", Broker: "broker-b"}), // not broker-a's start
+		ev(6*s, Step{Action: "unsilence", Broker: "broker-b"}),
+		ev(7*s, pause),
+		ev(8*s, Step{Action: "clear-faults"}),
+		ev(9*s, Step{Action: "start", Broker: "broker-a"}),
+		{Offset: 9 * s, Text: "failed", Err: "boom", step: Step{Action: "crash", Broker: "broker-b"}},
+		{Offset: 30 * s, Text: "late", Err: "not reached", NotReached: true, step: Step{Action: "silence", Broker: "broker-a"}},
+	}
+	got := faultWindows(events, 2, 20*s, 25*s)
+	want := []Window{
+		{From: 1 * s, To: 9 * s, Text: crash.describe(2)},
+		{From: 2 * s, To: 6 * s, Text: silence.describe(2)},
+		{From: 4 * s, To: 6 * s, Text: timed.describe(2)},
+		{From: 4 * s, To: 8 * s, Text: untimed.describe(2)},
+		{From: 7 * s, To: 25 * s, Text: pause.describe(2)},
+	}
+	require.Empty(t, cmp.Diff(want, got))
+
+	// A rule never cleared lasts until the sending ended, when the run clears the faults.
+	got = faultWindows([]Event{ev(4*s, untimed)}, 1, 20*s, 25*s)
+	require.Equal(t, []Window{{From: 4 * s, To: 20 * s, Text: untimed.describe(1)}}, got)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -316,6 +317,92 @@ type Event struct {
 	Err    string // why the step failed, "" when it did not
 	// NotReached says the run ended before the step's offset, so the step never happened.
 	NotReached bool
+
+	step Step // what was applied, to pair the step that begins a fault with the one ending it
+}
+
+// Window is a fault in force, from the step that began it to the step that ended it, or to
+// the end of the run when none did: what the report shades in its charts.
+type Window struct {
+	From, To time.Duration // since the start of sending
+	Text     string
+}
+
+// faultWindows pairs the steps that happened into windows: crash or stop until the broker's
+// start, silence until unsilence, a fault rule from its start (offset plus its From) until
+// its For runs out or a clear-faults, a paused consumer until resumed, a killed or removed
+// one until restarted, a deleted topic until created again. A fault rule still in force when
+// the sending ended lasts until then (the run clears the faults), anything else until end.
+func faultWindows(events []Event, speed float64, sendEnd, end time.Duration) []Window {
+	type open struct {
+		w    Window
+		key  string // the step that ends it: its action and subject
+		rule bool   // a fault rule, which clear-faults ends
+	}
+	var opens []open
+	var out []Window
+	closeWhere := func(at time.Duration, match func(open) bool) {
+		kept := opens[:0]
+		for _, o := range opens {
+			if match(o) {
+				o.w.To = max(o.w.From, at)
+				out = append(out, o.w)
+			} else {
+				kept = append(kept, o)
+			}
+		}
+		opens = kept
+	}
+	scale := func(d time.Duration) time.Duration {
+		if speed > 0 && speed != 1 {
+			return time.Duration(float64(d) / speed)
+		}
+		return d
+	}
+	for _, ev := range events {
+		if ev.NotReached || ev.Err != "" {
+			continue
+		}
+		s := ev.step
+		consumer := "consumer " + strconv.Itoa(s.Consumer)
+		begin := func(key string) {
+			opens = append(opens, open{w: Window{From: ev.Offset, Text: ev.Text}, key: key})
+		}
+		switch s.Action {
+		case "crash", "stop":
+			begin("start " + s.Broker)
+		case "silence":
+			begin("unsilence " + s.Broker)
+		case "pause-consumer":
+			begin("resume " + consumer)
+		case "kill-consumer", "remove-consumer":
+			begin("restart " + consumer)
+		case "delete-topic":
+			begin("create-topic " + s.Topic)
+		case "fault":
+			r := s.Fault.Rule
+			w := Window{From: ev.Offset + scale(r.From), Text: ev.Text}
+			if r.For > 0 {
+				w.To = max(w.From, min(w.From+scale(r.For), sendEnd))
+				out = append(out, w)
+				continue
+			}
+			opens = append(opens, open{w: w, rule: true})
+		case "start", "unsilence":
+			closeWhere(ev.Offset, func(o open) bool { return o.key == s.Action+" "+s.Broker })
+		case "resume-consumer", "restart-consumer":
+			verb, _, _ := strings.Cut(s.Action, "-")
+			closeWhere(ev.Offset, func(o open) bool { return o.key == verb+" "+consumer })
+		case "create-topic":
+			closeWhere(ev.Offset, func(o open) bool { return o.key == "create-topic "+s.Topic })
+		case "clear-faults":
+			closeWhere(ev.Offset, func(o open) bool { return o.rule })
+		}
+	}
+	closeWhere(sendEnd, func(o open) bool { return o.rule })
+	closeWhere(end, func(open) bool { return true })
+	slices.SortStableFunc(out, func(a, b Window) int { return cmp.Compare(a.From, b.From) })
+	return out
 }
 
 // applyStep carries out one step on the cluster or the consumers; topics are the run's topics.

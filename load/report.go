@@ -36,7 +36,14 @@ type chart struct {
 	Series            []chartSeries
 	XTicks, YTicks    []tick
 	Markers           []marker
+	Windows           []shade
 	Empty             bool
+}
+
+// shade is a fault window drawn behind a chart's series.
+type shade struct {
+	X, W float64
+	Text string
 }
 
 type chartSeries struct {
@@ -69,6 +76,7 @@ type reportData struct {
 	Latency   []kv
 	Intended  []kv // from the intended send times, with a rate
 	Consumed  []kv // the consumers' end, with consumers
+	Brokers   []BrokerTotal
 	Charts    []chart
 	Events    []eventRow
 	Notes     []string
@@ -98,6 +106,7 @@ func WriteReport(w io.Writer, r *Result) error {
 		Generated: r.Start.Format(time.RFC3339),
 		Summary:   s,
 		Notes:     r.Notes,
+		Brokers:   r.Brokers,
 	}
 	target := "in-process fake cluster, " + strconv.Itoa(c.Brokers) + " broker(s), " + map[bool]string{true: "in-memory network", false: "loopback TCP"}[c.MemNetwork]
 	if c.NameServer != "" {
@@ -160,7 +169,11 @@ func WriteReport(w io.Writer, r *Result) error {
 	if n := len(r.Points); n > 0 {
 		end = max(end, r.Points[n-1].Offset)
 	}
-	d.Charts = []chart{throughputChart(r, end), latencyChart(r, end)}
+	d.Charts = []chart{throughputChart(r, end)}
+	if len(r.Brokers) > 0 {
+		d.Charts = append(d.Charts, brokerChart(r, end))
+	}
+	d.Charts = append(d.Charts, latencyChart(r, end))
 	if s.Consumption != nil {
 		d.Charts = append(d.Charts, lagChart(r, end))
 	}
@@ -235,6 +248,11 @@ func (ch *chart) xAxis(r *Result, end time.Duration) func(time.Duration) float64
 		t := float64(i) * step
 		ch.XTicks = append(ch.XTicks, tick{Pos: x(time.Duration(t * float64(time.Second))), Label: fmtTickValue(t) + " s"})
 	}
+	for _, w := range r.Windows {
+		from, to := x(w.From), x(w.To)
+		ch.Windows = append(ch.Windows, shade{X: from, W: max(to-from, 1),
+			Text: fmt.Sprintf("+%.2fs to +%.2fs: %s", w.From.Seconds(), w.To.Seconds(), w.Text)})
+	}
 	for i, ev := range r.Events {
 		if ev.NotReached {
 			continue // it never happened; the list of steps says so
@@ -274,6 +292,50 @@ func throughputChart(r *Result, end time.Duration) chart {
 	if r.Summary.Consumption != nil {
 		ch.Series = append(ch.Series, chartSeries{Name: "consumed", Color: "#16a34a", Dash: "6 3",
 			Points: series(r.Points, x, func(p Point) float64 { return y(p.ConsumeTPS) }), Width: 2})
+	}
+	return ch
+}
+
+// brokerColors tells the brokers apart; a broker's three series share its color.
+var brokerColors = []string{"#2563eb", "#ea580c", "#0d9488", "#9333ea", "#ca8a04", "#db2777"}
+
+// brokerChart draws each broker's acknowledged messages per second (solid), its failed
+// attempts (dashed) and the retries it took (dotted), so that a crash shows the traffic
+// moving to the brokers left and coming back.
+func brokerChart(r *Result, end time.Duration) chart {
+	ch := newChart("brokers", "Throughput per broker", "per second")
+	x := ch.xAxis(r, end)
+	top := 0.0
+	for _, p := range r.Points {
+		for _, b := range p.Brokers {
+			top = max(top, b.TPS, b.FailedPS, b.RetriesPS)
+		}
+	}
+	if len(r.Points) == 0 {
+		ch.Empty = true
+	}
+	top = niceCeil(max(top, 1))
+	y := func(v float64) float64 { return float64(ch.Top) + float64(ch.PlotH)*(1-v/top) }
+	for _, v := range linearTicks(top) {
+		ch.YTicks = append(ch.YTicks, tick{Pos: y(v), Label: fmtTickValue(v)})
+	}
+	for i, bt := range r.Brokers {
+		color := brokerColors[i%len(brokerColors)]
+		// A point before the broker was first seen counts as 0: it had no traffic yet.
+		of := func(f func(BrokerPoint) float64) string {
+			return series(r.Points, x, func(p Point) float64 {
+				for _, b := range p.Brokers {
+					if b.Broker == bt.Broker {
+						return y(f(b))
+					}
+				}
+				return y(0)
+			})
+		}
+		ch.Series = append(ch.Series,
+			chartSeries{Name: bt.Broker + " acknowledged", Color: color, Points: of(func(b BrokerPoint) float64 { return b.TPS }), Width: 2},
+			chartSeries{Name: bt.Broker + " failed attempts", Color: color, Dash: "6 3", Points: of(func(b BrokerPoint) float64 { return b.FailedPS }), Width: 1.5},
+			chartSeries{Name: bt.Broker + " retries taken", Color: color, Dash: "2 3", Points: of(func(b BrokerPoint) float64 { return b.RetriesPS }), Width: 1.5})
 	}
 	return ch
 }

@@ -73,7 +73,9 @@ type Result struct {
 	Topics  []string
 	Start   time.Time
 	Points  []Point
+	Brokers []BrokerTotal // each broker's part of the sends, by name
 	Events  []Event
+	Windows []Window // the faults in force, from the plan's steps
 	Notes   []string
 	// StoredNotAcked counts messages stored although their send failed (a timeout after the
 	// broker stored it, say): not lost, but worth knowing.
@@ -288,16 +290,18 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 			m := r.message(r.topics[first%int64(len(r.topics))], first)
 			r.sent.Add(1)
 			start := time.Now()
+			var res *client.SendResult
 			var err error
 			if orderly {
 				m.SetProperty(SenderProperty, name)
-				_, err = p.SendWithSelector(bg, m, pick)
+				res, err = p.SendWithSelector(bg, m, pick)
 			} else {
-				_, err = p.Send(bg, m)
+				res, err = p.Send(bg, m)
 			}
 			st.record(intended, time.Since(start), 1, err)
 			if err == nil {
 				r.ack(first)
+				r.coll.brokerCount(res.Queue.BrokerName, 1, 0, 0)
 			}
 		case ModeOneway:
 			m := r.message(r.topics[first%int64(len(r.topics))], first)
@@ -313,12 +317,13 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 			}
 			r.sent.Add(int64(got))
 			start := time.Now()
-			_, err := p.SendBatch(bg, msgs...)
+			res, err := p.SendBatch(bg, msgs...)
 			st.record(intended, time.Since(start), got, err)
 			if err == nil {
 				for i := range got {
 					r.ack(first + int64(i))
 				}
+				r.coll.brokerCount(res.Queue.BrokerName, int64(got), 0, 0)
 			}
 		case ModeAsync:
 			sem <- struct{}{}
@@ -327,10 +332,11 @@ func (r *runner) sender(sendCtx context.Context, p *client.Producer, st *senderS
 			r.pending.Add(1)
 			start := time.Now()
 			seq := first
-			p.SendAsync(bg, m, func(_ *client.SendResult, err error) {
+			p.SendAsync(bg, m, func(res *client.SendResult, err error) {
 				st.record(intended, time.Since(start), 1, err)
 				if err == nil {
 					r.ack(seq)
+					r.coll.brokerCount(res.Queue.BrokerName, 1, 0, 0)
 				}
 				<-sem
 				r.pending.Done()
@@ -374,7 +380,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		note("stores will not be read back: %v", err)
 	}
 
-	// The producers.
+	// The producers. Their attempts count for the brokers' parts from the first send on:
+	// failed attempts and retries, and in oneway mode, which has no result, what was written.
+	coll := &collector{out: out}
+	attempt := func(a client.SendAttempt) {
+		var acked, failed, retries int64
+		switch {
+		case a.Err != nil:
+			failed = 1
+		case c.Mode == ModeOneway:
+			acked = 1
+		}
+		if a.Retry {
+			retries = 1
+		}
+		coll.brokerCount(a.Broker, acked, failed, retries)
+	}
 	mgr := client.NewManager()
 	producers := make([]*client.Producer, 0, c.Producers)
 	defer func() {
@@ -388,6 +409,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			client.WithNameServers(nsAddr),
 			client.WithManager(mgr),
 			client.WithInstanceName(fmt.Sprintf("load-%s-%d", res.RunID, i)),
+			client.WithSendAttemptHook(attempt),
 		}
 		if dialer != nil {
 			opts = append(opts, client.WithDialer(dialer))
@@ -440,7 +462,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 	start := time.Now()
 	res.Start = start
-	r.coll = &collector{start: start, last: start, out: out}
+	coll.start, coll.last = start, start
+	r.coll = coll
 	if cons != nil {
 		r.coll.consumption = func() (int64, int64) {
 			consumed := cons.distinct.Load()
@@ -580,6 +603,12 @@ loop:
 		res.endToEndHist = cons.endToEnd()
 	}
 	res.Points = r.coll.points
+	res.Brokers = r.coll.brokerTotals()
+	last := end.Sub(start)
+	if n := len(res.Points); n > 0 {
+		last = max(last, res.Points[n-1].Offset)
+	}
+	res.Windows = faultWindows(res.Events, c.PlanSpeed, end.Sub(start), last)
 	res.publishHist, _ = r.coll.total()
 	if c.Mode == ModeOneway && !res.Checked {
 		note("oneway sends get no acknowledgement and the stores were not read: acked is 0")
@@ -760,7 +789,7 @@ func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, cons *c
 	for _, s := range steps {
 		at := c.scale(s.At.D())
 		notReached := func() {
-			ev := Event{Offset: at, Text: s.describe(c.PlanSpeed), Err: "not reached (the run ended)", NotReached: true}
+			ev := Event{Offset: at, Text: s.describe(c.PlanSpeed), Err: "not reached (the run ended)", NotReached: true, step: s}
 			fmt.Fprintf(out, "Plan step +%.2fs: %s: %s\n", at.Seconds(), ev.Text, ev.Err)
 			events = append(events, ev)
 		}
@@ -781,7 +810,7 @@ func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, cons *c
 		stepCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := applyStep(stepCtx, cluster, cons, s, topics, c.PlanSpeed, c.Queues)
 		cancel()
-		ev := Event{Offset: time.Since(start), Text: s.describe(c.PlanSpeed)}
+		ev := Event{Offset: time.Since(start), Text: s.describe(c.PlanSpeed), step: s}
 		if err != nil {
 			ev.Err = err.Error()
 			fmt.Fprintf(out, "Plan step +%.2fs: %s: FAILED: %v\n", ev.Offset.Seconds(), ev.Text, err)

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -143,6 +145,32 @@ type Point struct {
 	// consumed at the end of the interval (runs with consumers).
 	ConsumeTPS float64
 	Lag        int64
+	// Brokers is each broker's share of the interval, by name, every broker seen so far in
+	// the run listed (a crashed one at 0), so that traffic moving between brokers shows.
+	Brokers []BrokerPoint
+}
+
+// BrokerPoint is one broker's part of an interval, per second.
+type BrokerPoint struct {
+	Broker    string
+	TPS       float64 // messages acknowledged by it (oneway: attempts written to it)
+	FailedPS  float64 // attempts at it that failed
+	RetriesPS float64 // attempts at it that retried a send whose earlier attempt failed
+}
+
+// BrokerTotal is one broker's part of the whole run.
+type BrokerTotal struct {
+	Broker  string
+	Acked   int64 // messages
+	Failed  int64 // attempts
+	Retries int64 // attempts
+}
+
+// brokerTally counts one broker's acknowledged messages and its failed and retry attempts,
+// for the interval and the run.
+type brokerTally struct {
+	acked, failed, retries    int64 // this interval
+	tAcked, tFailed, tRetries int64 // the run
 }
 
 // collector merges the senders' stats at each tick.
@@ -159,6 +187,59 @@ type collector struct {
 	consumption  func() (consumed, lag int64)
 	lastConsumed int64
 	maxLag       int64
+
+	// The brokers' parts, from the send results and the producers' attempt hooks, which run
+	// on many goroutines: a lock of their own, not the tick's.
+	bmu     sync.Mutex
+	brokers map[string]*brokerTally
+}
+
+// brokerCount adds to broker's tally: acked messages, failed attempts, retry attempts.
+func (c *collector) brokerCount(broker string, acked, failed, retries int64) {
+	if broker == "" {
+		return
+	}
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	if c.brokers == nil {
+		c.brokers = make(map[string]*brokerTally)
+	}
+	b := c.brokers[broker]
+	if b == nil {
+		b = &brokerTally{}
+		c.brokers[broker] = b
+	}
+	b.acked += acked
+	b.failed += failed
+	b.retries += retries
+	b.tAcked += acked
+	b.tFailed += failed
+	b.tRetries += retries
+}
+
+// brokerInterval drains the brokers' interval counts into rates over secs.
+func (c *collector) brokerInterval(secs float64) []BrokerPoint {
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	out := make([]BrokerPoint, 0, len(c.brokers))
+	for name, b := range c.brokers {
+		out = append(out, BrokerPoint{Broker: name, TPS: float64(b.acked) / secs, FailedPS: float64(b.failed) / secs, RetriesPS: float64(b.retries) / secs})
+		b.acked, b.failed, b.retries = 0, 0, 0
+	}
+	slices.SortFunc(out, func(a, b BrokerPoint) int { return strings.Compare(a.Broker, b.Broker) })
+	return out
+}
+
+// brokerTotals is each broker's part of the run, by name.
+func (c *collector) brokerTotals() []BrokerTotal {
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	out := make([]BrokerTotal, 0, len(c.brokers))
+	for name, b := range c.brokers {
+		out = append(out, BrokerTotal{Broker: name, Acked: b.tAcked, Failed: b.tFailed, Retries: b.tRetries})
+	}
+	slices.SortFunc(out, func(a, b BrokerTotal) int { return strings.Compare(a.Broker, b.Broker) })
+	return out
 }
 
 func (c *collector) add(s *senderStats) {
@@ -214,7 +295,8 @@ func (c *collector) tick(now time.Time) Point {
 		p.AvgMs = float64(rtSum) / float64(reqs) / 1000
 	}
 	p.IntendedP99Ms = ms(hi.ValueAtQuantile(99))
-	line := ProgressLine(now, p, maxRT)
+	p.Brokers = c.brokerInterval(secs)
+	line := ProgressLine(p, maxRT)
 	if c.consumption != nil {
 		consumed, lag := c.consumption()
 		p.ConsumeTPS = float64(consumed-c.lastConsumed) / secs
@@ -223,6 +305,7 @@ func (c *collector) tick(now time.Time) Point {
 		c.maxLag = max(c.maxLag, p.Lag)
 		line += fmt.Sprintf(" Consume TPS: %d Lag: %d", int64(p.ConsumeTPS+0.5), p.Lag)
 	}
+	line += BrokerColumns(p.Brokers)
 	c.points = append(c.points, p)
 	fmt.Fprintln(c.out, line)
 	return p
@@ -250,10 +333,21 @@ func (c *collector) total() (service, intended *hdrhistogram.Histogram) {
 
 func ms(us int64) float64 { return float64(us) / 1000 }
 
-// ProgressLine is one progress line: the Java benchmark tool's columns (Send TPS of the
-// interval, Max RT since the start, Average RT of the interval, Send Failed and Response Failed
-// since the start), then the interval's p50, p99 and p99.9 in milliseconds.
-func ProgressLine(now time.Time, p Point, maxRTMicros int64) string {
-	return fmt.Sprintf("Current Time: %d Send TPS: %d Max RT(ms): %d Average RT(ms): %7.3f Send Failed: %d Response Failed: %d p50(ms): %.3f p99(ms): %.3f p99.9(ms): %.3f",
-		now.UnixMilli(), int64(p.TPS+0.5), (maxRTMicros+999)/1000, p.AvgMs, p.SendFailed, p.RespFailed, p.P50Ms, p.P99Ms, p.P999Ms)
+// ProgressLine is one progress line: the Java benchmark tool's columns, its Current Time as
+// seconds since the start of sending (as the plan steps and the report count time), then Send
+// TPS of the interval, Max RT since the start, Average RT of the interval, Send Failed and
+// Response Failed since the start; then the interval's p50, p99 and p99.9 in milliseconds.
+func ProgressLine(p Point, maxRTMicros int64) string {
+	return fmt.Sprintf("Elapsed(s): %.2f Send TPS: %d Max RT(ms): %d Average RT(ms): %7.3f Send Failed: %d Response Failed: %d p50(ms): %.3f p99(ms): %.3f p99.9(ms): %.3f",
+		p.Offset.Seconds(), int64(p.TPS+0.5), (maxRTMicros+999)/1000, p.AvgMs, p.SendFailed, p.RespFailed, p.P50Ms, p.P99Ms, p.P999Ms)
+}
+
+// BrokerColumns is the brokers' part of a progress line, " | NAME TPS: n Failed/s: n
+// Retries/s: n" per broker, the last columns so that the fixed ones keep their places.
+func BrokerColumns(brokers []BrokerPoint) string {
+	var b strings.Builder
+	for _, bp := range brokers {
+		fmt.Fprintf(&b, " | %s TPS: %d Failed/s: %d Retries/s: %d", bp.Broker, int64(bp.TPS+0.5), int64(bp.FailedPS+0.5), int64(bp.RetriesPS+0.5))
+	}
+	return b.String()
 }

@@ -142,19 +142,21 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	s := res.Summary
-	fmt.Fprintf(stderr, "Done: %s, %d producer(s) x %d sender(s), %d B: sent %d, acked %d, failed %d, lost %s, duplicated %s in %.2fs (%.0f msg/s); latency µs p50 %d p90 %d p99 %d p99.9 %d max %d\n",
+	// In the progress lines' units: messages per second, milliseconds, seconds since the
+	// first send (the -json summary keeps its microseconds, a contract).
+	fmt.Fprintf(stderr, "Done: %s, %d producer(s) x %d sender(s), %d B: sent %d, acked %d, failed %d, lost %s, duplicated %s in %.2fs (Send TPS: %.0f); latency %s\n",
 		s.Mode, s.Producers, s.Concurrency, s.Size, s.Messages.Sent, s.Messages.Acked, s.Messages.Failed,
-		notChecked(s.Messages.Lost), notChecked(s.Messages.Duplicated), s.ElapsedSeconds, s.Throughput,
-		s.LatencyMicros.P50, s.LatencyMicros.P90, s.LatencyMicros.P99, s.LatencyMicros.P999, s.LatencyMicros.Max)
+		notChecked(s.Messages.Lost), notChecked(s.Messages.Duplicated), s.ElapsedSeconds, s.Throughput, latencyMs(s.LatencyMicros))
+	for _, b := range res.Brokers {
+		fmt.Fprintf(stderr, "Broker %s: acked %d, failed attempts %d, retries taken %d\n", b.Broker, b.Acked, b.Failed, b.Retries)
+	}
 	if c := s.Consumption; c != nil {
-		fmt.Fprintf(stderr, "Consumed: %d consumer(s) (%s): consumed %d, lost %d, duplicated %d (retry %d, rebalance %d, restart %d), redelivered %d, order violations %d, max lag %d, drained in %.2fs; end-to-end µs p50 %d p90 %d p99 %d p99.9 %d max %d\n",
+		fmt.Fprintf(stderr, "Consumed: %d consumer(s) (%s): consumed %d, lost %d, duplicated %d (retry %d, rebalance %d, restart %d), redelivered %d, order violations %d, max lag %d, drained in %.2fs; end-to-end %s\n",
 			c.Consumers, c.Kind, c.Consumed, c.Lost, c.Duplicated, c.DuplicatedBy.Retry, c.DuplicatedBy.Rebalance, c.DuplicatedBy.Restart,
-			c.Redelivered, c.OrderViolations, c.MaxLag, c.DrainSeconds,
-			c.EndToEndMicros.P50, c.EndToEndMicros.P90, c.EndToEndMicros.P99, c.EndToEndMicros.P999, c.EndToEndMicros.Max)
+			c.Redelivered, c.OrderViolations, c.MaxLag, c.DrainSeconds, latencyMs(c.EndToEndMicros))
 	}
 	if l := s.IntendedLatencyMicros; l != nil {
-		fmt.Fprintf(stderr, "Latency from the intended send times (-rate; service time above): µs p50 %d p90 %d p99 %d p99.9 %d max %d\n",
-			l.P50, l.P90, l.P99, l.P999, l.Max)
+		fmt.Fprintf(stderr, "Latency from the intended send times (-rate; service time above): %s\n", latencyMs(*l))
 	}
 	if *report != "" {
 		if err := writeReport(*report, res); err != nil {
@@ -188,6 +190,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("the run failed: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// latencyMs writes a distribution in microseconds as the progress lines do, in milliseconds.
+func latencyMs(l load.Latency) string {
+	f := func(us int64) float64 { return float64(us) / 1000 }
+	return fmt.Sprintf("p50(ms): %.3f p90(ms): %.3f p99(ms): %.3f p99.9(ms): %.3f max(ms): %.3f", f(l.P50), f(l.P90), f(l.P99), f(l.P999), f(l.Max))
 }
 
 func notChecked(n int64) string {

@@ -69,7 +69,7 @@ func TestLoadBadFlagsExit2(t *testing.T) {
 	require.Contains(t, stdout, "-plan-speed")
 }
 
-var progressLine = regexp.MustCompile(`^Current Time: \d{13} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}$`)
+var progressLine = regexp.MustCompile(`^Elapsed\(s\): \d+\.\d{2} Send TPS: \d+ Max RT\(ms\): \d+ Average RT\(ms\): +\d+\.\d{3} Send Failed: \d+ Response Failed: \d+ p50\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3}( Consume TPS: \d+ Lag: \d+)?( \| broker-[a-z] TPS: \d+ Failed/s: \d+ Retries/s: \d+)*$`)
 
 // decodeSummary parses the last line of stdout strictly against the contract.
 func decodeSummary(t *testing.T, stdout string) load.Summary {
@@ -94,12 +94,15 @@ func TestLoadJSONAndProgress(t *testing.T) {
 
 	var progress int
 	for l := range strings.SplitSeq(stderr, "\n") {
-		if strings.HasPrefix(l, "Current Time:") {
+		if strings.HasPrefix(l, "Elapsed(s):") {
 			require.Regexp(t, progressLine, l)
 			progress++
 		}
 	}
 	require.Positive(t, progress, stderr)
+	// The summary in the progress lines' units, and each broker's part.
+	require.Regexp(t, `(?m)^Done: async, .* in \d+\.\d{2}s \(Send TPS: \d+\); latency p50\(ms\): \d+\.\d{3} p90\(ms\): \d+\.\d{3} p99\(ms\): \d+\.\d{3} p99\.9\(ms\): \d+\.\d{3} max\(ms\): \d+\.\d{3}$`, stderr)
+	require.Regexp(t, `(?m)^Broker broker-a: acked \d+, failed attempts 0, retries taken 0$`, stderr)
 	html, err := os.ReadFile(report)
 	require.NoError(t, err)
 	require.Contains(t, string(html), `id="chart-throughput"`)
@@ -162,7 +165,7 @@ func TestLoadConsumersJSON(t *testing.T) {
 	require.Equal(t, int64(300), s.Consumption.Consumed)
 	require.Zero(t, s.Consumption.Lost)
 	require.NotNil(t, s.IntendedLatencyMicros)
-	require.Regexp(t, `(?m)^Current Time: .* Consume TPS: \d+ Lag: \d+$`, stderr)
+	require.Regexp(t, `(?m)^Elapsed\(s\): .* Consume TPS: \d+ Lag: \d+( \|.*)?$`, stderr)
 	require.Regexp(t, `(?m)^Consumed: 2 consumer\(s\) \(push\): consumed 300, lost 0, `, stderr)
-	require.Regexp(t, `(?m)^Latency from the intended send times `, stderr)
+	require.Regexp(t, `(?m)^Latency from the intended send times \(-rate; service time above\): p50\(ms\): \d+\.\d{3} `, stderr)
 }
