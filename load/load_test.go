@@ -370,11 +370,20 @@ func TestReportRendersInChromium(t *testing.T) {
 	for _, series := range []string{"broker-a acknowledged", "broker-b acknowledged", "broker-a failed attempts", "broker-b retries taken"} {
 		require.Regexp(t, `data-series="`+series+`" points="\d`, got)
 	}
-	// Sends broker-a failed (in flight at the crash, or before the routes dropped it) were
-	// retried on broker-b: the producers' attempt hook counts both ends.
+	// Whether the crash caught a send in flight is chance (CI once saw none), but every failed
+	// attempt of a send that was then acknowledged was followed by a retry: the producers'
+	// attempt hook counts both ends.
 	require.Len(t, res.Brokers, 2)
-	require.Positive(t, res.Brokers[0].Failed, "%+v", res.Brokers)
-	require.Positive(t, res.Brokers[1].Retries, "%+v", res.Brokers)
+	var failedAttempts, retries int64
+	for _, b := range res.Brokers {
+		failedAttempts += b.Failed
+		retries += b.Retries
+	}
+	if res.Summary.Messages.Failed == 0 {
+		require.Equal(t, failedAttempts, retries, "%+v", res.Brokers)
+	} else {
+		require.LessOrEqual(t, retries, failedAttempts, "%+v", res.Brokers)
+	}
 	require.Len(t, res.Windows, 1)
 	w := res.Windows[0]
 	share := func(p Point, broker string) float64 {
