@@ -70,7 +70,7 @@ func normACLFile(v string) string { return aclFilePath.ReplaceAllString(v, "<acl
 // matrixACL, and compares what it prints.
 func TestMQAdminMatrixACL(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts JVMs")
+		t.Skip("-short: starts real RocketMQ 4.9.7 JVMs; run without -short")
 	}
 	realC := realrmq.Start(t, realrmq.WithBrokerNames(brokerA), realrmq.WithCluster(clusterName),
 		realrmq.WithACL([]byte(matrixACL), matrixAdmin))

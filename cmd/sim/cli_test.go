@@ -47,7 +47,7 @@ func removeBuiltSim() {
 func buildSim(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("builds the binary")
+		t.Skip("-short: builds the sim binary and runs it; run without -short")
 	}
 	bin, err := builtSim()
 	require.NoError(t, err)

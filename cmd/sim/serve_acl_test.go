@@ -105,7 +105,7 @@ func requireACLOn(t *testing.T, addr string) {
 // sim real -acl FILE: the real brokers run with aclEnable=true and the file.
 func TestRealServersACL(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts JVMs")
+		t.Skip("-short: starts real RocketMQ 4.9.7 JVMs; run without -short")
 	}
 	if err := realrmq.Available(t.Context(), realrmq.DefaultVersion); err != nil {
 		realrmq.SkipUnavailable(t, err)
