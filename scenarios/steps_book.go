@@ -75,8 +75,8 @@ var leftOut = map[string]string{
 		"on real servers, not 3), or the client's first heartbeat 1 s after its start (fixed as in Java, so ten of the feature's seconds there)",
 	tagSlaves:    "the shared real cluster runs masters only",
 	tagBlackHole: "only an in-memory network swallows connection attempts; the client's 3 s connect timeout is fixed",
-	tagCheckPhase: "times a broker's transaction-check round: a real broker's rounds run from its own start, at no " +
-		"known instant of the feature's clock",
+	tagCheckPhase: "times or counts a broker's transaction-check rounds: a real broker's rounds run from its own start, " +
+		"at no known instant of the feature's clock, and slip under load, so a count can be off by one",
 	tagHours: "lasts hours of the feature's time: a tenth of it on the wall clock is longer than a run of the book on " +
 		"real servers can wait",
 }
