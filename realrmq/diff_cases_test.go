@@ -3,6 +3,7 @@ package realrmq
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +250,13 @@ func pullReq(queue int32, offset int64) func(*side) *remoting.Command {
 // found settles a route request once the name server knows the topic, and a pull once the
 // broker has dispatched the messages to their consume queue.
 func found(c *remoting.Command) bool { return c.Code == remoting.Success }
+
+// foundAll settles a pull once the queue holds n messages: found alone settles as soon as the
+// first is dispatched, and Java's store dispatches the last ones a moment after their sends
+// were answered.
+func foundAll(n int) func(*remoting.Command) bool {
+	return func(c *remoting.Command) bool { return found(c) && c.Ext("maxOffset") == strconv.Itoa(n) }
+}
 
 // dispatched settles a max-offset request once the message sent before it is in its consume
 // queue: Java's store dispatches from the commit log a moment after the send is answered.

@@ -254,7 +254,9 @@ func replyCases() []diffCase {
 					ext[protocol.FieldV2Topic] = protocol.TransHalfTopic
 				})(s)
 			}},
-		{name: "pull reply topic", code: remoting.CodePullMessage, target: brokerA, settled: found,
+		// Every reply is stored, pushed or not (storeReplyMessageEnable): five, the forbidden
+		// topic's aside.
+		{name: "pull reply topic", code: remoting.CodePullMessage, target: brokerA, settled: foundAll(5),
 			req: txPullReq(diffReplyTopic, 0, 0), norm: normStored},
 	}
 }
