@@ -553,11 +553,15 @@ var (
 	instanceName = regexp.MustCompile(`@\d+(#\d+)*`)
 	blanks       = regexp.MustCompile(`[ \t]+`)
 	stackFrame   = regexp.MustCompile(`(?m)^\s+(at |\.\.\. \d+ more).*\n?`)
+	// consumerProgress's rate of the group's pulls comes from the broker's 10 s samples, as
+	// statsAll's rates (normStatsAll): whether a sample has counted the consumer's pulls when
+	// the command runs differs between the sides by chance.
+	consumeTPS = regexp.MustCompile(`(?m)^Consume TPS: [0-9.]+$`)
 )
 
 // normalize replaces this side's addresses by their role, other loopback addresses (clients)
 // by <client>, times, message ids and client instance names by placeholders, drops stack frames,
-// and collapses runs of blanks (column widths follow the values' lengths).
+// masks consumerProgress's rate, and collapses runs of blanks (column widths follow the values' lengths).
 func (s *side) normalize(v string) string {
 	v = strings.ReplaceAll(v, s.dir, "<dir>")
 	v = strings.ReplaceAll(v, s.ns, "<ns>")
@@ -568,6 +572,7 @@ func (s *side) normalize(v string) string {
 	v = hexID.ReplaceAllString(v, "<id>")
 	v = instanceName.ReplaceAllString(v, "@<instance>")
 	v = stackFrame.ReplaceAllString(v, "")
+	v = consumeTPS.ReplaceAllString(v, "Consume TPS: <rate>")
 	lines := strings.Split(v, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSpace(blanks.ReplaceAllString(l, " "))
