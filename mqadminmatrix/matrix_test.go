@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/realrmq"
@@ -33,9 +36,18 @@ const (
 	matrixTopic    = "MatrixTopic"
 	matrixGroup    = "MatrixGroup"
 	matrixProducer = "MatrixProducer"
+	matrixClone    = matrixGroup + "Clone"
+	traceID        = "MATRIXTRACE"
 	brokerA        = "broker-a"
 	clusterName    = "DefaultCluster"
 )
+
+// traceBody is a trace message's body as the client's trace dispatcher writes it (TraceDataEncoder):
+// a Pub record and a SubAfter record of the message traceID, fields joined by \x01, records
+// ended by \x02. The store host is not a loopback address, which normalisation would rewrite.
+const traceBody = "Pub\x011700000000000\x01DefaultRegion\x01" + matrixProducer + "\x01" + matrixTopic + "\x01" + traceID +
+	"\x01TagA\x01matrixKey\x01192.0.2.1:10911\x015\x013\x010\x01OFFSETID\x01true\x02" +
+	"SubAfter\x01req1\x01" + traceID + "\x017\x01true\x01matrixKey\x010\x011700000000001\x01" + matrixGroup + "\x02"
 
 // step is one mqadmin command line, run on both sides in the order of steps. In args, {broker}
 // is broker-a's address on that side and {var} a value an earlier step's capture took from that
@@ -53,6 +65,12 @@ type step struct {
 	// files, if set, are files the command writes under {dir} (the side's own folder), whose
 	// contents are compared as part of its output.
 	files []string
+	// interruptAfterLines, if set, interrupts the command once it has printed that many lines:
+	// for the subcommands that loop until they are stopped (the driver's @interruptAfterLines).
+	interruptAfterLines int
+	// monitorRound, if set, waits for the monitor service's first round in the client log of the
+	// side's JVM and compares what it reported there as part of the output.
+	monitorRound bool
 }
 
 func (s step) name() string { return strings.Join(s.args, " ") }
@@ -95,6 +113,9 @@ func steps() []step {
 		cmd("brokerConsumeStats", "-b", "{broker}"),
 		cmd("consumerConnection", "-g", matrixGroup),
 		cmd("consumerStatus", "-g", matrixGroup),
+		// Writes the brokers' rates, daily counts, disk ratios and client versions (the online
+		// consumer's among them) to metrics.json.
+		{args: []string{"exportMetrics", "-c", clusterName, "-f", "{dir}"}, files: []string{"metrics.json"}, norm: normMetrics},
 		cmd("producerConnection", "-g", matrixProducer, "-t", matrixTopic),
 		{args: []string{"producer", "-b", "{broker}"}, with: producerOnline},
 		cmd("queryCq", "-t", matrixTopic, "-q", "0", "-i", "0", "-b", "{broker}"),
@@ -107,12 +128,47 @@ func steps() []step {
 		cmd("resetOffsetByTime", "-g", matrixGroup, "-t", matrixTopic, "-s", "-1"),
 		cmd("skipAccumulatedMessage", "-g", matrixGroup, "-t", matrixTopic),
 		cmd("cloneGroupOffset", "-s", matrixGroup, "-d", matrixGroup+"Clone", "-t", matrixTopic),
+		// Reads the topic's queues with a pull consumer of the tools' group and prints each message.
+		cmd("consumeMessage", "-t", matrixTopic),
+		cmd("consumeMessage", "-t", matrixTopic, "-b", brokerA, "-i", "1", "-o", "0", "-c", "1"),
+		// Our push consumer of matrixGroup, online from here to consumerOffline, has consumed both
+		// messages and committed its offsets (the retry queue's included) when the first runs.
+		{args: []string{"consumerConnection", "-g", matrixGroup}, with: consumerOnline},
+		cmd("consumerStatus", "-g", matrixGroup),
+		// Writes the brokers' rates, daily counts, disk ratios and client versions (the online
+		// consumer's among them) to metrics.json.
+		{args: []string{"exportMetrics", "-c", clusterName, "-f", "{dir}"}, files: []string{"metrics.json"}, norm: normMetrics},
+		cmd("consumerProgress", "-g", matrixGroup),
+		cmd("cloneGroupOffset", "-s", matrixGroup, "-d", matrixClone, "-t", matrixTopic),
+		// mqadmin finds a group's brokers through its retry topic's route, which a group that
+		// never had a consumer lacks: the clone's offsets show in the rollback table below.
+		cmd("consumerProgress", "-g", matrixClone),
+		// Online, the broker resets the offsets through the consumer (RESET_CONSUMER_CLIENT_OFFSET).
+		cmd("skipAccumulatedMessage", "-g", matrixGroup, "-t", matrixTopic),
+		// matrixClone has offsets and no consumer: mqadmin falls back to reading and writing the
+		// offsets itself (the rollback table).
+		{args: []string{"skipAccumulatedMessage", "-g", matrixClone, "-t", matrixTopic}, with: consumerOffline},
+		cmd("consumerConnection", "-g", matrixGroup),
+		// A message whose body is trace data (a Pub and a SubAfter record of the id MATRIXTRACE),
+		// found by that id as its key, as the trace topic's messages are.
+		cmd("sendMessage", "-t", matrixTopic, "-p", "{traceBody}", "-k", traceID, "-b", brokerA, "-i", "2"),
+		cmd("queryMsgTraceById", "-i", traceID, "-t", matrixTopic),
+		// The default trace topic, RMQ_SYS_TRACE_TOPIC, exists only on a broker with
+		// traceTopicEnable, which is off by default.
+		cmd("queryMsgTraceById", "-i", traceID),
 		{args: []string{"exportMetadata", "-c", clusterName, "-f", "{dir}"}, files: []string{"metadata.json"}},
 		{args: []string{"exportMetadata", "-b", "{broker}", "-g", "-f", "{dir}"}, files: []string{"subscriptionGroup.json"}},
 		{args: []string{"exportConfigs", "-c", clusterName, "-f", "{dir}"}, files: []string{"configs.json"}},
 		{args: []string{"statsAll", "-t", matrixTopic}, norm: normStatsAll},
 		// Sends to the broker's own topic (one queue), each with its round trip in ms.
 		{args: []string{"sendMsgStatus", "-b", brokerA, "-c", "2"}, norm: normRoundTrips},
+		// Sends to the topic's queues in turn, each with its round trip in ms, then their average.
+		{args: []string{"checkMsgSendRT", "-t", matrixTopic, "-a", "5", "-s", "16"}, norm: normCheckMsgSendRT},
+		// Sends a round to each broker's own topic, prints it, sleeps the interval and starts
+		// again until stopped: the driver interrupts it once the round is printed (the header and
+		// one broker), in the hour's sleep.
+		{args: []string{"clusterRT", "-a", "3", "-s", "16", "-c", clusterName, "-i", "3600"}, interruptAfterLines: 2,
+			norm: normClusterRT},
 		cmd("updateTopicPerm", "-b", "{broker}", "-t", matrixTopic, "-p", "4"),
 		cmd("topicRoute", "-t", matrixTopic),
 		cmd("updateTopicPerm", "-b", "{broker}", "-t", matrixTopic, "-p", "6"),
@@ -127,6 +183,12 @@ func steps() []step {
 		cmd("deleteSubGroup", "-b", "{broker}", "-g", matrixGroup),
 		cmd("deleteTopic", "-c", clusterName, "-t", matrixTopic),
 		{args: []string{"topicList"}, norm: sortLines},
+		// Starts the monitor service (a pull and a push consumer and an admin client) and returns
+		// without printing: it reports to the client log only, 20 s after it starts and every
+		// minute after that, for as long as the JVM lives. The matrix compares its first round's
+		// reports; it runs last so that its consumer of OFFSET_MOVED_EVENT is in no other
+		// command's output.
+		{args: []string{"startMonitoring"}, monitorRound: true, norm: normMonitorRound},
 	}
 }
 
@@ -150,6 +212,129 @@ func producerOnline(ctx context.Context, s *side) (func(), error) {
 	return func() { _ = cli.Close() }, nil
 }
 
+// consumerOnline starts our push consumer of matrixGroup on matrixTopic (from the first offset,
+// offsets written every second) and waits until the broker holds the offsets it committed: both
+// messages' queues at 1 and its retry queue's, which it commits once the broker's long poll of
+// that empty queue (15 s) ends. It stays online until consumerOffline or the end of the side.
+func consumerOnline(ctx context.Context, s *side) (func(), error) {
+	pc, err := client.NewPushConsumer(
+		client.WithGroup(matrixGroup),
+		client.WithNameServers(s.ns),
+		client.WithManager(client.NewManager()),
+		client.WithInstanceName("matrix"),
+		client.WithPollNameServerInterval(time.Second),
+		client.WithHeartbeatInterval(time.Second),
+		client.WithRebalanceInterval(time.Second),
+		client.WithPersistConsumerOffsetInterval(time.Second, time.Second),
+		client.WithConsumeFromWhere(client.ConsumeFromFirstOffset),
+		client.WithLogger(slog.New(slog.DiscardHandler)),
+		client.WithConcurrentListener(func(context.Context, []*client.MessageExt, *client.ConsumeConcurrentlyContext) (client.ConsumeConcurrentlyStatus, error) {
+			return client.ConsumeSuccess, nil
+		}),
+	)
+	if err == nil {
+		err = pc.Subscribe(matrixTopic, "*")
+	}
+	if err == nil {
+		err = pc.Start()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: consumer: %w", s.name, err)
+	}
+	s.stopConsumer = pc.Shutdown
+	if err := waitCommitted(ctx, s); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+// consumerOffline shuts down the consumer consumerOnline started (its offsets written, the
+// broker told) before the command runs.
+func consumerOffline(_ context.Context, s *side) (func(), error) {
+	if s.stopConsumer != nil {
+		s.stopConsumer()
+		s.stopConsumer = nil
+	}
+	return nil, nil
+}
+
+// waitCommitted asks the broker for matrixGroup's consume stats, on every tick, until they hold
+// what consumerOnline waits for.
+func waitCommitted(ctx context.Context, s *side) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cli := remoting.NewClient()
+	defer func() { _ = cli.Close() }()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	retry := "%RETRY%" + matrixGroup
+	var last string
+	for {
+		cs, err := admin.ConsumeStats(ctx, cli, s.broker, matrixGroup, "")
+		if err == nil {
+			done, retried := 0, false
+			for mq, o := range cs.OffsetTable {
+				switch {
+				case mq.Topic == matrixTopic && mq.QueueID < 2 && o.ConsumerOffset == 1:
+					done++
+				case mq.Topic == retry:
+					retried = true
+				}
+			}
+			if done == 2 && retried {
+				return nil
+			}
+			last = fmt.Sprintf("%+v", cs.OffsetTable)
+		} else {
+			last = err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s: the consumer's offsets are not all committed: %s", s.name, last)
+		case <-tick.C:
+		}
+	}
+}
+
+// monitorEnd is the line the monitor's DefaultMonitorListener logs at the end of a round.
+const monitorEnd = "[MONITOR] =========================================endRound"
+
+// awaitMonitorRound reads the client log at path on every tick until it holds the end of the
+// monitor's first round (it starts 20 s after the service), and returns the monitor's lines up
+// to there without the log's time and thread prefix; or what it has, and why, if the round
+// does not end within a bound.
+func awaitMonitorRound(ctx context.Context, path string) string {
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		data, _ := os.ReadFile(path)
+		var round []string
+		for l := range strings.SplitSeq(string(data), "\n") {
+			if _, report, ok := strings.Cut(l, "[MONITOR]"); ok {
+				round = append(round, "[MONITOR]"+report)
+				if strings.Contains(l, monitorEnd) {
+					return strings.Join(round, "\n")
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return "no end of the monitor's first round in the client log: " + strings.Join(round, "\n")
+		case <-tick.C:
+		}
+	}
+}
+
+var monitorOwnRetry = regexp.MustCompile(`(?m)^\[MONITOR\] reportUndoneMsgs: UndoneMsgs \[consumerGroup=__MONITOR_CONSUMER, topic=%RETRY%__MONITOR_CONSUMER,.*\n`)
+
+// normMonitorRound drops the report on the monitor's own retry queue: its push consumer commits
+// that queue's offset (which puts the queue in the group's consume stats) when its first pull
+// of the empty queue ends, a broker's long poll later, and each side's round, 20 s after the
+// start, came before it on one run and after it on another.
+func normMonitorRound(v string) string { return monitorOwnRetry.ReplaceAllString(v, "") }
+
 // knownDifferences are the subcommands whose output differs on the fakes, and why. An entry
 // that no longer differs fails the test too, so that the table stays true.
 var knownDifferences = map[string]string{}
@@ -162,6 +347,8 @@ type side struct {
 	vars   map[string]string
 	dir    string // where the export subcommands write
 	tools  string // conf/tools.yml: the account mqadmin signs with, if any
+	// stopConsumer shuts down the consumer consumerOnline started, while it is online.
+	stopConsumer func()
 }
 
 type result struct {
@@ -179,9 +366,9 @@ func TestMQAdminMatrix(t *testing.T) {
 	classes := compileDriver(t, ctx, cp)
 
 	fake := fakecluster.Start(t, fakecluster.WithBrokers(1), fakecluster.WithCluster(clusterName))
-	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(), vars: map[string]string{},
-		dir: t.TempDir()}
-	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}, dir: t.TempDir()}
+	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(),
+		vars: map[string]string{"traceBody": traceBody}, dir: t.TempDir()}
+	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{"traceBody": traceBody}, dir: t.TempDir()}
 	realSide.broker, _ = realC.BrokerAddr(brokerA)
 
 	all := steps()
@@ -224,6 +411,9 @@ func compareSides(t *testing.T, all []step, fakeRes, realRes []result, known map
 			verdict = "DIFFERS (unexpected)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", name, verdict)
+		if os.Getenv("MQADMIN_MATRIX_RAW") != "" {
+			t.Logf("%s\nfake raw:\n%s\nreal raw:\n%s", name, f.raw, r.raw)
+		}
 	}
 	_ = tw.Flush()
 	distinct := map[string]bool{}
@@ -273,6 +463,8 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 		"-Drocketmq.home.dir="+home, "-Duser.home="+home, "-Drocketmq.client.logRoot="+filepath.Join(home, "logs"),
 		"-cp", classes+string(os.PathListSeparator)+cp, "MQAdminBatch")
 	java.Env = append(os.Environ(), "ROCKETMQ_HOME="+home)
+	// consumerStatus writes each consumer's running info under the working folder.
+	java.Dir = home
 	stdin, err := java.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -286,6 +478,7 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 		return nil, err
 	}
 	defer func() { _ = stdin.Close(); _ = java.Wait() }()
+	defer func() { _, _ = consumerOffline(ctx, s) }()
 	lines := bufio.NewReader(stdout)
 	var out []result
 	for _, st := range all {
@@ -299,6 +492,9 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 			args = append(args, a)
 		}
 		args = append(args, "-n", s.ns)
+		if st.interruptAfterLines > 0 {
+			args = append([]string{"@interruptAfterLines=" + strconv.Itoa(st.interruptAfterLines)}, args...)
+		}
 		var done func()
 		if st.with != nil {
 			var err error
@@ -331,6 +527,9 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 			}
 			fmt.Fprintf(&sb, "\n%s:\n%s\n", f, data)
 		}
+		if st.monitorRound {
+			sb.WriteString("\n" + awaitMonitorRound(ctx, filepath.Join(home, "logs", "rocketmq_client.log")))
+		}
 		raw := strings.TrimSuffix(sb.String(), "\n")
 		if st.capture != nil {
 			if m := st.capture.FindStringSubmatch(raw); m != nil {
@@ -354,11 +553,15 @@ var (
 	instanceName = regexp.MustCompile(`@\d+(#\d+)*`)
 	blanks       = regexp.MustCompile(`[ \t]+`)
 	stackFrame   = regexp.MustCompile(`(?m)^\s+(at |\.\.\. \d+ more).*\n?`)
+	// consumerProgress's rate of the group's pulls comes from the broker's 10 s samples, as
+	// statsAll's rates (normStatsAll): whether a sample has counted the consumer's pulls when
+	// the command runs differs between the sides by chance.
+	consumeTPS = regexp.MustCompile(`(?m)^Consume TPS: [0-9.]+$`)
 )
 
 // normalize replaces this side's addresses by their role, other loopback addresses (clients)
 // by <client>, times, message ids and client instance names by placeholders, drops stack frames,
-// and collapses runs of blanks (column widths follow the values' lengths).
+// masks consumerProgress's rate, and collapses runs of blanks (column widths follow the values' lengths).
 func (s *side) normalize(v string) string {
 	v = strings.ReplaceAll(v, s.dir, "<dir>")
 	v = strings.ReplaceAll(v, s.ns, "<ns>")
@@ -369,6 +572,7 @@ func (s *side) normalize(v string) string {
 	v = hexID.ReplaceAllString(v, "<id>")
 	v = instanceName.ReplaceAllString(v, "@<instance>")
 	v = stackFrame.ReplaceAllString(v, "")
+	v = consumeTPS.ReplaceAllString(v, "Consume TPS: <rate>")
 	lines := strings.Split(v, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimSpace(blanks.ReplaceAllString(l, " "))
@@ -407,6 +611,45 @@ func normStatsAll(v string) string {
 }
 
 func normRoundTrips(v string) string { return roundTrip.ReplaceAllString(v, "rt=<rt>ms") }
+
+var avgRT = regexp.MustCompile(`(?m)^Avg RT: [0-9.]+$`)
+
+// normCheckMsgSendRT masks checkMsgSendRT's round trips: each send's (its rows' last column)
+// and their average.
+func normCheckMsgSendRT(v string) string {
+	v = avgRT.ReplaceAllString(v, "Avg RT: <rt>")
+	return maskColumn(v, -1)
+}
+
+// normClusterRT masks clusterRT's average round trip (its rows' third column).
+func normClusterRT(v string) string { return maskColumn(v, 2) }
+
+// maskColumn replaces column i (from the end if negative) of the lines that are rows of a
+// table: neither its "#" header nor a line of another shape (an exception's).
+func maskColumn(v string, i int) string {
+	lines := strings.Split(v, "\n")
+	for n, l := range lines {
+		f := strings.Fields(l)
+		if len(f) < 4 || strings.HasPrefix(l, "#") || strings.Contains(l, ":") {
+			continue
+		}
+		j := i
+		if j < 0 {
+			j += len(f)
+		}
+		f[j] = "<rt>"
+		lines[n] = strings.Join(f, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// metricsCounters are exportMetrics's values that are rates, sizes and ratios of each store.
+var metricsCounters = regexp.MustCompile(`"(totalMemKBytes|commitLogDiskRatio|consumeQueueDiskRatio|messageAverageSize|` +
+	`normalInTps|normalOutTps|transInTps|scheduleInTps|totalNormalInTps|totalNormalOutTps|totalTransInTps|totalScheduleInTps)":"?[^,"\n}]*"?`)
+
+// normMetrics masks exportMetrics's counters; the rest (the brokers, their topics' and groups'
+// counts, the day's message counts, the clients' languages and versions) is compared.
+func normMetrics(v string) string { return metricsCounters.ReplaceAllString(v, `"$1":<counter>`) }
 
 func sortLines(v string) string {
 	lines := strings.Split(v, "\n")
