@@ -55,6 +55,10 @@ func TestWhiteAddresses(t *testing.T) {
 		{spec: "1.1.1.1,2.2.2.2", in: []string{"2.2.2.2"}, notIn: []string{"3.3.3.3"}},
 		{spec: "127.0.0.1", in: []string{"127.0.0.1"}, notIn: []string{"127.0.0.2"}},
 		{spec: "", notIn: []string{"127.0.0.1"}},
+		// IPv6, as a Java peer address is written (no brackets) and as Go writes one ([host]).
+		{spec: "1050::5:600:300c:1-200", in: []string{"1050:0:0:0:5:600:300c:1", "[1050::5:600:300c:200]"},
+			notIn: []string{"1050:0:0:0:5:600:300c:201", "[1050::5:600:300d:1]", "10.0.0.1"}},
+		{spec: "::1", in: []string{"[::1]", "0:0:0:0:0:0:0:1"}, notIn: []string{"[::2]"}},
 	} {
 		t.Run(c.spec, func(t *testing.T) {
 			v, err := acl.NewValidator(&acl.Config{GlobalWhiteRemoteAddresses: []string{c.spec}})

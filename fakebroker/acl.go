@@ -116,21 +116,26 @@ func (b *Broker) handleDeleteACLConfig(_ context.Context, req *remoting.Request)
 }
 
 // handleUpdateGlobalWhiteAddrs is updateGlobalWhiteAddrsConfig. An empty or missing
-// aclFileFullPath is the default file; the fake has only that one, named by its -acl path when
-// it writes back (any other path fails, as a path that is no file does in Java).
+// aclFileFullPath is the default file; another path must be one of the broker's ACL files (Java
+// takes any existing file under ROCKETMQ_HOME; a path that is no file fails there too).
 func (b *Broker) handleUpdateGlobalWhiteAddrs(_ context.Context, req *remoting.Request) *remoting.Command {
 	ext := req.Command.ExtFields
 	addrs := optional(ext, protocol.FieldGlobalWhiteAddrs)
 	failed := answer(req.Command, remoting.UpdateGlobalWhiteAddrsFail,
 		"The globalWhiteAddresses["+javaStr(addrs)+"] has been updated failed.")
-	if path := ext[protocol.FieldACLFileFullPath]; path != "" && path != b.acl.Path() {
-		return failed
+	path := ext[protocol.FieldACLFileFullPath]
+	if path != "" && b.acl.Path() == "" {
+		return failed // in memory: there is no file to name
 	}
 	if addrs == nil {
 		return failed
 	}
-	if err := b.acl.SetGlobalWhiteAddrs(utilSplit(addrs)); err != nil {
+	done, err := b.acl.SetGlobalWhiteAddrsIn(path, utilSplit(addrs))
+	if err != nil {
 		return answer(req.Command, remoting.UpdateGlobalWhiteAddrsFail, err.Error())
+	}
+	if !done {
+		return failed
 	}
 	return aclWritten(req.Command)
 }
@@ -144,9 +149,12 @@ const defaultACLFile = "conf/plain_acl.yml"
 func (b *Broker) handleGetACLVersion(_ context.Context, req *remoting.Request) *remoting.Command {
 	v := b.acl.Version()
 	ver := protocol.DataVersion{Timestamp: v.Timestamp, Counter: v.Counter}
-	path := b.acl.Path()
-	if path == "" {
-		path = defaultACLFile
+	all := map[string]protocol.DataVersion{}
+	for path, fv := range b.acl.Versions() {
+		if path == "" {
+			path = defaultACLFile
+		}
+		all[path] = protocol.DataVersion{Timestamp: fv.Timestamp, Counter: fv.Counter}
 	}
 	b.mu.Lock()
 	addr := b.addr
@@ -154,7 +162,7 @@ func (b *Broker) handleGetACLVersion(_ context.Context, req *remoting.Request) *
 	resp := answerWithHeader(req.Command, remoting.Success, "")
 	protocol.SetHeader(resp, protocol.GetBrokerACLConfigResponseHeader{
 		Version:           string(ver.Encode()),
-		AllACLFileVersion: protocol.EncodeACLFileVersions(map[string]protocol.DataVersion{path: ver}),
+		AllACLFileVersion: protocol.EncodeACLFileVersions(all),
 		BrokerName:        b.cfg.name,
 		BrokerAddr:        addr,
 		ClusterName:       b.cfg.cluster,

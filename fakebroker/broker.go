@@ -28,7 +28,8 @@ type Broker struct {
 	hist *fault.History
 	inj  *fault.Injector
 	// acl is the live plain ACL (WithACL), nil when aclEnable is off.
-	acl *acl.Store
+	acl    *acl.Store
+	aclErr error // WithACLFiles' files did not load: Start fails
 
 	topics   *topicTable
 	settings *brokerSettings
@@ -114,7 +115,10 @@ func New(opts ...Option) *Broker {
 		txs:     newTxTable(),
 	}
 	b.statsTable.Store(&brokerStatsTable{})
-	if cfg.acl != nil {
+	switch {
+	case cfg.aclLayout.DefaultFile != "":
+		b.acl, b.aclErr = acl.OpenStore(cfg.aclLayout, acl.StoreOptions{Logger: b.log})
+	case cfg.acl != nil:
 		b.acl = acl.NewStore(cfg.acl, cfg.aclFile, nil)
 	}
 	b.topics = newTopicTable(&cfg)
@@ -166,6 +170,9 @@ var ErrRunning = errors.New("fakebroker: broker already running")
 func (b *Broker) Start() error {
 	if err := b.delayLevelsError(); err != nil {
 		return err
+	}
+	if b.aclErr != nil {
+		return b.aclErr
 	}
 	b.mu.Lock()
 	if b.running {
@@ -226,6 +233,13 @@ func (b *Broker) Start() error {
 	if b.cfg.clientScanInterval > 0 {
 		b.loops.Add(1)
 		go b.clientScanLoop(ctx)
+	}
+	if b.acl != nil && b.acl.Watched() && b.cfg.aclWatch > 0 {
+		b.loops.Add(1)
+		go func() {
+			defer b.loops.Done()
+			b.acl.Watch(ctx, b.cfg.aclWatch)
+		}()
 	}
 	if b.cfg.transactionCheckInterval > 0 && b.cfg.brokerID == protocol.MasterID {
 		// A slave does not check: Java starts the check service on masters only.

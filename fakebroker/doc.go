@@ -52,7 +52,7 @@
 //	               acl.Validator before it is served, as PlainAccessValidator's RPC hook does;
 //	               a refusal is 1 SYSTEM_ERROR with the AclException's description, in JSON; the ACL
 //	               admin codes (50 to 54) change the broker's own acl.Store (WithACLFile: and
-//	               write it back)
+//	               write it back; WithACLFiles: the files of a conf dir, watched and reloaded)
 //	await.go       waiting for client-table and held-pull changes, for tests
 //	introspect.go  read-only snapshots of the state for tests and the admin API
 //

@@ -104,6 +104,8 @@ type config struct {
 	rebalanceLockExpiry      time.Duration
 	acl                      *acl.Validator
 	aclFile                  string
+	aclLayout                acl.Layout
+	aclWatch                 time.Duration
 }
 
 // Option configures a Broker.
@@ -122,6 +124,17 @@ func WithACL(v *acl.Validator) Option { return func(c *config) { c.acl = v } }
 // rewrite it after each change, as a 4.9.7 broker rewrites the file it loaded. Without it the
 // changes stay in memory.
 func WithACLFile(path string) Option { return func(c *config) { c.aclFile = path } }
+
+// WithACLFiles turns on aclEnable with the ACL files of layout, loaded as a 4.9.7 broker loads
+// conf/plain_acl.yml and conf/acl (see acl.OpenStore), and watched every watch (Java's
+// AclFileWatchService: acl.DefaultWatchInterval; 0 or less does not watch): an edited, added or
+// removed file counts from the next request after the watcher's look, a file that no longer
+// loads keeps its last good config and is logged. The ACL admin codes write to the file that
+// holds the account. Start fails when the files do not load. It replaces WithACL and
+// WithACLFile.
+func WithACLFiles(layout acl.Layout, watch time.Duration) Option {
+	return func(c *config) { c.aclLayout, c.aclWatch = layout, watch }
+}
 
 // WithVIPChannel makes the broker also serve its VIP channel, as Java's fastRemotingServer does
 // on the listen port minus 2 (clients with vipChannelEnabled send there). Off by default: on

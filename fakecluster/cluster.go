@@ -85,6 +85,8 @@ type config struct {
 	acl          *acl.Validator
 	aclAdmin     acl.Credentials
 	aclFile      string
+	aclLayout    acl.Layout
+	aclWatch     time.Duration
 }
 
 // Option configures a cluster.
@@ -202,6 +204,15 @@ func WithACL(v *acl.Validator, admin acl.Credentials) Option {
 // holds the last change's broker's; no broker reads the file again (4.9.7's watch it).
 func WithACLFile(path string) Option {
 	return func(c *config) { c.aclFile = path }
+}
+
+// WithACLFiles turns on aclEnable on every broker with the ACL files of layout (a 4.9.7
+// ROCKETMQ_HOME's conf/plain_acl.yml and conf/acl), watched every watch: see
+// fakebroker.WithACLFiles. Each broker loads and watches the files itself, as brokers sharing
+// one ROCKETMQ_HOME do; a change one broker writes reaches the others at their watcher's next
+// look. admin signs the cluster's own requests, as in WithACL.
+func WithACLFiles(layout acl.Layout, watch time.Duration, admin acl.Credentials) Option {
+	return func(c *config) { c.aclLayout, c.aclWatch, c.aclAdmin = layout, watch, admin }
 }
 
 // WithStartTimeout bounds how long Start waits for the brokers to register. Default 10 s.
@@ -350,7 +361,10 @@ func (c *Cluster) brokerOptions(name string) []fakebroker.Option {
 		opts = append(opts, fakebroker.WithListenFunc(c.cfg.mem.Listen), fakebroker.WithDialer(c.cfg.mem.Dial))
 	}
 	opts = append(opts, fakebroker.WithRemotingOptions(c.cfg.serverOpts...))
-	if c.cfg.acl != nil {
+	switch {
+	case c.cfg.aclLayout.DefaultFile != "":
+		opts = append(opts, fakebroker.WithACLFiles(c.cfg.aclLayout, c.cfg.aclWatch))
+	case c.cfg.acl != nil:
 		opts = append(opts, fakebroker.WithACL(c.cfg.acl), fakebroker.WithACLFile(c.cfg.aclFile))
 	}
 	if c.cfg.tlsMode == remoting.TLSEnforcing {

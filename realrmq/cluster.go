@@ -156,6 +156,10 @@ func (c *Cluster) Start(ctx context.Context) (err error) {
 // HOME/conf/logback_{namesrv,broker}.xml and print a stack trace without it.
 func (c *Cluster) home() string { return filepath.Join(c.workDir, "home") }
 
+// ConfDir is the servers' ROCKETMQ_HOME/conf: with WithACL, the brokers' plain_acl.yml and
+// their conf/acl directory of further ACL files are there, watched by each broker.
+func (c *Cluster) ConfDir() string { return filepath.Join(c.home(), "conf") }
+
 // logback logs WARN and above to the console, which goes to the process's log file; "boot
 // success" is printed on stdout whatever the level.
 const logback = `<configuration>

@@ -2,10 +2,15 @@ package realrmq
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -59,15 +64,18 @@ func TestDifferentialACL(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = ns.Close() })
-	cfg, err := acl.ParseConfig([]byte(diffACL))
-	if err != nil {
+	// The fake's conf directory, laid out as the real broker's: the reload cases change the
+	// files of both.
+	fakeConf := filepath.Join(t.TempDir(), "conf")
+	if err := os.MkdirAll(fakeConf, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	v, err := acl.NewValidator(cfg)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(fakeConf, "plain_acl.yml"), []byte(diffACL), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := fakebroker.New(fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet), fakebroker.WithACL(v))
+	layout := acl.Layout{DefaultFile: filepath.Join(fakeConf, "plain_acl.yml"), Dir: filepath.Join(fakeConf, "acl")}
+	b := fakebroker.New(fakebroker.WithName(brokerA), fakebroker.WithNameServers(ns.Addr()), fakebroker.WithLogger(quiet),
+		fakebroker.WithACLFiles(layout, 200*time.Millisecond))
 	if err := b.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +92,8 @@ func TestDifferentialACL(t *testing.T) {
 	t.Cleanup(func() { _ = fake.cli.Close(); _ = fake.second.Close(); _ = rs.cli.Close(); _ = rs.second.Close() })
 
 	var rows []string
-	for _, dc := range append(aclCases(), aclAdminCases()...) {
+	confs := map[string]string{"fake": fakeConf, "real": realC.ConfDir()}
+	for _, dc := range slices.Concat(aclCases(), aclAdminCases(), aclReloadCases(confs)) {
 		t.Run(fmt.Sprintf("%d_%s", dc.code, dc.name), func(t *testing.T) {
 			r := runDiffCase(t, ctx, dc, fake, rs)
 			rows = append(rows, fmt.Sprintf("%d %s: %s", r.code, r.name, r.result))
@@ -288,4 +297,146 @@ func normACLVersion(_ *side, a *answer) {
 			a.Ext[k] = aclFilePath.ReplaceAllString(v, `{"<file>":{`)
 		}
 	}
+}
+
+// aclReloadCases change the ACL files on disk of both sides (confs: each side's conf directory)
+// and compare the answers once each side's file watcher has reloaded them: every case whose
+// before changes a file repeats its request until the answer shows the change (the real
+// broker looks every 5 s), then compares. Files are added under conf/acl, edited, broken, mended
+// and removed, and an account of conf/acl is changed with the ACL admin codes.
+func aclReloadCases(confs map[string]string) []diffCase {
+	const teamYml = "acl/team.yml"
+	const otherYml = "acl/more/other.yml"
+	team := acl.Credentials{AccessKey: "teamuser1", SecretKey: "12345678"}
+	other := acl.Credentials{AccessKey: "otheruser1", SecretKey: "12345678"}
+	write := func(files map[string]string) func(*testing.T, context.Context, *side) {
+		return func(t *testing.T, _ context.Context, s *side) {
+			for name, body := range files {
+				path := filepath.Join(confs[s.name], name)
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if body == "" {
+					if err := os.Remove(path); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	accountYml := func(c acl.Credentials, extra string) string {
+		return "accounts:\n  - accessKey: " + c.AccessKey + "\n    secretKey: '" + c.SecretKey + "'\n" + extra
+	}
+	send := func(by acl.Credentials, topic string) func(*side) *remoting.Command {
+		return signedBy(by, sendReq(remoting.CodeSendMessageV2, topic, 0, []byte("reload")), nil)
+	}
+	ok := func(c *remoting.Command) bool { return c.Code == remoting.Success }
+	refused := func(c *remoting.Command) bool { return c.Code == remoting.SystemError }
+	const reload = 20 * time.Second // 5 s watcher interval, with room for a busy machine
+	getConfig := func(name string) diffCase {
+		return diffCase{name: name, code: remoting.CodeGetBrokerClusterACLConfig, target: brokerA,
+			req: signedBy(diffUser, func(*side) *remoting.Command {
+				return remoting.NewRequest(remoting.CodeGetBrokerClusterACLConfig, nil, nil)
+			}, nil), norm: normACLAccountOrder}
+	}
+	return []diffCase{
+		{name: "files added under conf/acl (one nested) load", code: remoting.CodeSendMessageV2, target: brokerA,
+			before: write(map[string]string{
+				teamYml:  accountYml(team, "    defaultTopicPerm: PUB\n"),
+				otherYml: accountYml(other, "    defaultTopicPerm: PUB\n"),
+			}),
+			req: send(team, "topicB"), settled: ok, settleWithin: reload, norm: normSettledSend},
+		{name: "the other added file's account", code: remoting.CodeSendMessageV2, target: brokerA,
+			req: send(other, "topicB"), norm: normMsgID},
+		getConfig("the config of every file"),
+		{name: "the versions of every file", code: remoting.CodeGetBrokerClusterACLInfo, target: brokerA,
+			req: signedBy(diffUser, func(*side) *remoting.Command {
+				return remoting.NewRequest(remoting.CodeGetBrokerClusterACLInfo, nil, nil)
+			}, nil), norm: normACLVersions},
+		{name: "an edit of an added file", code: remoting.CodeSendMessageV2, target: brokerA,
+			before: write(map[string]string{teamYml: accountYml(team, "    defaultTopicPerm: DENY\n")}),
+			req:    send(team, "topicB"), settled: refused, settleWithin: reload},
+		{name: "an admin update of an account of conf/acl", code: remoting.CodeUpdateAndCreateACLConfig, target: brokerA,
+			req: signedBy(diffUser, func(*side) *remoting.Command {
+				return protocol.RequestWithHeader(remoting.CodeUpdateAndCreateACLConfig, protocol.CreateAccessConfigRequestHeader{
+					AccessKey: team.AccessKey, SecretKey: team.SecretKey, TopicPerms: "topicC=PUB"}, nil)
+			}, nil)},
+		{name: "send to the topic the update opened", code: remoting.CodeSendMessageV2, target: brokerA,
+			req: send(team, "topicC"), norm: normMsgID},
+		getConfig("the config with the account updated in its own file"),
+		// The other file's edit shows when the watcher has been round; the broken file has
+		// then failed to load and kept its last good config.
+		{name: "a broken file beside an edited one", code: remoting.CodeSendMessageV2, target: brokerA,
+			before: write(map[string]string{
+				teamYml:  "accounts: [{accessKey: teamuser1, secretKey: '12345678'\n",
+				otherYml: accountYml(other, "    defaultTopicPerm: DENY\n"),
+			}),
+			req: send(other, "topicB"), settled: refused, settleWithin: reload},
+		{name: "the broken file's account as last loaded", code: remoting.CodeSendMessageV2, target: brokerA,
+			req: send(team, "topicC"), norm: normMsgID},
+		{name: "the broken file mended", code: remoting.CodeSendMessageV2, target: brokerA,
+			before: write(map[string]string{teamYml: accountYml(team, "    defaultTopicPerm: PUB\n")}),
+			req:    send(team, "topicB"), settled: ok, settleWithin: reload, norm: normSettledSend},
+		{name: "a removed file's account", code: remoting.CodeSendMessageV2, target: brokerA,
+			before: write(map[string]string{teamYml: ""}),
+			req:    send(team, "topicB"), settled: refused, settleWithin: reload},
+		getConfig("the config without the removed file"),
+	}
+}
+
+var aclFileVersion = regexp.MustCompile(`"([^"]+)":(\{[^{}]*\})`)
+
+// normACLVersions is normACLVersion for several files: each path is cut to its part from conf/
+// on (the two sides' homes differ) and the files are sorted by it (fastjson writes Java's HashMap
+// order, which depends on the whole path).
+func normACLVersions(s *side, a *answer) {
+	if v, ok := a.Ext[protocol.FieldAllACLFileVersion]; ok {
+		var entries []string
+		for _, m := range aclFileVersion.FindAllStringSubmatch(v, -1) {
+			path := m[1]
+			if i := strings.LastIndex(path, "/conf/"); i >= 0 {
+				path = path[i+1:]
+			}
+			entries = append(entries, `"`+path+`":`+m[2])
+		}
+		sort.Strings(entries)
+		a.Ext[protocol.FieldAllACLFileVersion] = "{" + strings.Join(entries, ",") + "}"
+	}
+	for _, k := range []string{protocol.FieldVersion, protocol.FieldAllACLFileVersion} {
+		if v, ok := a.Ext[k]; ok {
+			a.Ext[k] = aclTimestamp.ReplaceAllString(v, `"timestamp":<ts>`)
+		}
+	}
+}
+
+// normSettledSend is normMsgID for a send repeated until the server's reload shows: each try
+// stores a message, so the queue offset counts the tries.
+func normSettledSend(s *side, a *answer) {
+	normMsgID(s, a)
+	if _, ok := a.Ext["queueOffset"]; ok {
+		a.Ext["queueOffset"] = "<tries>"
+	}
+}
+
+// normACLAccountOrder sorts the accounts of GET_BROKER_CLUSTER_ACL_CONFIG's answer. 4.9.7 lists
+// them file by file, the files of conf/acl in the order File.listFiles gives them (the file
+// system's, which rocketsim does not reproduce: it sorts by name), plain_acl.yml last.
+func normACLAccountOrder(_ *side, a *answer) {
+	var body struct {
+		GlobalWhiteAddrs   json.RawMessage   `json:"globalWhiteAddrs"`
+		PlainAccessConfigs []json.RawMessage `json:"plainAccessConfigs"`
+	}
+	if err := json.Unmarshal([]byte(a.Body), &body); err != nil {
+		return
+	}
+	accounts := make([]string, len(body.PlainAccessConfigs))
+	for i, raw := range body.PlainAccessConfigs {
+		accounts[i] = string(raw)
+	}
+	sort.Strings(accounts)
+	a.Body = `{"globalWhiteAddrs":` + string(body.GlobalWhiteAddrs) + `,"plainAccessConfigs":[` + strings.Join(accounts, ",") + "]}"
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -74,7 +75,7 @@ func (t *topicFlag) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-log-level LEVEL]", stdout)
+	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml|CONF_DIR [-acl-watch D]] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-log-level LEVEL]", stdout)
 	nsAddr := fs.String("namesrv", "127.0.0.1:9876", "name server listen address (port 0 picks a free port)")
 	advertise := fs.String("advertise", "", "host the brokers register with the name server (Java's brokerIP1) and the ready line names, for servers listening on every interface (default: the listen address)")
 	brokers := fs.Int("brokers", defaultBrokers, brokersUsage)
@@ -83,7 +84,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var topics topicFlag
 	fs.Var(&topics, "topics", "topics to create on every broker, as T1:Q,T2:Q; a topic without :Q gets 8 queues, as mqadmin updateTopic gives")
 	autoCreate := fs.Bool("auto-create", true, "create unknown topics on first send from TBW102 (autoCreateTopicEnable)")
-	aclFile := fs.String("acl", "", "plain_acl.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do (the admin API signs with the file's first admin account) and write the ACL admin codes' changes back to it")
+	aclFile := fs.String("acl", "", "plain_acl.yml, or a conf directory holding plain_acl.yml and acl/*.yml: the brokers check requests as 4.9.7 brokers with aclEnable=true do, with plain_acl.yml and every .yml/.yaml under the acl directory beside it (the admin API signs with the first admin account); the ACL admin codes write to the file that holds the account")
+	aclWatch := fs.Duration("acl-watch", acl.DefaultWatchInterval, "how often the brokers look for changed, added and removed ACL files, as 4.9.7's AclFileWatchService does every 5s (0: never)")
 	adminF := addAdminFlags(fs)
 	secF := addSecurityFlags(fs)
 	storeF := addStoreFlags(fs)
@@ -123,7 +125,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opts = append(opts, secOpts...)
 	if *aclFile != "" {
-		aclOpts, err := aclOptions(*aclFile)
+		aclOpts, err := aclOptions(*aclFile, *aclWatch, logger)
 		if err != nil {
 			return usagef("-acl: %v", err)
 		}
@@ -206,20 +208,38 @@ func historiesOf(cl *fakecluster.Cluster) map[string]*fault.History {
 	return out
 }
 
-// aclOptions reads a plain_acl.yml for -acl. The cluster's own admin requests (the admin API's
-// topic, group and consumer calls) are signed by the first admin account, if there is one. The
-// brokers write the ACL admin codes' changes back to the file, as 4.9.7 brokers rewrite the
-// plain_acl.yml they loaded.
-func aclOptions(path string) ([]fakecluster.Option, error) {
-	_, v, admin, err := readACL(path)
-	if err != nil {
-		return nil, err
-	}
+// aclOptions loads the ACL files of -acl as a 4.9.7 broker does. A file is the broker's
+// conf/plain_acl.yml and the acl directory beside it its conf/acl; a directory is the broker's
+// conf directory. The cluster's own admin requests (the admin API's topic, group and consumer
+// calls) are signed by the first admin account, if there is one.
+func aclOptions(path string, watch time.Duration, logger *slog.Logger) ([]fakecluster.Option, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
-	return []fakecluster.Option{fakecluster.WithACL(v, admin), fakecluster.WithACLFile(abs)}, nil
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, err
+	}
+	conf, defaultFile := filepath.Dir(abs), abs
+	if fi.IsDir() {
+		conf, defaultFile = abs, filepath.Join(abs, "plain_acl.yml")
+	}
+	layout := acl.Layout{DefaultFile: defaultFile, Dir: filepath.Join(conf, "acl")}
+	// Loaded once here so that a file that does not load stops serve before it listens.
+	s, err := acl.OpenStore(layout, acl.StoreOptions{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	var admin acl.Credentials
+	for _, a := range s.Config().Accounts {
+		if a.Admin {
+			admin = acl.Credentials{AccessKey: a.AccessKey, SecretKey: a.SecretKey}
+			break
+		}
+	}
+	logger.Info("acl: files loaded", "files", s.Files(), "watch", watch)
+	return []fakecluster.Option{fakecluster.WithACLFiles(layout, watch, admin)}, nil
 }
 
 // readACL reads and checks the plain_acl.yml of -acl as a broker would load it, and returns it

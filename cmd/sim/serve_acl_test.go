@@ -144,3 +144,43 @@ func TestACLBadFile(t *testing.T) {
 type ioDiscard struct{}
 
 func (ioDiscard) Write(p []byte) (int, error) { return len(p), nil }
+
+// sim serve -acl CONF_DIR loads CONF_DIR/plain_acl.yml and the files under CONF_DIR/acl, and its
+// brokers' watchers pick up an edit of one of them: the edit counts from a request after the
+// next look (every 20 ms here; waited for with a deadline, not a fixed sleep).
+func TestServeACLDirWatched(t *testing.T) {
+	conf := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(conf, "plain_acl.yml"), []byte(`
+accounts:
+  - {accessKey: rocketmq2, secretKey: '12345678', admin: true}
+`), 0o600))
+	team := filepath.Join(conf, "acl", "team.yml")
+	require.NoError(t, os.MkdirAll(filepath.Dir(team), 0o755))
+	require.NoError(t, os.WriteFile(team, []byte("accounts:\n  - {accessKey: RocketMQ, secretKey: '12345678', defaultTopicPerm: PUB}\n"), 0o600))
+	ready := startServe(t, "-topics", "Orders:2", "-acl", conf, "-acl-watch", "20ms")
+	requireACLOn(t, ready.Brokers[0].Addr)
+
+	require.NoError(t, os.WriteFile(team, []byte("accounts:\n  - {accessKey: RocketMQ, secretKey: '12345678', defaultTopicPerm: DENY}\n"), 0o600))
+	c := remoting.NewClient()
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h := protocol.SendMessageRequestHeader{ProducerGroup: "pg", Topic: "Orders", BornTimestamp: time.Now().UnixMilli()}
+		hdr, err := h.HeaderFor(remoting.CodeSendMessageV2)
+		require.NoError(t, err)
+		req := protocol.RequestWithHeader(remoting.CodeSendMessageV2, hdr, []byte("hello"))
+		acl.Credentials{AccessKey: "RocketMQ", SecretKey: "12345678"}.Sign(req)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		resp, err := c.Invoke(ctx, ready.Brokers[0].Addr, req)
+		cancel()
+		require.NoError(t, err)
+		if resp.Code == remoting.SystemError {
+			require.Contains(t, resp.Remark, "No default permission for topic:Orders")
+			return
+		}
+		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+		require.True(t, time.Now().Before(deadline), "the edit was not picked up in 10 s")
+		// Each round waits for the watcher's next look; the request itself is the poll.
+		<-time.After(20 * time.Millisecond)
+	}
+}
