@@ -307,3 +307,5 @@ func (s adminServers) WatchBrokers(f func(adminhttp.BrokerEvent)) (stop func()) 
 func (s adminServers) StartBroker(ctx context.Context, name string) error {
 	return s.c.StartBroker(ctx, name)
 }
+
+func (s adminServers) Marks() *adminhttp.Marks { return &s.c.marks }

@@ -53,3 +53,4 @@ func (s adminServers) WatchBrokers(f func(adminhttp.BrokerEvent)) (stop func()) 
 func (s adminServers) StartBroker(ctx context.Context, name string) error {
 	return s.p.StartBroker(ctx, name)
 }
+func (s adminServers) Marks() *adminhttp.Marks { return &s.p.marks }
