@@ -66,6 +66,9 @@ type Cluster struct {
 // web console), as POST /v1/marks does: a plan step, a test's phase.
 func (c *Cluster) Mark(label string) adminhttp.Mark { return c.marks.Add(label) }
 
+// Marks is the timeline's marks, those of Mark and of POST /v1/marks alike.
+func (c *Cluster) Marks() *adminhttp.Marks { return &c.marks }
+
 type topicSpec struct {
 	config  protocol.TopicConfig
 	brokers []string // nil: every broker
