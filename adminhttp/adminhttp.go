@@ -87,18 +87,21 @@ func Register(mux *Mux, s Servers) {
 	mux.HandleFunc("GET /v1/cluster", "the cluster's name, name server and brokers: name, addr, online, registered",
 		func(w http.ResponseWriter, _ *http.Request) { WriteJSON(w, http.StatusOK, s.Status()) })
 	mux.HandleFunc("POST /v1/faults", `add a fault rule to "namesrv" or a broker`,
-		func(w http.ResponseWriter, r *http.Request) { addFault(w, r, s, mux.events) })
+		func(w http.ResponseWriter, r *http.Request) { addFault(w, r, s) })
 	mux.HandleFunc("GET /v1/faults", "the fault rules in force, by target, with how often each fired",
 		func(w http.ResponseWriter, _ *http.Request) { listFaults(w, s) })
 	mux.HandleFunc("DELETE /v1/faults", "clear every fault rule", func(w http.ResponseWriter, _ *http.Request) {
-		ClearFaults(s)
-		mux.events.publish(Event{Type: "fault", Time: nowMillis(), Fault: &FaultEvent{Kind: "cleared"}})
+		ClearFaults(s) // each injector that held rules tells the event streams (serveEvents)
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /v1/history", "the requests the servers received, oldest first (?target= ?code= ?peer= ?since= ?until= ?limit=)",
 		func(w http.ResponseWriter, r *http.Request) { history(w, r, s) })
-	mux.HandleFunc("GET /v1/events", "server-sent events: kept requests (history filters), then new requests, fault changes and hits, broker actions",
+	mux.HandleFunc("GET /v1/events", "server-sent events: kept requests (history filters) and marks, then new requests, fault changes and hits, broker changes, marks",
 		func(w http.ResponseWriter, r *http.Request) { mux.serveEvents(w, r, s) })
+	mux.HandleFunc("POST /v1/marks", `mark the timeline {"label"}: a plan step, a test's phase`,
+		func(w http.ResponseWriter, r *http.Request) { addMark(w, r, mux.marksOf(s)) })
+	mux.HandleFunc("GET /v1/marks", "the kept marks, oldest first (?since= ?until=)",
+		func(w http.ResponseWriter, r *http.Request) { listMarks(w, r, s, mux.marksOf(s)) })
 	mux.HandleFunc("POST /v1/brokers/{name}/{action}", "stop: take a broker offline as a crash does; start: bring it back",
 		func(w http.ResponseWriter, r *http.Request) { brokerAction(w, r, s, mux.events) })
 	mux.HandleFunc("GET /v1", "this list of calls", mux.serveIndex)
@@ -166,7 +169,7 @@ func (f FaultRequest) MarshalJSON() ([]byte, error) {
 	return []byte(`{"target":` + string(target) + `,` + string(rule[1:])), nil
 }
 
-func addFault(w http.ResponseWriter, r *http.Request, s Servers, events *eventHub) {
+func addFault(w http.ResponseWriter, r *http.Request, s Servers) {
 	var req FaultRequest
 	if err := DecodeBody(r, &req); err != nil {
 		WriteError(w, http.StatusBadRequest, err)
@@ -177,8 +180,7 @@ func addFault(w http.ResponseWriter, r *http.Request, s Servers, events *eventHu
 		WriteError(w, http.StatusNotFound, unknownTarget(s, req.Target))
 		return
 	}
-	inj.Add(req.Rule)
-	events.publish(Event{Type: "fault", Time: nowMillis(), Fault: &FaultEvent{Kind: "added", Target: req.Target, Rule: &req}})
+	inj.Add(req.Rule) // the injector tells the event streams (serveEvents), as for rules added from Go
 	WriteJSON(w, http.StatusCreated, req)
 }
 
@@ -305,10 +307,14 @@ type historyFilter struct {
 }
 
 func (f historyFilter) match(e fault.Entry) bool {
-	ms := e.Time.UnixMilli()
 	return (f.code == 0 || int64(e.Code) == f.code) &&
 		(f.peer == "" || e.Peer == f.peer || e.Local == f.peer) &&
-		ms >= f.since && (f.until == 0 || ms <= f.until)
+		f.matchTime(e.Time.UnixMilli())
+}
+
+// matchTime says whether ms (since the epoch) is inside ?since= and ?until=.
+func (f historyFilter) matchTime(ms int64) bool {
+	return ms >= f.since && (f.until == 0 || ms <= f.until)
 }
 
 // filterError is a bad filter: 404 for an unknown target, 400 for the rest.

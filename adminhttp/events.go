@@ -14,40 +14,44 @@ import (
 )
 
 // Event is one server-sent event of GET /v1/events; its SSE event name is Type, its data the
-// Event in JSON. Exactly one of Request, Fault and Broker is set, as Type says.
+// Event in JSON. Exactly one of Request, Fault, Broker and Mark is set, as Type says.
 type Event struct {
-	Type    string       `json:"type"` // "request", "fault" or "broker"
+	Type    string       `json:"type"` // "request", "fault", "broker" or "mark"
 	Time    int64        `json:"time"` // ms since the epoch
 	Request *Request     `json:"request,omitempty"`
 	Fault   *FaultEvent  `json:"fault,omitempty"`
 	Broker  *BrokerEvent `json:"broker,omitempty"`
+	Mark    *Mark        `json:"mark,omitempty"`
 }
 
-// FaultEvent is a rule added or all rules cleared through the admin API, or a request a rule
-// took (a hit, seen in the request history).
+// FaultEvent is a change to a server's rules, whoever made it (the admin API, a plan, Go code
+// through fault.Injector), or a request a rule took (a hit, seen in the request history).
 type FaultEvent struct {
-	Kind   string        `json:"kind"`           // "added", "cleared" or "hit"
-	Target string        `json:"target"`         // the server: "namesrv" or a broker name; "" for "cleared" (every server)
-	Rule   *FaultRequest `json:"rule,omitempty"` // the rule, for "added"
+	Kind   string        `json:"kind"`           // "added", "removed", "cleared" (the server's rules, when it had some) or "hit"
+	Target string        `json:"target"`         // the server: "namesrv" or a broker name
+	Rule   *FaultRequest `json:"rule,omitempty"` // the rule, for "added" and "removed"
 	Code   int32         `json:"code,omitempty"` // the request code, for "hit"
 	Action string        `json:"action,omitempty"`
 	Seq    uint64        `json:"seq,omitempty"` // the request's seq in its target's history, for "hit"
 }
 
 // BrokerEvent is a broker taken offline or brought back, through the admin API or from Go
-// (Servers that are a BrokerWatcher).
+// (Servers that are a BrokerWatcher), or a broker whose registrations stop or resume while it
+// serves (fakecluster's SilenceBroker).
 type BrokerEvent struct {
 	Name   string `json:"name"`
 	Addr   string `json:"addr"`
-	State  string `json:"state"` // "crashed", "stopped" or "started"
+	State  string `json:"state"` // "crashed", "stopped", "started", "silenced" or "unsilenced"
 	Online bool   `json:"online"`
 }
 
 // The states of a BrokerEvent.
 const (
-	BrokerCrashed = "crashed"
-	BrokerStopped = "stopped"
-	BrokerStarted = "started"
+	BrokerCrashed    = "crashed"
+	BrokerStopped    = "stopped"
+	BrokerStarted    = "started"
+	BrokerSilenced   = "silenced"
+	BrokerUnsilenced = "unsilenced"
 )
 
 // BrokerWatcher is what Servers implement whose brokers change state outside the admin API too
@@ -178,8 +182,8 @@ func entryEvents(target string, e fault.Entry) []Event {
 }
 
 // serveEvents streams the kept requests that match the history filters (the newest ?limit=
-// of them), then every new request, fault change and broker action as it happens, until the
-// client goes away.
+// of them) and the kept marks inside ?since= and ?until=, then every new request, fault
+// change, broker change and mark as it happens, until the client goes away.
 func (m *Mux) serveEvents(w http.ResponseWriter, r *http.Request, s Servers) {
 	f, which, err := parseHistoryFilter(r, s)
 	if err != nil {
@@ -203,6 +207,24 @@ func (m *Mux) serveEvents(w http.ResponseWriter, r *http.Request, s Servers) {
 		})
 		defer stop()
 	}
+	// Every server's rules, whatever ?target= says: like broker changes, fault changes are
+	// few, and each stream sees them all.
+	for _, t := range targets(s) {
+		inj, ok := s.Faults(t)
+		if !ok {
+			continue
+		}
+		stop := inj.Watch(func(c fault.Change) {
+			ev := &FaultEvent{Kind: c.Kind, Target: t}
+			if c.Kind != fault.ChangeCleared {
+				ev.Rule = &FaultRequest{Target: t, Rule: c.Rule}
+			}
+			m.events.sendTo(admin, Event{Type: "fault", Time: nowMillis(), Fault: ev})
+		})
+		defer stop()
+	}
+	keptMarks, stopMarks := m.marksOf(s).listAndWatch(func(mk Mark) { m.events.sendTo(admin, markEvent(mk)) })
+	defer stopMarks()
 
 	type kept struct {
 		target string
@@ -273,11 +295,25 @@ func (m *Mux) serveEvents(w http.ResponseWriter, r *http.Request, s Servers) {
 		return
 	}
 	flusher.Flush()
+	// The marks go between the requests by time, so that the timeline shows each where it
+	// was made.
+	keptMarks = slices.DeleteFunc(keptMarks, func(mk Mark) bool { return !f.matchTime(mk.Time) })
 	for _, k := range backlog {
+		for len(keptMarks) > 0 && keptMarks[0].Time <= k.e.Time.UnixMilli() {
+			if write(markEvent(keptMarks[0])) != nil {
+				return
+			}
+			keptMarks = keptMarks[1:]
+		}
 		for _, ev := range entryEvents(k.target, k.e) {
 			if write(ev) != nil {
 				return
 			}
+		}
+	}
+	for _, mk := range keptMarks {
+		if write(markEvent(mk)) != nil {
+			return
 		}
 	}
 	for {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -154,8 +155,28 @@ func TestEventStream(t *testing.T) {
 	crashed := next(t, events)
 	require.Equal(t, "broker", crashed.name)
 	require.Equal(t, map[string]any{"name": "broker-a", "addr": "a:10911", "state": "crashed", "online": false}, crashed.data["broker"])
+
+	// Rules added and removed from Go, not through the admin API, are streamed too; DELETE
+	// clears the servers that had rules, each with its own event.
+	h := s.inj["namesrv"].Add(fault.Rule{Code: remoting.CodeGetRouteInfoByTopic, Action: fault.ActionDrop})
+	fromGo := next(t, events)
+	require.Equal(t, "fault", fromGo.name)
+	require.Equal(t, map[string]any{"kind": "added", "target": "namesrv", "rule": map[string]any{
+		"target": "namesrv", "code": 105.0, "action": "drop"}}, fromGo.data["fault"])
+	h.Remove()
+	require.Equal(t, map[string]any{"kind": "removed", "target": "namesrv", "rule": map[string]any{
+		"target": "namesrv", "code": 105.0, "action": "drop"}}, next(t, events).data["fault"])
+	s.inj["broker-a"].Add(fault.Rule{Action: fault.ActionDrop})
+	require.Equal(t, "added", next(t, events).data["fault"].(map[string]any)["kind"])
 	post("DELETE", "/v1/faults", "")
-	require.Equal(t, map[string]any{"kind": "cleared", "target": ""}, next(t, events).data["fault"])
+	require.Equal(t, map[string]any{"kind": "cleared", "target": "broker-a"}, next(t, events).data["fault"],
+		"only broker-a had rules to clear")
+
+	post("POST", "/v1/marks", `{"label":"crash broker-a"}`)
+	mark := next(t, events)
+	require.Equal(t, "mark", mark.name)
+	require.Equal(t, "crash broker-a", mark.data["mark"].(map[string]any)["label"])
+	require.EqualValues(t, 1, mark.data["mark"].(map[string]any)["seq"])
 
 	// The client goes away: the stream's handler and its history watchers end (goleak checks
 	// the watchers once the test is over).
@@ -256,11 +277,11 @@ func TestEventStreamOfBrokerChangesMadeFromGo(t *testing.T) {
 
 	code, v := call(t, h, "POST", "/v1/brokers/broker-a/start", "")
 	require.Equal(t, http.StatusOK, code, v)
-	code, _ = call(t, h, "DELETE", "/v1/faults", "")
-	require.Equal(t, http.StatusNoContent, code)
+	code, _ = call(t, h, "POST", "/v1/marks", `{"label":"started"}`)
+	require.Equal(t, http.StatusCreated, code)
 	started := next(t, first)
 	require.Equal(t, map[string]any{"name": "broker-a", "addr": "a:10911", "state": "started", "online": true}, started.data["broker"])
-	require.Equal(t, "fault", next(t, first).name, "the start is streamed once")
+	require.Equal(t, "mark", next(t, first).name, "the start is streamed once")
 
 	require.NoError(t, closeFirst())
 	select {
@@ -270,4 +291,60 @@ func TestEventStreamOfBrokerChangesMadeFromGo(t *testing.T) {
 	}
 	require.EqualValues(t, 1, s.watchers.Load(), "the ended stream stopped watching")
 	cancel()
+}
+
+// Marks are kept: GET /v1/marks lists them, and a stream opened later replays them, inside
+// ?since= and ?until=.
+func TestMarks(t *testing.T) {
+	s := newServers()
+	h := adminhttp.Handler(s)
+	for _, bad := range []string{`{}`, `{"label":"  "}`, `{"label":1}`, `{"label":"` + strings.Repeat("x", 501) + `"}`} {
+		code, v := call(t, h, "POST", "/v1/marks", bad)
+		require.Equal(t, http.StatusBadRequest, code, bad)
+		require.NotEmpty(t, v["error"])
+	}
+	code, v := call(t, h, "POST", "/v1/marks", `{"label":"fault window opens"}`)
+	require.Equal(t, http.StatusCreated, code)
+	require.Equal(t, "fault window opens", v["label"])
+	require.EqualValues(t, 1, v["seq"])
+	first := int64(v["time"].(float64))
+	require.InDelta(t, time.Now().UnixMilli(), first, 60_000)
+	code, v = call(t, h, "POST", "/v1/marks", `{"label":"second"}`)
+	require.EqualValues(t, 2, v["seq"])
+	require.Equal(t, http.StatusCreated, code)
+
+	code, v = call(t, h, "GET", "/v1/marks", "")
+	require.Equal(t, http.StatusOK, code)
+	marks := v["marks"].([]any)
+	require.Len(t, marks, 2)
+	require.Equal(t, "second", marks[1].(map[string]any)["label"])
+	code, v = call(t, h, "GET", fmt.Sprintf("/v1/marks?until=%d", first-1), "")
+	require.Equal(t, http.StatusOK, code)
+	require.Empty(t, v["marks"].([]any), "?until= before the first mark")
+	code, v = call(t, h, "GET", fmt.Sprintf("/v1/marks?since=%d", first), "")
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, v["marks"].([]any), 2)
+
+	web := httptest.NewServer(h)
+	defer web.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/v1/events", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	events := readEvents(t, resp.Body)
+	var got []string
+	for range 2 {
+		ev := next(t, events)
+		require.Equal(t, "mark", ev.name)
+		got = append(got, ev.data["mark"].(map[string]any)["label"].(string))
+	}
+	require.Equal(t, []string{"fault window opens", "second"}, got)
+	code, _ = call(t, h, "POST", "/v1/marks", `{"label":"live"}`)
+	require.Equal(t, http.StatusCreated, code)
+	live := next(t, events)
+	require.Equal(t, "live", live.data["mark"].(map[string]any)["label"])
+	require.EqualValues(t, 3, live.data["mark"].(map[string]any)["seq"])
 }

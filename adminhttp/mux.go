@@ -20,11 +20,12 @@ type Mux struct {
 	mux    *http.ServeMux
 	calls  []Call
 	events *eventHub
+	marks  *Marks // for Servers that keep none (MarkKeeper)
 }
 
 // NewMux returns a Mux without calls; Register adds the shared ones.
 func NewMux() *Mux {
-	return &Mux{mux: http.NewServeMux(), events: newEventHub()}
+	return &Mux{mux: http.NewServeMux(), events: newEventHub(), marks: &Marks{}}
 }
 
 // HandleFunc serves pattern ("METHOD /path") with h and lists it with doc.

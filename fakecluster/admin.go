@@ -27,9 +27,10 @@ import (
 //	POST   /v1/faults                     add a fault rule to "namesrv" or a broker
 //	GET    /v1/faults                     the rules in force, by target
 //	DELETE /v1/faults                     clear every rule
+//	POST   /v1/marks                      mark the timeline {"label"}; GET /v1/marks lists the marks
 //	GET    /v1/history                    the requests the servers received (?target= ?code=
 //	                                      ?peer= ?since= ?until= ms since the epoch, ?limit=)
-//	GET    /v1/events                     those requests, fault changes and broker actions as server-sent events
+//	GET    /v1/events                     those requests, fault changes, broker changes and marks as server-sent events
 //	GET    /v1, GET /                     the list of calls; GET / from a browser: the web console
 //	GET    /v1/topics                     every topic with its queues, perm and order per broker
 //	GET    /v1/messages                   a queue's messages from an offset (?topic= ?queue= ?offset= ?limit=)
@@ -307,3 +308,5 @@ func (s adminServers) WatchBrokers(f func(adminhttp.BrokerEvent)) (stop func()) 
 func (s adminServers) StartBroker(ctx context.Context, name string) error {
 	return s.c.StartBroker(ctx, name)
 }
+
+func (s adminServers) Marks() *adminhttp.Marks { return &s.c.marks }

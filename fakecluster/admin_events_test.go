@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fault"
 )
 
 // adminEvents opens GET /v1/events on h and returns the data of its broker and fault events
@@ -107,7 +108,42 @@ func TestBrokerChangesFromGoAreEvents(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "crashed", nextEvent(t, events)["broker"].(map[string]any)["state"],
 		"the running broker's start was no event, and the admin API's stop is one, once")
-	code, _ = admin(t, h, "DELETE", "/v1/faults", "")
-	require.Equal(t, http.StatusNoContent, code)
-	require.Equal(t, "fault", nextEvent(t, events)["type"])
+	code, _ = admin(t, h, "POST", "/v1/marks", `{"label":"end"}`)
+	require.Equal(t, http.StatusCreated, code)
+	require.Equal(t, "mark", nextEvent(t, events)["type"])
+}
+
+// Silencing a broker, a fault rule added from Go and a mark made from Go are events on
+// GET /v1/events, as the same changes made through the admin API are.
+func TestSilenceFaultsAndMarksFromGoAreEvents(t *testing.T) {
+	cl := fakecluster.Start(t, fakecluster.WithBrokers(1))
+	h := cl.AdminHandler()
+	events := adminEvents(t, h)
+	b, ok := cl.Broker("broker-a")
+	require.True(t, ok)
+	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
+	defer cancel()
+
+	require.NoError(t, cl.SilenceBroker(ctx, "broker-a", true))
+	require.Equal(t, map[string]any{"name": "broker-a", "addr": b.Addr(), "state": "silenced", "online": true}, nextEvent(t, events)["broker"])
+	require.NoError(t, cl.SilenceBroker(ctx, "broker-a", false))
+	require.Equal(t, map[string]any{"name": "broker-a", "addr": b.Addr(), "state": "unsilenced", "online": true}, nextEvent(t, events)["broker"])
+
+	inj, err := cl.Faults("broker-a")
+	require.NoError(t, err)
+	inj.Add(fault.Rule{Code: 310, Action: fault.ActionError, ResponseCode: 2})
+	ev := nextEvent(t, events)
+	require.Equal(t, "fault", ev["type"])
+	require.Equal(t, map[string]any{"kind": "added", "target": "broker-a", "rule": map[string]any{
+		"target": "broker-a", "code": 310.0, "action": "error", "responseCode": 2.0}}, ev["fault"])
+	inj.Clear()
+	require.Equal(t, map[string]any{"kind": "cleared", "target": "broker-a"}, nextEvent(t, events)["fault"])
+
+	cl.Mark("crash broker-a")
+	ev = nextEvent(t, events)
+	require.Equal(t, "mark", ev["type"])
+	require.Equal(t, "crash broker-a", ev["mark"].(map[string]any)["label"])
+	code, v := admin(t, cl.AdminHandler(), "GET", "/v1/marks", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Len(t, v["marks"], 1, "a mark made from Go is listed by every admin handler of the cluster")
 }

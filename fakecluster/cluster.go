@@ -55,10 +55,19 @@ type Cluster struct {
 	ns      *fakenamesrv.Server
 	brokers []*fakebroker.Broker // in name order: broker-a, broker-b, ...; empty until Start
 	slaves  []*fakebroker.Broker // brokerId 1 of each name, with WithSlaves
-	// brokerFeed tells GET /v1/events of every crash, stop and start of a broker, whether the
-	// admin API or Go code made it.
+	// brokerFeed tells GET /v1/events of every crash, stop, start and silence of a broker,
+	// whether the admin API or Go code made it.
 	brokerFeed adminhttp.BrokerFeed
+	// marks are the timeline's marks, made from Go (Mark) or through any AdminHandler.
+	marks adminhttp.Marks
 }
+
+// Mark puts a labelled mark on the admin API's timeline (GET /v1/events, GET /v1/marks, the
+// web console), as POST /v1/marks does: a plan step, a test's phase.
+func (c *Cluster) Mark(label string) adminhttp.Mark { return c.marks.Add(label) }
+
+// Marks is the timeline's marks, those of Mark and of POST /v1/marks alike.
+func (c *Cluster) Marks() *adminhttp.Marks { return &c.marks }
 
 type topicSpec struct {
 	config  protocol.TopicConfig
@@ -546,9 +555,12 @@ func (c *Cluster) SilenceBroker(ctx context.Context, name string, on bool) error
 		return err
 	}
 	b.Silence(on)
+	state := adminhttp.BrokerSilenced
 	if !on {
 		b.RegisterNow(ctx)
+		state = adminhttp.BrokerUnsilenced
 	}
+	c.brokerChanged(b, state)
 	return nil
 }
 

@@ -27,6 +27,58 @@ type Injector struct {
 	mu    sync.Mutex
 	rules []*Handle
 	rng   *rand.Rand
+
+	watchMu  sync.Mutex
+	nextID   int
+	watchers map[int]func(Change)
+}
+
+// The kinds of a Change.
+const (
+	ChangeAdded   = "added"
+	ChangeRemoved = "removed"
+	ChangeCleared = "cleared"
+)
+
+// Change is a rule added (Add, Schedule), one removed (Handle.Remove), or every rule cleared
+// (Clear), whoever made it: the admin API, a plan, or Go code. Rules that retire by themselves
+// (their Times spent, their window over) make none.
+type Change struct {
+	Kind string // ChangeAdded, ChangeRemoved or ChangeCleared
+	Rule Rule   // the rule added or removed; zero for ChangeCleared
+}
+
+// Watch calls f with every change from now until stop is called, so that what shows the rules
+// (the admin API's event stream) sees those added from Go too. f is called on the goroutine
+// that made the change, after the change and outside the injector's lock; it must not block.
+func (inj *Injector) Watch(f func(Change)) (stop func()) {
+	inj.watchMu.Lock()
+	defer inj.watchMu.Unlock()
+	if inj.watchers == nil {
+		inj.watchers = map[int]func(Change){}
+	}
+	id := inj.nextID
+	inj.nextID++
+	inj.watchers[id] = f
+	return func() {
+		inj.watchMu.Lock()
+		defer inj.watchMu.Unlock()
+		delete(inj.watchers, id)
+	}
+}
+
+func (inj *Injector) changed(changes ...Change) {
+	inj.watchMu.Lock()
+	fns := make([]func(Change), 0, len(inj.watchers))
+	for _, f := range inj.watchers {
+		fns = append(fns, f)
+	}
+	inj.watchMu.Unlock()
+	for _, c := range changes {
+		for _, f := range fns {
+			f(c)
+		}
+	}
 }
 
 // NewInjector returns an injector without rules. Its probability rolls come from a generator
@@ -60,9 +112,13 @@ func (h *Handle) Fired() int {
 // retired rule does nothing.
 func (h *Handle) Remove() {
 	h.inj.mu.Lock()
-	defer h.inj.mu.Unlock()
-	if i := slices.Index(h.inj.rules, h); i >= 0 {
+	i := slices.Index(h.inj.rules, h)
+	if i >= 0 {
 		h.inj.rules = slices.Delete(h.inj.rules, i, i+1)
+	}
+	h.inj.mu.Unlock()
+	if i >= 0 {
+		h.inj.changed(Change{Kind: ChangeRemoved, Rule: h.rule})
 	}
 }
 
@@ -93,14 +149,24 @@ func (inj *Injector) Schedule(plan ...Rule) []*Handle {
 	inj.mu.Lock()
 	inj.rules = append(inj.rules, handles...)
 	inj.mu.Unlock()
+	changes := make([]Change, len(plan))
+	for i, r := range plan {
+		changes[i] = Change{Kind: ChangeAdded, Rule: r}
+	}
+	inj.changed(changes...)
 	return handles
 }
 
-// Clear retires every rule.
+// Clear retires every rule. Clearing an injector without rules changes nothing, so its
+// watchers hear of it only when there were rules.
 func (inj *Injector) Clear() {
 	inj.mu.Lock()
+	had := len(inj.rules) > 0
 	inj.rules = nil
 	inj.mu.Unlock()
+	if had {
+		inj.changed(Change{Kind: ChangeCleared})
+	}
 }
 
 // Rules returns the rules still in force, in the order they are tried: those neither removed,

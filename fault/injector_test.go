@@ -505,3 +505,33 @@ func TestOverTCP(t *testing.T) {
 	}
 	require.ElementsMatch(t, []Action{ActionCorrupt, ActionClose, ""}, faults)
 }
+
+// Every change made from Go reaches the watchers, in order; a Clear of an empty injector and
+// a rule that retires by itself are not changes; a stopped watcher hears nothing more.
+func TestWatchSeesEveryChange(t *testing.T) {
+	inj := NewInjector(1)
+	var got, other []Change
+	stop := inj.Watch(func(c Change) { got = append(got, c) })
+	stopOther := inj.Watch(func(c Change) { other = append(other, c) })
+	inj.Clear() // nothing to clear
+	drop := Rule{Action: ActionDrop, Times: 1}
+	h := inj.Add(drop)
+	delay := Rule{Action: ActionDelay, Delay: time.Second, From: time.Minute}
+	inj.Schedule(delay, drop)
+	h.Remove()
+	h.Remove() // already retired: no change
+	inj.Clear()
+	want := []Change{
+		{Kind: ChangeAdded, Rule: drop},
+		{Kind: ChangeAdded, Rule: delay}, {Kind: ChangeAdded, Rule: drop},
+		{Kind: ChangeRemoved, Rule: drop},
+		{Kind: ChangeCleared},
+	}
+	require.Equal(t, want, got)
+	require.Equal(t, want, other)
+	stop()
+	inj.Add(drop)
+	require.Len(t, got, len(want), "a stopped watcher hears nothing more")
+	require.Len(t, other, len(want)+1)
+	stopOther()
+}

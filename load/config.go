@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rocketsim/rocketsim/client"
+	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/protocol"
 )
 
@@ -121,8 +122,22 @@ type Config struct {
 	LatencyFault      bool          // client.WithLatencyFaultTolerance(&client.DefaultLatencyTable)
 	RoutePollInterval time.Duration // client.WithPollNameServerInterval (0: the plan's, else 30 s)
 
-	Plan      *Plan   // applied during the run (in-process cluster only)
+	Plan      *Plan   // applied during the run: to the in-process cluster, or through SimAdmin
 	PlanSpeed float64 // divides every time of the plan (offsets, windows, expiry); 0 or 1: as written
+
+	// SimAdmin is the admin API's base URL ("http://host:port") of the sim serve (or sim proxy)
+	// whose name server NameServer is: the plan's broker and fault steps go through it, and its
+	// steps are marked on its timeline (POST /v1/marks). SimAdminToken is its bearer token.
+	SimAdmin      string
+	SimAdminToken string
+	// Mark, when set, is called with the label of each plan step as it is applied (and of each
+	// fault window as it opens and ends), besides the marks SimAdmin gets: how `sim load -admin`
+	// marks its in-process cluster's timeline.
+	Mark func(label string)
+	// OnCluster, when set, is called with the in-process cluster once it has started (not with
+	// NameServer); the function it returns, if any, is called before the cluster closes. It is
+	// how `sim load -admin` serves the cluster's admin API and console during the run.
+	OnCluster func(*fakecluster.Cluster) (detach func())
 
 	Interval time.Duration // progress and report sampling interval
 	// Settle is how long to wait after the last outcome before the stores are read back, for
@@ -287,6 +302,8 @@ func (c *Config) Validate() error {
 	check(d.BalanceTimeout > 0, "balance timeout must be positive")
 	check(d.ConsumerKind != ConsumerOrderly || d.Consumers == 0 || d.Mode == ModeSync,
 		"an orderly run sends in order, one message at a time per sender: mode sync")
+	check(d.SimAdmin == "" || d.NameServer != "", "the sim admin API goes with the name server of the cluster it serves (-namesrv)")
+	check(d.OnCluster == nil || d.NameServer == "", "OnCluster is for the in-process cluster (no -namesrv)")
 	for _, t := range d.topicNames() {
 		if err := protocol.CheckTopic(t); err != nil {
 			check(false, "topic: %v", err)
@@ -294,8 +311,13 @@ func (c *Config) Validate() error {
 		}
 	}
 	if d.Plan != nil {
-		check(d.NameServer == "", "a plan needs the in-process cluster (no -namesrv)")
-		if err := d.Plan.validate(d.Brokers); err != nil {
+		check(d.NameServer == "" || d.SimAdmin != "",
+			"a plan against -namesrv needs the admin API of the sim serve (or sim proxy) behind it (-sim-admin)")
+		brokers := d.Brokers
+		if d.NameServer != "" {
+			brokers = 0 // the cluster's names are not known here: the admin API checks them
+		}
+		if err := d.Plan.validate(brokers); err != nil {
 			errs = append(errs, err)
 		}
 		for _, s := range d.Plan.Steps {

@@ -219,10 +219,14 @@ func TestConfigValidate(t *testing.T) {
 	for _, cfg := range []Config{
 		{Mode: "later"}, {Concurrency: -1}, {Size: -5}, {Rate: -1}, {Topic: "bad topic!"},
 		{NameServer: "127.0.0.1:9876", Plan: &Plan{}}, {Interval: time.Millisecond},
+		{SimAdmin: "http://127.0.0.1:8080"}, // without the name server of the cluster it serves
+		{NameServer: "127.0.0.1:9876", OnCluster: func(*fakecluster.Cluster) func() { return nil }},
 	} {
 		require.Error(t, cfg.Validate(), "%+v", cfg)
 	}
 	require.NoError(t, (&Config{}).Validate())
+	require.NoError(t, (&Config{NameServer: "127.0.0.1:9876", SimAdmin: "http://127.0.0.1:8080",
+		Plan: &Plan{Steps: []Step{{Action: "crash", Broker: "any-name"}}}}).Validate(), "the served cluster's names are checked there")
 }
 
 // The summary has exactly the contract's fields (design.md §3).

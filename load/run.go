@@ -368,6 +368,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		fmt.Fprintln(out, "Note: "+s)
 	}
 
+	if p := c.Plan; p != nil && c.NameServer != "" && (p.Brokers > 0 || p.BrokerExpiry > 0 || p.MessageDelayLevel != "") {
+		note("the plan's brokers, brokerExpiry and messageDelayLevel size the in-process cluster only: the cluster behind -namesrv keeps its own")
+	}
+
 	// The cluster: the one place a run tells an in-process cluster from an existing one.
 	cluster, err := openCluster(ctx, c)
 	if err != nil {
@@ -485,17 +489,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// Steps at offset 0 are in force before the first send; the others follow on their own.
 	var planDone chan struct{}
 	var later []Event
+	var marks *planMarks
+	var markErr error // read once planDone is closed
 	if c.Plan != nil {
 		steps := c.Plan.sortedSteps()
 		k := 0
 		for k < len(steps) && steps[k].At <= 0 {
 			k++
 		}
-		res.Events = runPlan(sendCtx, c, cluster, cons, steps[:k], res.Topics, start, out)
+		marks = newPlanMarks(c, cluster)
+		res.Events = runPlan(sendCtx, c, cluster, cons, steps[:k], res.Topics, start, out, marks)
 		planDone = make(chan struct{})
 		go func() {
 			defer close(planDone)
-			later = runPlan(sendCtx, c, cluster, cons, steps[k:], res.Topics, start, out)
+			later = runPlan(sendCtx, c, cluster, cons, steps[k:], res.Topics, start, out, marks)
+			<-sendCtx.Done()
+			// Windows the sending outlived end with the run's clearing of the faults, which
+			// the timeline shows.
+			if err := marks.stop(); err != nil {
+				markErr = err
+			}
 		}()
 	}
 
@@ -534,6 +547,9 @@ loop:
 	if planDone != nil {
 		<-planDone
 		res.Events = append(res.Events, later...)
+		if markErr != nil {
+			note("could not mark the plan's steps on the timeline: %v", markErr)
+		}
 	}
 
 	// Producers leave before the stores are read, and faults go so that nothing is held.
@@ -731,6 +747,9 @@ func makeBody(size int) []byte {
 // openCluster reaches the cluster of the run: the name server's when one is given, else a
 // fake cluster in this process, sized as the configuration and the plan ask.
 func openCluster(ctx context.Context, c Config) (backend.Cluster, error) {
+	if c.NameServer != "" && c.SimAdmin != "" {
+		return backend.NewSimAdmin(c.NameServer, c.SimAdmin, c.SimAdminToken)
+	}
 	if c.NameServer != "" {
 		return backend.NewRemote(c.NameServer), nil
 	}
@@ -754,7 +773,118 @@ func openCluster(ctx context.Context, c Config) (backend.Cluster, error) {
 	if err := fc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start the in-process cluster: %w", err)
 	}
+	if c.OnCluster != nil {
+		if detach := c.OnCluster(fc); detach != nil {
+			return detachingCluster{backend.NewFake(fc), detach}, nil
+		}
+	}
 	return backend.NewFake(fc), nil
+}
+
+// detachingCluster calls detach (Config.OnCluster's) before the cluster closes.
+type detachingCluster struct {
+	*backend.Fake
+	detach func()
+}
+
+func (d detachingCluster) Close() error {
+	d.detach()
+	return d.Fake.Close()
+}
+
+// timelineMarker is a cluster whose timeline a run marks itself (backend.SimAdmin).
+type timelineMarker interface {
+	Mark(ctx context.Context, label string) error
+}
+
+// planMarks puts each plan step on the timelines the run marks (Config.Mark, the cluster's
+// admin API), at once or, for a fault window's start and end, when due; stop cancels those
+// not yet due.
+type planMarks struct {
+	marks []func(string) error
+
+	mu      sync.Mutex
+	timers  []*time.Timer
+	stopped bool
+	err     error // the first mark that failed, for a note
+}
+
+func newPlanMarks(c Config, cluster backend.Cluster) *planMarks {
+	p := &planMarks{}
+	if c.Mark != nil {
+		p.marks = append(p.marks, func(label string) error { c.Mark(label); return nil })
+	}
+	if m, ok := cluster.(timelineMarker); ok {
+		p.marks = append(p.marks, func(label string) error { return m.Mark(context.Background(), label) })
+	}
+	return p
+}
+
+func (p *planMarks) mark(label string) {
+	for _, m := range p.marks {
+		if err := m(label); err != nil {
+			p.mu.Lock()
+			if p.err == nil {
+				p.err = err
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// after marks label in d, unless the run stops first.
+func (p *planMarks) after(d time.Duration, label string) {
+	if len(p.marks) == 0 {
+		return
+	}
+	if d <= 0 {
+		p.mark(label)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped {
+		p.timers = append(p.timers, time.AfterFunc(d, func() { p.mark(label) }))
+	}
+}
+
+// step marks a step applied: its text, and for a fault rule with a window, when the window
+// opens and ends (scaled as the rule was); a window still open at the end of sending is left
+// to the run's clearing of the faults, which the timeline shows.
+func (p *planMarks) step(s Step, text string, err error, speed float64) {
+	if len(p.marks) == 0 {
+		return
+	}
+	if err != nil {
+		p.mark(text + ": FAILED: " + err.Error())
+		return
+	}
+	p.mark(text)
+	if s.Action != "fault" {
+		return
+	}
+	r := s.Fault.Rule
+	from, length := r.From, r.For
+	if speed > 0 && speed != 1 {
+		from, length = time.Duration(float64(from)/speed), time.Duration(float64(length)/speed)
+	}
+	if from > 0 {
+		p.after(from, "fault window opens: "+text)
+	}
+	if length > 0 {
+		p.after(from+length, "fault window ends: "+text)
+	}
+}
+
+// stop cancels the marks not yet due and returns the first mark that failed.
+func (p *planMarks) stop() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	for _, t := range p.timers {
+		t.Stop()
+	}
+	return p.err
 }
 
 // prepareTopics gives every topic of the run a route, creating it on the plan's brokers (every
@@ -784,7 +914,7 @@ func prepareTopics(ctx context.Context, cluster backend.Cluster, topics []string
 
 // runPlan applies steps (sorted) at their offsets from start until sendCtx ends; a step the
 // run ended before is an Event that was not reached.
-func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, cons *consumerPool, steps []Step, topics []string, start time.Time, out io.Writer) []Event {
+func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, cons *consumerPool, steps []Step, topics []string, start time.Time, out io.Writer, marks *planMarks) []Event {
 	var events []Event
 	for _, s := range steps {
 		at := c.scale(s.At.D())
@@ -811,6 +941,7 @@ func runPlan(sendCtx context.Context, c Config, cluster backend.Cluster, cons *c
 		err := applyStep(stepCtx, cluster, cons, s, topics, c.PlanSpeed, c.Queues)
 		cancel()
 		ev := Event{Offset: time.Since(start), Text: s.describe(c.PlanSpeed), step: s}
+		marks.step(s, ev.Text, err, c.PlanSpeed)
 		if err != nil {
 			ev.Err = err.Error()
 			fmt.Fprintf(out, "Plan step +%.2fs: %s: FAILED: %v\n", ev.Offset.Seconds(), ev.Text, err)

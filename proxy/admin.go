@@ -15,8 +15,9 @@ import (
 //	POST   /v1/faults                     add a fault rule to "namesrv" or a broker name
 //	GET    /v1/faults                     the rules in force, by target
 //	DELETE /v1/faults                     clear every rule
+//	POST   /v1/marks                      mark the timeline {"label"}; GET /v1/marks lists the marks
 //	GET    /v1/history                    what the listeners received (?target= ?code= ?peer= ?since= ?until= ?limit=)
-//	GET    /v1/events                     those requests, fault changes and broker actions as server-sent events
+//	GET    /v1/events                     those requests, fault changes, broker changes and marks as server-sent events
 //	GET    /v1, GET /                     the list of calls; GET / from a browser: the web console
 //	POST   /v1/brokers/{name}/stop        take a broker offline as its clients see a crash
 //	POST   /v1/brokers/{name}/start       bring it back
@@ -53,3 +54,4 @@ func (s adminServers) WatchBrokers(f func(adminhttp.BrokerEvent)) (stop func()) 
 func (s adminServers) StartBroker(ctx context.Context, name string) error {
 	return s.p.StartBroker(ctx, name)
 }
+func (s adminServers) Marks() *adminhttp.Marks { return &s.p.marks }

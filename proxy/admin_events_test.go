@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/rocketsim/rocketsim/fault"
 )
 
 // adminEvents opens GET /v1/events on h and returns the data of its broker and fault events
@@ -94,7 +96,12 @@ func TestBrokerChangesFromGoAreEvents(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "crashed", nextEvent(t, events)["broker"].(map[string]any)["state"],
 		"the running broker's start was no event, and the admin API's stop is one, once")
-	code, _ = adminCall(t, h, "DELETE", "/v1/faults", "")
-	require.Equal(t, http.StatusNoContent, code)
-	require.Equal(t, "fault", nextEvent(t, events)["type"])
+	// A rule added from Go, and a mark made from Go, are events too.
+	inj, ok := p.Faults("broker-b")
+	require.True(t, ok)
+	inj.Add(fault.Rule{Action: fault.ActionDrop})
+	require.Equal(t, map[string]any{"kind": "added", "target": "broker-b", "rule": map[string]any{"target": "broker-b", "action": "drop"}},
+		nextEvent(t, events)["fault"])
+	p.Mark("checkpoint")
+	require.Equal(t, "checkpoint", nextEvent(t, events)["mark"].(map[string]any)["label"])
 }

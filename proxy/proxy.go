@@ -90,7 +90,12 @@ type Proxy struct {
 	// brokerFeed tells the admin API's event streams of every crash, stop and start of a
 	// broker's listeners, whether the admin API or Go code made it.
 	brokerFeed adminhttp.BrokerFeed
+	// marks are the timeline's marks, made from Go (Mark) or through any AdminHandler.
+	marks adminhttp.Marks
 }
+
+// Mark puts a labelled mark on the admin API's timeline, as POST /v1/marks does.
+func (p *Proxy) Mark(label string) adminhttp.Mark { return p.marks.Add(label) }
 
 // target is the fault injector and history of one server as the admin API names it.
 type target struct {

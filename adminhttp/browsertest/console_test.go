@@ -4,9 +4,11 @@ package browsertest
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +90,33 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 	))
 	label := text(ctx, t, failed+` text`)
 	require.Contains(t, label, "SEND_MESSAGE_V2 (310) → 2 busy, from the console [fault: error]")
+
+	// A mark posted to the admin API, as sim load -sim-admin posts a plan's steps, and one made
+	// from Go, as sim load -admin makes them, each appear on the timeline as a marker across it,
+	// after the failed send.
+	resp, err := http.Post(web+"/v1/marks", "application/json", strings.NewReader(`{"label":"test phase: broker-a refuses sends"}`))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	_ = resp.Body.Close()
+	cluster.Mark("fault broker-a error code 2 on SEND_MESSAGE_V2")
+	posted := `#timeline g.mark[data-label="test phase: broker-a refuses sends"]`
+	fromGo := `#timeline g.mark[data-label="fault broker-a error code 2 on SEND_MESSAGE_V2"]`
+	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(posted)), chromedp.WaitVisible(chromedp.CSS(fromGo))))
+	require.Contains(t, text(ctx, t, posted+` text`), "test phase: broker-a refuses sends")
+	order, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#timeline > g.arrow.failed, #timeline > g.mark")].map((g) => g.dataset.label || "failed")`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"failed", "test phase: broker-a refuses sends", "fault broker-a error code 2 on SEND_MESSAGE_V2"}, order)
+	spans, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const line = document.querySelector('#timeline g.mark line').getBBox();
+		const lifelines = [...document.querySelectorAll('#timeline line.lifeline')].map((l) => +l.getAttribute('x1'));
+		return line.x <= Math.min(...lifelines) && line.x + line.width >= Math.max(...lifelines);
+	})()`))
+	require.NoError(t, err)
+	require.True(t, spans, "a mark spans every lifeline")
+	// A send after the marks, so that the screenshot shows requests on both sides of them.
+	_, err = p.Send(context.Background(), msg)
+	require.Error(t, err, "the rule is still in force")
+	require.NoError(t, chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll('#timeline g.arrow.failed[data-code="310"]').length >= 2`)))
 
 	// The stored message, browsed in the console with its properties decoded.
 	require.NoError(t, chromedp.Do(ctx,

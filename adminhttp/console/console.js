@@ -294,6 +294,15 @@ function drawTimeline() {
       g.append(svgEl("text", { x: mid, y: y + 12, "text-anchor": "middle", class: "muted" }, d.ms + " · " + new Date(r.request.time).toLocaleTimeString()));
       g.append(svgEl("title", {}, JSON.stringify(r.request.extFields)));
       kids.push(g);
+    } else if (r.mark) {
+      // A mark spans every lifeline: the instant a plan step (or a test) marked, between the
+      // requests before and after it.
+      const g = svgEl("g", { class: "mark", "data-label": r.mark.label, "data-seq": r.mark.seq });
+      g.append(svgEl("line", { x1: left / 2, y1: y, x2: width - left / 2, y2: y }));
+      const label = "⚑ " + r.mark.label + " · " + new Date(r.mark.time).toLocaleTimeString();
+      g.append(svgEl("rect", { x: left, y: y - 16, width: Math.min(width - 2 * left, 7 * label.length + 12), height: 14, rx: 3 }));
+      g.append(svgEl("text", { x: left + 6, y: y - 5 }, label));
+      kids.push(g);
     } else {
       const g = svgEl("g", { class: "event" });
       g.append(svgEl("text", { x: left, y: y + 4 }, r.text));
@@ -318,6 +327,7 @@ function pushRow(row) {
 // parsed as EventSource would; when it ends it is opened again after a pause, as EventSource
 // does, and the requests it replays that are already drawn are skipped (seen).
 const seen = {}; // target -> the highest request seq drawn
+let seenMark = 0; // the highest mark seq drawn
 const handlers = {
   request: (ev) => {
     const r = ev.request;
@@ -328,8 +338,14 @@ const handlers = {
   fault: (ev) => {
     const f = ev.fault;
     if (f.kind === "hit") { loadFaults(); return; }
-    pushRow({ text: f.kind === "cleared" ? "faults cleared" : `fault added on ${f.target}: code ${f.rule.code ?? "any"} ${f.rule.action}` });
+    pushRow({ text: f.kind === "cleared" ? `faults cleared on ${f.target}` : `fault ${f.kind} on ${f.target}: code ${f.rule.code ?? "any"} ${f.rule.action}` });
     loadFaults();
+  },
+  mark: (ev) => {
+    const m = ev.mark;
+    if (m.seq <= seenMark) return; // replayed after a reconnect: already drawn
+    seenMark = m.seq;
+    pushRow({ mark: m });
   },
   broker: (ev) => {
     const b = ev.broker;

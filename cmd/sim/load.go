@@ -6,16 +6,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 
+	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/load"
 )
 
 const loadSynopsis = "[-namesrv HOST:PORT] [-brokers N] [-topic T] [-mode sync|async|oneway|batch] " +
 	"[-producers N] [-concurrency N] [-size BYTES] [-rate MSGS_PER_S] [-duration D | -messages N] " +
 	"[-consumers N] [-consumer-kind push|litepull|orderly] [-consume-time D] [-consume-fail-rate P] [-drain D] " +
-	"[-max-failed N] [-plan FILE] [-report FILE.html] [-omb-json FILE] [-json]"
+	"[-max-failed N] [-plan FILE] [-admin HOST:PORT | -sim-admin URL] [-admin-token TOKEN] [-report FILE.html] [-omb-json FILE] [-json]"
 
 // runLoad is "sim load" (design.md §3): progress on stderr, with -json the summary as the last
 // line of stdout, with -report an HTML report.
@@ -47,7 +50,13 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	retries := fs.Int("retries", 2, "retries of a failed send (sync and async)")
 	fs.BoolVar(&cfg.LatencyFault, "latency-fault", false, "turn on the client's latency fault tolerance (Java's table)")
 	fs.DurationVar(&cfg.RoutePollInterval, "route-poll", 0, "how often producers refresh routes (default the plan's, else 30s)")
-	planFile := fs.String("plan", "", "fault plan, JSON or YAML (in-process cluster only); see examples/plans/")
+	planFile := fs.String("plan", "", "fault plan, JSON or YAML: applied to the in-process cluster, or with -namesrv through -sim-admin; see examples/plans/")
+	adminF := adminFlags{
+		addr: fs.String("admin", "", "serve the in-process cluster's admin HTTP API and web console on this address during the run, each plan step marked on its timeline (as serve's -admin)"),
+		token: fs.String("admin-token", "", "bearer token of -admin's API, or of -sim-admin's; default $"+adminTokenEnv+
+			"; required when -admin listens beyond loopback"),
+	}
+	simAdmin := fs.String("sim-admin", "", "with -namesrv of a sim serve (or sim proxy): its admin API URL (http://HOST:PORT); the plan's crash, start and fault steps go through it, and each step is marked on its timeline")
 	fs.Float64Var(&cfg.PlanSpeed, "plan-speed", 1, "run the plan this many times faster (offsets, windows, expiry and its duration)")
 	fs.DurationVar(&cfg.Interval, "interval", load.DefaultInterval, "progress and report sampling interval")
 	fs.DurationVar(&cfg.Settle, "settle", 0, "wait before reading the stores back (default: the plan's longest delay + 100ms)")
@@ -125,6 +134,18 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			cfg.MaxFailed = load.NoFailures
 		}
 	}
+	if *adminF.addr != "" && cfg.NameServer != "" {
+		return usageErr("-admin serves the in-process cluster's admin API; with -namesrv, give -sim-admin the admin API of the sim serve behind it")
+	}
+	if *simAdmin != "" {
+		if cfg.NameServer == "" {
+			return usageErr("-sim-admin goes with -namesrv: the name server of the sim serve whose admin API it is")
+		}
+		if !strings.HasPrefix(*simAdmin, "http://") && !strings.HasPrefix(*simAdmin, "https://") {
+			return usageErr("-sim-admin %q: want the admin API's URL, http://HOST:PORT", *simAdmin)
+		}
+		cfg.SimAdmin, cfg.SimAdminToken = *simAdmin, adminF.tokenValue()
+	}
 	if *planFile != "" {
 		p, err := load.LoadPlan(*planFile)
 		if err != nil {
@@ -137,6 +158,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg.Progress = stderr
 
+	adminSrv, err := listenAdmin(adminF)
+	if err != nil {
+		return err
+	}
+	defer adminSrv.Close()
+	if adminSrv != nil {
+		serveLoadAdmin(&cfg, adminSrv, stderr)
+	}
 	res, err := load.Run(ctx, cfg)
 	if err != nil {
 		return err
@@ -227,4 +256,29 @@ func writeReport(path string, res *load.Result) error {
 		return err
 	}
 	return f.Close()
+}
+
+// serveLoadAdmin has the run serve its in-process cluster's admin API and console on a (-admin)
+// from the cluster's start until just before it closes, and mark each plan step on the
+// cluster's timeline.
+func serveLoadAdmin(cfg *load.Config, a *adminServer, stderr io.Writer) {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var cl atomic.Pointer[fakecluster.Cluster]
+	cfg.OnCluster = func(c *fakecluster.Cluster) func() {
+		cl.Store(c)
+		a.serve(c.AdminHandler(), logger, nil)
+		fmt.Fprintf(stderr, "Admin API and console: %s\n", a.URL(""))
+		return func() {
+			ctx, cancel := context.WithTimeout(context.Background(), serveShutdownTimeout)
+			defer cancel()
+			if err := a.Shutdown(ctx); err != nil {
+				logger.Warn("admin API: unclean stop", "err", err)
+			}
+		}
+	}
+	cfg.Mark = func(label string) {
+		if c := cl.Load(); c != nil {
+			c.Mark(label)
+		}
+	}
 }
