@@ -93,7 +93,6 @@ type config struct {
 	tlsMode      remoting.TLSMode
 	acl          *acl.Validator
 	aclAdmin     acl.Credentials
-	aclFile      string
 	aclLayout    acl.Layout
 	aclWatch     time.Duration
 }
@@ -205,14 +204,6 @@ func WithTLS(cfg *tls.Config, mode remoting.TLSMode) Option {
 // admin account; zero credentials send them unsigned.
 func WithACL(v *acl.Validator, admin acl.Credentials) Option {
 	return func(c *config) { c.acl, c.aclAdmin = v, admin }
-}
-
-// WithACLFile names the plain_acl.yml WithACL's config was read from: a broker rewrites it after
-// each change the ACL admin codes (50 to 54) make, as a 4.9.7 broker rewrites the file it
-// loaded. Each broker keeps its own config and writes all of it, so with several brokers the file
-// holds the last change's broker's; no broker reads the file again (4.9.7's watch it).
-func WithACLFile(path string) Option {
-	return func(c *config) { c.aclFile = path }
 }
 
 // WithACLFiles turns on aclEnable on every broker with the ACL files of layout (a 4.9.7
@@ -374,7 +365,7 @@ func (c *Cluster) brokerOptions(name string) []fakebroker.Option {
 	case c.cfg.aclLayout.DefaultFile != "":
 		opts = append(opts, fakebroker.WithACLFiles(c.cfg.aclLayout, c.cfg.aclWatch))
 	case c.cfg.acl != nil:
-		opts = append(opts, fakebroker.WithACL(c.cfg.acl), fakebroker.WithACLFile(c.cfg.aclFile))
+		opts = append(opts, fakebroker.WithACL(c.cfg.acl))
 	}
 	if c.cfg.tlsMode == remoting.TLSEnforcing {
 		opts = append(opts, fakebroker.WithNameServerClientOptions(remoting.WithTLS(trustAnyServer())))
