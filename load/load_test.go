@@ -154,7 +154,7 @@ func TestShippedPlansLoseNothing(t *testing.T) {
 				require.Positive(t, m.Acked)
 				c := res.Summary.Consumption
 				require.NotNil(t, c)
-				require.Zero(t, c.Lost, "lost at the consumers' end: %+v", *c)
+				require.Zero(t, c.Lost, "lost at the consumers' end: %+v\n%s", *c, progress.String())
 				require.GreaterOrEqual(t, c.Consumed, m.Acked)
 				require.Empty(t, res.Problems(), progress.String())
 				require.Len(t, res.Events, len(plan.Steps), progress.String())
