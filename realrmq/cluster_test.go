@@ -17,6 +17,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // TestLifecycle runs its own cluster (in parallel with the shared one) to check that the
@@ -283,6 +284,18 @@ func TestSlaves(t *testing.T) {
 	conf, _, err := admin.BrokerConfig(ctx, c.Client(), s.Addr)
 	require.NoError(t, err)
 	assert.Equal(t, "SLAVE", conf["brokerRole"])
+
+	// HA: a message the master stores reaches the slave's queue, which it found its master for
+	// through the name server alone.
+	hdr := sendHeader("HATopic", 0, nil)
+	resp, err := c.Client().Invoke(ctx, master[0].Addr, protocol.RequestWithHeader(remoting.CodeSendMessageV2, hdr.V2(), []byte("ha")))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	mq := protocol.MessageQueue{Topic: "HATopic", BrokerName: "ha-a", QueueID: 0}
+	require.NoError(t, poll(ctx, func() (bool, error) {
+		n, err := admin.MaxOffset(ctx, c.Client(), s.Addr, mq)
+		return err == nil && n == 1, nil
+	}), "the slave replicated its master's message")
 
 	// A killed slave leaves the route once the name server sees its connection close; the
 	// master stays.
