@@ -139,3 +139,17 @@ func Messages(ctx context.Context, c Cluster, topic string) ([]*protocol.Message
 func unsupported(what, backend string) error {
 	return fmt.Errorf("%s: %w by the %s backend", what, errors.ErrUnsupported, backend)
 }
+
+// Slaves is what a cluster whose broker names have a slave (brokerId 1) beside their master
+// offers about those slaves: the fakes (fakecluster.WithSlaves) and a proxy in front of a
+// cluster with slaves (its listener in front of each slave). It is apart from Cluster because
+// most clusters under test run masters only; callers ask for it with a type assertion.
+type Slaves interface {
+	// CrashSlave stops the named broker's slave as a killed process stops, as its clients see
+	// it, and returns once the routes clients are given leave it out.
+	CrashSlave(ctx context.Context, broker string) error
+	// RestartSlave brings the slave back and returns once the routes name it again.
+	RestartSlave(ctx context.Context, broker string) error
+	// SlaveRequests returns what the named broker's slave received with code, oldest first.
+	SlaveRequests(broker string, code int32) ([]fault.Entry, error)
+}

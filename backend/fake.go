@@ -243,3 +243,52 @@ func sortedClients[K comparable](rows map[K]*Client) []Client {
 	})
 	return out
 }
+
+var _ Slaves = (*Fake)(nil)
+
+func (f *Fake) slave(broker string) (*fakebroker.Broker, error) {
+	s, ok := f.c.Slave(broker)
+	if !ok {
+		return nil, fmt.Errorf("%w: no slave of %q", ErrUnknownBroker, broker)
+	}
+	return s, nil
+}
+
+// CrashSlave crashes the slave's fake broker and waits until the name server has dropped it.
+func (f *Fake) CrashSlave(ctx context.Context, broker string) error {
+	s, err := f.slave(broker)
+	if err != nil {
+		return err
+	}
+	s.Crash()
+	return f.awaitSlave(ctx, s, false)
+}
+
+// RestartSlave starts the slave's fake broker again and waits until the name server lists it.
+func (f *Fake) RestartSlave(ctx context.Context, broker string) error {
+	s, err := f.slave(broker)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		return err
+	}
+	return f.awaitSlave(ctx, s, true)
+}
+
+func (f *Fake) awaitSlave(ctx context.Context, s *fakebroker.Broker, online bool) error {
+	ns := f.c.NameServer()
+	return ns.Await(ctx, func() bool {
+		info, ok := ns.Broker(s.Addr())
+		return (ok && info.Online) == online
+	})
+}
+
+// SlaveRequests reads the slave's own history.
+func (f *Fake) SlaveRequests(broker string, code int32) ([]fault.Entry, error) {
+	s, err := f.slave(broker)
+	if err != nil {
+		return nil, err
+	}
+	return s.History().Requests(code), nil
+}

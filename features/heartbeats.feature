@@ -38,8 +38,6 @@ Feature: Heartbeats
     When 1 second passes
     Then "broker-a" received 2 heartbeats from producer "p"
 
-  # not on real servers: the shared real cluster runs masters only
-  @slaves
   Scenario: heartbeats go to masters only: a producer has no consumers that would read from slaves
     Given a cluster with 2 brokers, each with a slave, and topic "Orders" with 4 queues
     And a producer "p" in group "PG"

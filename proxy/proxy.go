@@ -357,13 +357,19 @@ func (p *Proxy) Broker(name string) (Broker, bool) {
 }
 
 // master returns the front of the named broker's master.
-func (p *Proxy) master(name string) (*front, error) {
+func (p *Proxy) master(name string) (*front, error) { return p.frontID(name, protocol.MasterID) }
+
+// frontID returns the front of the named broker's address with brokerId id.
+func (p *Proxy) frontID(name string, id int64) (*front, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range p.fronts {
-		if f.name == name && f.id == protocol.MasterID {
+		if f.name == name && f.id == id {
 			return f, nil
 		}
+	}
+	if id != protocol.MasterID {
+		return nil, fmt.Errorf("%w %q with brokerId %d", ErrUnknownBroker, name, id)
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownBroker, name)
 }
@@ -411,8 +417,12 @@ func (p *Proxy) ClearFaults() {
 // listeners and every connection through them close at once (with the upstream connections
 // behind them), and from now on the proxy's name server leaves it out of its answers. The
 // broker behind is untouched.
-func (p *Proxy) CrashBroker(name string) error {
-	f, err := p.master(name)
+func (p *Proxy) CrashBroker(name string) error { return p.CrashBrokerID(name, protocol.MasterID) }
+
+// CrashBrokerID is CrashBroker for the address of the named broker with brokerId id: a
+// slave's crash as clients see it, its master untouched.
+func (p *Proxy) CrashBrokerID(name string, id int64) error {
+	f, err := p.frontID(name, id)
 	if err != nil {
 		return err
 	}
@@ -453,8 +463,13 @@ func (p *Proxy) StopBroker(ctx context.Context, name string) error {
 
 // StartBroker listens again in front of the named broker's master, on the addresses it had,
 // and the name server's answers name it again. Starting a running broker does nothing.
-func (p *Proxy) StartBroker(_ context.Context, name string) error {
-	f, err := p.master(name)
+func (p *Proxy) StartBroker(ctx context.Context, name string) error {
+	return p.StartBrokerID(ctx, name, protocol.MasterID)
+}
+
+// StartBrokerID is StartBroker for the address of the named broker with brokerId id.
+func (p *Proxy) StartBrokerID(_ context.Context, name string, id int64) error {
+	f, err := p.frontID(name, id)
 	if err != nil {
 		return err
 	}

@@ -43,20 +43,37 @@ type Cluster struct {
 	crashErr  error         // why; set before crashed is closed
 }
 
-// brokerProc is one broker: its fixed configuration and its current process (nil when
-// stopped).
+// brokerProc is one broker (a master, or with WithSlaves a slave): its fixed configuration and
+// its current process (nil when stopped).
 type brokerProc struct {
 	name     string
+	id       int64  // brokerId: 0 for the master, 1 for its slave
 	addr     string // brokerIP1:listenPort, as it registers
 	port     int
+	store    string
 	confPath string
 	logPath  string
 	proc     *process
 }
 
-// Broker names a running broker.
+// label names the broker in messages and process names: its name, "-s1" for a slave.
+func (b *brokerProc) label() string {
+	if b.id == masterID {
+		return b.name
+	}
+	return b.name + "-s" + strconv.FormatInt(b.id, 10)
+}
+
+// masterID is MixAll.MASTER_ID; slaveID the brokerId WithSlaves gives each slave.
+const (
+	masterID = 0
+	slaveID  = 1
+)
+
+// Broker names a broker: a master, or (Slaves) a slave.
 type Broker struct {
 	Name    string // brokerName
+	ID      int64  // brokerId: 0 for a master, 1 for a slave
 	Addr    string // host:port it serves clients on and registers with
 	Cluster string
 	Running bool
@@ -132,24 +149,41 @@ func (c *Cluster) Start(ctx context.Context) (err error) {
 	if err := c.startNameServer(ctx); err != nil {
 		return err
 	}
+	var masters, slaves []*brokerProc
 	for _, name := range c.cfg.brokerNames {
-		b, err := c.newBroker(name)
+		b, err := c.newBroker(name, masterID)
 		if err != nil {
 			return err
 		}
-		c.mu.Lock()
-		c.brokers = append(c.brokers, b)
-		c.mu.Unlock()
+		masters = append(masters, b)
+		if c.cfg.slaves {
+			s, err := c.newBroker(name, slaveID)
+			if err != nil {
+				return err
+			}
+			slaves = append(slaves, s)
+		}
 	}
+	c.mu.Lock()
+	c.brokers = append(append(c.brokers, masters...), slaves...)
+	c.mu.Unlock()
 	// Started together: JVM start-up is mostly waiting on class loading, and the brokers
-	// only need the name server, which is up.
-	var wg sync.WaitGroup
-	errs := make([]error, len(c.brokers))
-	for i, b := range c.brokers {
-		wg.Go(func() { errs[i] = c.startBroker(ctx, b) })
+	// only need the name server, which is up. Slaves come after their masters: a 4.9.7 slave
+	// learns where to replicate from in the name server's answer to its registration, which
+	// names the master's HA address only once the master has registered; a slave that came
+	// first would wait for its next periodic registration (10 to 60 s).
+	for _, group := range [][]*brokerProc{masters, slaves} {
+		var wg sync.WaitGroup
+		errs := make([]error, len(group))
+		for i, b := range group {
+			wg.Go(func() { errs[i] = c.startBroker(ctx, b) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
 	}
-	wg.Wait()
-	return errors.Join(errs...)
+	return nil
 }
 
 // home is the ROCKETMQ_HOME: 4.9.7 servers read their logback configuration from
@@ -290,14 +324,17 @@ func (c *Cluster) startNameServer(ctx context.Context) error {
 	return err
 }
 
-// newBroker picks the broker's ports and writes its configuration.
-func (c *Cluster) newBroker(name string) (*brokerProc, error) {
-	// listenPort-2 is the VIP channel, listenPort+1 the HA service.
+// newBroker picks the ports of the named broker's master (id 0) or slave and writes its
+// configuration.
+func (c *Cluster) newBroker(name string, id int64) (*brokerProc, error) {
+	// listenPort-2 is the VIP channel, listenPort+1 the HA service (a slave listens there
+	// too: every 4.9.7 broker starts its HA acceptor).
 	port, err := freePorts(-2, 0, 1)
 	if err != nil {
 		return nil, err
 	}
-	store := filepath.Join(c.workDir, "store-"+name)
+	b := &brokerProc{name: name, id: id, port: port}
+	store := filepath.Join(c.workDir, "store-"+b.label())
 	if err := os.MkdirAll(filepath.Join(store, "commitlog"), 0o755); err != nil {
 		return nil, err
 	}
@@ -352,17 +389,19 @@ func (c *Cluster) newBroker(name string) (*brokerProc, error) {
 		prop("storePathRootDir", store),
 		prop("storePathCommitLog", filepath.Join(store, "commitlog")),
 	)
-	confPath := filepath.Join(c.workDir, name+".conf")
-	if err := writeProperties(confPath, kv); err != nil {
+	if id != masterID {
+		// No haMasterAddress: with none, 4.9.7 sets the one the name server answers the
+		// slave's registration with (updateMasterHAServerAddrPeriodically).
+		kv = append(kv, prop("brokerId", strconv.FormatInt(id, 10)), prop("brokerRole", "SLAVE"))
+	}
+	b.addr = net.JoinHostPort(ip1, strconv.Itoa(port))
+	b.store = store
+	b.confPath = filepath.Join(c.workDir, b.label()+".conf")
+	b.logPath = filepath.Join(c.logDir, b.label()+".log")
+	if err := writeProperties(b.confPath, kv); err != nil {
 		return nil, err
 	}
-	return &brokerProc{
-		name:     name,
-		addr:     net.JoinHostPort(ip1, strconv.Itoa(port)),
-		port:     port,
-		confPath: confPath,
-		logPath:  filepath.Join(c.logDir, name+".log"),
-	}, nil
+	return b, nil
 }
 
 // startBroker starts b's JVM and waits until the name server lists it at its address and its
@@ -373,7 +412,7 @@ func (c *Cluster) startBroker(ctx context.Context, b *brokerProc) error {
 		args = append(args, "-Drocketmq.broker.rebalance.lockMaxLiveTime="+strconv.FormatInt(c.cfg.lockExpiry.Milliseconds(), 10))
 	}
 	args = append(args, "-cp", c.cp, "org.apache.rocketmq.broker.BrokerStartup", "-c", b.confPath)
-	p, err := startProcess(b.name, c.java, args, c.env(), c.workDir, b.logPath, c.exited)
+	p, err := startProcess(b.label(), c.java, args, c.env(), c.workDir, b.logPath, c.exited)
 	if err != nil {
 		return err
 	}
@@ -383,7 +422,7 @@ func (c *Cluster) startBroker(ctx context.Context, b *brokerProc) error {
 	local := "127.0.0.1:" + strconv.Itoa(b.port)
 	err = poll(ctx, func() (bool, error) {
 		if done, werr := p.exited(); done {
-			return false, fmt.Errorf("realrmq: broker %s exited during start (%v):\n%s", b.name, werr, p.logTail(30))
+			return false, fmt.Errorf("realrmq: broker %s exited during start (%v):\n%s", b.label(), werr, p.logTail(30))
 		}
 		if !dialable(ctx, local) {
 			return false, nil
@@ -393,7 +432,7 @@ func (c *Cluster) startBroker(ctx context.Context, b *brokerProc) error {
 			return false, nil // the name server may be busy: keep polling
 		}
 		bd, ok := info.BrokerAddrTable[b.name]
-		return ok && bd.BrokerAddrs[0] == b.addr, nil
+		return ok && bd.BrokerAddrs[b.id] == b.addr, nil
 	})
 	if err == nil {
 		return nil
@@ -407,7 +446,7 @@ func (c *Cluster) startBroker(ctx context.Context, b *brokerProc) error {
 	}
 	c.mu.Unlock()
 	if ctx.Err() != nil {
-		return fmt.Errorf("realrmq: broker %s not registered at %s: %w\n%s", b.name, b.addr, err, p.logTail(30))
+		return fmt.Errorf("realrmq: broker %s not registered at %s: %w\n%s", b.label(), b.addr, err, p.logTail(30))
 	}
 	return err
 }
@@ -447,23 +486,32 @@ func (c *Cluster) ClusterName() string { return c.cfg.cluster }
 // LogDir is where the JVMs' logs are: namesrv.log and <broker name>.log.
 func (c *Cluster) LogDir() string { return c.logDir }
 
-// Brokers lists the brokers in start order, stopped ones included (Running false).
-func (c *Cluster) Brokers() []Broker {
+// Brokers lists the master brokers in start order, stopped ones included (Running false).
+func (c *Cluster) Brokers() []Broker { return c.list(masterID) }
+
+// Slaves lists the slaves WithSlaves started, one per broker name in the masters' order,
+// stopped ones included (Running false).
+func (c *Cluster) Slaves() []Broker { return c.list(slaveID) }
+
+func (c *Cluster) list(id int64) []Broker {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]Broker, 0, len(c.brokers))
 	for _, b := range c.brokers {
+		if b.id != id {
+			continue
+		}
 		running := b.proc != nil
 		if running {
 			done, _ := b.proc.exited()
 			running = !done
 		}
-		out = append(out, Broker{Name: b.name, Addr: b.addr, Cluster: c.cfg.cluster, Running: running})
+		out = append(out, Broker{Name: b.name, ID: b.id, Addr: b.addr, Cluster: c.cfg.cluster, Running: running})
 	}
 	return out
 }
 
-// BrokerAddr returns the address of the named broker.
+// BrokerAddr returns the address of the named broker's master.
 func (c *Cluster) BrokerAddr(name string) (string, bool) {
 	b := c.broker(name)
 	if b == nil {
@@ -472,14 +520,34 @@ func (c *Cluster) BrokerAddr(name string) (string, bool) {
 	return b.addr, true
 }
 
-func (c *Cluster) broker(name string) *brokerProc {
+// SlaveAddr returns the address of the named broker's slave; false without WithSlaves.
+func (c *Cluster) SlaveAddr(name string) (string, bool) {
+	b := c.brokerID(name, slaveID)
+	if b == nil {
+		return "", false
+	}
+	return b.addr, true
+}
+
+func (c *Cluster) broker(name string) *brokerProc { return c.brokerID(name, masterID) }
+
+func (c *Cluster) brokerID(name string, id int64) *brokerProc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	i := slices.IndexFunc(c.brokers, func(b *brokerProc) bool { return b.name == name })
+	i := slices.IndexFunc(c.brokers, func(b *brokerProc) bool { return b.name == name && b.id == id })
 	if i < 0 {
 		return nil
 	}
 	return c.brokers[i]
+}
+
+// slave returns the named broker's slave, or an error wrapping ErrUnknownBroker.
+func (c *Cluster) slave(name string) (*brokerProc, error) {
+	b := c.brokerID(name, slaveID)
+	if b == nil {
+		return nil, fmt.Errorf("%w: no slave of %q", ErrUnknownBroker, name)
+	}
+	return b, nil
 }
 
 // StopBroker stops the named broker cleanly (SIGTERM: it unregisters from the name server,
@@ -507,6 +575,21 @@ func (c *Cluster) KillBroker(name string) error {
 	if b == nil {
 		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
+	c.kill(b)
+	return nil
+}
+
+// KillSlave is KillBroker for the named broker's slave.
+func (c *Cluster) KillSlave(name string) error {
+	b, err := c.slave(name)
+	if err != nil {
+		return err
+	}
+	c.kill(b)
+	return nil
+}
+
+func (c *Cluster) kill(b *brokerProc) {
 	c.mu.Lock()
 	p := b.proc
 	b.proc = nil
@@ -514,7 +597,6 @@ func (c *Cluster) KillBroker(name string) error {
 	if p != nil {
 		p.kill()
 	}
-	return nil
 }
 
 // StartBroker starts a stopped broker again on the same ports and store, and waits until the
@@ -524,6 +606,20 @@ func (c *Cluster) StartBroker(ctx context.Context, name string) error {
 	if b == nil {
 		return fmt.Errorf("%w %q", ErrUnknownBroker, name)
 	}
+	return c.restart(ctx, b)
+}
+
+// StartSlave is StartBroker for the named broker's slave.
+func (c *Cluster) StartSlave(ctx context.Context, name string) error {
+	b, err := c.slave(name)
+	if err != nil {
+		return err
+	}
+	return c.restart(ctx, b)
+}
+
+func (c *Cluster) restart(ctx context.Context, b *brokerProc) error {
+	name := b.label()
 	c.mu.Lock()
 	running := b.proc != nil
 	closed := c.closed
@@ -544,7 +640,7 @@ func (c *Cluster) StartBroker(ctx context.Context, name string) error {
 	// then refuses to start ("0 length not matched message store config value, please check it
 	// manually"). As an operator would, the empty consume-queue files are removed (the commit
 	// log rebuilds them) and the start is tried once more; Repairs tells what was removed.
-	removed, rerr := removeEmptyFiles(filepath.Join(c.workDir, "store-"+name, "consumequeue"))
+	removed, rerr := removeEmptyFiles(filepath.Join(b.store, "consumequeue"))
 	if rerr != nil || len(removed) == 0 {
 		return errors.Join(err, rerr)
 	}
@@ -589,7 +685,7 @@ func (c *Cluster) LogTail(n int) string {
 		paths = append(paths, struct{ name, path string }{"namesrv", c.ns.logPath})
 	}
 	for _, b := range c.brokers {
-		paths = append(paths, struct{ name, path string }{b.name, b.logPath})
+		paths = append(paths, struct{ name, path string }{b.label(), b.logPath})
 	}
 	c.mu.Unlock()
 	var sb strings.Builder

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/protocol"
+	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // TestLifecycle runs its own cluster (in parallel with the shared one) to check that the
@@ -253,4 +254,60 @@ func TestPollStopsOnError(t *testing.T) {
 	})
 	assert.ErrorIs(t, err, boom)
 	assert.Equal(t, 3, n)
+}
+
+// TestSlaves runs a cluster with a slave beside its master: both register under one broker
+// name, a route names both addresses, and the slave crashes and comes back on its own.
+func TestSlaves(t *testing.T) {
+	t.Parallel()
+	c := Start(t, WithBrokerNames("ha-a"), WithSlaves(true), WithAutoCreateTopic(false),
+		WithRegisterInterval(10*time.Second), WithHeap(128, 384))
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+
+	master, slaves := c.Brokers(), c.Slaves()
+	require.Len(t, master, 1)
+	require.Len(t, slaves, 1)
+	s := slaves[0]
+	assert.Equal(t, Broker{Name: "ha-a", ID: 1, Addr: s.Addr, Cluster: DefaultCluster, Running: true}, s)
+	assert.NotEqual(t, master[0].Addr, s.Addr)
+	addr, ok := c.SlaveAddr("ha-a")
+	assert.True(t, ok)
+	assert.Equal(t, s.Addr, addr)
+
+	require.NoError(t, c.CreateTopic(ctx, "HATopic", 2))
+	rd, ok := route(t, ctx, c, "HATopic")
+	require.True(t, ok)
+	require.Len(t, rd.BrokerDatas, 1)
+	assert.Equal(t, map[int64]string{0: master[0].Addr, 1: s.Addr}, rd.BrokerDatas[0].BrokerAddrs,
+		"the route names the slave beside its master")
+	conf, _, err := admin.BrokerConfig(ctx, c.Client(), s.Addr)
+	require.NoError(t, err)
+	assert.Equal(t, "SLAVE", conf["brokerRole"])
+
+	// HA: a message the master stores reaches the slave's queue, which it found its master for
+	// through the name server alone.
+	hdr := sendHeader("HATopic", 0, nil)
+	resp, err := c.Client().Invoke(ctx, master[0].Addr, protocol.RequestWithHeader(remoting.CodeSendMessageV2, hdr.V2(), []byte("ha")))
+	require.NoError(t, err)
+	require.Equal(t, remoting.Success, resp.Code, resp.Remark)
+	mq := protocol.MessageQueue{Topic: "HATopic", BrokerName: "ha-a", QueueID: 0}
+	require.NoError(t, poll(ctx, func() (bool, error) {
+		n, err := admin.MaxOffset(ctx, c.Client(), s.Addr, mq)
+		return err == nil && n == 1, nil
+	}), "the slave replicated its master's message")
+
+	// A killed slave leaves the route once the name server sees its connection close; the
+	// master stays.
+	require.NoError(t, c.KillSlave("ha-a"))
+	assert.False(t, c.Slaves()[0].Running)
+	require.NoError(t, poll(ctx, func() (bool, error) {
+		rd, ok := route(t, ctx, c, "HATopic")
+		return ok && len(rd.BrokerDatas) == 1 && len(rd.BrokerDatas[0].BrokerAddrs) == 1, nil
+	}))
+	require.NoError(t, c.StartSlave(ctx, "ha-a"))
+	rd, ok = route(t, ctx, c, "HATopic")
+	require.True(t, ok)
+	assert.Equal(t, map[int64]string{0: master[0].Addr, 1: s.Addr}, rd.BrokerDatas[0].BrokerAddrs)
+	assert.ErrorIs(t, c.KillSlave("no-such"), ErrUnknownBroker)
 }

@@ -23,6 +23,7 @@ type config struct {
 	version     string
 	cluster     string
 	brokerNames []string
+	slaves      bool // a slave (brokerId 1) beside every master
 
 	// Broker settings with a typed option; nil/zero leaves Java's default.
 	autoCreateTopic  *bool
@@ -118,6 +119,15 @@ func brokerName(i int) string {
 		return "broker-" + string(rune('a'+i))
 	}
 	return "broker-" + strconv.Itoa(i)
+}
+
+// WithSlaves gives every broker name a slave beside its master: brokerId 1, brokerRole SLAVE,
+// ports and a store of its own. It replicates its master's commit log over HA: 4.9.7 slaves
+// learn the master's HA address (brokerIP2:listenPort+1) from the name server's answer to their
+// registration, so the slaves start once the masters are registered. WithBrokerConfigFor names
+// a slave's settings by its master's broker name, as both share it.
+func WithSlaves(on bool) Option {
+	return func(c *config) { c.slaves = on }
 }
 
 // WithAutoCreateTopic sets autoCreateTopicEnable (Java's default: true), which decides

@@ -119,8 +119,12 @@ func (s *Shared) String() string {
 	defer s.mu.Unlock()
 	switch {
 	case s.c != nil:
-		return fmt.Sprintf("real RocketMQ %s: name server %s, brokers %v (started in %v)",
-			s.c.Version(), s.c.NameServerAddr(), s.c.Brokers(), s.elapsed.Round(time.Millisecond))
+		slaves := ""
+		if sl := s.c.Slaves(); len(sl) > 0 {
+			slaves = fmt.Sprintf(", slaves %v", sl)
+		}
+		return fmt.Sprintf("real RocketMQ %s: name server %s, brokers %v%s (started in %v)",
+			s.c.Version(), s.c.NameServerAddr(), s.c.Brokers(), slaves, s.elapsed.Round(time.Millisecond))
 	case s.launched:
 		return fmt.Sprintf("real RocketMQ (shared): not running: %v", s.err)
 	default:

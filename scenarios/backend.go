@@ -78,13 +78,17 @@ func (fakeBackend) StartCluster(t *testing.T, spec clusterSpec) (backend.Cluster
 	return f, nil
 }
 
-// fakeCluster returns the fake cluster behind c, for what only the fakes have (slaves).
-func fakeCluster(c backend.Cluster, what string) (*fakecluster.Cluster, error) {
-	f, ok := c.(*backend.Fake)
-	if !ok {
-		return nil, fmt.Errorf("%s: %w by this backend", what, errors.ErrUnsupported)
+// slaves returns what c offers about its brokers' slaves (the real backend's scenario view
+// wraps the cluster that has them).
+func slaves(c backend.Cluster) (backend.Slaves, error) {
+	if u, ok := c.(interface{ Unwrap() backend.Cluster }); ok {
+		c = u.Unwrap()
 	}
-	return f.FakeCluster(), nil
+	s, ok := c.(backend.Slaves)
+	if !ok {
+		return nil, fmt.Errorf("slaves: %w by this backend", errors.ErrUnsupported)
+	}
+	return s, nil
 }
 
 // memNetwork returns the in-memory network a cluster runs on, when it is the fakes on one.

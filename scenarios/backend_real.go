@@ -21,7 +21,8 @@ import (
 
 // The real backend (ROCKETSIM_BACKEND=real) runs the features against real RocketMQ 4.9.7:
 // one name server and two brokers (realrmq, JVMs from Maven Central jars), started when the
-// first scenario asks for a cluster and shared by every scenario of the run. Every scenario
+// first scenario asks for a cluster and shared by every scenario of the run (those with slaves
+// share a second cluster, see slaveCluster). Every scenario
 // reaches them through a rocketsim proxy of its own (backend.Proxy): its producers use the
 // proxy as their name server, so that its fault rules, its request history and its crashes
 // (a broker's listeners and connections closed, as clients see a crash) belong to that
@@ -52,6 +53,17 @@ type realBackend struct {
 	err    error
 	seq    int // scenarios that asked for a cluster
 	mu     sync.Mutex
+
+	// withSlaves is the second shared cluster, for scenarios with slaves (see slaveCluster).
+	withSlaves realShared
+}
+
+// realShared is a shared real cluster started by the first scenario that needs it.
+type realShared struct {
+	once   sync.Once
+	shared *realrmq.Shared
+	c      *realrmq.Cluster
+	err    error
 }
 
 // realTimeScale is how much wall time one second of a feature's time takes on real servers.
@@ -88,48 +100,79 @@ func (r *realBackend) prepare(t *testing.T) {
 
 func (r *realBackend) cluster() (*realrmq.Cluster, error) {
 	r.once.Do(func() {
-		r.shared = realrmq.NewShared("scenarios-real",
-			realrmq.WithBrokers(2),
-			realrmq.WithAutoCreateTopic(true),
-			realrmq.WithRegisterInterval(10*time.Second),
-			// The transaction check's times are Java's defaults on the book's clock, so that a
-			// feature's "2 minutes pass" covers the same checks on both backends.
-			realrmq.WithTransactionCheckInterval(fakebroker.DefaultTransactionCheckInterval/realTimeScale),
-			realrmq.WithTransactionTimeout(fakebroker.DefaultTransactionTimeout/realTimeScale),
-			// Retries come back after the delay levels on the book's clock too. 4.9.7 reads the
-			// levels in whole seconds, so levels 1 and 2 (0.1 s and 0.5 s) stay at 1 s; a
-			// consumer's retries use level 3 (10 s, here 1 s) and above.
-			realrmq.WithBrokerConfig("messageDelayLevel", realDelayLevels),
-			// An orderly consumer's queue lock lasts a tenth of Java's 60 s unrenewed.
-			realrmq.WithRebalanceLockExpiry(fakebroker.DefaultRebalanceLockExpiry/realTimeScale))
+		r.shared = realrmq.NewShared("scenarios-real", append(realOptions(), realrmq.WithAutoCreateTopic(true))...)
 		r.c, r.err = r.shared.Start()
 	})
 	return r.c, r.err
 }
 
+// slaveCluster is the cluster of the scenarios with slaves: 2 masters, a slave beside each,
+// and autoCreateTopicEnable=false. It starts with the first such scenario, so that a run
+// without one pays nothing, and is apart from the masters-only cluster, which would otherwise
+// run two more JVMs for every run and, with no TBW102, refuse the sends to unknown topics that
+// other scenarios make. The book's scenarios with slaves create every topic they send to, so
+// those that asked for autoCreateTopicEnable=true run there as well.
+func (r *realBackend) slaveCluster() (*realrmq.Cluster, error) {
+	s := &r.withSlaves
+	s.once.Do(func() {
+		s.shared = realrmq.NewShared("scenarios-real-slaves",
+			append(realOptions(), realrmq.WithSlaves(true), realrmq.WithAutoCreateTopic(false))...)
+		s.c, s.err = s.shared.Start()
+	})
+	return s.c, s.err
+}
+
+// realOptions are the settings both shared clusters have.
+func realOptions() []realrmq.Option {
+	return []realrmq.Option{
+		realrmq.WithBrokers(2),
+		realrmq.WithRegisterInterval(10 * time.Second),
+		// The transaction check's times are Java's defaults on the book's clock, so that a
+		// feature's "2 minutes pass" covers the same checks on both backends.
+		realrmq.WithTransactionCheckInterval(fakebroker.DefaultTransactionCheckInterval / realTimeScale),
+		realrmq.WithTransactionTimeout(fakebroker.DefaultTransactionTimeout / realTimeScale),
+		// Retries come back after the delay levels on the book's clock too. 4.9.7 reads the
+		// levels in whole seconds, so levels 1 and 2 (0.1 s and 0.5 s) stay at 1 s; a
+		// consumer's retries use level 3 (10 s, here 1 s) and above.
+		realrmq.WithBrokerConfig("messageDelayLevel", realDelayLevels),
+		// An orderly consumer's queue lock lasts a tenth of Java's 60 s unrenewed.
+		realrmq.WithRebalanceLockExpiry(fakebroker.DefaultRebalanceLockExpiry / realTimeScale),
+	}
+}
+
 // close stops the shared cluster after the suite, logging the servers' last lines when the
 // suite failed.
 func (r *realBackend) close(t *testing.T) {
-	if r.shared == nil {
-		return
+	type started struct {
+		shared *realrmq.Shared
+		c      *realrmq.Cluster
 	}
-	if r.c != nil {
-		for _, rep := range r.c.Repairs() {
-			t.Logf("real backend: %s", rep)
+	for _, s := range []started{{r.shared, r.c}, {r.withSlaves.shared, r.withSlaves.c}} {
+		if s.shared == nil {
+			continue
 		}
-		t.Logf("%v", r.shared)
-	}
-	if err := r.shared.Close(t.Failed(), t.Logf); err != nil {
-		t.Errorf("stopping real RocketMQ: %v", err)
+		if s.c != nil {
+			for _, rep := range s.c.Repairs() {
+				t.Logf("real backend: %s", rep)
+			}
+			t.Logf("%v", s.shared)
+		}
+		if err := s.shared.Close(t.Failed(), t.Logf); err != nil {
+			t.Errorf("stopping real RocketMQ: %v", err)
+		}
 	}
 }
 
 func (r *realBackend) StartCluster(_ *testing.T, spec clusterSpec) (backend.Cluster, error) {
-	if spec.slaves || spec.keepIdle || spec.noAutoCreate {
-		return nil, fmt.Errorf("slaves, brokers that keep idle connections or create no topics: %w by the real backend", errors.ErrUnsupported)
+	if spec.keepIdle || (spec.noAutoCreate && !spec.slaves) {
+		return nil, fmt.Errorf("brokers that keep idle connections, or create no topics and have no slaves: %w by the real backend", errors.ErrUnsupported)
 	}
 	n := spec.brokers
-	rc, err := r.cluster()
+	shared := r.cluster
+	if spec.slaves {
+		shared = r.slaveCluster
+	}
+	rc, err := shared()
 	if err != nil {
 		return nil, err
 	}
@@ -314,6 +357,9 @@ func (v *scenarioView) ScanMessages(ctx context.Context, topic string, since bac
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Unwrap is the scenario's proxy cluster, for what it offers beyond backend.Cluster (slaves).
+func (v *scenarioView) Unwrap() backend.Cluster { return v.Cluster }
 
 // Close leaves the shared cluster running (the backend stops it after the suite); the
 // scenario's proxy closes when the scenario ends.

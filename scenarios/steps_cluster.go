@@ -29,43 +29,36 @@ func (w *World) clusterSteps() []stepDef {
 			func(n int, topic string, queues int) error {
 				return w.startCluster(clusterSpec{brokers: n, slaves: true}, topic, queues, "")
 			}).
-			realCannot(tagSlaves).alias("slave", "master and slave"),
+			onReal("uses a second real cluster the run shares, started by the first scenario with slaves: 2 masters, a slave "+
+				"beside each, and autoCreateTopicEnable=false").
+			alias("slave", "master and slave"),
 		step(`^a cluster with (\d+) brokers?, each with a slave, that create no topics on send, and topic "([^"]*)" with (\d+) queues on "([^"]*)"$`,
 			"starts the cluster with a slave beside every master and autoCreateTopicEnable=false (so no broker holds TBW102), "+
 				"and the topic on one broker",
 			func(n int, topic string, queues int, broker string) error {
 				return w.startCluster(clusterSpec{brokers: n, slaves: true, noAutoCreate: true}, topic, queues, broker)
 			}).
-			realCannot(tagSlaves).alias("autoCreateTopicEnable"),
+			onReal("uses the run's shared real cluster with slaves (see above)").
+			alias("autoCreateTopicEnable"),
 		step(`^the slave of "([^"]*)" (crashes|comes back)$`,
 			"stops the broker's slave as a killed process stops, or starts it again, and waits until the name server dropped or lists it",
 			func(broker, what string) error {
 				return w.withCluster(func(c backend.Cluster) error {
-					fc, err := fakeCluster(c, "slaves")
+					s, err := slaves(c)
 					if err != nil {
 						return err
 					}
-					slave, ok := fc.Slave(broker)
-					if !ok {
-						return fmt.Errorf("%s has no slave", broker)
-					}
-					up := what == "comes back"
-					if up {
-						if err := slave.Start(); err != nil {
-							return err
-						}
-					} else {
-						slave.Crash()
-					}
 					ctx, cancel := w.ctx()
 					defer cancel()
-					return fc.NameServer().Await(ctx, func() bool {
-						info, ok := fc.NameServer().Broker(slave.Addr())
-						return (ok && info.Online) == up
-					})
+					if what == "comes back" {
+						return s.RestartSlave(ctx, broker)
+					}
+					return s.CrashSlave(ctx, broker)
 				})
 			}).
-			realCannot(tagSlaves).alias("slave goes offline", "slave restarts"),
+			onReal("closes (or opens again) the scenario's proxy listener in front of the slave, and its connections: "+
+				"the slave's JVM runs on, and the routes the proxy gives leave it out while it is down").
+			alias("slave goes offline", "slave restarts"),
 		step(`^a cluster with (\d+) brokers? that keeps? idle connections open, and topic "([^"]*)" with (\d+) queues$`,
 			"starts the cluster with brokers that never close a connection for idleness (Java's serverChannelMaxIdleTimeSeconds=0), "+
 				"so that only the client can",
