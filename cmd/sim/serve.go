@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -88,12 +89,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secF := addSecurityFlags(fs)
 	storeF := addStoreFlags(fs)
 	logLevel := addLogLevelFlag(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof), for finding where the fake spends its time under load")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	logger, err := newLogger(stderr, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *brokers < 1 || *brokerPort < 0 || *brokerPort > 65535 {
 		return usagef("-brokers must be at least 1 and -broker-port a port number")
@@ -195,6 +204,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Warn("unclean stop", "err", err)
 	}
 	return serveErr
+}
+
+// startCPUProfile profiles the process into path until the returned func is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // historiesOf is the request history of each server that fault rules can target.
