@@ -99,8 +99,12 @@ func (p *jsonScan) ws() {
 	}
 }
 
-// peek skips whitespace and returns the next byte, 0 at the end.
+// peek skips whitespace and returns the next byte, 0 at the end. Headers as peers write them
+// have no whitespace, so the next byte is checked before any loop.
 func (p *jsonScan) peek() byte {
+	if p.i < len(p.s) && p.s[p.i] > ' ' {
+		return p.s[p.i]
+	}
 	p.ws()
 	if p.i < len(p.s) {
 		return p.s[p.i]
