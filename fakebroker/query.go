@@ -35,20 +35,60 @@ import (
 const remarkQueryNotFound = "can not find message, maybe time range not correct"
 
 // segmentIndex is one index file of the store's IndexService, kept with the commit-log segment
-// whose records it indexes and dropped with it (IndexService.deleteExpiredFile): its slots map
-// a key's hash to the newest entry, and each entry links to the previous one of its slot, as
-// IndexFile's hash slots and linked entries do. No key is kept: a query reads each candidate's
-// record and compares its keys.
+// whose records it indexes and dropped with it (IndexService.deleteExpiredFile): its slots hold
+// the newest entry of the keys whose hash falls in them, and each entry links to the previous
+// one of its slot, as IndexFile's hash slots and linked entries do. No key is kept: a query
+// skips entries of another hash and reads each candidate's record to compare its keys.
 type segmentIndex struct {
 	beginTime int64 // the first indexed message's store time: the index's time base
-	slots     map[uint64]int32
-	entries   []indexEntry
+	// slots is a power-of-two table (not a map: a map lookup per stored message was a
+	// fortieth of a loaded broker's CPU, most of it cache misses in a map of 100,000 keys);
+	// each holds its newest entry + 1, 0 for none. It doubles when it has fewer slots than
+	// entries, so chains stay a slot or two long.
+	slots   []int32
+	entries []indexEntry
 }
 
 type indexEntry struct {
 	phys      int64
-	timeDiff  int32 // whole seconds after beginTime
-	prevEntry int32 // the slot's previous entry, -1 for none
+	timeDiff  int32  // whole seconds after beginTime
+	prevEntry int32  // the slot's previous entry, -1 for none
+	hash      uint32 // the key's hash, low half: the slot when the table grows, a cheap first check
+}
+
+// minIndexSlots is the first index's table: a broker in a unit test indexes a handful of keys.
+const minIndexSlots = 64
+
+// add links entry e under hash h.
+func (ix *segmentIndex) add(h uint64, e indexEntry) {
+	if len(ix.entries) >= len(ix.slots) {
+		ix.grow(max(2*len(ix.slots), minIndexSlots))
+	}
+	slot := uint32(h) & uint32(len(ix.slots)-1)
+	e.hash = uint32(h)
+	e.prevEntry = ix.slots[slot] - 1
+	ix.slots[slot] = int32(len(ix.entries)) + 1
+	ix.entries = append(ix.entries, e)
+}
+
+// grow makes the table n slots (a power of two) and relinks every entry, oldest first, so
+// that each chain still runs from its newest entry back.
+func (ix *segmentIndex) grow(n int) {
+	ix.slots = make([]int32, n)
+	mask := uint32(n - 1)
+	for i := range ix.entries {
+		slot := ix.entries[i].hash & mask
+		ix.entries[i].prevEntry = ix.slots[slot] - 1
+		ix.slots[slot] = int32(i) + 1
+	}
+}
+
+// newest returns the newest entry of h's slot, -1 for none.
+func (ix *segmentIndex) newest(h uint64) int32 {
+	if len(ix.slots) == 0 {
+		return -1
+	}
+	return ix.slots[uint32(h)&uint32(len(ix.slots)-1)] - 1
 }
 
 // indexKeyHash is the slot of topic#key (FNV-1a, 64 bits).
@@ -73,19 +113,10 @@ func (s *store) indexLocked(g *segment, m *protocol.MessageExt, phys int64) {
 	}
 	ix := &g.index
 	if len(ix.entries) == 0 {
-		if ix.slots == nil {
-			ix.slots = map[uint64]int32{}
-		}
 		ix.beginTime = m.StoreTimestamp
 	}
 	add := func(key string) {
-		h := indexKeyHash(m.Topic, key)
-		prev, ok := ix.slots[h]
-		if !ok {
-			prev = -1
-		}
-		ix.slots[h] = int32(len(ix.entries))
-		ix.entries = append(ix.entries, indexEntry{phys: phys, timeDiff: int32((m.StoreTimestamp - ix.beginTime) / 1000), prevEntry: prev})
+		ix.add(indexKeyHash(m.Topic, key), indexEntry{phys: phys, timeDiff: int32((m.StoreTimestamp - ix.beginTime) / 1000)})
 	}
 	if uniq := m.Properties[protocol.PropertyUniqClientMessageID]; uniq != "" {
 		add(uniq)
@@ -108,10 +139,12 @@ func (s *store) query(topic, key string, maxNum int, begin, end int64) (found []
 	for gi := len(s.segments) - 1; gi >= 0 && len(found) < maxNum; gi-- {
 		g := s.segments[gi]
 		ix := &g.index
-		e, ok := ix.slots[h]
-		for ok && e >= 0 && len(found) < maxNum {
+		for e := ix.newest(h); e >= 0 && len(found) < maxNum; {
 			entry := ix.entries[e]
 			e = entry.prevEntry
+			if entry.hash != uint32(h) {
+				continue // another key's, in the same slot
+			}
 			at := ix.beginTime + int64(entry.timeDiff)*1000
 			if at < begin || at > end {
 				continue

@@ -1,6 +1,7 @@
 package fakebroker
 
 import (
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -61,4 +62,40 @@ func TestQueryMessage(t *testing.T) {
 		require.Equal(t, "can not find message, maybe time range not correct", resp.Remark)
 		require.Empty(t, bodies)
 	})
+}
+
+// The index's slot table starts small and doubles, relinking its entries: every key of a few
+// segments' worth of messages is still found, with none of another key's, however
+// often the table grew and keys came to share slots.
+func TestIndexFindsEveryKeyAcrossGrowth(t *testing.T) {
+	const n = 3000
+	s := newStore(0, 64<<10) // a few dozen segments, each index pre-sized from the last one
+	host := parseHost(brokerAddr)
+	for i := range n {
+		m := &protocol.MessageExt{}
+		m.Topic, m.Body = "T", []byte(strconv.Itoa(i))
+		m.Properties = map[string]string{"UNIQ_KEY": "U" + strconv.Itoa(i), "KEYS": "K" + strconv.Itoa(i%7) + " all"}
+		m.BornHost, m.StoreTimestamp = host, int64(1_700_000_000_000+i)
+		_, err := s.put(host, []*protocol.MessageExt{m})
+		require.NoError(t, err)
+	}
+	require.Greater(t, len(s.segments), 3)
+	bodies := func(key string, maxNum int) []string {
+		found, _, _ := s.query("T", key, maxNum, 0, 1<<62)
+		var out []string
+		for _, sm := range found {
+			out = append(out, string(sm.message().Body))
+		}
+		return out
+	}
+	for i := range n {
+		require.Equal(t, []string{strconv.Itoa(i)}, bodies("U"+strconv.Itoa(i), 32), "unique key %d", i)
+	}
+	k3 := bodies("K3", n)
+	require.Len(t, k3, (n-3+6)/7)
+	for j, b := range k3 {
+		require.Equal(t, strconv.Itoa(3+7*j), b)
+	}
+	require.Len(t, bodies("all", n), n)
+	require.Empty(t, bodies("U"+strconv.Itoa(n), 32))
 }

@@ -381,9 +381,11 @@ func (b *Broker) illegalMessageRemark() string {
 func (b *Broker) sendOK(s *sendRequest, msgID string, queueID int32, queueOffset int64) *remoting.Command {
 	resp := s.resp
 	resp.Code, resp.Remark = remoting.Success, ""
-	protocol.SetHeader(resp, protocol.SendMessageResponseHeader{
+	// What protocol.SetHeader does, without boxing the header in its interface: preSend made
+	// the map and set the field order.
+	protocol.SendMessageResponseHeader{
 		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.region(), TraceOn: boolRef(b.traceOn()),
-	})
+	}.WriteExt(resp.ExtFields)
 	return resp
 }
 

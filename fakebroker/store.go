@@ -275,8 +275,8 @@ func (s *store) segmentFor(size int) *segment {
 	g := &segment{base: s.phys, buf: make([]byte, 0, initial)}
 	if n := len(s.segments); n > 0 && s.phys > 0 {
 		// A full segment's index is about the size of the last one: made that size at once,
-		// its map does not grow (and copy itself) a dozen times while the segment fills.
-		g.index.slots = make(map[uint64]int32, len(s.segments[n-1].index.slots))
+		// its table does not grow (and relink itself) a dozen times while the segment fills.
+		g.index.slots = make([]int32, len(s.segments[n-1].index.slots))
 		g.index.entries = make([]indexEntry, 0, len(s.segments[n-1].index.entries))
 	}
 	s.segments = append(s.segments, g)

@@ -45,6 +45,20 @@ type note struct {
 
 type noteKey struct{}
 
+// noteContext is the request's context with its note: one allocation per request where
+// context.WithValue and the note were two.
+type noteContext struct {
+	context.Context
+	n note
+}
+
+func (c *noteContext) Value(key any) any {
+	if key == (noteKey{}) {
+		return &c.n
+	}
+	return c.Context.Value(key)
+}
+
 // noteFrom returns the request's note, or nil when no history is recording it; the setters
 // accept nil.
 func noteFrom(ctx context.Context) *note {

@@ -107,7 +107,8 @@ func (h *History) Interceptor() remoting.Interceptor {
 	return func(next remoting.Handler) remoting.Handler {
 		return func(ctx context.Context, req *remoting.Request) (resp *remoting.Command) {
 			e := h.begin(req)
-			n := &note{}
+			nc := &noteContext{Context: ctx}
+			n := &nc.n
 			defer func() {
 				if p := recover(); p != nil {
 					// The transport turns a handler's panic into this answer; record it,
@@ -117,16 +118,9 @@ func (h *History) Interceptor() remoting.Interceptor {
 					panic(p)
 				}
 			}()
-			resp = next(context.WithValue(ctx, noteKey{}, n), req)
+			resp = next(nc, req)
 			if resp == nil && req.WillAnswerLater() {
-				// Long polling: the entry is complete when the later answer goes out, or when
-				// the connection closes first.
-				var once sync.Once
-				finish := func(late *remoting.Command) {
-					once.Do(func() { e.finish(req, late, n); h.record(e) })
-				}
-				req.OnRespond(finish)
-				context.AfterFunc(ctx, func() { finish(nil) })
+				h.finishLater(ctx, req, e, n)
 				return nil
 			}
 			e.finish(req, resp, n)
@@ -134,6 +128,19 @@ func (h *History) Interceptor() remoting.Interceptor {
 			return resp
 		}
 	}
+}
+
+// finishLater completes a long-polling request's entry when the later answer goes out, or
+// when the connection closes first. It takes the entry by value: only a request that waits
+// moves its entry to the heap, where the closures below keep it (an entry captured by them in
+// the interceptor itself was one heap object per request).
+func (h *History) finishLater(ctx context.Context, req *remoting.Request, e Entry, n *note) {
+	var once sync.Once
+	finish := func(late *remoting.Command) {
+		once.Do(func() { e.finish(req, late, n); h.record(e) })
+	}
+	req.OnRespond(finish)
+	context.AfterFunc(ctx, func() { finish(nil) })
 }
 
 // begin takes the request before a handler sees it: the entry holds what the client sent. The

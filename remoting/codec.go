@@ -475,6 +475,15 @@ func appendJSONString(dst []byte, s string) []byte {
 }
 
 func decodeJSONHeader(h string) (*Command, error) {
+	if c, ok := decodeJSONHeaderFast(h); ok {
+		return c, nil
+	}
+	return decodeJSONHeaderGeneral(h)
+}
+
+// decodeJSONHeaderGeneral reads any header fastjson-era peers may send, and says what is wrong
+// with one that is malformed.
+func decodeJSONHeaderGeneral(h string) (*Command, error) {
 	r := fjson.NewStrictStringReader(h)
 	if r.Peek() != '{' {
 		return nil, malformed("JSON header: %v", r.Errorf("expected an object"))

@@ -211,7 +211,9 @@ func (c *Conn) closeWith(reason error) {
 	})
 }
 
-func (c *Conn) touch() { c.lastActive.Store(int64(time.Since(c.created))) }
+func (c *Conn) touch() { c.touchAt(time.Now()) }
+
+func (c *Conn) touchAt(now time.Time) { c.lastActive.Store(int64(now.Sub(c.created))) }
 
 func (c *Conn) checkIdle() {
 	if !c.Alive() {

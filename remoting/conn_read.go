@@ -25,11 +25,13 @@ func (c *Conn) readLoop() {
 			c.readFailed(err)
 			break
 		}
-		c.touch()
+		// One clock read per frame: it dates both the connection's activity and the request.
+		now := time.Now()
+		c.touchAt(now)
 		if cmd.IsResponse() {
 			c.handleResponse(cmd)
 		} else {
-			c.handleRequest(cmd)
+			c.handleRequest(cmd, now)
 		}
 	}
 	c.ep.connClosed(c)
@@ -122,7 +124,7 @@ func (c *Conn) handleResponse(resp *Command) {
 	c.deliver(cl, resp, nil, false)
 }
 
-func (c *Conn) handleRequest(req *Command) {
+func (c *Conn) handleRequest(req *Command, received time.Time) {
 	c.hmu.Lock()
 	if c.draining {
 		c.hmu.Unlock()
@@ -142,7 +144,7 @@ func (c *Conn) handleRequest(req *Command) {
 		c.requestDone(false)
 		return
 	}
-	j := job{req, time.Now()}
+	j := job{req, received}
 	select {
 	case c.jobs <- j:
 	default:

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ func (t *topicFlag) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml|CONF_DIR [-acl-watch D]] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-log-level LEVEL]", stdout)
+	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml|CONF_DIR [-acl-watch D]] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-log-level LEVEL] [-cpuprofile FILE]", stdout)
 	nsAddr := fs.String("namesrv", "127.0.0.1:9876", "name server listen address (port 0 picks a free port)")
 	advertise := fs.String("advertise", "", "host the brokers register with the name server (Java's brokerIP1) and the ready line names, for servers listening on every interface (default: the listen address)")
 	brokers := fs.Int("brokers", defaultBrokers, brokersUsage)
@@ -90,12 +91,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	secF := addSecurityFlags(fs)
 	storeF := addStoreFlags(fs)
 	logLevel := addLogLevelFlag(fs)
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof), for finding where the fake spends its time under load")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	logger, err := newLogger(stderr, *logLevel)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *brokers < 1 || *brokerPort < 0 || *brokerPort > 65535 {
 		return usagef("-brokers must be at least 1 and -broker-port a port number")
@@ -197,6 +206,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		logger.Warn("unclean stop", "err", err)
 	}
 	return serveErr
+}
+
+// startCPUProfile profiles the process into path until the returned func is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // historiesOf is the request history of each server that fault rules can target.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -395,4 +397,40 @@ func TestRealServers(t *testing.T) {
 	cancel()
 	require.False(t, lines.Scan())
 	require.Equal(t, 0, <-exit, stderr.String())
+}
+
+// -cpuprofile writes a profile of the whole run that go tool pprof reads (gzip-compressed
+// protobuf), finished by the stop; a file that cannot be created stops serve before it starts.
+func TestServeCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	stdoutR, stdoutW := io.Pipe()
+	stderr := newLockedWriter()
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"serve", "-namesrv", "127.0.0.1:0", "-brokers", "1", "-cpuprofile", path}, stdoutW, stderr)
+		_ = stdoutW.Close()
+		exit <- code
+	}()
+	lines := bufio.NewScanner(stdoutR)
+	require.True(t, lines.Scan(), "no ready line; stderr:\n%s", stderr.String())
+	ready := decodeReady(t, lines.Text())
+	require.Equal(t, []string{"broker-a"}, routeBrokers(t, ready.NameSrv, "TBW102"))
+	cancel()
+	require.False(t, lines.Scan())
+	require.Equal(t, 0, <-exit, stderr.String())
+
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	require.NoError(t, err, "not a finished profile")
+	data, err := io.ReadAll(zr)
+	require.NoError(t, err)
+	require.NotEmpty(t, data)
+
+	stderr = newLockedWriter()
+	code := run(context.Background(), []string{"serve", "-namesrv", "127.0.0.1:0", "-cpuprofile", filepath.Join(path, "no", "such", "dir")}, io.Discard, stderr)
+	require.NotZero(t, code)
+	require.Contains(t, stderr.String(), "-cpuprofile")
 }

@@ -51,3 +51,40 @@ func TestCapacityGrowsAtThreeQuarters(t *testing.T) {
 	require.Equal(t, 2048, ConcurrentHashMapTableSize(1024, 1535))
 	require.Equal(t, 4096, ConcurrentHashMapTableSize(1024, 1536))
 }
+
+// Keys takes the keys inserted leaves out as put before the others, in name order; that
+// decides their order in a bucket they share. "Aa" and "BB" have the same Java hash code.
+func TestKeysPutsUnlistedKeysFirst(t *testing.T) {
+	m := map[string]string{"Aa": "", "BB": "", "msgId": "", "queueId": ""}
+	require.Equal(t, []string{"BB", "Aa"}, onlyAaBB(Keys(m, []string{"Aa", "msgId", "queueId"}, nil)))
+	require.Equal(t, []string{"Aa", "BB"}, onlyAaBB(Keys(m, []string{"msgId", "Aa", "BB"}, nil)))
+	require.Equal(t, []string{"Aa", "BB"}, onlyAaBB(Keys(m, []string{"queueId"}, nil)), "both unlisted: name order")
+	require.Equal(t, []string{"BB", "Aa"}, onlyAaBB(Keys(m, []string{"BB", "Aa"}, nil)))
+
+	got := Keys(m, []string{"Aa", "queueId"}, []string{"kept"})
+	want := []string{"BB", "msgId", "Aa", "queueId"}
+	Order(want)
+	require.Equal(t, append([]string{"kept"}, want...), got, "appended to buf, as if put in that order")
+}
+
+func onlyAaBB(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if k == "Aa" || k == "BB" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// BenchmarkKeysSendAnswer: the keys of a fake broker's send answer, two of them outside the
+// typed header's list, as every send writes them.
+func BenchmarkKeysSendAnswer(b *testing.B) {
+	m := map[string]string{"MSG_REGION": "DefaultRegion", "TRACE_ON": "true", "msgId": "7F00000100002A9F0000000000000001", "queueId": "1", "queueOffset": "42"}
+	inserted := []string{"msgId", "queueId", "queueOffset", "transactionId"}
+	var buf [8]string
+	b.ReportAllocs()
+	for b.Loop() {
+		Keys(m, inserted, buf[:0])
+	}
+}
