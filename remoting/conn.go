@@ -29,6 +29,9 @@ type endpoint struct {
 	wg         sync.WaitGroup
 	connClosed func(*Conn) // bookkeeping of the owner, called once per connection
 	stats      limitStats
+	// closeLog bounds the lines about connections closed for their peers' doing; a Client's
+	// lets every line through.
+	closeLog logThrottle
 	// server is set on a Server's endpoint: its connections are sniffed for TLS and bounded
 	// in flight.
 	server *Server
@@ -43,6 +46,7 @@ func newEndpoint(cfg *endpointConfig, closedErr error, connClosed func(*Conn)) *
 		onewaySem:  newSemaphore(cfg.onewayPermits),
 		stop:       make(chan struct{}),
 		connClosed: connClosed,
+		closeLog:   logThrottle{now: time.Now},
 	}
 }
 
@@ -220,10 +224,16 @@ func (c *Conn) checkIdle() {
 	idle := time.Since(c.created) - time.Duration(c.lastActive.Load())
 	limit := c.ep.cfg.idleTimeout
 	if idle >= limit {
-		c.log.Info("remoting: closing idle connection", "idle", idle)
+		c.logClose(slog.LevelInfo, "remoting: closing idle connection", "idle", idle)
 		c.ep.stats.idleClosed.Add(1)
 		c.closeWith(ErrIdle)
 		return
 	}
 	c.idleTimer.Reset(limit - idle)
+}
+
+// logClose logs why the connection is being closed for its peer's doing, within the server's
+// bound on such lines.
+func (c *Conn) logClose(level slog.Level, msg string, args ...any) {
+	c.ep.closeLog.log(c.log, level, msg, args...)
 }

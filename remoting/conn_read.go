@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"time"
 )
@@ -92,14 +93,14 @@ func (c *Conn) readFailed(err error) {
 		default:
 			c.ep.stats.malformed.Add(1)
 		}
-		c.log.Warn("remoting: closing connection: bad frame", "reason", err)
+		c.logClose(slog.LevelWarn, "remoting: closing connection: bad frame", "reason", err)
 		c.closeWith(fmt.Errorf("bad frame: %w", err))
 	case errors.Is(err, ErrFrameReadTimeout):
 		c.ep.stats.slowFrames.Add(1)
-		c.log.Warn("remoting: closing connection: frame too slow", "reason", err)
+		c.logClose(slog.LevelWarn, "remoting: closing connection: frame too slow", "reason", err)
 		c.closeWith(err)
 	case errors.Is(err, ErrTLSRequired), errors.Is(err, ErrTLSDisabled):
-		c.log.Warn("remoting: closing connection", "reason", err)
+		c.logClose(slog.LevelWarn, "remoting: closing connection", "reason", err)
 		c.closeWith(err)
 	case !c.Alive():
 		// We closed it; the read error is only the echo of that.
@@ -165,7 +166,7 @@ func (c *Conn) overloaded(req *Command) {
 	backlog := c.unwritten // queued and being written
 	c.wmu.Unlock()
 	if limit := max(c.ep.cfg.maxFrameSize, 64<<10); backlog > limit {
-		c.log.Warn("remoting: closing connection: over its in-flight limit and not reading its answers", "unsent", backlog)
+		c.logClose(slog.LevelWarn, "remoting: closing connection: over its in-flight limit and not reading its answers", "unsent", backlog)
 		c.closeWith(ErrNotReading)
 		return
 	}
