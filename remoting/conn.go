@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
@@ -29,6 +30,8 @@ type endpoint struct {
 	wg         sync.WaitGroup
 	connClosed func(*Conn) // bookkeeping of the owner, called once per connection
 	stats      limitStats
+	// readBuffersLent counts the read buffers the connections of a Server hold.
+	readBuffersLent atomic.Int64
 	// closeLog bounds the lines about connections closed for their peers' doing; a Client's
 	// lets every line through.
 	closeLog logThrottle
@@ -62,13 +65,17 @@ type Conn struct {
 	// nc is the stream frames travel on: raw, or TLS over it. On a server it is known only
 	// once the peer's first byte has been read; ready is closed then, and the writer waits
 	// for it.
-	nc     net.Conn
-	ready  chan struct{}
-	info   ConnInfo
-	ep     *endpoint
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	nc    net.Conn
+	ready chan struct{}
+	// first and borrowed are a server connection's read side: the byte that told TLS from
+	// plain, and the read buffers lent to it (the TLS record reader's and the frames').
+	first    firstByteReader
+	borrowed [2]*bufio.Reader
+	info     ConnInfo
+	ep       *endpoint
+	log      *slog.Logger
+	ctx      context.Context
+	cancel   context.CancelFunc
 
 	wmu        sync.Mutex
 	queued     []byte // frames not yet handed to the writer goroutine

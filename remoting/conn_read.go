@@ -11,6 +11,7 @@ import (
 
 func (c *Conn) readLoop() {
 	defer c.ep.wg.Done()
+	defer c.releaseReaders()
 	fr, err := c.establish()
 	if err != nil {
 		c.readFailed(err)
