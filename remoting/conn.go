@@ -73,9 +73,11 @@ type Conn struct {
 	borrowed [2]*bufio.Reader
 	info     ConnInfo
 	ep       *endpoint
-	log      *slog.Logger
-	ctx      context.Context
-	cancel   context.CancelFunc
+	// connLog is log's logger, made at the first line logged: most connections never log
+	// one, and a hostile peer's connection should not cost the attributes' formatting.
+	connLog atomic.Pointer[slog.Logger]
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	wmu        sync.Mutex
 	queued     []byte // frames not yet handed to the writer goroutine
@@ -127,7 +129,6 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 		done:     make(chan struct{}),
 	}
 	c.info = ConnInfo{ID: c.id, LocalAddr: addrString(nc.LocalAddr()), RemoteAddr: addrString(nc.RemoteAddr())}
-	c.log = ep.cfg.logger.With("conn", c.id, "local", c.info.LocalAddr, "remote", c.info.RemoteAddr)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	// Armed here, before the server publishes the connection, because Close may run on
 	// another goroutine as soon as it is published and reads the timer.
@@ -242,5 +243,24 @@ func (c *Conn) checkIdle() {
 // logClose logs why the connection is being closed for its peer's doing, within the server's
 // bound on such lines.
 func (c *Conn) logClose(level slog.Level, msg string, args ...any) {
-	c.ep.closeLog.log(c.log, level, msg, args...)
+	c.ep.closeLog.log(c.ep.cfg.logger, c.log, level, msg, args...)
+}
+
+// log is the endpoint's logger with the connection's identity.
+func (c *Conn) log() *slog.Logger {
+	if l := c.connLog.Load(); l != nil {
+		return l
+	}
+	l := c.ep.cfg.logger.With("conn", c.id, "local", c.info.LocalAddr, "remote", c.info.RemoteAddr)
+	if c.connLog.CompareAndSwap(nil, l) {
+		return l
+	}
+	return c.connLog.Load()
+}
+
+// debug logs at debug level, making the connection's logger only if that level is logged.
+func (c *Conn) debug(msg string, args ...any) {
+	if c.ep.cfg.logger.Enabled(context.Background(), slog.LevelDebug) {
+		c.log().Debug(msg, args...)
+	}
 }

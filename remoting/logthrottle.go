@@ -34,16 +34,18 @@ type logThrottle struct {
 	unlogged int       // lines not logged since the last count was logged
 }
 
-// log writes the line through l unless this second's lines are spent, in which case it is
-// only counted. When a line goes through after some were held back, a line with their count
-// goes first. Nothing is counted for a level l does not log.
-func (t *logThrottle) log(l *slog.Logger, level slog.Level, msg string, args ...any) {
+// log writes the line through the logger line returns unless this second's lines are spent,
+// in which case it is only counted. When a line goes through after some were held back, a line
+// with their count goes first, through l. Nothing is counted for a level l does not log. line
+// is called only for a line that goes through: a connection's logger, with its attributes, is
+// made only then.
+func (t *logThrottle) log(l *slog.Logger, line func() *slog.Logger, level slog.Level, msg string, args ...any) {
 	ctx := context.Background()
 	if !l.Enabled(ctx, level) {
 		return
 	}
 	if t.perSecond <= 0 {
-		l.Log(ctx, level, msg, args...)
+		line().Log(ctx, level, msg, args...)
 		return
 	}
 	now := t.now()
@@ -61,7 +63,7 @@ func (t *logThrottle) log(l *slog.Logger, level slog.Level, msg string, args ...
 	t.unlogged = 0
 	t.mu.Unlock()
 	t.logHeld(l, held)
-	l.Log(ctx, level, msg, args...)
+	line().Log(ctx, level, msg, args...)
 }
 
 // flush logs the count of the lines held back, if any (when the server closes).

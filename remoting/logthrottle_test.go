@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -86,4 +87,46 @@ func TestCloseLogsAreBounded(t *testing.T) {
 			})
 		})
 	}
+}
+
+// withAttrsCounter counts the loggers made from it (slog's With), the cost a connection's
+// logger has before it logs anything.
+type withAttrsCounter struct {
+	slog.Handler
+	made *atomic.Int64
+}
+
+func (h withAttrsCounter) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h.made.Add(1)
+	return withAttrsCounter{h.Handler.WithAttrs(attrs), h.made}
+}
+
+// A connection makes its logger, with its identity, only for a line it logs: connections that
+// log nothing at the logger's level cost no attribute formatting.
+func TestConnLoggerOnlyForALine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs logBuffer
+		var made atomic.Int64
+		mem := NewMemNetwork()
+		srv := startMemServer(t, mem, "namesrv:9876",
+			WithLogger(slog.New(withAttrsCounter{slog.NewTextHandler(&logs, nil), &made})))
+		for i := range 10 {
+			nc := memDial(t, mem, "namesrv:9876")
+			_, err := roundTrip(t, nc, int32(i))
+			require.NoError(t, err)
+			require.NoError(t, nc.Close())
+		}
+		synctest.Wait()
+		require.Zero(t, made.Load(), "connections that logged nothing")
+
+		nc := memDial(t, mem, "namesrv:9876")
+		_, err := nc.Write([]byte{0, 0, 0, 8, 0, 0, 0, 99, 'j', 'u', 'n', 'k'})
+		require.NoError(t, err)
+		_, err = io.Copy(io.Discard, nc)
+		require.NoError(t, err)
+		synctest.Wait()
+		require.Equal(t, int64(1), made.Load())
+		require.Contains(t, logs.String(), "conn=", "the line names its connection")
+		require.NoError(t, srv.Close())
+	})
 }

@@ -202,7 +202,7 @@ func (s *Server) accept(nc net.Conn) {
 	for _, f := range onOpen {
 		f(c)
 	}
-	c.log.Debug("remoting: connection accepted")
+	c.debug("remoting: connection accepted")
 	c.start()
 }
 
@@ -211,7 +211,7 @@ func (s *Server) connClosed(c *Conn) {
 	delete(s.conns, c)
 	hooks := s.onClose
 	s.mu.Unlock()
-	c.log.Debug("remoting: connection closed", "reason", c.err)
+	c.debug("remoting: connection closed", "reason", c.err)
 	for _, f := range hooks {
 		f(c.info)
 	}
