@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"log/slog"
@@ -29,6 +30,11 @@ type endpoint struct {
 	wg         sync.WaitGroup
 	connClosed func(*Conn) // bookkeeping of the owner, called once per connection
 	stats      limitStats
+	// readBuffersLent counts the read buffers the connections of a Server hold.
+	readBuffersLent atomic.Int64
+	// closeLog bounds the lines about connections closed for their peers' doing; a Client's
+	// lets every line through.
+	closeLog logThrottle
 	// server is set on a Server's endpoint: its connections are sniffed for TLS and bounded
 	// in flight.
 	server *Server
@@ -43,6 +49,7 @@ func newEndpoint(cfg *endpointConfig, closedErr error, connClosed func(*Conn)) *
 		onewaySem:  newSemaphore(cfg.onewayPermits),
 		stop:       make(chan struct{}),
 		connClosed: connClosed,
+		closeLog:   logThrottle{now: time.Now},
 	}
 }
 
@@ -58,13 +65,19 @@ type Conn struct {
 	// nc is the stream frames travel on: raw, or TLS over it. On a server it is known only
 	// once the peer's first byte has been read; ready is closed then, and the writer waits
 	// for it.
-	nc     net.Conn
-	ready  chan struct{}
-	info   ConnInfo
-	ep     *endpoint
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	nc    net.Conn
+	ready chan struct{}
+	// first and borrowed are a server connection's read side: the byte that told TLS from
+	// plain, and the read buffers lent to it (the TLS record reader's and the frames').
+	first    firstByteReader
+	borrowed [2]*bufio.Reader
+	info     ConnInfo
+	ep       *endpoint
+	// connLog is log's logger, made at the first line logged: most connections never log
+	// one, and a hostile peer's connection should not cost the attributes' formatting.
+	connLog atomic.Pointer[slog.Logger]
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	wmu        sync.Mutex
 	queued     []byte // frames not yet handed to the writer goroutine
@@ -116,7 +129,6 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 		done:     make(chan struct{}),
 	}
 	c.info = ConnInfo{ID: c.id, LocalAddr: addrString(nc.LocalAddr()), RemoteAddr: addrString(nc.RemoteAddr())}
-	c.log = ep.cfg.logger.With("conn", c.id, "local", c.info.LocalAddr, "remote", c.info.RemoteAddr)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	// Armed here, before the server publishes the connection, because Close may run on
 	// another goroutine as soon as it is published and reads the timer.
@@ -222,10 +234,35 @@ func (c *Conn) checkIdle() {
 	idle := time.Since(c.created) - time.Duration(c.lastActive.Load())
 	limit := c.ep.cfg.idleTimeout
 	if idle >= limit {
-		c.log.Info("remoting: closing idle connection", "idle", idle)
+		c.logClose(slog.LevelInfo, "remoting: closing idle connection", "idle", idle)
 		c.ep.stats.idleClosed.Add(1)
 		c.closeWith(ErrIdle)
 		return
 	}
 	c.idleTimer.Reset(limit - idle)
+}
+
+// logClose logs why the connection is being closed for its peer's doing, within the server's
+// bound on such lines.
+func (c *Conn) logClose(level slog.Level, msg string, args ...any) {
+	c.ep.closeLog.log(c.ep.cfg.logger, c.log, level, msg, args...)
+}
+
+// log is the endpoint's logger with the connection's identity.
+func (c *Conn) log() *slog.Logger {
+	if l := c.connLog.Load(); l != nil {
+		return l
+	}
+	l := c.ep.cfg.logger.With("conn", c.id, "local", c.info.LocalAddr, "remote", c.info.RemoteAddr)
+	if c.connLog.CompareAndSwap(nil, l) {
+		return l
+	}
+	return c.connLog.Load()
+}
+
+// debug logs at debug level, making the connection's logger only if that level is logged.
+func (c *Conn) debug(msg string, args ...any) {
+	if c.ep.cfg.logger.Enabled(context.Background(), slog.LevelDebug) {
+		c.log().Debug(msg, args...)
+	}
 }

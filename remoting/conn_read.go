@@ -4,12 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"runtime/debug"
 	"time"
 )
 
 func (c *Conn) readLoop() {
 	defer c.ep.wg.Done()
+	defer c.releaseReaders()
 	fr, err := c.establish()
 	if err != nil {
 		c.readFailed(err)
@@ -94,22 +96,22 @@ func (c *Conn) readFailed(err error) {
 		default:
 			c.ep.stats.malformed.Add(1)
 		}
-		c.log.Warn("remoting: closing connection: bad frame", "reason", err)
+		c.logClose(slog.LevelWarn, "remoting: closing connection: bad frame", "reason", err)
 		c.closeWith(fmt.Errorf("bad frame: %w", err))
 	case errors.Is(err, ErrFrameReadTimeout):
 		c.ep.stats.slowFrames.Add(1)
-		c.log.Warn("remoting: closing connection: frame too slow", "reason", err)
+		c.logClose(slog.LevelWarn, "remoting: closing connection: frame too slow", "reason", err)
 		c.closeWith(err)
 	case errors.Is(err, ErrTLSRequired), errors.Is(err, ErrTLSDisabled):
-		c.log.Warn("remoting: closing connection", "reason", err)
+		c.logClose(slog.LevelWarn, "remoting: closing connection", "reason", err)
 		c.closeWith(err)
 	case !c.Alive():
 		// We closed it; the read error is only the echo of that.
 	case errors.Is(err, io.EOF):
-		c.log.Debug("remoting: connection closed by peer")
+		c.debug("remoting: connection closed by peer")
 		c.closeWith(fmt.Errorf("closed by peer: %w", err))
 	default:
-		c.log.Debug("remoting: connection read failed", "reason", err)
+		c.debug("remoting: connection read failed", "reason", err)
 		c.closeWith(fmt.Errorf("read: %w", err))
 	}
 }
@@ -118,7 +120,7 @@ func (c *Conn) handleResponse(resp *Command) {
 	cl := c.takePending(resp.Opaque)
 	if cl == nil {
 		// Late answers to requests that timed out land here; they are expected, not alarming.
-		c.log.Debug("remoting: response matched no request", "opaque", resp.Opaque, "code", resp.Code)
+		c.debug("remoting: response matched no request", "opaque", resp.Opaque, "code", resp.Code)
 		return
 	}
 	c.deliver(cl, resp, nil, false)
@@ -128,7 +130,7 @@ func (c *Conn) handleRequest(req *Command, received time.Time) {
 	c.hmu.Lock()
 	if c.draining {
 		c.hmu.Unlock()
-		c.log.Debug("remoting: request dropped during shutdown", "code", req.Code, "opaque", req.Opaque)
+		c.debug("remoting: request dropped during shutdown", "code", req.Code, "opaque", req.Opaque)
 		return
 	}
 	if s := c.ep.server; s != nil && s.cfg.maxInflight > 0 && c.inflight >= s.cfg.maxInflight {
@@ -157,7 +159,7 @@ func (c *Conn) handleRequest(req *Command, received time.Time) {
 // answers one its processor's pool rejected.
 func (c *Conn) overloaded(req *Command) {
 	c.ep.stats.busy.Add(1)
-	c.log.Debug("remoting: request refused: too many in flight", "code", req.Code, "opaque", req.Opaque)
+	c.debug("remoting: request refused: too many in flight", "code", req.Code, "opaque", req.Opaque)
 	if req.IsOneway() {
 		return
 	}
@@ -167,7 +169,7 @@ func (c *Conn) overloaded(req *Command) {
 	backlog := c.unwritten // queued and being written
 	c.wmu.Unlock()
 	if limit := max(c.ep.cfg.maxFrameSize, 64<<10); backlog > limit {
-		c.log.Warn("remoting: closing connection: over its in-flight limit and not reading its answers", "unsent", backlog)
+		c.logClose(slog.LevelWarn, "remoting: closing connection: over its in-flight limit and not reading its answers", "unsent", backlog)
 		c.closeWith(ErrNotReading)
 		return
 	}
@@ -175,7 +177,7 @@ func (c *Conn) overloaded(req *Command) {
 	// Java writes its answers created by the transport in JSON.
 	resp.SerializeType = SerializeJSON
 	if err := c.respond(req, resp); err != nil {
-		c.log.Debug("remoting: answer not sent", "code", req.Code, "opaque", req.Opaque, "reason", err)
+		c.debug("remoting: answer not sent", "code", req.Code, "opaque", req.Opaque, "reason", err)
 	}
 }
 
@@ -254,7 +256,7 @@ func (c *Conn) serve(cmd *Command, received time.Time) {
 		return
 	}
 	if err := c.respond(cmd, resp); err != nil {
-		c.log.Debug("remoting: answer not sent", "code", cmd.Code, "opaque", cmd.Opaque, "reason", err)
+		c.debug("remoting: answer not sent", "code", cmd.Code, "opaque", cmd.Opaque, "reason", err)
 	}
 }
 
@@ -263,7 +265,7 @@ func (c *Conn) serve(cmd *Command, received time.Time) {
 func (c *Conn) callHandler(req *Request) (resp *Command) {
 	defer func() {
 		if p := recover(); p != nil {
-			c.log.Error("remoting: handler panicked", "code", req.Command.Code, "panic", p, "stack", string(debug.Stack()))
+			c.log().Error("remoting: handler panicked", "code", req.Command.Code, "panic", p, "stack", string(debug.Stack()))
 			resp = NewResponse(req.Command, SystemError, fmt.Sprint(p))
 			// Java writes the answer to a processor's exception as created: in JSON.
 			resp.SerializeType = SerializeJSON

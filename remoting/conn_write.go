@@ -97,7 +97,7 @@ func (c *Conn) awaitWritable() bool {
 	c.readPaused = true
 	c.wmu.Unlock()
 	c.ep.stats.readPauses.Add(1)
-	c.log.Debug("remoting: reading paused: answers wait unsent", "limit", limit)
+	c.debug("remoting: reading paused: answers wait unsent", "limit", limit)
 	select {
 	case <-c.writable:
 		return true

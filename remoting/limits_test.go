@@ -389,3 +389,43 @@ func TestBurstLeavesFewWorkers(t *testing.T) {
 		require.LessOrEqual(t, runtime.NumGoroutine()-base, maxIdleWorkers, "workers left after the burst")
 	})
 }
+
+// A peer that connects and says nothing holds no read buffer, however long it stays; one that
+// sends a frame holds one until its connection closes, and one refused at its first bytes gives
+// it back at once.
+func TestReadBufferOnlyFromFirstByteToClose(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		srv := startMemServer(t, mem, "broker-a:10911")
+		lent := func() int64 { return srv.ep.readBuffersLent.Load() }
+
+		var silent []net.Conn
+		for range 20 {
+			silent = append(silent, memDial(t, mem, "broker-a:10911"))
+		}
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		require.Len(t, srv.Conns(), 20)
+		require.Zero(t, lent(), "silent peers")
+
+		good := memDial(t, mem, "broker-a:10911")
+		_, err := roundTrip(t, good, 1)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), lent(), "a peer that sent a frame")
+
+		bad := memDial(t, mem, "broker-a:10911")
+		_, err = bad.Write([]byte{0, 0, 0, 8, 0, 0, 0, 99, 'j', 'u', 'n', 'k'})
+		require.NoError(t, err)
+		_, err = io.Copy(io.Discard, bad)
+		require.NoError(t, err)
+		synctest.Wait()
+		require.Equal(t, int64(1), lent(), "a peer closed over junk gave its buffer back")
+
+		require.NoError(t, good.Close())
+		for _, nc := range silent {
+			require.NoError(t, nc.Close())
+		}
+		synctest.Wait()
+		require.Zero(t, lent(), "every connection closed")
+	})
+}

@@ -90,6 +90,9 @@ type serverConfig struct {
 	maxUnwritten   int
 	tlsMode        TLSMode
 	tlsModeSet     bool
+	// closeLogsPerSecond bounds the info and warn lines about connections closed for their
+	// peers' doing (see WithCloseLogsPerSecond).
+	closeLogsPerSecond int
 }
 
 func defaultEndpointConfig() endpointConfig {
@@ -121,7 +124,7 @@ func newClientConfig(opts []ClientOption) clientConfig {
 func newServerConfig(opts []ServerOption) serverConfig {
 	cfg := serverConfig{endpointConfig: defaultEndpointConfig(),
 		maxConnections: DefaultMaxConnections, maxInflight: DefaultMaxInflightRequests,
-		maxUnwritten: DefaultMaxUnwrittenBytes}
+		maxUnwritten: DefaultMaxUnwrittenBytes, closeLogsPerSecond: DefaultCloseLogsPerSecond}
 	cfg.asyncPermits = DefaultServerAsyncPermits
 	cfg.onewayPermits = DefaultServerOnewayPermits
 	for _, o := range opts {

@@ -44,6 +44,7 @@ func NewServer(opts ...ServerOption) *Server {
 	s := &Server{cfg: newServerConfig(opts), conns: make(map[*Conn]struct{})}
 	s.ep = newEndpoint(&s.cfg.endpointConfig, ErrServerClosed, s.connClosed)
 	s.ep.server = s
+	s.ep.closeLog.perSecond = s.cfg.closeLogsPerSecond
 	return s
 }
 
@@ -201,7 +202,7 @@ func (s *Server) accept(nc net.Conn) {
 	for _, f := range onOpen {
 		f(c)
 	}
-	c.log.Debug("remoting: connection accepted")
+	c.debug("remoting: connection accepted")
 	c.start()
 }
 
@@ -210,7 +211,7 @@ func (s *Server) connClosed(c *Conn) {
 	delete(s.conns, c)
 	hooks := s.onClose
 	s.mu.Unlock()
-	c.log.Debug("remoting: connection closed", "reason", c.err)
+	c.debug("remoting: connection closed", "reason", c.err)
 	for _, f := range hooks {
 		f(c.info)
 	}
@@ -230,6 +231,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.ep.wg.Wait()
 		close(finished)
 	}()
+	defer s.ep.closeLog.flush(s.cfg.logger)
 	select {
 	case <-finished:
 		return nil
@@ -245,6 +247,7 @@ func (s *Server) Close() error {
 	s.stopAccepting()
 	s.closeConns()
 	s.ep.wg.Wait()
+	s.ep.closeLog.flush(s.cfg.logger)
 	return nil
 }
 

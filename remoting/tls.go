@@ -10,9 +10,11 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -124,12 +126,12 @@ func (c sniffedConn) Read(b []byte) (int, error) { return c.br.Read(b) }
 // or plain, refuses what the server's mode does not allow, and completes the TLS handshake
 // within the frame-read timeout. It returns the stream to read frames from and to write to.
 func (c *Conn) establishServer(tlsCfg *tls.Config, mode TLSMode) (read *bufio.Reader, stream net.Conn, err error) {
-	br := bufio.NewReaderSize(c.raw, readBufferSize)
-	first, err := br.Peek(1)
-	if err != nil {
+	// The first byte is read on its own, so that a peer that connects and says nothing, or is
+	// refused by its first byte, never holds a read buffer.
+	if _, err := io.ReadFull(c.raw, c.first.b[:]); err != nil {
 		return nil, nil, err
 	}
-	isTLS := first[0] == tlsHandshakeRecord
+	isTLS := c.first.b[0] == tlsHandshakeRecord
 	switch {
 	case isTLS && (mode == TLSDisabled || tlsCfg == nil):
 		c.ep.stats.tlsRejected.Add(1)
@@ -137,7 +139,10 @@ func (c *Conn) establishServer(tlsCfg *tls.Config, mode TLSMode) (read *bufio.Re
 	case !isTLS && mode == TLSEnforcing:
 		c.ep.stats.tlsRejected.Add(1)
 		return nil, nil, ErrTLSRequired
-	case !isTLS:
+	}
+	c.first.r = c.raw
+	br := c.borrowReader(&c.first)
+	if !isTLS {
 		return br, c.raw, nil
 	}
 	tc := tls.Server(sniffedConn{Conn: c.raw, br: br}, tlsCfg)
@@ -153,5 +158,55 @@ func (c *Conn) establishServer(tlsCfg *tls.Config, mode TLSMode) (read *bufio.Re
 		return nil, nil, fmt.Errorf("remoting: TLS handshake failed: %w", err)
 	}
 	_ = c.raw.SetReadDeadline(time.Time{})
-	return bufio.NewReaderSize(tc, readBufferSize), tc, nil
+	return c.borrowReader(tc), tc, nil
+}
+
+// firstByteReader reads the byte establishServer took to tell TLS from plain, then the
+// connection.
+type firstByteReader struct {
+	b     [1]byte
+	given bool
+	r     io.Reader
+}
+
+func (f *firstByteReader) Read(p []byte) (int, error) {
+	if f.given || len(p) == 0 {
+		return f.r.Read(p)
+	}
+	p[0] = f.b[0]
+	f.given = true
+	return 1, nil
+}
+
+// readBuffers lends server connections their read buffers, from the peer's first byte until the
+// read loop ends: the short-lived connections of junk or refused peers reuse the same few
+// buffers instead of leaving one to the garbage collector each.
+var readBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
+// borrowReader takes a read buffer over r; releaseReaders gives it back.
+func (c *Conn) borrowReader(r io.Reader) *bufio.Reader {
+	br := readBuffers.Get().(*bufio.Reader)
+	br.Reset(r)
+	for i := range c.borrowed {
+		if c.borrowed[i] == nil {
+			c.borrowed[i] = br
+			break
+		}
+	}
+	c.ep.readBuffersLent.Add(1)
+	return br
+}
+
+// releaseReaders gives the connection's read buffers back; only the read loop calls it, when it
+// is done reading (nothing else reads a server connection, and commands never alias the
+// buffer: ReadCommand copies each frame out).
+func (c *Conn) releaseReaders() {
+	for i, br := range c.borrowed {
+		if br != nil {
+			br.Reset(nil)
+			readBuffers.Put(br)
+			c.borrowed[i] = nil
+			c.ep.readBuffersLent.Add(-1)
+		}
+	}
 }

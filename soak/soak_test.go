@@ -167,7 +167,9 @@ func TestHostileSoak(t *testing.T) {
 		}
 	}
 
+	quietCPU := startCPU(t, srv.pid)
 	send(&quietLat, cfg.quiet)
+	quietCPU.stop()
 	rssMu.Lock()
 	hostileFrom := len(rssSamples)
 	rssMu.Unlock()
@@ -178,7 +180,9 @@ func TestHostileSoak(t *testing.T) {
 		targets = append(targets, b.Addr)
 	}
 	h := startHostile(hostileCtx, targets, cfg.peers, cfg.kinds)
+	hostileCPU := startCPU(t, srv.pid)
 	send(&hostileLat, cfg.hostile)
+	hostileCPU.stop()
 	stopHostile()
 	h.wait()
 
@@ -224,6 +228,8 @@ func TestHostileSoak(t *testing.T) {
 	fmt.Fprintf(&b, "  send latency quiet   p50 %v p99 %v (n=%d)\n", q.p50, q.p99, q.n)
 	fmt.Fprintf(&b, "  send latency hostile p50 %v p99 %v (n=%d), p99 ratio %.2f\n", hq.p50, hq.p99, hq.n, float64(hq.p99)/float64(max(q.p99, 1)))
 	fmt.Fprintf(&b, "  server RSS: %s\n", rssSummary(rssSamples, hostileFrom))
+	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (clients and peers) quiet %s, hostile %s\n",
+		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test)
 	for k := range peerKinds {
 		fmt.Fprintf(&b, "  %-13s connections %6d, closed by the server %6d\n", peerKindNames[k], h.stats.dials[k].Load(), h.stats.closedByServer[k].Load())
 	}
@@ -256,6 +262,59 @@ func rssSummary(s []sample, hostileFrom int) string {
 	}
 	peak := slices.MaxFunc(s, func(a, b sample) int { return int(a.kib - b.kib) })
 	return strings.Join(parts, ", ") + ", max " + mib(peak.kib)
+}
+
+// phaseCPU measures the CPU time `sim serve` and this test process take during a phase, so
+// that the report tells the server's cost of the peers from the peers' own (both share the
+// machine's cores with the good client).
+type phaseCPU struct {
+	pid            int
+	begin          time.Time
+	server0, test0 time.Duration
+	server, test   string // shares of one core, once stopped
+}
+
+func startCPU(t *testing.T, pid int) *phaseCPU {
+	p := &phaseCPU{pid: pid, begin: time.Now(), server: "?", test: "?"}
+	var err1, err2 error
+	p.server0, err1 = cpuTime(pid)
+	p.test0, err2 = cpuTime(os.Getpid())
+	if err1 != nil || err2 != nil {
+		t.Logf("no CPU times: %v %v", err1, err2)
+	}
+	return p
+}
+
+func (p *phaseCPU) stop() {
+	wall := time.Since(p.begin)
+	share := func(pid int, from time.Duration) string {
+		to, err := cpuTime(pid)
+		if err != nil || wall <= 0 {
+			return "?"
+		}
+		return fmt.Sprintf("%.1f%%", 100*float64(to-from)/float64(wall))
+	}
+	p.server, p.test = share(p.pid, p.server0), share(os.Getpid(), p.test0)
+}
+
+// cpuTime is a process's user and system time so far, from /proc (clock ticks of 10 ms).
+func cpuTime(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: the fields are counted after it.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	f := strings.Fields(rest)
+	if !ok || len(f) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("unexpected /proc/%d/stat", pid)
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
 // rssKiB reads a process's resident set size from /proc.
