@@ -39,7 +39,7 @@ type FaultEvent struct {
 type BrokerEvent struct {
 	Name   string `json:"name"`
 	Addr   string `json:"addr"`
-	State  string `json:"state"` // "crashed", "stopped" or "started"
+	State  string `json:"state"` // "crashed", "stopped", "started" or "black-holed"
 	Online bool   `json:"online"`
 }
 
@@ -48,6 +48,8 @@ const (
 	BrokerCrashed = "crashed"
 	BrokerStopped = "stopped"
 	BrokerStarted = "started"
+	// BrokerBlackHoled: crashed, and its address swallows connection attempts (the proxy).
+	BrokerBlackHoled = "black-holed"
 )
 
 // BrokerWatcher is what Servers implement whose brokers change state outside the admin API too
