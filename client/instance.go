@@ -160,7 +160,7 @@ func (inst *instance) start() error {
 		if inst.ns.empty() {
 			inst.fetchNameServers(ctx)
 		}
-		opts := []remoting.ClientOption{remoting.WithLogger(inst.cfg.logger)}
+		opts := []remoting.ClientOption{remoting.WithLogger(inst.cfg.logger), remoting.WithConnectTimeout(inst.cfg.connectTimeout)}
 		if inst.cfg.dialer != nil {
 			opts = append(opts, remoting.WithDialer(inst.cfg.dialer))
 		}
