@@ -160,7 +160,8 @@ func (inst *instance) start() error {
 		if inst.ns.empty() {
 			inst.fetchNameServers(ctx)
 		}
-		opts := []remoting.ClientOption{remoting.WithLogger(inst.cfg.logger), remoting.WithConnectTimeout(inst.cfg.connectTimeout)}
+		opts := []remoting.ClientOption{remoting.WithLogger(inst.cfg.logger)}
+		opts = append(opts, remoting.WithConnectTimeout(inst.cfg.connectTimeout))
 		if inst.cfg.dialer != nil {
 			opts = append(opts, remoting.WithDialer(inst.cfg.dialer))
 		}

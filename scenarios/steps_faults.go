@@ -79,7 +79,8 @@ func (w *World) faultSteps() []stepDef {
 					defer cancel()
 					return c.BlackHole(ctx, broker)
 				})
-			}).realCannot(tagBlackHole).
+			}).onReal("the scenario's proxy crashes the broker as its clients see it, then listens on its address with a "+
+			"full accept queue, so that connection attempts hang until the client's connect timeout (Linux)").
 			alias("unreachable", "firewall", "blackhole", "connect hangs"),
 	}
 }
