@@ -424,3 +424,20 @@ func TestConnectTimeout(t *testing.T) {
 		})
 	}
 }
+
+// The snapshot lists the connections the instance holds, until it has read their close.
+func TestSnapshotConnections(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, fakecluster.WithTopic("T", 4))
+		p := r.started()
+		_, err := p.SendToQueue(background, NewMessage("T", []byte("x")), MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0})
+		require.NoError(t, err)
+		b := brokerOf(t, r.c, "broker-a")
+		require.Contains(t, p.Snapshot().Connections, b.Addr())
+		require.Contains(t, p.Snapshot().Connections, r.c.NameServerAddr())
+		b.Crash()
+		synctest.Wait()
+		require.NotContains(t, p.Snapshot().Connections, b.Addr())
+		require.Contains(t, p.Snapshot().Connections, r.c.NameServerAddr())
+	})
+}
