@@ -416,9 +416,11 @@ func TestConnectTimeout(t *testing.T) {
 				addr := b.Addr()
 				b.Crash()
 				r.mem.SetBlackHole(addr, true)
+				synctest.Wait() // the producer has read the crash's close
 				start := time.Now()
 				_, err = p.SendToQueue(background, NewMessage("T", []byte("x")), MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0})
-				require.Error(t, err)
+				var ce *remoting.ConnectError
+				require.ErrorAs(t, err, &ce)
 				require.Equal(t, tt.want, time.Since(start))
 			})
 		})
