@@ -41,7 +41,7 @@ type FaultEvent struct {
 type BrokerEvent struct {
 	Name   string `json:"name"`
 	Addr   string `json:"addr"`
-	State  string `json:"state"` // "crashed", "stopped", "started", "silenced" or "unsilenced"
+	State  string `json:"state"` // "crashed", "stopped", "started", "black-holed", "silenced" or "unsilenced"
 	Online bool   `json:"online"`
 }
 
@@ -52,6 +52,8 @@ const (
 	BrokerStarted    = "started"
 	BrokerSilenced   = "silenced"
 	BrokerUnsilenced = "unsilenced"
+	// BrokerBlackHoled: crashed, and its address swallows connection attempts (the proxy).
+	BrokerBlackHoled = "black-holed"
 )
 
 // BrokerWatcher is what Servers implement whose brokers change state outside the admin API too

@@ -2,7 +2,10 @@ package backend_test
 
 import (
 	"errors"
+	"net"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -67,7 +70,21 @@ func TestProxyCrashLeavesTheBrokerBehindRunning(t *testing.T) {
 	require.NoError(t, c.Restart(t.Context(), "broker-a"))
 
 	require.ErrorIs(t, c.Silence(t.Context(), "broker-a", true), errors.ErrUnsupported)
-	require.ErrorIs(t, c.BlackHole(t.Context(), "broker-a"), errors.ErrUnsupported)
+	require.ErrorIs(t, c.BlackHole(t.Context(), "broker-x"), backend.ErrUnknownBroker)
+	if runtime.GOOS == "linux" {
+		require.NoError(t, c.BlackHole(t.Context(), "broker-a"))
+		conn, err := (&net.Dialer{Timeout: 300 * time.Millisecond}).Dial("tcp", listener.Addr)
+		if err == nil {
+			_ = conn.Close()
+		}
+		var ne net.Error
+		require.True(t, errors.As(err, &ne) && ne.Timeout(), "the dial was not swallowed: %v", err)
+		require.False(t, c.Brokers()[0].Running)
+		require.NoError(t, c.Restart(t.Context(), "broker-a"))
+		require.True(t, c.Brokers()[0].Running)
+	} else {
+		require.ErrorIs(t, c.BlackHole(t.Context(), "broker-a"), errors.ErrUnsupported)
+	}
 	_, err = c.Requests("broker-x", remoting.CodeSendMessageV2)
 	require.ErrorIs(t, err, backend.ErrUnknownBroker)
 	require.Error(t, c.AddFault("broker-a", fault.Rule{Action: "explode"}))

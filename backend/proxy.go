@@ -26,8 +26,9 @@ import (
 // broker behind runs on, with what it stored. That is a choice, also in front of real servers
 // this process started (realrmq): killing a JVM costs seconds to restart and takes the broker
 // away from every other test sharing the cluster, while clients observe the same closed
-// connections and routes either way. Silence and BlackHole are not supported: the proxy does
-// not fake a name server's expiry nor a network that swallows connection attempts.
+// connections and routes either way. BlackHole is a crash after which the proxy's addresses of
+// the broker swallow connection attempts. Silence is not supported: the proxy does not fake a
+// name server's expiry.
 type Proxy struct {
 	*Remote
 	p *proxy.Proxy
@@ -141,8 +142,14 @@ func (x *Proxy) Silence(context.Context, string, bool) error {
 	return unsupported("silencing a broker", "proxy")
 }
 
-func (x *Proxy) BlackHole(context.Context, string) error {
-	return unsupported("a black-hole address", "proxy")
+// BlackHole takes the broker offline as Crash does, then makes its listeners' addresses swallow
+// connection attempts (proxy.Proxy.BlackHoleBroker; on TCP only on Linux, ErrUnsupported
+// elsewhere); Restart brings it back.
+func (x *Proxy) BlackHole(_ context.Context, broker string) error {
+	if err := x.known(broker); err != nil {
+		return err
+	}
+	return x.p.BlackHoleBroker(broker)
 }
 
 // AddFault adds a rule to the proxy's listeners of a broker name (its master, slaves and VIP

@@ -161,6 +161,7 @@ func (inst *instance) start() error {
 			inst.fetchNameServers(ctx)
 		}
 		opts := []remoting.ClientOption{remoting.WithLogger(inst.cfg.logger)}
+		opts = append(opts, remoting.WithConnectTimeout(inst.cfg.connectTimeout))
 		if inst.cfg.dialer != nil {
 			opts = append(opts, remoting.WithDialer(inst.cfg.dialer))
 		}
@@ -632,17 +633,24 @@ type InstanceSnapshot struct {
 	HeartbeatRounds int64
 	// PendingRequests counts the requests waiting for their reply.
 	PendingRequests int
+	// Connections lists the addresses (name servers and brokers) the instance holds an open
+	// connection to, sorted; a connection the peer closed goes once the instance has read
+	// the close.
+	Connections []string
 }
 
 func (inst *instance) snapshot() InstanceSnapshot {
 	inst.startMu.Lock()
-	state := inst.state
+	state, rc := inst.state, inst.rc
 	inst.startMu.Unlock()
 	s := InstanceSnapshot{ClientID: inst.id, State: state, HeartbeatRounds: inst.hbRounds.Load()}
 	inst.reqMu.Lock()
 	s.PendingRequests = len(inst.requests)
 	inst.reqMu.Unlock()
 	s.NameServers, s.ChosenNameServer = inst.ns.snapshot()
+	if rc != nil {
+		s.Connections = rc.Connections()
+	}
 	inst.mu.Lock()
 	defer inst.mu.Unlock()
 	s.ProducerGroups = slices.Sorted(maps.Keys(inst.producers))

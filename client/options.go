@@ -78,6 +78,7 @@ type config struct {
 	pollInterval      time.Duration
 	heartbeatInterval time.Duration
 	apiTimeout        time.Duration
+	connectTimeout    time.Duration
 	vipChannel        bool
 	tls               *tls.Config
 	credentials       *acl.Credentials
@@ -119,6 +120,7 @@ func defaultConfig() config {
 		pollInterval:      DefaultPollNameServerInterval,
 		heartbeatInterval: DefaultHeartbeatInterval,
 		apiTimeout:        DefaultMQClientAPITimeout,
+		connectTimeout:    remoting.DefaultConnectTimeout,
 		logger:            slog.New(slog.DiscardHandler),
 		checkMinWorkers:   DefaultCheckThreadPoolMinSize,
 		checkMaxWorkers:   DefaultCheckThreadPoolMaxSize,
@@ -258,6 +260,12 @@ func WithHeartbeatInterval(d time.Duration) Option {
 
 // WithMQClientAPITimeout bounds route queries, heartbeats and unregistering (Java 3 s).
 func WithMQClientAPITimeout(d time.Duration) Option { return func(c *config) { c.apiTimeout = d } }
+
+// WithConnectTimeout bounds connecting to a name server or a broker, whatever the budget of
+// the request that needs the connection (Java's connectTimeoutMillis, the system property
+// com.rocketmq.remoting.client.connect.timeout: 3 s); 0 leaves only that budget. It is the client instance's: the first
+// producer or consumer of an instance sets it.
+func WithConnectTimeout(d time.Duration) Option { return func(c *config) { c.connectTimeout = d } }
 
 // WithVIPChannel sends to the broker's VIP port (its port minus 2), as Java's
 // vipChannelEnabled does.

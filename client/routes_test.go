@@ -394,3 +394,52 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 		}
 	}
 }
+
+// A connect gives up at the instance's connect timeout, whatever the send's budget: 3 s by
+// default as in Java, or what WithConnectTimeout says.
+func TestConnectTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		opts []Option
+		want time.Duration
+	}{
+		{name: "default", want: remoting.DefaultConnectTimeout},
+		{name: "configured", opts: []Option{WithConnectTimeout(700 * time.Millisecond)}, want: 700 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newRig(t, fakecluster.WithTopic("T", 4))
+				p := r.started(append(tt.opts, WithSendTimeout(10*time.Second), WithRetries(0))...)
+				_, err := p.Send(background, NewMessage("T", []byte("x")))
+				require.NoError(t, err)
+				b := brokerOf(t, r.c, "broker-a")
+				addr := b.Addr()
+				b.Crash()
+				r.mem.SetBlackHole(addr, true)
+				synctest.Wait() // the producer has read the crash's close
+				start := time.Now()
+				_, err = p.SendToQueue(background, NewMessage("T", []byte("x")), MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0})
+				var ce *remoting.ConnectError
+				require.ErrorAs(t, err, &ce)
+				require.Equal(t, tt.want, time.Since(start))
+			})
+		})
+	}
+}
+
+// The snapshot lists the connections the instance holds, until it has read their close.
+func TestSnapshotConnections(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, fakecluster.WithTopic("T", 4))
+		p := r.started()
+		_, err := p.SendToQueue(background, NewMessage("T", []byte("x")), MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0})
+		require.NoError(t, err)
+		b := brokerOf(t, r.c, "broker-a")
+		require.Contains(t, p.Snapshot().Connections, b.Addr())
+		require.Contains(t, p.Snapshot().Connections, r.c.NameServerAddr())
+		b.Crash()
+		synctest.Wait()
+		require.NotContains(t, p.Snapshot().Connections, b.Addr())
+		require.Contains(t, p.Snapshot().Connections, r.c.NameServerAddr())
+	})
+}

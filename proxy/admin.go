@@ -2,6 +2,8 @@ package proxy
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/rocketsim/rocketsim/adminhttp"
@@ -21,10 +23,30 @@ import (
 //	GET    /v1, GET /                     the list of calls; GET / from a browser: the web console
 //	POST   /v1/brokers/{name}/stop        take a broker offline as its clients see a crash
 //	POST   /v1/brokers/{name}/start       bring it back
+//	POST   /v1/brokers/{name}/blackhole   crash it, then make its address swallow connection attempts
 //
 // What only the fakes know (stored messages, client tables, transactions, groups) is not
 // served: ask the cluster behind with its own tools, or through backend.Proxy.
-func (p *Proxy) AdminHandler() http.Handler { return adminhttp.Handler(adminServers{p}) }
+func (p *Proxy) AdminHandler() http.Handler {
+	mux := adminhttp.NewMux()
+	adminhttp.Register(mux, adminServers{p})
+	mux.HandleFunc("POST /v1/brokers/{name}/blackhole",
+		"take a broker offline as a crash does, then make its address swallow connection attempts until start",
+		func(w http.ResponseWriter, r *http.Request) {
+			name := r.PathValue("name")
+			switch err := p.BlackHoleBroker(name); {
+			case errors.Is(err, ErrUnknownBroker):
+				adminhttp.WriteError(w, http.StatusNotFound, fmt.Errorf("unknown broker %q", name))
+			case errors.Is(err, errors.ErrUnsupported):
+				adminhttp.WriteError(w, http.StatusNotImplemented, err)
+			case err != nil:
+				adminhttp.WriteError(w, http.StatusInternalServerError, err)
+			default:
+				adminhttp.WriteJSON(w, http.StatusOK, p.Status())
+			}
+		})
+	return mux
+}
 
 // Status is what GET /v1/cluster answers: the proxy's name server, and for every broker name
 // with a master the proxy's listener in front of it and whether it is running.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -74,17 +75,24 @@ func TestBrokerChangesFromGoAreEvents(t *testing.T) {
 	events := adminEvents(t, h)
 	addr := proxied(t, p, "broker-b").Addr
 
-	for _, step := range []struct {
+	type change struct {
 		name   string
 		do     func() error
 		state  string
 		online bool
-	}{
+	}
+	changes := []change{
 		{"crash", func() error { return p.CrashBroker("broker-b") }, "crashed", false},
 		{"start after a crash", func() error { return p.StartBroker(ctx(t), "broker-b") }, "started", true},
 		{"stop", func() error { return p.StopBroker(ctx(t), "broker-b") }, "stopped", false},
 		{"start after a stop", func() error { return p.StartBroker(ctx(t), "broker-b") }, "started", true},
-	} {
+	}
+	if runtime.GOOS == "linux" { // black holes on TCP need Linux
+		changes = append(changes,
+			change{"black hole", func() error { return p.BlackHoleBroker("broker-b") }, "black-holed", false},
+			change{"start after a black hole", func() error { return p.StartBroker(ctx(t), "broker-b") }, "started", true})
+	}
+	for _, step := range changes {
 		require.NoError(t, step.do(), step.name)
 		ev := nextEvent(t, events)
 		require.Equal(t, "broker", ev["type"], step.name)

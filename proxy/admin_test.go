@@ -80,7 +80,7 @@ func TestFaultsAndHistoryThroughTheAdminAPI(t *testing.T) {
 	code, _ = adminCall(t, h, "GET", "/v1/topics/T/messages", "")
 	require.Equal(t, http.StatusNotFound, code, "what only the fakes know is not served")
 
-	// The list of calls says what the proxy serves, the shared calls only.
+	// The list of calls says what the proxy serves: the shared calls and its black hole.
 	code, v = adminCall(t, h, "GET", "/v1", "")
 	require.Equal(t, http.StatusOK, code)
 	var calls []string
@@ -90,6 +90,7 @@ func TestFaultsAndHistoryThroughTheAdminAPI(t *testing.T) {
 	require.Contains(t, calls, "GET /v1/events")
 	require.Contains(t, calls, "GET /v1/history")
 	require.NotContains(t, calls, "GET /v1/topics")
+	require.Contains(t, calls, "POST /v1/brokers/{name}/blackhole")
 	code, v = adminCall(t, h, "GET", "/v1/history?target=broker-a&code=310&limit=1", "")
 	require.Equal(t, http.StatusOK, code)
 	require.Len(t, v["requests"], 1)

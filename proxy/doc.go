@@ -28,7 +28,10 @@
 // connection through them close, and the name server's answers leave it out as a real name
 // server drops a broker whose channel closed (its addresses go, and with the last address its
 // queues; a topic with no queue left is TOPIC_NOT_EXIST); StartBroker listens again on the same
-// addresses. The servers behind are untouched.
+// addresses. BlackHoleBroker crashes a broker so, then makes its addresses swallow connection
+// attempts (on Linux: see hole), as when its host is cut off: a client that still has the
+// address neither connects nor is refused, and gives up at its connect timeout; StartBroker
+// brings it back. The servers behind are untouched.
 //
 // What the proxy does not change: the server sees the proxy's address as the client's (a
 // broker's connection lists name it), and what brokers put in bodies and message ids (an offset

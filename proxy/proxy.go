@@ -113,9 +113,28 @@ type front struct {
 	main     *relay
 	vip      *relay
 
-	op      sync.Mutex // serializes crashes, stops and starts
+	op      sync.Mutex // serializes crashes, stops, black holes and starts
+	holed   bool       // its addresses are black holes; guarded by op
 	mu      sync.Mutex // guards running, which answers read while a stop drains
 	running bool
+}
+
+// relays returns the front's listeners: main, and the VIP one when it has one.
+func (f *front) relays() []*relay {
+	if f.vip == nil {
+		return []*relay{f.main}
+	}
+	return []*relay{f.main, f.vip}
+}
+
+// unhole frees the front's addresses of their black holes. The caller holds f.op.
+func (f *front) unhole() error {
+	f.holed = false
+	var errs []error
+	for _, r := range f.relays() {
+		errs = append(errs, r.unhole())
+	}
+	return errors.Join(errs...)
 }
 
 func (f *front) setRunning(on bool) {
@@ -478,6 +497,9 @@ func (p *Proxy) StartBrokerID(_ context.Context, name string, id int64) error {
 	if f.isRunning() {
 		return nil
 	}
+	if err := f.unhole(); err != nil {
+		return fmt.Errorf("proxy: restarting %s: %w", name, err)
+	}
 	if err := f.main.restart(); err != nil {
 		return fmt.Errorf("proxy: restarting %s: %w", name, err)
 	}
@@ -489,6 +511,39 @@ func (p *Proxy) StartBrokerID(_ context.Context, name string, id int64) error {
 	}
 	f.setRunning(true)
 	p.brokerChanged(f, adminhttp.BrokerStarted)
+	return nil
+}
+
+// BlackHoleBroker takes the named broker's master offline as CrashBroker does (its listeners
+// and connections close, the name server's answers leave it out), then makes the addresses it
+// listened on swallow connection attempts, as when the broker's host is cut off from the
+// network: a client that still has the address (from a route it got before) neither connects
+// nor is refused, its dial hangs until its connect timeout. StartBroker listens there again.
+// Black-holing a black-holed broker does nothing. On TCP it needs Linux (see hole); elsewhere it
+// fails with errors.ErrUnsupported, after the crash.
+func (p *Proxy) BlackHoleBroker(name string) error {
+	f, err := p.master(name)
+	if err != nil {
+		return err
+	}
+	f.op.Lock()
+	defer f.op.Unlock()
+	if f.holed {
+		return nil
+	}
+	f.setRunning(false)
+	f.main.close()
+	if f.vip != nil {
+		f.vip.close()
+	}
+	for _, r := range f.relays() {
+		if err := r.blackHole(); err != nil {
+			_ = f.unhole()
+			return err
+		}
+	}
+	f.holed = true
+	p.brokerChanged(f, adminhttp.BrokerBlackHoled)
 	return nil
 }
 
@@ -549,7 +604,7 @@ func (p *Proxy) Shutdown(ctx context.Context) error {
 	p.mu.Unlock()
 	var errs []error
 	for _, r := range p.relays() {
-		errs = append(errs, r.shutdown(ctx))
+		errs = append(errs, r.shutdown(ctx), r.unhole())
 	}
 	errs = append(errs, p.own.Close())
 	return errors.Join(errs...)
@@ -560,8 +615,10 @@ func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
+	errs := []error{}
 	for _, r := range p.relays() {
 		r.close()
+		errs = append(errs, r.unhole())
 	}
-	return p.own.Close()
+	return errors.Join(append(errs, p.own.Close())...)
 }

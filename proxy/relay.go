@@ -27,6 +27,8 @@ type relay struct {
 	stopped context.Context // ends when the listener stops: held pulls end with it
 	stop    context.CancelFunc
 	links   map[uint64]*link // by the client connection's ID
+	hole    *hole            // what swallows connection attempts at addr, while black-holed (TCP)
+	memHole bool             // addr is black-holed on the in-memory network
 }
 
 // start serves l.
@@ -79,6 +81,43 @@ func (r *relay) close() {
 	if srv := r.halt(); srv != nil {
 		_ = srv.Close()
 	}
+}
+
+// blackHole makes the address the relay listened on swallow connection attempts; the relay
+// must be closed. Doing it twice does nothing.
+func (r *relay) blackHole() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.hole != nil || r.memHole {
+		return nil
+	}
+	if mem := r.p.cfg.mem; mem != nil {
+		mem.SetBlackHole(r.addr, true)
+		r.memHole = true
+		return nil
+	}
+	h, err := openHole(r.addr)
+	if err != nil {
+		return err
+	}
+	r.hole = h
+	return nil
+}
+
+// unhole frees the address of its black hole, if it has one, so that it refuses connections
+// until the relay listens there again.
+func (r *relay) unhole() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.memHole {
+		r.p.cfg.mem.SetBlackHole(r.addr, false)
+		r.memHole = false
+	}
+	if h := r.hole; h != nil {
+		r.hole = nil
+		return h.close()
+	}
+	return nil
 }
 
 // shutdown stops accepting, lets the requests in flight be answered and then closes.

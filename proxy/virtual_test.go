@@ -165,3 +165,28 @@ func vipOf(addr string) (string, bool) {
 	}
 	return net.JoinHostPort(host, strconv.Itoa(n-2)), true
 }
+
+// On an in-memory network a black hole is the network's: a producer's connect to the
+// black-holed broker gives up at its connect timeout, in virtual time; start lets it through.
+func TestBlackHoleOnAMemNetwork(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newMemRig(t)
+		pr := r.producer(t, client.WithConnectTimeout(time.Second), client.WithSendTimeout(10*time.Second), client.WithRetries(0))
+		queue := client.MessageQueue{Topic: "T", BrokerName: "broker-a", QueueID: 0}
+		_, err := pr.SendToQueue(context.Background(), client.NewMessage("T", []byte("before")), queue)
+		require.NoError(t, err)
+
+		require.NoError(t, r.p.BlackHoleBroker("broker-a"))
+		synctest.Wait() // the producer has read the close
+		start := time.Now()
+		_, err = pr.SendToQueue(context.Background(), client.NewMessage("T", []byte("lost")), queue)
+		var ce *remoting.ConnectError
+		require.ErrorAs(t, err, &ce)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.Equal(t, time.Second, time.Since(start))
+
+		require.NoError(t, r.p.StartBroker(context.Background(), "broker-a"))
+		_, err = pr.SendToQueue(context.Background(), client.NewMessage("T", []byte("after")), queue)
+		require.NoError(t, err)
+	})
+}

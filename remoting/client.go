@@ -3,7 +3,10 @@ package remoting
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
+	"os"
+	"slices"
 	"sync"
 )
 
@@ -183,6 +186,9 @@ func (c *Client) dial(addr string, s *connSlot) {
 	if err == nil && c.cfg.tlsConfig != nil {
 		nc, err = clientHandshake(ctx, nc, addr, c.cfg.tlsConfig)
 	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = dialTimeoutError{err}
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -203,6 +209,16 @@ func (c *Client) dial(addr string, s *connSlot) {
 	}
 	close(s.ready)
 }
+
+// dialTimeoutError is a dial that reached its context's deadline as the socket deadline net
+// derived from it (os.ErrDeadlineExceeded): net reports that deadline either so or as the
+// context's error, whichever of its poller and its context watcher sees it first, and both
+// are the same connect timeout, so both match context.DeadlineExceeded.
+type dialTimeoutError struct{ error }
+
+func (e dialTimeoutError) Unwrap() error { return e.error }
+
+func (dialTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // dialTCP is a Client's default dialer. It turns TCP keepalive off, as Java's
 // NettyRemotingClient bootstraps its channels with SO_KEEPALIVE false, where Go's net.Dialer
@@ -246,6 +262,22 @@ func (c *Client) IsConnected(addr string) bool {
 	}
 	c.mu.RUnlock()
 	return conn != nil && conn.Alive()
+}
+
+// Connections lists the addresses the client has a connection to, sorted: one goes once the
+// client has read its close. It touches no channel, so that a caller outside a
+// testing/synctest bubble may ask a client inside one.
+func (c *Client) Connections() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []string
+	for addr, s := range c.conns {
+		if s.conn != nil {
+			out = append(out, addr)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // CloseConn closes the connection to addr, if any, failing its pending requests; the next

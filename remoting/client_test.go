@@ -550,6 +550,19 @@ func TestConnectErrors(t *testing.T) {
 			})
 		}
 	})
+	// On TCP, net reports a dial's deadline as the socket's (os.ErrDeadlineExceeded) when its
+	// poller sees it before the context's watcher does; it is the connect timeout all the same.
+	t.Run("socket deadline", func(t *testing.T) {
+		timedOut := &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}
+		c := NewClient(WithDialer(func(context.Context, string, string) (net.Conn, error) { return nil, timedOut }))
+		defer c.Close()
+		_, err := c.Invoke(timeoutCtx(t, 5*time.Second), "lost:9876", request(CodeGetRouteInfoByTopic, ""))
+		var ce *ConnectError
+		require.ErrorAs(t, err, &ce)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded)
+		require.Equal(t, "remoting: connect to lost:9876 failed: dial tcp: i/o timeout", err.Error())
+	})
 }
 
 // TestVirtualTimeExchange runs a client and a server inside a synctest bubble over memnet:

@@ -17,6 +17,7 @@ import (
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/proxy"
 	"github.com/rocketsim/rocketsim/realrmq"
+	"github.com/rocketsim/rocketsim/remoting"
 )
 
 // The real backend (ROCKETSIM_BACKEND=real) runs the features against real RocketMQ 4.9.7:
@@ -36,16 +37,17 @@ import (
 //   - when the scenario ends, its proxy closes (what it crashed comes back with it) and a
 //     removed write permission is given back.
 //
-// Time is the wall clock, scaled by 1/10, and every duration a feature names is scaled alike,
-// so that its numbers keep their meaning: "N seconds pass" sleeps N/10 seconds, a fault that
-// delays by N seconds holds the request N/10 seconds, a send timeout or attempt limit of N is
-// N/10, and the client's API timeout (route queries, heartbeats; Java: 3 s) is 300 ms. The
-// producers poll the name server and heartbeat every 2.5 s (Java: 30 s; a scaled 3 s period
-// would leave a 31 s/10 window only 0.1 s of slack). A duration a step measures is checked
-// against the scaled one with realSlack of wall time on top. What cannot be scaled is left
-// out, tagged with why (see leftOut): the name server's 120 s broker expiry and the broker's
-// 120 s idle close are fixed in 4.9.7, the client's 3 s connect timeout is fixed in Java. The brokers check
-// transactions every 6 s and check half messages older than 0.6 s (Java: 60 s and 6 s).
+// Time is the wall clock, scaled by 1/10, and every duration a feature names is scaled alike, so
+// that its numbers keep their meaning: "N seconds pass" sleeps N/10 seconds, a fault that delays
+// by N seconds holds the request N/10 seconds, a send timeout or attempt limit of N is N/10, and
+// the client's API timeout (route queries, heartbeats; Java: 3 s) and its connect timeout (Java:
+// 3 s) are 300 ms. The producers poll the name server and heartbeat every 2.5 s (Java: 30 s; a
+// scaled 3 s period would leave a 31 s/10 window only 0.1 s of slack). A duration a step measures
+// is checked against the scaled one with realSlack of wall time on top. What cannot be scaled is
+// left out, tagged with why (see leftOut): the name server's 120 s broker expiry and the broker's
+// 120 s idle close are fixed in 4.9.7. A black-holed broker is the proxy's: its addresses swallow
+// connection attempts (proxy.Proxy.BlackHoleBroker). The brokers check transactions every 6 s and
+// check half messages older than 0.6 s (Java: 60 s and 6 s).
 type realBackend struct {
 	once   sync.Once
 	shared *realrmq.Shared
@@ -231,12 +233,14 @@ func (v *scenarioView) TopicName(topic string) string {
 	return name
 }
 
-// ProducerOptions are the scaled intervals and API timeout of a backend on the wall clock.
+// ProducerOptions are the scaled intervals, API timeout and connect timeout of a backend on the
+// wall clock.
 func (v *scenarioView) ProducerOptions(string) []client.Option {
 	return []client.Option{
 		client.WithPollNameServerInterval(realInterval),
 		client.WithHeartbeatInterval(realInterval),
 		client.WithMQClientAPITimeout(v.Scale(client.DefaultMQClientAPITimeout)),
+		client.WithConnectTimeout(v.Scale(remoting.DefaultConnectTimeout)),
 	}
 }
 

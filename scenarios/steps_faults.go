@@ -1,6 +1,9 @@
 package scenarios
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/rocketsim/rocketsim/backend"
@@ -77,10 +80,46 @@ func (w *World) faultSteps() []stepDef {
 				return w.withCluster(func(c backend.Cluster) error {
 					ctx, cancel := w.ctx()
 					defer cancel()
-					return c.BlackHole(ctx, broker)
+					var addr string
+					for _, b := range c.Brokers() {
+						if b.Name == broker {
+							addr = b.Addr
+						}
+					}
+					if err := c.BlackHole(ctx, broker); err != nil {
+						return err
+					}
+					return w.awaitClosedSeen(ctx, addr)
 				})
-			}).realCannot(tagBlackHole).
+			}).onReal("the scenario's proxy crashes the broker as its clients see it, then listens on its address with a "+
+			"full accept queue, so that connection attempts hang until the client's connect timeout (Linux)").
 			alias("unreachable", "firewall", "blackhole", "connect hangs"),
+	}
+}
+
+// awaitClosedSeen waits until no producer holds an open connection to addr any more. A bubble
+// settles before the next step, so on the fakes every client has read a close by then; on the
+// wall clock a client reads it a moment after the server closed, and a send in that moment
+// would go out on the dead connection and fail on it, not on a new connect.
+func (w *World) awaitClosedSeen(ctx context.Context, addr string) error {
+	if _, wall := w.cluster.(timeScaler); !wall || addr == "" {
+		return nil
+	}
+	for {
+		open := ""
+		for name, ps := range w.producers {
+			if ps.p != nil && slices.Contains(ps.p.Snapshot().Connections, addr) {
+				open = name
+			}
+		}
+		if open == "" {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("producer %q still holds its connection to %s: %w", open, addr, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 

@@ -287,7 +287,7 @@ func (w *World) sendSteps() []stepDef {
 				return nil
 			}).
 			onFake("virtual time, so an exact duration can be asked for").
-			onReal("wall time: never exact, so only \"less than\" or \"at least\" hold").
+			onReal("wall time scaled by 1/10: never exact, so N seconds holds from N/10 s to 50 ms over it").
 			alias("duration", "elapsed", "how long", "latency"),
 		step(`^the stored message's id is the send result's message id$`,
 			"the last send's result names the message the broker stored: its unique id and its offset message id",
