@@ -104,7 +104,7 @@ func (w *World) clusterSteps() []stepDef {
 					return c.Crash(ctx, broker)
 				})
 			}).
-			onReal("kills the broker's JVM (SIGKILL); it is started again when the scenario ends").
+			onReal("the scenario's proxy closes the broker's listeners and connections and leaves it out of the name server's answers (the JVM runs on); it comes back when the scenario ends").
 			alias("goes offline", "goes down", "is down", "dies", "is killed", "stops", "fails", "offline"),
 		step(`^"([^"]*)" comes back$`,
 			"starts a crashed broker again with what it stored, and waits until the name server lists it",
