@@ -1,8 +1,9 @@
 package remoting
 
 import (
-	"strings"
 	"unicode/utf8"
+
+	"github.com/rocketsim/rocketsim/internal/fjson"
 )
 
 // decodeJSONHeaderFast decodes the header shape every peer we know writes: one flat object of
@@ -210,71 +211,11 @@ func (p *jsonScan) str() (string, bool) {
 	if !escaped {
 		return raw, true
 	}
-	return unescapeJSON(raw)
-}
-
-// unescapeJSON resolves JSON's escapes in raw, the inside of a string that has some. A \u
-// escape of a UTF-16 surrogate is left to the general decoder, which pairs them as Java does.
-func unescapeJSON(raw string) (string, bool) {
-	var b strings.Builder
-	b.Grow(len(raw)) // unescaping never lengthens a string
-	lit := 0
-	for i := 0; i < len(raw); {
-		if raw[i] != '\\' {
-			i++
-			continue
-		}
-		b.WriteString(raw[lit:i])
-		if i+1 >= len(raw) {
-			return "", false
-		}
-		switch esc := raw[i+1]; esc {
-		case '"', '\\', '/':
-			b.WriteByte(esc)
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 't':
-			b.WriteByte('\t')
-		case 'u':
-			u, ok := hex4(raw, i+2)
-			if !ok || u >= 0xD800 && u < 0xE000 {
-				return "", false
-			}
-			b.WriteRune(rune(u))
-			i += 4
-		default:
-			return "", false
-		}
-		i += 2
-		lit = i
-	}
-	b.WriteString(raw[lit:])
-	return b.String(), true
-}
-
-func hex4(s string, at int) (uint32, bool) {
-	if at+4 > len(s) {
-		return 0, false
-	}
-	var v uint32
-	for i := at; i < at+4; i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			v = v<<4 | uint32(c-'0')
-		case c >= 'a' && c <= 'f':
-			v = v<<4 | uint32(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			v = v<<4 | uint32(c-'A'+10)
-		default:
-			return 0, false
-		}
+	// Escapes (every send header's properties have \u0001 and \u0002) are resolved by the
+	// general decoder's own string reader, so both paths read them alike by construction.
+	v, _, err := fjson.StrictString(s, start-1)
+	if err != nil {
+		return "", false
 	}
 	return v, true
 }

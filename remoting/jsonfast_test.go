@@ -39,24 +39,41 @@ func TestJSONHeaderFastPathTakesPeersHeaders(t *testing.T) {
 // leniency; the fast path must refuse them, not guess.
 func TestJSONHeaderFastPathRefusesTheUnusual(t *testing.T) {
 	for _, h := range []string{
-		`{"code":"10"}`,                      // a quoted number
-		`{"code":1.0}`,                       // a fraction
-		`{"code":01}`,                        // a leading zero
-		`{"code":2147483648}`,                // beyond an int
-		`{"code":null}`,                      // null
-		`{"code":1,"code":2}`,                // a repeated key
-		`{"co\u0064e":1}`,                    // an escaped key
-		`{"extra":1}`,                        // an unknown key
-		`{"extFields":null}`,                 // null extFields
-		`{"extFields":{"a":1}}`,              // a number where a string belongs
-		`{"extFields":{"a":"\ud83d\ude00"}}`, // a surrogate pair
-		"{\"remark\":\"\xff\"}",              // malformed UTF-8
-		`{"remark":"a` + "\x01" + `"}`,       // a raw control character
-		`{"code":1,}`,                        // a trailing comma
-		`{"code":1} x`,                       // data after the object
+		`{"code":"10"}`,                // a quoted number
+		`{"code":1.0}`,                 // a fraction
+		`{"code":01}`,                  // a leading zero
+		`{"code":2147483648}`,          // beyond an int
+		`{"code":null}`,                // null
+		`{"code":1,"code":2}`,          // a repeated key
+		`{"co\u0064e":1}`,              // an escaped key
+		`{"extra":1}`,                  // an unknown key
+		`{"extFields":null}`,           // null extFields
+		`{"extFields":{"a":1}}`,        // a number where a string belongs
+		"{\"remark\":\"\xff\"}",        // malformed UTF-8
+		`{"remark":"a` + "\x01" + `"}`, // a raw control character
+		`{"code":1,}`,                  // a trailing comma
+		`{"code":1} x`,                 // data after the object
 	} {
 		_, ok := decodeJSONHeaderFast(h)
 		require.False(t, ok, h)
+	}
+}
+
+// Strings with escapes are the fast path's too: it hands them to the general decoder's string
+// reader, surrogates (paired, or alone: U+FFFD, as Java's UTF-8 encoder writes one) included.
+func TestJSONHeaderFastPathTakesEscapes(t *testing.T) {
+	for _, h := range []string{
+		`{"extFields":{"a":"\ud83d\ude00"}}`,
+		`{"extFields":{"a":"\ud83d"}}`,
+		`{"extFields":{"a":"x\ude00\ud83dy"}}`,
+		`{"remark":"a\u0001b\u0002c\n"}`,
+	} {
+		fast, ok := decodeJSONHeaderFast(h)
+		require.True(t, ok, h)
+		general, err := decodeJSONHeaderGeneral(h)
+		require.NoError(t, err)
+		require.Empty(t, cmp.Diff(general, fast), h)
+		require.Empty(t, cmp.Diff(stdlibHeader(t, []byte(h)), fast), h)
 	}
 }
 
@@ -73,6 +90,7 @@ func FuzzJSONHeaderFastPath(f *testing.F) {
 	f.Add([]byte(" {\r\n\t\"extFields\" : { } , \"remark\" : \"\xc3\xa9\" } "))
 	f.Add([]byte(`{"extFields":{"a":"1","a":"2"}}`))
 	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"remark":"\ud83d\ude00\ud83d\u0041\udc00"}`))
 	f.Fuzz(func(t *testing.T, header []byte) {
 		h := string(header)
 		fast, ok := decodeJSONHeaderFast(h)

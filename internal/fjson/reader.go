@@ -282,6 +282,19 @@ func (r *Reader) quoted() (string, error) {
 	return "", r.Errorf("unterminated string")
 }
 
+// StrictString reads the JSON string whose opening double quote is s[at] as a strict Reader
+// reads one (escapes, surrogate pairs and malformed UTF-8 as Java has them), and returns it with
+// the index just past its closing quote. It lets a specialised scanner leave strings with
+// escapes to the one unescaper.
+func StrictString(s string, at int) (string, int, error) {
+	r := Reader{s: s, pos: at, maxDepth: strictMaxDepth, strict: true}
+	if at >= len(s) || s[at] != '"' {
+		return "", at, r.Errorf("want a string")
+	}
+	str, err := r.quoted()
+	return str, r.pos, err
+}
+
 // javaString is s as Java holds it: the servers decode a body's bytes as UTF-8 into a String
 // before parsing it, which turns every malformed byte into U+FFFD. Without this two keys that
 // differ only in malformed bytes would be two keys here and one once written back.
