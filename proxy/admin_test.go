@@ -110,7 +110,11 @@ func TestCloseRuleClosesBothEnds(t *testing.T) {
 
 	p.ClearFaults()
 	inj, _ := p.Faults("broker-a")
-	inj.Add(proxyRule(remoting.CodeHeartBeat, fault.ActionClose))
+	// Once: a rule left in force would close the connection of the send below too, at the next
+	// heartbeat (every 50 ms here), and fail it.
+	closeOnce := proxyRule(remoting.CodeHeartBeat, fault.ActionClose)
+	closeOnce.Times = 1
+	inj.Add(closeOnce)
 	require.Eventually(t, func() bool { return len(a.Clients()) == 0 }, timeout, time.Millisecond,
 		"the broker saw the connection close when the proxy closed the client's")
 	_, err = pr.SendToQueue(ctx(t), client.NewMessage("T", []byte("second")), queue)
