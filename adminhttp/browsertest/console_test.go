@@ -113,10 +113,28 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 	})()`))
 	require.NoError(t, err)
 	require.True(t, spans, "a mark spans every lifeline")
-	// A send after the marks, so that the screenshot shows requests on both sides of them.
-	_, err = p.Send(context.Background(), msg)
-	require.Error(t, err, "the rule is still in force")
-	require.NoError(t, chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll('#timeline g.arrow.failed[data-code="310"]').length >= 2`)))
+	// Sends after the marks, so that the screenshot shows requests on both sides of them, and
+	// enough of them that the timeline box scrolls.
+	for range 3 {
+		_, err = p.Send(context.Background(), msg)
+		require.Error(t, err, "the rule is still in force")
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.querySelectorAll('#timeline g.arrow.failed[data-code="310"]').length >= 4`)))
+
+	// The timeline box scrolls by now (it keeps its newest request in view), and the lifelines'
+	// names stay visible at its top, over the requests that scrolled under them.
+	heads, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+		const wrap = document.querySelector('#timeline-wrap');
+		if (wrap.scrollTop === 0 || wrap.scrollHeight <= wrap.clientHeight) return ["the timeline box did not scroll"];
+		const box = wrap.getBoundingClientRect();
+		return [...document.querySelectorAll('#timeline-head text.head')].map((h) => {
+			const r = h.getBoundingClientRect();
+			const seen = r.top >= box.top && r.bottom <= box.bottom && document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === h;
+			return seen ? h.textContent : "hidden: " + h.textContent;
+		});
+	})()`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"client 127.0.0.1", "namesrv", "broker-a"}, heads)
 
 	// The stored message, browsed in the console with its properties decoded.
 	require.NoError(t, chromedp.Do(ctx,

@@ -268,20 +268,27 @@ function describe(req) {
 
 function drawTimeline() {
   timeline.pending = false;
-  const svg = $("#timeline");
+  const svg = $("#timeline"), headSvg = $("#timeline-head");
   const cols = columnsOf(timeline.rows);
   const colW = 190, rowH = 34, top = 30, left = 20;
-  const width = left * 2 + colW * cols.length, height = top + rowH * (timeline.rows.length + 1);
+  // The lifelines' names are an SVG of their own above the requests', made sticky by the
+  // style sheet, so that they stay in view when the timeline box scrolls.
+  const width = left * 2 + colW * cols.length, height = rowH * (timeline.rows.length + 1);
+  headSvg.setAttribute("width", width);
+  headSvg.setAttribute("height", top);
   svg.setAttribute("width", width);
   svg.setAttribute("height", height);
   const x = (name) => left + colW * cols.indexOf(name) + colW / 2;
+  const heads = [];
   const kids = [];
   for (const c of cols) {
-    kids.push(svgEl("text", { x: x(c), y: 16, "text-anchor": "middle", class: "head" }, c));
-    kids.push(svgEl("line", { x1: x(c), y1: 22, x2: x(c), y2: height, class: "lifeline" }));
+    heads.push(svgEl("text", { x: x(c), y: 16, "text-anchor": "middle", class: "head" }, c));
+    heads.push(svgEl("line", { x1: x(c), y1: 22, x2: x(c), y2: top, class: "lifeline" }));
+    kids.push(svgEl("line", { x1: x(c), y1: 0, x2: x(c), y2: height, class: "lifeline" }));
   }
+  headSvg.replaceChildren(...heads);
   timeline.rows.forEach((r, i) => {
-    const y = top + rowH * i + 22;
+    const y = rowH * i + 22;
     if (r.request) {
       const d = describe(r.request);
       const from = x("client " + r.request.peer.replace(/:\d+$/, "")), to = x(r.request.target);
