@@ -22,9 +22,10 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// Every call the fakes serve, against a fake cluster on loopback. What they do not serve yet
-// (28) is checked against a stand-in server answering as a 4.9.7 broker does
-// (stub_test.go) and, for real, in conformance/admin_test.go.
+// Every admin call, against a fake cluster on loopback: the fakes serve them all (28,
+// GET_BROKER_RUNTIME_INFO, included: fakebroker/stats.go). conformance/admin_test.go runs the same
+// calls against real 4.9.7; stub_test.go's stand-in answers what no sane broker does, for the
+// package's defences.
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 

@@ -17,7 +17,7 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// Every admin call against real RocketMQ 4.9.7, including those the fakes do not serve yet:
+// Every admin call against real RocketMQ 4.9.7 (the fakes serve them all too, admin/admin_test.go):
 // what the real servers answer is what the admin package must read.
 
 func adminCtx(t *testing.T) context.Context {

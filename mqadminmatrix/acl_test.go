@@ -2,13 +2,14 @@ package mqadminmatrix
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rocketsim/rocketsim/acl"
-	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/realrmq"
 )
 
@@ -65,7 +66,7 @@ func normObjectHash(v string) string {
 // normACLFile names the ACL file <aclfile>: the real broker's is under its ROCKETMQ_HOME.
 func normACLFile(v string) string { return aclFilePath.ReplaceAllString(v, "<aclfile>") }
 
-// TestMQAdminMatrixACL runs mqadmin's ACL subcommands, signed, against a fake cluster and a real
+// TestMQAdminMatrixACL runs mqadmin's ACL subcommands, signed, against sim serve and a real
 // 4.9.7 cluster (its own JVMs: the shared one has no ACL), both with aclEnable=true and
 // matrixACL, and compares what it prints.
 func TestMQAdminMatrixACL(t *testing.T) {
@@ -82,17 +83,18 @@ func TestMQAdminMatrixACL(t *testing.T) {
 	}
 	classes := compileDriver(t, ctx, cp)
 
-	cfg, err := acl.ParseConfig([]byte(matrixACL))
-	if err != nil {
+	// Under conf/ as the real broker's is (normACLFile), in a folder of its own: the ACL admin
+	// codes write to it.
+	aclFile := filepath.Join(t.TempDir(), "conf", "plain_acl.yml")
+	if err := os.MkdirAll(filepath.Dir(aclFile), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	v, err := acl.NewValidator(cfg)
-	if err != nil {
+	if err := os.WriteFile(aclFile, []byte(matrixACL), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fake := fakecluster.Start(t, fakecluster.WithBrokers(1), fakecluster.WithCluster(clusterName), fakecluster.WithACL(v, matrixAdmin))
+	fake := startSimServe(t, "-brokers", "1", "-cluster", clusterName, "-acl", aclFile)
 	tools := "accessKey: " + matrixAdmin.AccessKey + "\nsecretKey: " + matrixAdmin.SecretKey + "\n"
-	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(), vars: map[string]string{},
+	fakeSide := &side{name: "fake", ns: fake.NameSrv, broker: fake.broker(t, brokerA), vars: map[string]string{},
 		dir: t.TempDir(), tools: tools}
 	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}, dir: t.TempDir(), tools: tools}
 	realSide.broker, _ = realC.BrokerAddr(brokerA)

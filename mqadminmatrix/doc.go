@@ -1,8 +1,10 @@
 // Package mqadminmatrix runs Apache RocketMQ's own admin tool, mqadmin (rocketmq-tools 4.9.7
-// from Maven Central), against the fakes (fakecluster, what sim serve starts) and against real
-// 4.9.7 servers (realrmq) with the same subcommands and arguments, and compares what it prints
-// after normalising what two deployments legitimately differ in: addresses, times, ids and the
-// counters only a real store knows. Its one test, TestMQAdminMatrix, logs the matrix:
+// from Maven Central), against the fakes (the sim serve binary, built by the test and run as
+// the real side is configured) and against real 4.9.7 servers (realrmq) with the same
+// subcommands and arguments, and compares what it prints after normalising what two
+// deployments legitimately differ in: addresses, times, ids and the counters only a real store
+// knows. Both sides failing alike compares the same, so the key reads must also print what
+// they exist for (a step's wants), with no exception, on both sides. Its one test, TestMQAdminMatrix, logs the matrix:
 // subcommand, same or differs, and the reason for each known difference (knownDifferences, in
 // code with its why); an unknown difference fails it. With TestMQAdminMatrixACL's five ACL
 // subcommands it runs all 57 subcommands of 4.9.7's mqadmin.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,13 +22,12 @@ import (
 
 	"github.com/rocketsim/rocketsim/admin"
 	"github.com/rocketsim/rocketsim/client"
-	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/realrmq"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// shared is the real cluster: a name server and one broker, as fakecluster's default.
+// shared is the real cluster: a name server and one broker, as sim serve -brokers 1 starts.
 var shared = realrmq.NewShared("mqadmin", realrmq.WithBrokers(1), realrmq.WithAutoCreateTopic(true))
 
 func TestMain(m *testing.M) { os.Exit(shared.Run(m)) }
@@ -57,6 +57,8 @@ type step struct {
 	// capture, if set, takes its first group from the output into vars[captureAs].
 	capture   *regexp.Regexp
 	captureAs string
+	// derive, if set, takes values from the output into vars, for those no one group holds.
+	derive func(raw string, vars map[string]string)
 	// norm reduces the output further, after the generic normalisation.
 	norm func(string) string
 	// with, if set, runs on the side before the command; the function it returns runs once the
@@ -68,6 +70,10 @@ type step struct {
 	// interruptAfterLines, if set, interrupts the command once it has printed that many lines:
 	// for the subcommands that loop until they are stopped (the driver's @interruptAfterLines).
 	interruptAfterLines int
+	// wants, if set, are texts the output must hold on both sides, with no exception in it:
+	// both sides failing alike compares the same, so the key reads also prove they read
+	// something. {var} is the side's captured value, as in args.
+	wants []string
 	// monitorRound, if set, waits for the monitor service's first round in the client log of the
 	// side's JVM and compares what it reported there as part of the output.
 	monitorRound bool
@@ -81,28 +87,34 @@ func cmd(args ...string) step { return step{args: args} }
 // configuration) and read it again, and put back what they changed.
 func steps() []step {
 	return []step{
-		{args: []string{"clusterList"}, norm: normClusterList},
-		{args: []string{"brokerStatus", "-b", "{broker}"}, norm: normBrokerStatus},
-		{args: []string{"getNamesrvConfig"}, norm: normConfigList},
+		{args: []string{"clusterList"}, norm: normClusterList, wants: []string{"#Cluster Name", clusterName, brokerA}},
+		{args: []string{"brokerStatus", "-b", "{broker}"}, norm: normBrokerStatus, wants: []string{"brokerVersionDesc : V4_9_7", "commitLogMaxOffset"}},
+		{args: []string{"getNamesrvConfig"}, norm: normConfigList, wants: []string{"productEnvName = center", "kvConfigPath"}},
 		cmd("updateNamesrvConfig", "-k", "productEnvName", "-v", "matrix"),
-		{args: []string{"getNamesrvConfig"}, norm: normConfigList},
+		{args: []string{"getNamesrvConfig"}, norm: normConfigList, wants: []string{"productEnvName = matrix"}},
 		cmd("updateNamesrvConfig", "-k", "productEnvName", "-v", "center"),
-		{args: []string{"getBrokerConfig", "-b", "{broker}"}, norm: normConfigList},
+		{args: []string{"getBrokerConfig", "-b", "{broker}"}, norm: normConfigList,
+			wants: []string{"brokerName = " + brokerA, "brokerClusterName = " + clusterName, "defaultQueryMaxNum = 32"}},
 		cmd("updateBrokerConfig", "-b", "{broker}", "-k", "defaultQueryMaxNum", "-v", "33"),
 		cmd("updateBrokerConfig", "-b", "{broker}", "-k", "defaultQueryMaxNum", "-v", "32"),
 		cmd("updateTopic", "-b", "{broker}", "-t", matrixTopic, "-r", "4", "-w", "4"),
-		{args: []string{"topicList"}, norm: sortLines},
-		{args: []string{"topicList", "-c"}, norm: sortLines},
-		cmd("topicRoute", "-t", matrixTopic),
+		{args: []string{"topicList"}, norm: sortLines, wants: []string{matrixTopic, "TBW102"}},
+		{args: []string{"topicList", "-c"}, norm: sortLines, wants: []string{matrixTopic, clusterName}},
+		{args: []string{"topicRoute", "-t", matrixTopic}, wants: []string{`"brokerName":"` + brokerA + `"`, `"writeQueueNums":4`}},
 		cmd("topicClusterList", "-t", matrixTopic),
+		// The unique key is 32 hex digits from a client with an IPv4 address, 56 from one with
+		// only IPv6 (its 16 bytes in place of 4).
 		{args: []string{"sendMessage", "-t", matrixTopic, "-p", "hello", "-k", "matrixKey", "-c", "TagA", "-b", brokerA, "-i", "0"},
-			capture: regexp.MustCompile(`(?m)^` + brokerA + `\s+0\s+SEND_OK\s+([0-9A-F]{32})\s*$`), captureAs: "uniq"},
+			capture: regexp.MustCompile(`(?m)^` + brokerA + `\s+0\s+SEND_OK\s+([0-9A-F]{32,})\s*$`), captureAs: "uniq"},
 		cmd("sendMessage", "-t", matrixTopic, "-p", "world", "-b", brokerA, "-i", "1"),
-		cmd("topicStatus", "-t", matrixTopic),
+		{args: []string{"topicStatus", "-t", matrixTopic}, wants: []string{"#Broker Name", brokerA + " 0 0 1"}},
 		cmd("queryMsgByOffset", "-t", matrixTopic, "-b", brokerA, "-i", "0", "-o", "0"),
-		cmd("queryMsgByKey", "-t", matrixTopic, "-k", "matrixKey"),
-		cmd("queryMsgByUniqueKey", "-t", matrixTopic, "-i", "{uniq}"),
-		cmd("queryMsgById", "-i", "{uniq}"),
+		{args: []string{"queryMsgByKey", "-t", matrixTopic, "-k", "matrixKey"}, wants: []string{"#Message ID", "{uniq}"}},
+		{args: []string{"queryMsgByUniqueKey", "-t", matrixTopic, "-i", "{uniq}"}, wants: []string{"{uniq}", matrixTopic, "matrixKey"},
+			derive: deriveOffsetID},
+		// queryMsgById reads the commit log at the offset a message id names (4.9.7's
+		// MQAdminImpl.viewMessage decodes it), so it takes the store's id, not the unique key.
+		{args: []string{"queryMsgById", "-i", "{offsetID}"}, wants: []string{"{uniq}", matrixTopic, "matrixKey"}},
 		cmd("printMsg", "-t", matrixTopic),
 		cmd("printMsgByQueue", "-t", matrixTopic, "-a", brokerA, "-i", "0"),
 		cmd("allocateMQ", "-t", matrixTopic, "-i", "10.0.0.1@1,10.0.0.2@2"),
@@ -133,12 +145,13 @@ func steps() []step {
 		cmd("consumeMessage", "-t", matrixTopic, "-b", brokerA, "-i", "1", "-o", "0", "-c", "1"),
 		// Our push consumer of matrixGroup, online from here to consumerOffline, has consumed both
 		// messages and committed its offsets (the retry queue's included) when the first runs.
-		{args: []string{"consumerConnection", "-g", matrixGroup}, with: consumerOnline},
+		{args: []string{"consumerConnection", "-g", matrixGroup}, with: consumerOnline,
+			wants: []string{"#ClientId", matrixTopic, "CONSUME_PASSIVELY", "CLUSTERING"}},
 		cmd("consumerStatus", "-g", matrixGroup),
 		// Writes the brokers' rates, daily counts, disk ratios and client versions (the online
 		// consumer's among them) to metrics.json.
 		{args: []string{"exportMetrics", "-c", clusterName, "-f", "{dir}"}, files: []string{"metrics.json"}, norm: normMetrics},
-		cmd("consumerProgress", "-g", matrixGroup),
+		{args: []string{"consumerProgress", "-g", matrixGroup}, wants: []string{"#Topic", matrixTopic + " " + brokerA + " 0 1 1", "Diff Total: 0"}},
 		cmd("cloneGroupOffset", "-s", matrixGroup, "-d", matrixClone, "-t", matrixTopic),
 		// mqadmin finds a group's brokers through its retry topic's route, which a group that
 		// never had a consumer lacks: the clone's offsets show in the rollback table below.
@@ -189,6 +202,25 @@ func steps() []step {
 		// reports; it runs last so that its consumer of OFFSET_MOVED_EVENT is in no other
 		// command's output.
 		{args: []string{"startMonitoring"}, monitorRound: true, norm: normMonitorRound},
+	}
+}
+
+var (
+	storeHost       = regexp.MustCompile(`(?m)^Store Host:\s+(\S+)$`)
+	commitLogOffset = regexp.MustCompile(`(?m)^CommitLog Offset:\s+(\d+)$`)
+)
+
+// deriveOffsetID sets vars["offsetID"] to the store's message id (the store host and the
+// commit-log offset, which queryMsgByUniqueKey prints) of the message it printed.
+func deriveOffsetID(raw string, vars map[string]string) {
+	h, o := storeHost.FindStringSubmatch(raw), commitLogOffset.FindStringSubmatch(raw)
+	if h == nil || o == nil {
+		return
+	}
+	host, err := netip.ParseAddrPort(h[1])
+	off, err2 := strconv.ParseInt(o[1], 10, 64)
+	if err == nil && err2 == nil {
+		vars["offsetID"] = protocol.CreateOffsetMsgID(host, off)
 	}
 }
 
@@ -365,8 +397,9 @@ func TestMQAdminMatrix(t *testing.T) {
 	}
 	classes := compileDriver(t, ctx, cp)
 
-	fake := fakecluster.Start(t, fakecluster.WithBrokers(1), fakecluster.WithCluster(clusterName))
-	fakeSide := &side{name: "fake", ns: fake.NameServerAddr(), broker: fake.Brokers()[0].Addr(),
+	// The fake side is sim serve as the real side is configured: one broker, auto-creation on.
+	fake := startSimServe(t, "-brokers", "1", "-cluster", clusterName, "-auto-create=true")
+	fakeSide := &side{name: "fake", ns: fake.NameSrv, broker: fake.broker(t, brokerA),
 		vars: map[string]string{"traceBody": traceBody}, dir: t.TempDir()}
 	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{"traceBody": traceBody}, dir: t.TempDir()}
 	realSide.broker, _ = realC.BrokerAddr(brokerA)
@@ -383,6 +416,36 @@ func TestMQAdminMatrix(t *testing.T) {
 	}
 
 	compareSides(t, all, fakeRes, realRes, knownDifferences, realC.Version())
+	requireContent(t, all, fakeSide, fakeRes)
+	requireContent(t, all, realSide, realRes)
+}
+
+// requireContent fails the test where a step with wants printed an exception, or not all of
+// them (blanks collapsed, as column widths follow the values), on side s.
+func requireContent(t *testing.T, all []step, s *side, res []result) {
+	t.Helper()
+	for i, st := range all {
+		if len(st.wants) == 0 {
+			continue
+		}
+		lines := strings.Split(res[i].raw, "\n")
+		for j, l := range lines {
+			lines[j] = strings.TrimSpace(blanks.ReplaceAllString(l, " "))
+		}
+		out := strings.Join(lines, "\n")
+		if strings.Contains(out, "Exception") {
+			t.Errorf("%s: %s printed an exception:\n%s", s.name, st.name(), res[i].raw)
+			continue
+		}
+		for _, w := range st.wants {
+			for k, v := range s.vars {
+				w = strings.ReplaceAll(w, "{"+k+"}", v)
+			}
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: %s printed no %q:\n%s", s.name, st.name(), w, res[i].raw)
+			}
+		}
+	}
 }
 
 // compareSides compares each step's normalised output on both sides, fails on a difference not
@@ -535,6 +598,9 @@ func runSide(ctx context.Context, t *testing.T, cp, classes string, s *side, all
 			if m := st.capture.FindStringSubmatch(raw); m != nil {
 				s.vars[st.captureAs] = m[1]
 			}
+		}
+		if st.derive != nil {
+			st.derive(raw, s.vars)
 		}
 		norm := s.normalize(raw)
 		if st.norm != nil {

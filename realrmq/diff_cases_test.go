@@ -74,6 +74,35 @@ func edit(req func(*side) *remoting.Command, f func(ext map[string]string)) func
 	}
 }
 
+// diffUnitBroker registers (id 0) or unregisters a broker of diffCluster holding one topic
+// per combination of the unit flags (TopicSysFlag bits 0 and 1), for the name server's unit
+// topic lists (311-313), which list topics by their first broker's flag.
+const (
+	diffUnitBroker = "diff-unit"
+	diffUnitAddr   = "192.0.2.3:10911"
+)
+
+func registerUnitReq(*side) *remoting.Command {
+	table := map[string]protocol.TopicConfig{}
+	for name, flag := range map[string]int32{"DiffPlainTopic": 0, "DiffUnitTopic": protocol.TopicSysFlagUnit,
+		"DiffUnitSubTopic": protocol.TopicSysFlagUnitSub, "DiffUnitBothTopic": protocol.TopicSysFlagUnit | protocol.TopicSysFlagUnitSub} {
+		tc := protocol.NewTopicConfig(name)
+		tc.ReadQueueNums, tc.WriteQueueNums, tc.TopicSysFlag = 2, 2, flag
+		table[name] = tc
+	}
+	body, err := (&protocol.RegisterBrokerBody{
+		TopicConfigSerializeWrapper: protocol.TopicConfigSerializeWrapper{TopicConfigTable: table, DataVersion: diffVersion},
+		FilterServerList:            []string{},
+	}).Encode(false)
+	if err != nil {
+		panic(err)
+	}
+	return protocol.RequestWithHeader(remoting.CodeRegisterBroker, protocol.RegisterBrokerRequestHeader{
+		BrokerName: diffUnitBroker, BrokerAddr: diffUnitAddr, ClusterName: diffCluster,
+		HAServerAddr: "192.0.2.3:10912", BodyCRC32: protocol.BodyCRC32(body),
+	}, body)
+}
+
 func routeReq(topic string) func(*side) *remoting.Command {
 	return func(*side) *remoting.Command {
 		return protocol.RequestWithHeader(remoting.CodeGetRouteInfoByTopic, protocol.GetRouteInfoRequestHeader{Topic: topic}, nil)
@@ -142,6 +171,34 @@ func nameServerCases() []diffCase {
 		{name: "topics by the diff cluster", code: remoting.CodeGetTopicsByCluster, target: "ns", req: topicsByCluster(diffCluster), norm: normTopicList},
 		{name: "topics by an unknown cluster", code: remoting.CodeGetTopicsByCluster, target: "ns", req: topicsByCluster("DiffNoSuchCluster")},
 		{name: "topics by cluster without header", code: remoting.CodeGetTopicsByCluster, target: "ns", req: plain(remoting.CodeGetTopicsByCluster)},
+		// DefaultMQAdminExt.getSystemTopicList and the unit topic lists (no header; a binary
+		// request is answered in binary). The system list names every cluster and broker (in
+		// the order of a fresh HashSet) and the first broker's master address.
+		{name: "system topics", code: remoting.CodeGetSystemTopicListFromNS, target: "ns", req: plain(remoting.CodeGetSystemTopicListFromNS)},
+		{name: "system topics binary header", code: remoting.CodeGetSystemTopicListFromNS, target: "ns",
+			req: binaryHeader(plain(remoting.CodeGetSystemTopicListFromNS))},
+		{name: "unit topics before any", code: remoting.CodeGetUnitTopicList, target: "ns", req: plain(remoting.CodeGetUnitTopicList)},
+		{name: "register unit broker", code: remoting.CodeRegisterBroker, target: "ns", req: registerUnitReq},
+		{name: "system topics with the unit broker", code: remoting.CodeGetSystemTopicListFromNS, target: "ns",
+			req: plain(remoting.CodeGetSystemTopicListFromNS)},
+		{name: "unit topics", code: remoting.CodeGetUnitTopicList, target: "ns", req: plain(remoting.CodeGetUnitTopicList), norm: normTopicList},
+		{name: "unit topics binary header", code: remoting.CodeGetUnitTopicList, target: "ns",
+			req: binaryHeader(plain(remoting.CodeGetUnitTopicList))},
+		{name: "unit-sub topics", code: remoting.CodeGetHasUnitSubTopicList, target: "ns",
+			req: plain(remoting.CodeGetHasUnitSubTopicList), norm: normTopicList},
+		{name: "unit-sub topics binary header", code: remoting.CodeGetHasUnitSubTopicList, target: "ns",
+			req: binaryHeader(plain(remoting.CodeGetHasUnitSubTopicList))},
+		{name: "unit-sub non-unit topics", code: remoting.CodeGetHasUnitSubUnUnitTopicList, target: "ns",
+			req: plain(remoting.CodeGetHasUnitSubUnUnitTopicList), norm: normTopicList},
+		{name: "unit-sub non-unit topics binary header", code: remoting.CodeGetHasUnitSubUnUnitTopicList, target: "ns",
+			req: binaryHeader(plain(remoting.CodeGetHasUnitSubUnUnitTopicList))},
+		{name: "unregister unit broker", code: remoting.CodeUnregisterBroker, target: "ns",
+			req: func(*side) *remoting.Command {
+				return protocol.RequestWithHeader(remoting.CodeUnregisterBroker, protocol.UnRegisterBrokerRequestHeader{
+					BrokerName: diffUnitBroker, BrokerAddr: diffUnitAddr, ClusterName: diffCluster,
+				}, nil)
+			}},
+		{name: "unit topics after unregister", code: remoting.CodeGetUnitTopicList, target: "ns", req: plain(remoting.CodeGetUnitTopicList)},
 		{name: "put kv", code: remoting.CodePutKVConfig, target: "ns",
 			req: kv(remoting.CodePutKVConfig, protocol.PutKVConfigRequestHeader{Namespace: diffKVNS, Key: "k1", Value: "v1"})},
 		{name: "put kv without extFields", code: remoting.CodePutKVConfig, target: "ns", req: plain(remoting.CodePutKVConfig)},
