@@ -63,10 +63,11 @@ type Conn struct {
 	key string   // the address a client dialed; "" on a server
 	raw net.Conn // the transport connection, closed by closeWith
 	// nc is the stream frames travel on: raw, or TLS over it. On a server it is known only
-	// once the peer's first byte has been read; ready is closed then, and the writer waits
-	// for it.
-	nc    net.Conn
-	ready chan struct{}
+	// once the peer's first byte has been read, and the writer starts then.
+	nc net.Conn
+	// writerOn says the writer goroutine runs (under wmu). A server starts it with the stream,
+	// at the peer's first byte, so that a half-open peer costs no goroutine for it.
+	writerOn bool
 	// first and borrowed are a server connection's read side: the byte that told TLS from
 	// plain, and the read buffers lent to it (the TLS record reader's and the frames').
 	first    firstByteReader
@@ -117,7 +118,6 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 		id:       connIDs.Add(1),
 		key:      key,
 		raw:      nc,
-		ready:    make(chan struct{}),
 		ep:       ep,
 		next:     &flush{},
 		wake:     make(chan struct{}, 1),
@@ -137,7 +137,6 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 	}
 	if ep.server == nil {
 		c.nc = nc
-		close(c.ready)
 	}
 	return c
 }
@@ -149,10 +148,15 @@ func addrString(a net.Addr) string {
 	return a.String()
 }
 
-// start runs the connection's goroutines; the caller has already counted them in ep.wg.
+// start runs the connection's goroutines; the caller has already counted them in ep.wg: two
+// on a client, one on a server, whose read loop starts the writer when the stream is known
+// (startWriter).
 func (c *Conn) start() {
 	go c.readLoop()
-	go c.writeLoop()
+	if c.ep.server == nil {
+		c.writerOn = true
+		go c.writeLoop()
+	}
 }
 
 // ID is unique among the connections of this process.
