@@ -115,18 +115,15 @@ type Conn struct {
 
 func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 	c := &Conn{
-		id:       connIDs.Add(1),
-		key:      key,
-		raw:      nc,
-		ep:       ep,
-		next:     &flush{},
-		wake:     make(chan struct{}, 1),
-		writable: make(chan struct{}, 1),
-		pending:  make(map[int32]*call),
-		slots:    make(chan struct{}, max(ep.cfg.maxConcurrentHandlers, 1)),
-		jobs:     make(chan job),
-		created:  time.Now(),
-		done:     make(chan struct{}),
+		id:      connIDs.Add(1),
+		key:     key,
+		raw:     nc,
+		ep:      ep,
+		next:    &flush{},
+		wake:    make(chan struct{}, 1),
+		pending: make(map[int32]*call),
+		created: time.Now(),
+		done:    make(chan struct{}),
 	}
 	c.info = ConnInfo{ID: c.id, LocalAddr: addrString(nc.LocalAddr()), RemoteAddr: addrString(nc.RemoteAddr())}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -137,8 +134,18 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 	}
 	if ep.server == nil {
 		c.nc = nc
+		c.makeStreamSide()
 	}
 	return c
+}
+
+// makeStreamSide makes what only a connection with a stream uses: the read loop's and its
+// handlers' channels and the writer's signal to a paused reader. A server makes them at its
+// peer's first byte, before the goroutines that use them start, so a half-open peer holds none.
+func (c *Conn) makeStreamSide() {
+	c.writable = make(chan struct{}, 1)
+	c.slots = make(chan struct{}, max(c.ep.cfg.maxConcurrentHandlers, 1))
+	c.jobs = make(chan job)
 }
 
 func addrString(a net.Addr) string {

@@ -50,6 +50,7 @@ func (c *Conn) establish() (*FrameReader, error) {
 			return nil, err
 		}
 		c.nc = stream
+		c.makeStreamSide()
 		c.startWriter()
 		fr = NewFrameReader(br, c.ep.cfg.maxFrameSize)
 	} else {

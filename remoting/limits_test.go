@@ -443,8 +443,8 @@ func goroutinesIn(fn string) int {
 }
 
 // A half-open peer (connected, never a byte) costs the server one goroutine, its read loop
-// waiting for the first byte, and no writer: a thousand of them were a thousand idle writer
-// stacks.
+// waiting for the first byte, and no writer nor the channels of its handlers: a thousand of
+// them were a thousand idle writer stacks.
 func TestWriterOnlyFromFirstByte(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mem := NewMemNetwork()
@@ -458,6 +458,9 @@ func TestWriterOnlyFromFirstByte(t *testing.T) {
 		require.Len(t, srv.Conns(), 20)
 		require.Equal(t, 20, goroutinesIn(reader), "read loops of silent peers")
 		require.Zero(t, goroutinesIn(writer), "writers of silent peers")
+		for _, c := range srv.Conns() {
+			require.True(t, c.jobs == nil && c.slots == nil && c.writable == nil, "a silent peer's handler channels")
+		}
 
 		good := memDial(t, mem, "broker-a:10911")
 		res, err := roundTrip(t, good, 7)
