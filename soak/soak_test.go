@@ -551,6 +551,10 @@ func (g *gcLog) summary(quietEnd, hostileEnd int) string {
 		return fmt.Sprintf("too few collections (%d, %d)", quietEnd, hostileEnd)
 	}
 	h := g.live[quietEnd:hostileEnd]
-	return fmt.Sprintf("quiet end %d MiB (most %d, %d collections); hostile most %d, end %d MiB (%d collections)",
-		g.live[quietEnd-1], slices.Max(g.live[:quietEnd]), quietEnd, slices.Max(h), h[len(h)-1], len(h))
+	var fifths []string
+	for i := 1; i <= 5; i++ {
+		fifths = append(fifths, strconv.FormatInt(h[min(len(h)*i/5, len(h)-1)], 10))
+	}
+	return fmt.Sprintf("quiet end %d MiB (most %d, %d collections); hostile most %d, end %d MiB (%d collections; at each fifth of them %s MiB)",
+		g.live[quietEnd-1], slices.Max(g.live[:quietEnd]), quietEnd, slices.Max(h), h[len(h)-1], len(h), strings.Join(fifths, ", "))
 }
