@@ -134,13 +134,19 @@ func (h *History) Interceptor() remoting.Interceptor {
 // when the connection closes first. It takes the entry by value: only a request that waits
 // moves its entry to the heap, where the closures below keep it (an entry captured by them in
 // the interceptor itself was one heap object per request).
+//
+// ctx is the connection's: the answer takes the close's watch off it, or every held pull of a
+// push consumer would stay there, entry and request, for as long as its connection lives.
 func (h *History) finishLater(ctx context.Context, req *remoting.Request, e Entry, n *note) {
 	var once sync.Once
 	finish := func(late *remoting.Command) {
 		once.Do(func() { e.finish(req, late, n); h.record(e) })
 	}
-	req.OnRespond(finish)
-	context.AfterFunc(ctx, func() { finish(nil) })
+	stop := context.AfterFunc(ctx, func() { finish(nil) })
+	req.OnRespond(func(late *remoting.Command) {
+		stop()
+		finish(late)
+	})
 }
 
 // begin takes the request before a handler sees it: the entry holds what the client sent. The

@@ -3,6 +3,7 @@ package fault
 import (
 	"context"
 	"maps"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/remoting"
+	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
 func TestHistoryRecordsRequestAndAnswer(t *testing.T) {
@@ -236,5 +238,61 @@ func TestHistoryRecordsAHeldRequestWhoseConnectionCloses(t *testing.T) {
 		require.NoError(t, c.Close())
 		synctest.Wait()
 		require.False(t, r.onlyEntry().Answered)
+	})
+}
+
+// countedContext counts in live the AfterFunc registrations still waiting on it:
+// context.AfterFunc uses a parent's own AfterFunc method when it cannot find the cancelCtx
+// beneath, which Value hides (the handlers here read no value from their context).
+type countedContext struct {
+	context.Context
+	live *atomic.Int64
+}
+
+func (countedContext) Value(any) any { return nil }
+
+func (c countedContext) AfterFunc(f func()) func() bool {
+	c.live.Add(1)
+	stop := context.AfterFunc(c.Context, f)
+	return func() bool {
+		stopped := stop()
+		if stopped {
+			c.live.Add(-1)
+		}
+		return stopped
+	}
+}
+
+// A held request answered later leaves nothing waiting on its connection's context: each
+// long-polled pull of a push consumer left its entry (header, body, closures) there until the
+// consumer's connection closed, which on a long run is most of a broker's memory growth.
+func TestHistoryLateAnswerLeavesNothingOnTheConnection(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var live atomic.Int64
+		hist := NewHistory()
+		srv := remotingtest.NewServer()
+		srv.Use(func(next remoting.Handler) remoting.Handler {
+			return func(ctx context.Context, req *remoting.Request) *remoting.Command {
+				return next(countedContext{ctx, &live}, req)
+			}
+		}, hist.Interceptor())
+		srv.Handle(remoting.CodePullMessage, func(_ context.Context, req *remoting.Request) *remoting.Command {
+			req.AnswerLater()
+			time.AfterFunc(time.Second, func() {
+				_ = req.Respond(remoting.NewResponse(req.Command, remoting.PullNotFound, "no new message"))
+			})
+			return nil
+		})
+		mem := remoting.NewMemNetwork()
+		addr := remotingtest.Serve(t, mem, "broker-a:10911", srv)
+		c := remotingtest.NewClient(t, mem.Dial)
+		for range 50 {
+			resp, err := remotingtest.InvokeWithin(t, c, addr, remoting.NewRequest(remoting.CodePullMessage, nil, nil), 3*time.Second)
+			require.NoError(t, err)
+			require.Equal(t, remoting.PullNotFound, resp.Code)
+		}
+		synctest.Wait()
+		require.Len(t, hist.Entries(), 50)
+		require.Zero(t, live.Load(), "registrations left on the connection's context")
 	})
 }

@@ -63,10 +63,11 @@ type Conn struct {
 	key string   // the address a client dialed; "" on a server
 	raw net.Conn // the transport connection, closed by closeWith
 	// nc is the stream frames travel on: raw, or TLS over it. On a server it is known only
-	// once the peer's first byte has been read; ready is closed then, and the writer waits
-	// for it.
-	nc    net.Conn
-	ready chan struct{}
+	// once the peer's first byte has been read, and the writer starts then.
+	nc net.Conn
+	// writerOn says the writer goroutine runs (under wmu). A server starts it with the stream,
+	// at the peer's first byte, so that a half-open peer costs no goroutine for it.
+	writerOn bool
 	// first and borrowed are a server connection's read side: the byte that told TLS from
 	// plain, and the read buffers lent to it (the TLS record reader's and the frames').
 	first    firstByteReader
@@ -114,19 +115,15 @@ type Conn struct {
 
 func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 	c := &Conn{
-		id:       connIDs.Add(1),
-		key:      key,
-		raw:      nc,
-		ready:    make(chan struct{}),
-		ep:       ep,
-		next:     &flush{},
-		wake:     make(chan struct{}, 1),
-		writable: make(chan struct{}, 1),
-		pending:  make(map[int32]*call),
-		slots:    make(chan struct{}, max(ep.cfg.maxConcurrentHandlers, 1)),
-		jobs:     make(chan job),
-		created:  time.Now(),
-		done:     make(chan struct{}),
+		id:      connIDs.Add(1),
+		key:     key,
+		raw:     nc,
+		ep:      ep,
+		next:    &flush{},
+		wake:    make(chan struct{}, 1),
+		pending: make(map[int32]*call),
+		created: time.Now(),
+		done:    make(chan struct{}),
 	}
 	c.info = ConnInfo{ID: c.id, LocalAddr: addrString(nc.LocalAddr()), RemoteAddr: addrString(nc.RemoteAddr())}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -137,9 +134,18 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 	}
 	if ep.server == nil {
 		c.nc = nc
-		close(c.ready)
+		c.makeStreamSide()
 	}
 	return c
+}
+
+// makeStreamSide makes what only a connection with a stream uses: the read loop's and its
+// handlers' channels and the writer's signal to a paused reader. A server makes them at its
+// peer's first byte, before the goroutines that use them start, so a half-open peer holds none.
+func (c *Conn) makeStreamSide() {
+	c.writable = make(chan struct{}, 1)
+	c.slots = make(chan struct{}, max(c.ep.cfg.maxConcurrentHandlers, 1))
+	c.jobs = make(chan job)
 }
 
 func addrString(a net.Addr) string {
@@ -149,10 +155,15 @@ func addrString(a net.Addr) string {
 	return a.String()
 }
 
-// start runs the connection's goroutines; the caller has already counted them in ep.wg.
+// start runs the connection's goroutines; the caller has already counted them in ep.wg: two
+// on a client, one on a server, whose read loop starts the writer when the stream is known
+// (startWriter).
 func (c *Conn) start() {
 	go c.readLoop()
-	go c.writeLoop()
+	if c.ep.server == nil {
+		c.writerOn = true
+		go c.writeLoop()
+	}
 }
 
 // ID is unique among the connections of this process.

@@ -50,7 +50,8 @@ func (c *Conn) establish() (*FrameReader, error) {
 			return nil, err
 		}
 		c.nc = stream
-		close(c.ready)
+		c.makeStreamSide()
+		c.startWriter()
 		fr = NewFrameReader(br, c.ep.cfg.maxFrameSize)
 	} else {
 		fr = NewFrameReader(c.nc, c.ep.cfg.maxFrameSize)

@@ -141,41 +141,34 @@ func (c *Conn) waitFlush(ctx context.Context, f *flush, op string) error {
 	}
 }
 
-// awaitStream waits until the read loop has established the connection's stream, so that
-// nothing is written before a TLS handshake. It reports false when the connection closed (or a
-// graceful shutdown closed it) first.
-func (c *Conn) awaitStream() bool {
-	for {
-		select {
-		case <-c.ready:
-			return true
-		case <-c.done:
-			return false
-		case <-c.wake:
-			c.wmu.Lock()
-			closeAfter := c.closeAfter
-			c.wmu.Unlock()
-			if closeAfter {
-				c.closeWith(ErrServerClosed)
-				return false
-			}
-		}
-	}
+// startWriter runs a server connection's writer once its stream is known. Frames queued
+// before (a request the server sent a peer that had not spoken yet) wait for it in queued.
+// The read loop, itself counted in ep.wg, counts the writer, so the Add never races a Wait.
+func (c *Conn) startWriter() {
+	c.ep.wg.Add(1)
+	c.wmu.Lock()
+	c.writerOn = true
+	c.wmu.Unlock()
+	go c.writeLoop()
 }
 
 // closeAfterWrites makes the writer close the connection once everything queued is written.
+// Without a writer yet (a server connection whose peer has not spoken), nothing can have been
+// written and the stream is not even known: it closes at once.
 func (c *Conn) closeAfterWrites() {
 	c.wmu.Lock()
 	c.closeAfter = true
+	on := c.writerOn
 	c.wmu.Unlock()
+	if !on {
+		c.closeWith(ErrServerClosed)
+		return
+	}
 	c.signalWriter()
 }
 
 func (c *Conn) writeLoop() {
 	defer c.ep.wg.Done()
-	if !c.awaitStream() {
-		return
-	}
 	var spare []byte
 	for {
 		c.wmu.Lock()

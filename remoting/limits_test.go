@@ -429,3 +429,52 @@ func TestReadBufferOnlyFromFirstByteToClose(t *testing.T) {
 		require.Zero(t, lent(), "every connection closed")
 	})
 }
+
+// goroutinesIn counts the goroutines whose stack holds fn.
+func goroutinesIn(fn string) int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return strings.Count(string(buf[:n]), fn)
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+}
+
+// A half-open peer (connected, never a byte) costs the server one goroutine, its read loop
+// waiting for the first byte, and no writer nor the channels of its handlers: a thousand of
+// them were a thousand idle writer stacks.
+func TestWriterOnlyFromFirstByte(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		srv := startMemServer(t, mem, "broker-a:10911")
+		const writer, reader = "remoting.(*Conn).writeLoop(", "remoting.(*Conn).readLoop("
+
+		for range 20 {
+			memDial(t, mem, "broker-a:10911")
+		}
+		synctest.Wait()
+		require.Len(t, srv.Conns(), 20)
+		require.Equal(t, 20, goroutinesIn(reader), "read loops of silent peers")
+		require.Zero(t, goroutinesIn(writer), "writers of silent peers")
+		for _, c := range srv.Conns() {
+			require.True(t, c.jobs == nil && c.slots == nil && c.writable == nil, "a silent peer's handler channels")
+		}
+
+		good := memDial(t, mem, "broker-a:10911")
+		res, err := roundTrip(t, good, 7)
+		require.NoError(t, err)
+		require.Equal(t, int32(7), res.Opaque)
+		require.Equal(t, 1, goroutinesIn(writer), "the writer of a peer that sent a frame")
+
+		// A graceful shutdown closes the silent peers at once, with no writer to do it, not
+		// when their idle time is up.
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		require.NoError(t, srv.Shutdown(ctx))
+		synctest.Wait()
+		require.Empty(t, srv.Conns())
+		require.Zero(t, goroutinesIn(writer)+goroutinesIn(reader))
+	})
+}

@@ -197,7 +197,8 @@ func (s *Server) accept(nc net.Conn) {
 	s.conns[c] = struct{}{}
 	onOpen := s.onOpen
 	// Counted under the lock that Shutdown takes before waiting, so no Add races the Wait.
-	s.ep.wg.Add(2)
+	// One for the read loop: the writer is counted when the peer's first byte starts it.
+	s.ep.wg.Add(1)
 	s.mu.Unlock()
 	for _, f := range onOpen {
 		f(c)

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,10 +33,20 @@ type settings struct {
 	peers          int           // hostile connections at once
 	rate           int           // good messages per second
 	kinds          []peerKind    // the ways the peers misbehave, spread evenly
+	// storeLimit, storeSegment and history are `sim serve`'s bounds on what the good traffic
+	// leaves behind (-store-limit, -store-segment, -history): small enough that both fill
+	// during the quiet phase, so that the hostile phase's memory is read against a plateau
+	// and not against the store and history still filling.
+	storeLimit, storeSegment string
+	history                  int
+	// maxRSSGrowth, when set, fails the soak if the server's RSS in the hostile phase goes
+	// more than this many bytes over the most it had in the quiet phase.
+	maxRSSGrowth int64
 }
 
 func settingsFromEnv(t *testing.T) settings {
-	s := settings{quiet: 5 * time.Second, hostile: 15 * time.Second, peers: 200, rate: 200}
+	s := settings{quiet: 5 * time.Second, hostile: 15 * time.Second, peers: 200, rate: 200,
+		storeLimit: "1MiB", storeSegment: "256KiB", history: 1000}
 	for k := range peerKinds {
 		s.kinds = append(s.kinds, k)
 	}
@@ -64,21 +76,48 @@ func settingsFromEnv(t *testing.T) settings {
 	dur("ROCKETSIM_SOAK_HOSTILE", &s.hostile)
 	num("ROCKETSIM_SOAK_PEERS", &s.peers)
 	num("ROCKETSIM_SOAK_RATE", &s.rate)
+	num("ROCKETSIM_SOAK_HISTORY", &s.history)
+	if v := os.Getenv("ROCKETSIM_SOAK_STORE_LIMIT"); v != "" {
+		s.storeLimit = v
+	}
+	if v := os.Getenv("ROCKETSIM_SOAK_STORE_SEGMENT"); v != "" {
+		s.storeSegment = v
+	}
+	if v := os.Getenv("ROCKETSIM_SOAK_MAX_RSS_GROWTH"); v != "" {
+		n, err := parseBytes(v)
+		require.NoError(t, err, "ROCKETSIM_SOAK_MAX_RSS_GROWTH")
+		s.maxRSSGrowth = n
+	}
 	return s
+}
+
+// parseBytes reads a size as 64MiB, 512KiB or a number of bytes.
+func parseBytes(v string) (int64, error) {
+	scale := int64(1)
+	for suffix, sc := range map[string]int64{"GiB": 1 << 30, "MiB": 1 << 20, "KiB": 1 << 10} {
+		if n, ok := strings.CutSuffix(v, suffix); ok {
+			v, scale = n, sc
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q: want bytes, as 64MiB", v)
+	}
+	return n * scale, nil
 }
 
 // TestHostileSoak runs `sim serve` as its own process, sends and consumes at a steady rate
 // through a quiet phase and then a hostile one (peers sending junk, holding half-open
 // connections, trickling a frame, announcing 2 GiB frames, flooding requests they never read),
 // and checks that nothing acknowledged is lost. It logs the figures README quotes: the good
-// sends' latency in each phase, the server's resident memory over time, and what became of
-// the hostile connections.
+// sends' latency in each phase, the server's resident memory and live heap in each phase, and
+// what became of the hostile connections.
 func TestHostileSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the soak runs sim serve for about 20 s of wall time; run go test ./soak/ without -short")
 	}
 	cfg := settingsFromEnv(t)
-	srv := startServe(t)
+	srv := startServe(t, cfg)
 	ctx := t.Context()
 
 	var rssSamples []sample
@@ -173,6 +212,7 @@ func TestHostileSoak(t *testing.T) {
 	rssMu.Lock()
 	hostileFrom := len(rssSamples)
 	rssMu.Unlock()
+	heapQuiet := srv.gcs.mark()
 
 	hostileCtx, stopHostile := context.WithCancel(ctx)
 	targets := []string{srv.ready.NameSrv}
@@ -183,6 +223,10 @@ func TestHostileSoak(t *testing.T) {
 	hostileCPU := startCPU(t, srv.pid)
 	send(&hostileLat, cfg.hostile)
 	hostileCPU.stop()
+	rssMu.Lock()
+	hostileTo := len(rssSamples)
+	rssMu.Unlock()
+	heapHostile := srv.gcs.mark()
 	stopHostile()
 	h.wait()
 
@@ -223,11 +267,14 @@ func TestHostileSoak(t *testing.T) {
 
 	q, hq := quietLat.percentiles(), hostileLat.percentiles()
 	var b strings.Builder
-	fmt.Fprintf(&b, "hostile soak: %d peers for %v after %v quiet, %d msg/s, `sim serve` with 2 brokers\n", cfg.peers, cfg.hostile, cfg.quiet, cfg.rate)
+	fmt.Fprintf(&b, "hostile soak: %d peers for %v after %v quiet, %d msg/s, `sim serve` with 2 brokers, -store-limit %s -store-segment %s -history %d\n",
+		cfg.peers, cfg.hostile, cfg.quiet, cfg.rate, cfg.storeLimit, cfg.storeSegment, cfg.history)
 	fmt.Fprintf(&b, "  acknowledged %d, failed sends %d, lost %d, consumed twice or more %d\n", want, failed.Load(), lost, duplicated)
 	fmt.Fprintf(&b, "  send latency quiet   p50 %v p99 %v (n=%d)\n", q.p50, q.p99, q.n)
 	fmt.Fprintf(&b, "  send latency hostile p50 %v p99 %v (n=%d), p99 ratio %.2f\n", hq.p50, hq.p99, hq.n, float64(hq.p99)/float64(max(q.p99, 1)))
-	fmt.Fprintf(&b, "  server RSS: %s\n", rssSummary(rssSamples, hostileFrom))
+	mem := summarizeRSS(rssSamples, hostileFrom, hostileTo)
+	fmt.Fprintf(&b, "  server RSS: %s\n", mem)
+	fmt.Fprintf(&b, "  server live heap after each GC: %s\n", srv.gcs.summary(heapQuiet, heapHostile))
 	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (clients and peers) quiet %s, hostile %s\n",
 		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test)
 	for k := range peerKinds {
@@ -239,6 +286,11 @@ func TestHostileSoak(t *testing.T) {
 	require.Zero(t, lost, "acknowledged messages no consumer got")
 	require.Positive(t, hq.n, "good sends went through while the peers were at it")
 	require.NoError(t, srv.alive(), "sim serve survived")
+	if cfg.maxRSSGrowth > 0 {
+		require.True(t, mem.ok, "RSS samples in both phases")
+		require.LessOrEqual(t, mem.hostileMax-mem.quietMax, cfg.maxRSSGrowth>>10,
+			"ROCKETSIM_SOAK_MAX_RSS_GROWTH: the hostile phase's RSS (KiB) over the quiet phase's most")
+	}
 }
 
 const soakTopic = "Soak"
@@ -248,20 +300,44 @@ type sample struct {
 	kib int64
 }
 
-// rssSummary gives the RSS at the end of the quiet phase, then at each fifth of the hostile
-// phase, and the most it reached.
-func rssSummary(s []sample, hostileFrom int) string {
-	if len(s) == 0 || hostileFrom >= len(s) {
+// rssFigures are the server's RSS (KiB) in the two phases: the quiet phase's end and most,
+// the hostile phase's most and end, with a sample at each fifth of it.
+type rssFigures struct {
+	ok                  bool
+	quietEnd, quietMax  int64
+	hostileMax, hostEnd int64
+	fifths              [5]int64
+}
+
+// summarizeRSS reads the samples of the quiet phase (up to hostileFrom) and of the hostile
+// one (up to hostileTo; those after are the consumers' catch-up).
+func summarizeRSS(s []sample, hostileFrom, hostileTo int) rssFigures {
+	hostileTo = min(hostileTo, len(s))
+	if hostileFrom < 1 || hostileFrom >= hostileTo {
+		return rssFigures{}
+	}
+	most := func(s []sample) int64 {
+		return slices.MaxFunc(s, func(a, b sample) int { return int(a.kib - b.kib) }).kib
+	}
+	q, h := s[:hostileFrom], s[hostileFrom:hostileTo]
+	f := rssFigures{ok: true, quietEnd: q[len(q)-1].kib, quietMax: most(q), hostileMax: most(h), hostEnd: h[len(h)-1].kib}
+	for i := range f.fifths {
+		f.fifths[i] = h[min(len(h)*(i+1)/5, len(h)-1)].kib
+	}
+	return f
+}
+
+func (f rssFigures) String() string {
+	if !f.ok {
 		return "no samples"
 	}
-	mib := func(kib int64) string { return fmt.Sprintf("%.0f MiB", float64(kib)/1024) }
-	parts := []string{"quiet end " + mib(s[max(hostileFrom-1, 0)].kib)}
-	h := s[hostileFrom:]
-	for i := 1; i <= 5; i++ {
-		parts = append(parts, fmt.Sprintf("%d/5 %s", i, mib(h[min(len(h)*i/5, len(h)-1)].kib)))
+	mib := func(kib int64) string { return fmt.Sprintf("%.0f", float64(kib)/1024) }
+	var fifths []string
+	for _, v := range f.fifths {
+		fifths = append(fifths, mib(v))
 	}
-	peak := slices.MaxFunc(s, func(a, b sample) int { return int(a.kib - b.kib) })
-	return strings.Join(parts, ", ") + ", max " + mib(peak.kib)
+	return fmt.Sprintf("quiet end %s MiB (most %s); hostile most %s, end %s MiB, growth over the quiet most %+.1f MiB; at each fifth of the hostile phase %s MiB",
+		mib(f.quietEnd), mib(f.quietMax), mib(f.hostileMax), mib(f.hostEnd), float64(f.hostileMax-f.quietMax)/1024, strings.Join(fifths, ", "))
 }
 
 // phaseCPU measures the CPU time `sim serve` and this test process take during a phase, so
@@ -367,6 +443,7 @@ type serve struct {
 	pid   int
 	cmd   *exec.Cmd
 	done  chan error
+	gcs   gcLog
 	ready struct {
 		NameSrv string `json:"namesrv"`
 		Brokers []struct {
@@ -376,22 +453,35 @@ type serve struct {
 	}
 }
 
-// startServe builds cmd/sim and starts `sim serve` on free loopback ports with two brokers and
-// the soak topic; it is stopped when the test ends.
-func startServe(t *testing.T) *serve {
+// startServe builds cmd/sim and starts `sim serve` on free loopback ports with two brokers,
+// the soak topic and cfg's bounds, with the runtime's GC trace on (see gcLog); it is stopped
+// when the test ends.
+func startServe(t *testing.T, cfg settings) *serve {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "sim")
 	out, err := exec.Command("go", "build", "-o", bin, "../cmd/sim").CombinedOutput()
 	require.NoError(t, err, "go build: %s", out)
 
 	s := &serve{done: make(chan error, 1)}
-	s.cmd = exec.Command(bin, "serve", "-namesrv", "127.0.0.1:0", "-brokers", "2", "-topics", soakTopic+":4", "-log-level", "error")
+	s.cmd = exec.Command(bin, "serve", "-namesrv", "127.0.0.1:0", "-brokers", "2", "-topics", soakTopic+":4", "-log-level", "error",
+		"-store-limit", cfg.storeLimit, "-store-segment", cfg.storeSegment, "-history", strconv.Itoa(cfg.history))
+	s.cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 	stdout, err := s.cmd.StdoutPipe()
 	require.NoError(t, err)
-	s.cmd.Stderr = os.Stderr
+	stderr, err := s.cmd.StderrPipe()
+	require.NoError(t, err)
 	require.NoError(t, s.cmd.Start())
 	s.pid = s.cmd.Process.Pid
-	go func() { s.done <- s.cmd.Wait() }()
+	traced := make(chan struct{})
+	go func() {
+		defer close(traced)
+		s.gcs.read(stderr, os.Stderr)
+	}()
+	// Wait reads the pipes' end only after they are drained, so the trace goes first.
+	go func() {
+		<-traced
+		s.done <- s.cmd.Wait()
+	}()
 	t.Cleanup(func() {
 		_ = s.cmd.Process.Signal(os.Interrupt)
 		select {
@@ -416,4 +506,55 @@ func (s *serve) alive() error {
 	default:
 		return nil
 	}
+}
+
+// gcLog is the live heap `sim serve` had after each collection, from its GODEBUG=gctrace=1
+// lines ("gc 7 @1.2s 1%: ... 12->13->6 MB, 14 MB goal, ..."): the third figure is the heap
+// marked live, what the process holds once its garbage is gone, which RSS hides behind the
+// collector's headroom and memory not yet returned to the OS.
+type gcLog struct {
+	mu   sync.Mutex
+	live []int64 // MiB, one per collection
+}
+
+var gcLine = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB`)
+
+// read takes the trace lines from r until it ends and passes every other line to rest.
+func (g *gcLog) read(r io.Reader, rest io.Writer) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		m := gcLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			fmt.Fprintln(rest, sc.Text())
+			continue
+		}
+		n, _ := strconv.ParseInt(m[3], 10, 64)
+		g.mu.Lock()
+		g.live = append(g.live, n)
+		g.mu.Unlock()
+	}
+}
+
+// mark is how many collections there have been, to tell the phases apart.
+func (g *gcLog) mark() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.live)
+}
+
+// summary gives the live heap at the quiet phase's last collection (before quietEnd) and the
+// most and the last of the hostile phase's (up to hostileEnd).
+func (g *gcLog) summary(quietEnd, hostileEnd int) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if quietEnd < 1 || hostileEnd <= quietEnd {
+		return fmt.Sprintf("too few collections (%d, %d)", quietEnd, hostileEnd)
+	}
+	h := g.live[quietEnd:hostileEnd]
+	var fifths []string
+	for i := 1; i <= 5; i++ {
+		fifths = append(fifths, strconv.FormatInt(h[min(len(h)*i/5, len(h)-1)], 10))
+	}
+	return fmt.Sprintf("quiet end %d MiB (most %d, %d collections); hostile most %d, end %d MiB (%d collections; at each fifth of them %s MiB)",
+		g.live[quietEnd-1], slices.Max(g.live[:quietEnd]), quietEnd, slices.Max(h), h[len(h)-1], len(h), strings.Join(fifths, ", "))
 }

@@ -76,7 +76,7 @@ func (t *topicFlag) Set(v string) error {
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml|CONF_DIR [-acl-watch D]] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-log-level LEVEL] [-cpuprofile FILE]", stdout)
+	fs := newFlagSet("serve", "[-namesrv HOST:PORT] [-advertise HOST] [-brokers N] [-cluster NAME] [-topics T1:Q,T2:Q] [-auto-create=true] [-acl plain_acl.yml|CONF_DIR [-acl-watch D]] [-admin HOST:PORT [-admin-token TOKEN]] [-tls [-tls-cert F -tls-key F] [-tls-mode permissive|enforcing]] [-max-conns N] [-max-inflight N] [-max-frame B] [-max-header B] [-max-unwritten B] [-idle-timeout D] [-frame-timeout D] [-store-limit BYTES] [-store-segment BYTES] [-history N] [-log-level LEVEL] [-cpuprofile FILE]", stdout)
 	nsAddr := fs.String("namesrv", "127.0.0.1:9876", "name server listen address (port 0 picks a free port)")
 	advertise := fs.String("advertise", "", "host the brokers register with the name server (Java's brokerIP1) and the ready line names, for servers listening on every interface (default: the listen address)")
 	brokers := fs.Int("brokers", defaultBrokers, brokersUsage)
@@ -140,7 +140,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts = append(opts, aclOpts...)
 	}
-	opts = append(opts, storeF.options()...)
+	storeOpts, err := storeF.options()
+	if err != nil {
+		return usagef("%v", err)
+	}
+	opts = append(opts, storeOpts...)
 	for _, tc := range topics {
 		opts = append(opts, fakecluster.WithTopicConfig(tc))
 	}

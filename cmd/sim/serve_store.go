@@ -8,6 +8,8 @@ import (
 
 	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
+	"github.com/rocketsim/rocketsim/fakenamesrv"
+	"github.com/rocketsim/rocketsim/fault"
 )
 
 // byteSize is a flag of bytes: a number, optionally with KiB, MiB or GiB.
@@ -35,19 +37,35 @@ func (b *byteSize) Set(v string) error {
 	return nil
 }
 
-// storeFlags are serve's flags for the brokers' message stores.
+// storeFlags are serve's flags for what the servers keep of the traffic: the brokers' message
+// stores and every server's request history, the two things a long run fills up to a bound.
 type storeFlags struct {
-	limit byteSize
+	limit, segment byteSize
+	history        *int
 }
 
 func addStoreFlags(fs *flag.FlagSet) *storeFlags {
-	f := &storeFlags{limit: fakebroker.DefaultStoreLimit}
+	f := &storeFlags{limit: fakebroker.DefaultStoreLimit, segment: fakebroker.DefaultStoreSegmentSize}
 	fs.Var(&f.limit, "store-limit", "bytes of messages each broker keeps (e.g. 256MiB); past it the oldest are dropped, "+
 		"queues' min offsets move on and pulls below them are answered PULL_OFFSET_MOVED, as when a real broker deletes "+
 		"its oldest commit-log files (0: keep every message)")
+	fs.Var(&f.segment, "store-segment", "bytes of a commit-log segment, the unit -store-limit drops (e.g. 1MiB; never more than -store-limit)")
+	f.history = fs.Int("history", fault.DefaultMaxEntries, "requests each server (the name server and each broker) keeps in its request history "+
+		"(GET /v1/history), the oldest dropped first")
 	return f
 }
 
-func (f *storeFlags) options() []fakecluster.Option {
-	return []fakecluster.Option{fakecluster.WithBrokerOptions(fakebroker.WithStoreLimit(int64(f.limit)))}
+func (f *storeFlags) options() ([]fakecluster.Option, error) {
+	if f.segment < 1 {
+		return nil, fmt.Errorf("-store-segment must be at least 1 byte")
+	}
+	if *f.history < 1 {
+		return nil, fmt.Errorf("-history must be at least 1")
+	}
+	hist := fault.WithMaxEntries(*f.history)
+	return []fakecluster.Option{
+		fakecluster.WithBrokerOptions(fakebroker.WithStoreLimit(int64(f.limit)), fakebroker.WithStoreSegmentSize(int(f.segment)),
+			fakebroker.WithHistoryOptions(hist)),
+		fakecluster.WithNameServerOptions(fakenamesrv.WithHistoryOptions(hist)),
+	}, nil
 }
