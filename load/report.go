@@ -193,14 +193,7 @@ func lagChart(r *Result, end time.Duration) chart {
 	for _, p := range r.Points {
 		top = max(top, float64(p.Lag))
 	}
-	if len(r.Points) == 0 {
-		ch.Empty = true
-	}
-	top = niceCeil(max(top, 1))
-	y := func(v float64) float64 { return float64(ch.Top) + float64(ch.PlotH)*(1-v/top) }
-	for _, v := range linearTicks(top) {
-		ch.YTicks = append(ch.YTicks, tick{Pos: y(v), Label: fmtTickValue(v)})
-	}
+	y := ch.linearY(r, top)
 	ch.Series = []chartSeries{{Name: "acknowledged, not yet consumed", Color: "#7c3aed",
 		Points: series(r.Points, x, func(p Point) float64 { return y(float64(p.Lag)) }), Width: 2}}
 	return ch
@@ -238,6 +231,20 @@ func newChart(id, title, ylabel string) chart {
 }
 
 // xAxis sets time ticks and the plan's markers; it returns the x of an offset.
+// linearY is the y axis of a chart drawn from 0 to top (rounded up to a nice value): its ticks,
+// and the function that places a value on it. Without points the chart is marked empty.
+func (ch *chart) linearY(r *Result, top float64) func(float64) float64 {
+	if len(r.Points) == 0 {
+		ch.Empty = true
+	}
+	top = niceCeil(max(top, 1))
+	y := func(v float64) float64 { return float64(ch.Top) + float64(ch.PlotH)*(1-v/top) }
+	for _, v := range linearTicks(top) {
+		ch.YTicks = append(ch.YTicks, tick{Pos: y(v), Label: fmtTickValue(v)})
+	}
+	return y
+}
+
 func (ch *chart) xAxis(r *Result, end time.Duration) func(time.Duration) float64 {
 	span := max(end.Seconds(), 1e-3)
 	x := func(d time.Duration) float64 {
@@ -272,14 +279,7 @@ func throughputChart(r *Result, end time.Duration) chart {
 	for _, p := range r.Points {
 		top = max(top, p.TPS, p.FailedTPS, p.ConsumeTPS)
 	}
-	if len(r.Points) == 0 {
-		ch.Empty = true
-	}
-	top = niceCeil(max(top, 1))
-	y := func(v float64) float64 { return float64(ch.Top) + float64(ch.PlotH)*(1-v/top) }
-	for _, v := range linearTicks(top) {
-		ch.YTicks = append(ch.YTicks, tick{Pos: y(v), Label: fmtTickValue(v)})
-	}
+	y := ch.linearY(r, top)
 	ok := series(r.Points, x, func(p Point) float64 { return y(p.TPS) })
 	area := ""
 	if ok != "" {
@@ -311,14 +311,7 @@ func brokerChart(r *Result, end time.Duration) chart {
 			top = max(top, b.TPS, b.FailedPS, b.RetriesPS)
 		}
 	}
-	if len(r.Points) == 0 {
-		ch.Empty = true
-	}
-	top = niceCeil(max(top, 1))
-	y := func(v float64) float64 { return float64(ch.Top) + float64(ch.PlotH)*(1-v/top) }
-	for _, v := range linearTicks(top) {
-		ch.YTicks = append(ch.YTicks, tick{Pos: y(v), Label: fmtTickValue(v)})
-	}
+	y := ch.linearY(r, top)
 	for i, bt := range r.Brokers {
 		color := brokerColors[i%len(brokerColors)]
 		// A point before the broker was first seen counts as 0: it had no traffic yet.
