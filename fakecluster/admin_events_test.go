@@ -1,78 +1,24 @@
 package fakecluster_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/adminhttp/adminhttptest"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
 )
-
-// adminEvents opens GET /v1/events on h and returns the data of its broker and fault events
-// (requests left out), read until the test ends.
-func adminEvents(t *testing.T, h http.Handler) <-chan map[string]any {
-	t.Helper()
-	web := httptest.NewServer(h)
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/v1/events", nil)
-	require.NoError(t, err)
-	resp, err := web.Client().Do(req)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	out := make(chan map[string]any, 64)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		readEventData(t, resp.Body, out)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		_ = resp.Body.Close()
-		<-done
-		web.Close()
-	})
-	return out
-}
-
-func readEventData(t *testing.T, body io.Reader, out chan<- map[string]any) {
-	sc := bufio.NewScanner(body)
-	for sc.Scan() {
-		data, ok := strings.CutPrefix(sc.Text(), "data: ")
-		if !ok {
-			continue
-		}
-		var ev map[string]any
-		if err := json.Unmarshal([]byte(data), &ev); err != nil {
-			t.Errorf("bad event %q: %v", data, err)
-			return
-		}
-		if ev["type"] != "request" {
-			out <- ev
-		}
-	}
-}
 
 // eventTimeout bounds the wait for an event that must come.
 const eventTimeout = 10 * time.Second
 
 func nextEvent(t *testing.T, events <-chan map[string]any) map[string]any {
 	t.Helper()
-	select {
-	case ev := <-events:
-		return ev
-	case <-time.After(eventTimeout):
-		t.Fatal("no event within", eventTimeout)
-		return nil
-	}
+	return adminhttptest.Next(t, events, eventTimeout)
 }
 
 // A broker crashed, stopped or started from Go, not through the admin API, is an event on
@@ -80,7 +26,7 @@ func nextEvent(t *testing.T, events <-chan map[string]any) map[string]any {
 func TestBrokerChangesFromGoAreEvents(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithBrokers(2))
 	h := cl.AdminHandler()
-	events := adminEvents(t, h)
+	events := adminhttptest.Events(t, h)
 	b, ok := cl.Broker("broker-b")
 	require.True(t, ok)
 	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)
@@ -118,7 +64,7 @@ func TestBrokerChangesFromGoAreEvents(t *testing.T) {
 func TestSilenceFaultsAndMarksFromGoAreEvents(t *testing.T) {
 	cl := fakecluster.Start(t, fakecluster.WithBrokers(1))
 	h := cl.AdminHandler()
-	events := adminEvents(t, h)
+	events := adminhttptest.Events(t, h)
 	b, ok := cl.Broker("broker-a")
 	require.True(t, ok)
 	ctx, cancel := context.WithTimeout(context.Background(), eventTimeout)

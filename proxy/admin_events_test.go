@@ -1,70 +1,19 @@
 package proxy_test
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/adminhttp/adminhttptest"
 	"github.com/rocketsim/rocketsim/fault"
 )
 
-// adminEvents opens GET /v1/events on h and returns the data of its broker and fault events
-// (requests left out), read until the test ends.
-func adminEvents(t *testing.T, h http.Handler) <-chan map[string]any {
-	t.Helper()
-	web := httptest.NewServer(h)
-	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", web.URL+"/v1/events", nil)
-	require.NoError(t, err)
-	resp, err := web.Client().Do(req)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	out := make(chan map[string]any, 64)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		sc := bufio.NewScanner(resp.Body)
-		for sc.Scan() {
-			data, ok := strings.CutPrefix(sc.Text(), "data: ")
-			if !ok {
-				continue
-			}
-			var ev map[string]any
-			if err := json.Unmarshal([]byte(data), &ev); err != nil {
-				t.Errorf("bad event %q: %v", data, err)
-				return
-			}
-			if ev["type"] != "request" {
-				out <- ev
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		cancel()
-		_ = resp.Body.Close()
-		<-done
-		web.Close()
-	})
-	return out
-}
-
 func nextEvent(t *testing.T, events <-chan map[string]any) map[string]any {
 	t.Helper()
-	select {
-	case ev := <-events:
-		return ev
-	case <-time.After(timeout):
-		t.Fatal("no event within", timeout)
-		return nil
-	}
+	return adminhttptest.Next(t, events, timeout)
 }
 
 // A broker's listeners crashed, stopped or started from Go, not through the admin API, are an
@@ -72,7 +21,7 @@ func nextEvent(t *testing.T, events <-chan map[string]any) map[string]any {
 func TestBrokerChangesFromGoAreEvents(t *testing.T) {
 	_, p := cluster(t)
 	h := p.AdminHandler()
-	events := adminEvents(t, h)
+	events := adminhttptest.Events(t, h)
 	addr := proxied(t, p, "broker-b").Addr
 
 	type change struct {
