@@ -405,19 +405,25 @@ func TestMQAdminMatrix(t *testing.T) {
 	realSide.broker, _ = realC.BrokerAddr(brokerA)
 
 	all := steps()
+	fakeRes, realRes := runBoth(ctx, t, cp, classes, fakeSide, realSide, all)
+
+	compareSides(t, all, fakeRes, realRes, knownDifferences, realC.Version())
+	requireContent(t, all, fakeSide, fakeRes)
+	requireContent(t, all, realSide, realRes)
+}
+
+// runBoth runs all on both sides at once, each in its own driver JVM.
+func runBoth(ctx context.Context, t *testing.T, cp, classes string, fake, real *side, all []step) (fakeRes, realRes []result) {
+	t.Helper()
 	errs := make(chan error, 2)
-	var fakeRes, realRes []result
-	go func() { r, err := runSide(ctx, t, cp, classes, fakeSide, all); fakeRes = r; errs <- err }()
-	go func() { r, err := runSide(ctx, t, cp, classes, realSide, all); realRes = r; errs <- err }()
+	go func() { r, err := runSide(ctx, t, cp, classes, fake, all); fakeRes = r; errs <- err }()
+	go func() { r, err := runSide(ctx, t, cp, classes, real, all); realRes = r; errs <- err }()
 	for range 2 {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
 	}
-
-	compareSides(t, all, fakeRes, realRes, knownDifferences, realC.Version())
-	requireContent(t, all, fakeSide, fakeRes)
-	requireContent(t, all, realSide, realRes)
+	return fakeRes, realRes
 }
 
 // requireContent fails the test where a step with wants printed an exception, or not all of
