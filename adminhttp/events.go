@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/internal/feed"
 )
 
 // Event is one server-sent event of GET /v1/events; its SSE event name is Type, its data the
@@ -69,41 +70,14 @@ type BrokerWatcher interface {
 // BrokerFeed is a BrokerWatcher for Servers to embed or keep: Publish hands a change to every
 // watcher. The zero value is ready; it is safe for concurrent use.
 type BrokerFeed struct {
-	mu   sync.Mutex
-	next int
-	subs map[int]func(BrokerEvent)
+	f feed.Feed[BrokerEvent]
 }
 
 // WatchBrokers implements BrokerWatcher.
-func (f *BrokerFeed) WatchBrokers(fn func(BrokerEvent)) (stop func()) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.subs == nil {
-		f.subs = map[int]func(BrokerEvent){}
-	}
-	id := f.next
-	f.next++
-	f.subs[id] = fn
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		delete(f.subs, id)
-	}
-}
+func (f *BrokerFeed) WatchBrokers(fn func(BrokerEvent)) (stop func()) { return f.f.Watch(fn) }
 
 // Publish hands ev to every watcher.
-func (f *BrokerFeed) Publish(ev BrokerEvent) {
-	f.mu.Lock()
-	fns := make([]func(BrokerEvent), 0, len(f.subs))
-	for _, fn := range f.subs {
-		fns = append(fns, fn)
-	}
-	f.mu.Unlock()
-	// Outside the lock, so that a watcher may stop itself or watch again.
-	for _, fn := range fns {
-		fn(ev)
-	}
-}
+func (f *BrokerFeed) Publish(ev BrokerEvent) { f.f.Publish(ev) }
 
 // eventBuffer is how many admin-made events a slow stream may fall behind by; a stream that
 // falls further behind is ended (its client reconnects and reads the history) rather than

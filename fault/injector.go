@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rocketsim/rocketsim/internal/feed"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -32,9 +33,7 @@ type Injector struct {
 	live atomic.Int32
 	rng  *rand.Rand
 
-	watchMu  sync.Mutex
-	nextID   int
-	watchers map[int]func(Change)
+	changes feed.Feed[Change]
 }
 
 // The kinds of a Change.
@@ -55,35 +54,9 @@ type Change struct {
 // Watch calls f with every change from now until stop is called, so that what shows the rules
 // (the admin API's event stream) sees those added from Go too. f is called on the goroutine
 // that made the change, after the change and outside the injector's lock; it must not block.
-func (inj *Injector) Watch(f func(Change)) (stop func()) {
-	inj.watchMu.Lock()
-	defer inj.watchMu.Unlock()
-	if inj.watchers == nil {
-		inj.watchers = map[int]func(Change){}
-	}
-	id := inj.nextID
-	inj.nextID++
-	inj.watchers[id] = f
-	return func() {
-		inj.watchMu.Lock()
-		defer inj.watchMu.Unlock()
-		delete(inj.watchers, id)
-	}
-}
+func (inj *Injector) Watch(f func(Change)) (stop func()) { return inj.changes.Watch(f) }
 
-func (inj *Injector) changed(changes ...Change) {
-	inj.watchMu.Lock()
-	fns := make([]func(Change), 0, len(inj.watchers))
-	for _, f := range inj.watchers {
-		fns = append(fns, f)
-	}
-	inj.watchMu.Unlock()
-	for _, c := range changes {
-		for _, f := range fns {
-			f(c)
-		}
-	}
-}
+func (inj *Injector) changed(changes ...Change) { inj.changes.Publish(changes...) }
 
 // rulesChanged publishes len(rules); mu is held.
 func (inj *Injector) rulesChanged() { inj.live.Store(int32(len(inj.rules))) }
