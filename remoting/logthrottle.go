@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/rocketsim/rocketsim/internal/throttle"
 )
 
 // DefaultCloseLogsPerSecond bounds the lines a Server logs, at info and above, about the
@@ -23,15 +25,13 @@ func WithCloseLogsPerSecond(n int) ServerOption {
 }
 
 // logThrottle lets perSecond lines through in each second and counts the rest, as the
-// fault-hit log of sim serve does.
+// fault-hit log of sim serve does (both with throttle.Window).
 type logThrottle struct {
 	perSecond int
 	now       func() time.Time
 
-	mu       sync.Mutex
-	window   time.Time // start of the second being counted
-	logged   int       // lines logged in it
-	unlogged int       // lines not logged since the last count was logged
+	mu sync.Mutex
+	w  throttle.Window
 }
 
 // log writes the line through the logger line returns unless this second's lines are spent,
@@ -44,24 +44,13 @@ func (t *logThrottle) log(l *slog.Logger, line func() *slog.Logger, level slog.L
 	if !l.Enabled(ctx, level) {
 		return
 	}
-	if t.perSecond <= 0 {
-		line().Log(ctx, level, msg, args...)
-		return
-	}
-	now := t.now()
 	t.mu.Lock()
-	if now.Sub(t.window) >= time.Second {
-		t.window, t.logged = now, 0
-	}
-	if t.logged >= t.perSecond {
-		t.unlogged++
-		t.mu.Unlock()
+	t.w.PerSecond = t.perSecond
+	ok, held := t.w.Admit(t.now())
+	t.mu.Unlock()
+	if !ok {
 		return
 	}
-	t.logged++
-	held := t.unlogged
-	t.unlogged = 0
-	t.mu.Unlock()
 	t.logHeld(l, held)
 	line().Log(ctx, level, msg, args...)
 }
@@ -69,8 +58,7 @@ func (t *logThrottle) log(l *slog.Logger, line func() *slog.Logger, level slog.L
 // flush logs the count of the lines held back, if any (when the server closes).
 func (t *logThrottle) flush(l *slog.Logger) {
 	t.mu.Lock()
-	held := t.unlogged
-	t.unlogged = 0
+	held := t.w.Held()
 	t.mu.Unlock()
 	t.logHeld(l, held)
 }

@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/rocketsim/rocketsim/fault"
+	"github.com/rocketsim/rocketsim/internal/throttle"
 )
 
 // adminBodyLogged is how much of an admin call's body its log line shows: enough for a fault
@@ -105,47 +105,25 @@ func (h *hitLogger) stop() {
 }
 
 func (h *hitLogger) watch(target string, hist *fault.History) {
-	var th hitThrottle
+	th := throttle.Window{PerSecond: hitsLoggedPerSecond}
 	flush := func(n int) {
 		if n > 0 {
 			h.logger.Info("fault hits not logged", "target", target, "hits", n,
 				"why", fmt.Sprintf("more than %d in a second", hitsLoggedPerSecond))
 		}
 	}
-	defer func() { flush(th.unlogged) }()
+	defer func() { flush(th.Held()) }()
 	// match never accepts: WaitFor offers it every new entry, without polling, until the stop.
 	_, _ = hist.WaitFor(h.ctx, func(e fault.Entry) bool {
 		if e.Fault == "" {
 			return false
 		}
-		logIt, unlogged := th.admit(e.Time)
-		flush(unlogged)
+		logIt, held := th.Admit(e.Time)
 		if logIt {
+			flush(held)
 			h.logger.Info("fault hit", "target", target, "action", string(e.Fault), "code", e.Code,
 				"topic", e.Topic, "peer", e.Peer, "seq", e.Seq)
 		}
 		return false
 	})
-}
-
-// hitThrottle lets hitsLoggedPerSecond hits a second through, counting the rest.
-type hitThrottle struct {
-	window   time.Time // start of the second being counted
-	logged   int       // hits logged in it
-	unlogged int       // hits not logged in it
-}
-
-// admit says whether the hit at t is to be logged, and returns the count of hits not logged in
-// the second before, once, when t starts a new one.
-func (th *hitThrottle) admit(t time.Time) (logIt bool, unloggedBefore int) {
-	if th.window.IsZero() || t.Sub(th.window) >= time.Second {
-		unloggedBefore = th.unlogged
-		th.window, th.logged, th.unlogged = t, 0, 0
-	}
-	if th.logged == hitsLoggedPerSecond {
-		th.unlogged++
-		return false, unloggedBefore
-	}
-	th.logged++
-	return true, unloggedBefore
 }

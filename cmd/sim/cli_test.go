@@ -239,27 +239,3 @@ func TestServeLogsAdminActionsAndFaultHits(t *testing.T) {
 	http.DefaultClient.CloseIdleConnections()
 	waitLog("admin action", "path=/v1/brokers/broker-a/stop", "status=200")
 }
-
-// A rule that takes every request under load logs hitsLoggedPerSecond lines a second, and the
-// count of the rest once the second is over.
-func TestHitThrottle(t *testing.T) {
-	var th hitThrottle
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	logged := 0
-	for i := range 15 {
-		logIt, before := th.admit(t0.Add(time.Duration(i) * time.Millisecond))
-		require.Zero(t, before)
-		if logIt {
-			logged++
-		}
-	}
-	require.Equal(t, hitsLoggedPerSecond, logged)
-	logIt, before := th.admit(t0.Add(999 * time.Millisecond))
-	require.False(t, logIt)
-	require.Zero(t, before)
-	logIt, before = th.admit(t0.Add(time.Second))
-	require.True(t, logIt, "a new second logs again")
-	require.Equal(t, 15+1-hitsLoggedPerSecond, before)
-	_, before = th.admit(t0.Add(1500 * time.Millisecond))
-	require.Zero(t, before, "counted once")
-}
