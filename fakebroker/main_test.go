@@ -197,7 +197,7 @@ func consumerData(group string, topics ...string) protocol.ConsumerData {
 func pullHeader(group, topic string, queue int32, offset int64) protocol.PullMessageRequestHeader {
 	return protocol.PullMessageRequestHeader{
 		ConsumerGroup: group, Topic: topic, QueueID: queue, QueueOffset: offset, MaxMsgNums: 32,
-		SysFlag: pullFlagSuspend, SuspendTimeoutMillis: 20_000, ExpressionType: protocol.ExpressionTypeTag,
+		SysFlag: protocol.PullSysFlagSuspend, SuspendTimeoutMillis: 20_000, ExpressionType: protocol.ExpressionTypeTag,
 	}
 }
 

@@ -44,13 +44,6 @@ import (
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
-// Short names for protocol's PullSysFlag bits, which this package's tests use too.
-const (
-	pullFlagCommitOffset = protocol.PullSysFlagCommitOffset
-	pullFlagSuspend      = protocol.PullSysFlagSuspend
-	pullFlagSubscription = protocol.PullSysFlagSubscription
-)
-
 const framePull = "org.apache.rocketmq.broker.processor.PullMessageProcessor.processRequest(PullMessageProcessor.java:"
 
 // The numbers processRequest unboxes (commitOffset only when it stores it).
@@ -99,9 +92,9 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 	if resp := check(cmd, pullNeedSysFlag); resp != nil {
 		return resp
 	}
-	hasSuspend := h.SysFlag&pullFlagSuspend != 0
-	hasCommitOffset := h.SysFlag&pullFlagCommitOffset != 0
-	hasSubscription := h.SysFlag&pullFlagSubscription != 0
+	hasSuspend := h.SysFlag&protocol.PullSysFlagSuspend != 0
+	hasCommitOffset := h.SysFlag&protocol.PullSysFlagCommitOffset != 0
+	hasSubscription := h.SysFlag&protocol.PullSysFlagSubscription != 0
 	var suspendTimeout time.Duration
 	if hasSuspend {
 		if resp := check(cmd, pullNeedSuspend); resp != nil {

@@ -98,7 +98,7 @@ func TestPullStatuses(t *testing.T) {
 				h := pullHeader("cg", "T", tc.queue, tc.offset)
 				h.SysFlag = 0 // no suspension: answered at once
 				if tc.tags != "" {
-					h.SysFlag |= pullFlagSubscription
+					h.SysFlag |= protocol.PullSysFlagSubscription
 					h.Subscription = tc.tags
 				}
 				resp := r.pull(h)
@@ -146,7 +146,7 @@ func TestPullRefusals(t *testing.T) {
 			edit:     func(h *protocol.PullMessageRequestHeader) { h.ConsumerGroup = "ghost" },
 			wantCode: remoting.SubscriptionGroupNotExist, wantRemark: "subscription group [ghost] does not exist, \nSee http://rocketmq.apache.org/docs/faq/ for further details."},
 		{name: "SQL92 filter", edit: func(h *protocol.PullMessageRequestHeader) {
-			h.SysFlag |= pullFlagSubscription
+			h.SysFlag |= protocol.PullSysFlagSubscription
 			h.Subscription, h.ExpressionType = "a > 1", "SQL92"
 		}, wantCode: remoting.SystemError, wantRemark: "The broker does not support consumer to filter message by SQL92"},
 		{name: "queue id missing", ext: func(ext map[string]string) { delete(ext, "queueId") },
@@ -284,7 +284,7 @@ func TestPullCommitsOffset(t *testing.T) {
 		r := pullRig(t)
 		r.send(remoting.CodeSendMessageV2, "T", 0, "a", nil)
 		h := pullHeader("cg", "T", 0, 1)
-		h.SysFlag = pullFlagCommitOffset
+		h.SysFlag = protocol.PullSysFlagCommitOffset
 		h.CommitOffset = 1
 		resp := r.pull(h)
 		require.Equal(t, remoting.PullNotFound, resp.Code)
@@ -344,7 +344,7 @@ func TestPullGoClientConsumer(t *testing.T) {
 		r.send(remoting.CodeSendMessage, "T", 0, "a", map[string]string{"TAGS": "TagA"})
 		r.send(remoting.CodeSendMessage, "T", 0, "b", map[string]string{"TAGS": "TagB"})
 		h := pullHeader("go_cg", "T", 0, 0)
-		h.SysFlag = pullFlagSuspend
+		h.SysFlag = protocol.PullSysFlagSuspend
 		resp := r.pull(h)
 		require.Equal(t, remoting.Success, resp.Code, resp.Remark)
 		msgs, err := protocol.DecodeStoredMessages(resp.Body)
@@ -388,7 +388,7 @@ func TestPullOffsetMovedWritesEvent(t *testing.T) {
 		r := newRig(t, WithTopic("T", 2))
 		r.send(remoting.CodeSendMessageV2, "T", 0, "m", nil)
 		h := pullHeader("cg", "T", 0, 0)
-		h.SysFlag, h.Subscription = pullFlagSubscription, "*"
+		h.SysFlag, h.Subscription = protocol.PullSysFlagSubscription, "*"
 		require.Equal(t, remoting.Success, r.pull(h).Code)
 		require.Empty(t, r.b.StoredMessages(protocol.OffsetMovedEventTopic), "no correction, no event")
 
@@ -412,7 +412,7 @@ func TestPullOffsetMovedWritesEvent(t *testing.T) {
 		h.QueueID, h.QueueOffset = 1, 3
 		require.Equal(t, remoting.PullOffsetMoved, r.pull(h).Code)
 		byTag := pullHeader("cg", protocol.OffsetMovedEventTopic, 0, 0)
-		byTag.SysFlag, byTag.Subscription, byTag.ConsumerGroup = pullFlagSubscription, "cg", "reader"
+		byTag.SysFlag, byTag.Subscription, byTag.ConsumerGroup = protocol.PullSysFlagSubscription, "cg", "reader"
 		resp = r.pull(byTag)
 		require.Equal(t, remoting.Success, resp.Code)
 		msgs, err := protocol.DecodeStoredMessages(resp.Body)

@@ -73,7 +73,7 @@ func TestSubscriptionGroupRequests(t *testing.T) {
 		// A pull auto-creates its group, which moves the version too.
 		resp = r.invoke(protocol.RequestWithHeader(remoting.CodePullMessage, protocol.PullMessageRequestHeader{
 			ConsumerGroup: "auto-cg", Topic: protocol.SelfTestTopic, MaxMsgNums: 1,
-			SysFlag: pullFlagSubscription, Subscription: "*",
+			SysFlag: protocol.PullSysFlagSubscription, Subscription: "*",
 		}, nil))
 		require.Equal(t, remoting.PullNotFound, resp.Code, resp.Remark)
 		wr = allGroups(t, r)
@@ -129,7 +129,7 @@ func TestAutoCreateSubscriptionGroup(t *testing.T) {
 		r := newRig(t, WithAutoCreateSubscriptionGroup(false))
 		pull := func(group string) *remoting.Command {
 			return r.invoke(protocol.RequestWithHeader(remoting.CodePullMessage, protocol.PullMessageRequestHeader{
-				ConsumerGroup: group, Topic: protocol.SelfTestTopic, MaxMsgNums: 1, SysFlag: pullFlagSubscription, Subscription: "*",
+				ConsumerGroup: group, Topic: protocol.SelfTestTopic, MaxMsgNums: 1, SysFlag: protocol.PullSysFlagSubscription, Subscription: "*",
 			}, nil))
 		}
 		resp := pull("cg")
