@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,12 @@ import (
 	"github.com/rocketsim/rocketsim/client"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if plan := os.Getenv(peerProcessEnv); plan != "" {
+		os.Exit(runPeerProcess(plan, os.Stdin, os.Stdout))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // settings are the soak's knobs, from the environment so that CI runs a short smoke and README's
 // figures come from the long run with the same code.
@@ -109,9 +115,11 @@ func parseBytes(v string) (int64, error) {
 // TestHostileSoak runs `sim serve` as its own process, sends and consumes at a steady rate
 // through a quiet phase and then a hostile one (peers sending junk, holding half-open
 // connections, trickling a frame, announcing 2 GiB frames, flooding requests they never read),
-// and checks that nothing acknowledged is lost. It logs the figures README quotes: the good
-// sends' latency in each phase, the server's resident memory and live heap in each phase, and
-// what became of the hostile connections.
+// and checks that nothing acknowledged is lost. The peers run in a process of their own (this
+// test binary again, see startPeers), as they would on another machine, so that the good
+// client's latency is not the peers' own cost in the same scheduler and collector. It logs the
+// figures README quotes: the good sends' latency in each phase, the server's resident memory
+// and live heap in each phase, each process's CPU, and what became of the hostile connections.
 func TestHostileSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the soak runs sim serve for about 20 s of wall time; run go test ./soak/ without -short")
@@ -206,7 +214,7 @@ func TestHostileSoak(t *testing.T) {
 		}
 	}
 
-	quietCPU := startCPU(t, srv.pid)
+	quietCPU := startCPU(t, srv.pid, 0)
 	send(&quietLat, cfg.quiet)
 	quietCPU.stop()
 	rssMu.Lock()
@@ -214,21 +222,19 @@ func TestHostileSoak(t *testing.T) {
 	rssMu.Unlock()
 	heapQuiet := srv.gcs.mark()
 
-	hostileCtx, stopHostile := context.WithCancel(ctx)
 	targets := []string{srv.ready.NameSrv}
 	for _, b := range srv.ready.Brokers {
 		targets = append(targets, b.Addr)
 	}
-	h := startHostile(hostileCtx, targets, cfg.peers, cfg.kinds)
-	hostileCPU := startCPU(t, srv.pid)
+	peers := startPeers(t, targets, cfg.peers, cfg.kinds)
+	hostileCPU := startCPU(t, srv.pid, peers.pid)
 	send(&hostileLat, cfg.hostile)
 	hostileCPU.stop()
 	rssMu.Lock()
 	hostileTo := len(rssSamples)
 	rssMu.Unlock()
 	heapHostile := srv.gcs.mark()
-	stopHostile()
-	h.wait()
+	h := peers.stop(t)
 
 	ackedMu.Lock()
 	defer ackedMu.Unlock()
@@ -275,16 +281,21 @@ func TestHostileSoak(t *testing.T) {
 	mem := summarizeRSS(rssSamples, hostileFrom, hostileTo)
 	fmt.Fprintf(&b, "  server RSS: %s\n", mem)
 	fmt.Fprintf(&b, "  server live heap after each GC: %s\n", srv.gcs.summary(heapQuiet, heapHostile))
-	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (clients and peers) quiet %s, hostile %s\n",
-		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test)
+	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (the good producer and consumer) quiet %s, hostile %s; the peers' process, hostile %s\n",
+		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test, hostileCPU.peers)
 	for k := range peerKinds {
-		fmt.Fprintf(&b, "  %-13s connections %6d, closed by the server %6d\n", peerKindNames[k], h.stats.dials[k].Load(), h.stats.closedByServer[k].Load())
+		fmt.Fprintf(&b, "  %-13s connections %6d, closed by the server %6d\n", peerKindNames[k], h.Dials[k], h.ClosedByServer[k])
 	}
-	fmt.Fprintf(&b, "  dial failures %d, hostile bytes sent %d MiB\n", h.stats.dialFailures.Load(), h.stats.bytesSent.Load()>>20)
+	fmt.Fprintf(&b, "  dial failures %d, hostile bytes sent %d MiB\n", h.DialFailures, h.BytesSent>>20)
 	t.Log(b.String())
 
 	require.Zero(t, lost, "acknowledged messages no consumer got")
 	require.Positive(t, hq.n, "good sends went through while the peers were at it")
+	var dials int64
+	for _, n := range h.Dials {
+		dials += n
+	}
+	require.GreaterOrEqual(t, dials, int64(cfg.peers), "every peer connected at least once (the peers' process ran)")
 	require.NoError(t, srv.alive(), "sim serve survived")
 	if cfg.maxRSSGrowth > 0 {
 		require.True(t, mem.ok, "RSS samples in both phases")
@@ -340,23 +351,26 @@ func (f rssFigures) String() string {
 		mib(f.quietEnd), mib(f.quietMax), mib(f.hostileMax), mib(f.hostEnd), float64(f.hostileMax-f.quietMax)/1024, strings.Join(fifths, ", "))
 }
 
-// phaseCPU measures the CPU time `sim serve` and this test process take during a phase, so
-// that the report tells the server's cost of the peers from the peers' own (both share the
-// machine's cores with the good client).
+// phaseCPU measures the CPU time `sim serve`, this test process (the good client) and the
+// peers' process take during a phase, so that the report tells the server's cost of the peers
+// from the peers' own (all share the machine's cores).
 type phaseCPU struct {
-	pid            int
-	begin          time.Time
-	server0, test0 time.Duration
-	server, test   string // shares of one core, once stopped
+	pid, peersPid         int // peersPid 0: no peers' process in this phase
+	begin                 time.Time
+	server0, test0, peer0 time.Duration
+	server, test, peers   string // shares of one core, once stopped
 }
 
-func startCPU(t *testing.T, pid int) *phaseCPU {
-	p := &phaseCPU{pid: pid, begin: time.Now(), server: "?", test: "?"}
-	var err1, err2 error
+func startCPU(t *testing.T, pid, peersPid int) *phaseCPU {
+	p := &phaseCPU{pid: pid, peersPid: peersPid, begin: time.Now(), server: "?", test: "?", peers: "-"}
+	var err1, err2, err3 error
 	p.server0, err1 = cpuTime(pid)
 	p.test0, err2 = cpuTime(os.Getpid())
-	if err1 != nil || err2 != nil {
-		t.Logf("no CPU times: %v %v", err1, err2)
+	if peersPid != 0 {
+		p.peer0, err3 = cpuTime(peersPid)
+	}
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Logf("no CPU times: %v", err)
 	}
 	return p
 }
@@ -371,6 +385,9 @@ func (p *phaseCPU) stop() {
 		return fmt.Sprintf("%.1f%%", 100*float64(to-from)/float64(wall))
 	}
 	p.server, p.test = share(p.pid, p.server0), share(os.Getpid(), p.test0)
+	if p.peersPid != 0 {
+		p.peers = share(p.peersPid, p.peer0)
+	}
 }
 
 // cpuTime is a process's user and system time so far, from /proc (clock ticks of 10 ms).
