@@ -214,6 +214,7 @@ func TestHostileSoak(t *testing.T) {
 		}
 	}
 
+	quietStart := time.Now()
 	quietCPU := startCPU(t, srv.pid, 0)
 	send(&quietLat, cfg.quiet)
 	quietCPU.stop()
@@ -227,9 +228,11 @@ func TestHostileSoak(t *testing.T) {
 		targets = append(targets, b.Addr)
 	}
 	peers := startPeers(t, targets, cfg.peers, cfg.kinds)
+	hostileStart := time.Now()
 	hostileCPU := startCPU(t, srv.pid, peers.pid)
 	send(&hostileLat, cfg.hostile)
 	hostileCPU.stop()
+	hostileEnd := time.Now()
 	rssMu.Lock()
 	hostileTo := len(rssSamples)
 	rssMu.Unlock()
@@ -281,6 +284,13 @@ func TestHostileSoak(t *testing.T) {
 	mem := summarizeRSS(rssSamples, hostileFrom, hostileTo)
 	fmt.Fprintf(&b, "  server RSS: %s\n", mem)
 	fmt.Fprintf(&b, "  server live heap after each GC: %s\n", srv.gcs.summary(heapQuiet, heapHostile))
+	fmt.Fprintf(&b, "  server GC, share of wall time in collections (sweep termination, mark, mark termination): quiet %s, hostile %s\n",
+		srv.gcs.inGC(0, heapQuiet, hostileStart.Sub(quietStart)), srv.gcs.inGC(heapQuiet, heapHostile, hostileEnd.Sub(hostileStart)))
+	if cfg.hostile >= 2*time.Minute {
+		rssMu.Lock()
+		fmt.Fprintf(&b, "  each minute of the hostile phase, RSS and live heap (MiB): %s\n", timeline(rssSamples, &srv.gcs, hostileStart, hostileEnd, time.Minute))
+		rssMu.Unlock()
+	}
 	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (the good producer and consumer) quiet %s, hostile %s; the peers' process, hostile %s\n",
 		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test, hostileCPU.peers)
 	for k := range peerKinds {
@@ -482,6 +492,10 @@ func startServe(t *testing.T, cfg settings) *serve {
 	s := &serve{done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "serve", "-namesrv", "127.0.0.1:0", "-brokers", "2", "-topics", soakTopic+":4", "-log-level", "error",
 		"-store-limit", cfg.storeLimit, "-store-segment", cfg.storeSegment, "-history", strconv.Itoa(cfg.history))
+	if path := os.Getenv("ROCKETSIM_SOAK_CPUPROFILE"); path != "" {
+		// The server's CPU profile of the whole run, to find what the peers cost it.
+		s.cmd.Args = append(s.cmd.Args, "-cpuprofile", path)
+	}
 	s.cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 	stdout, err := s.cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -531,10 +545,15 @@ func (s *serve) alive() error {
 // collector's headroom and memory not yet returned to the OS.
 type gcLog struct {
 	mu   sync.Mutex
-	live []int64 // MiB, one per collection
+	live []int64         // MiB, one per collection
+	at   []time.Time     // when each collection's line came
+	took []time.Duration // each collection's wall time: its two pauses and its concurrent mark
 }
 
-var gcLine = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB`)
+var (
+	gcLine  = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB`)
+	gcClock = regexp.MustCompile(`: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock`)
+)
 
 // read takes the trace lines from r until it ends and passes every other line to rest.
 func (g *gcLog) read(r io.Reader, rest io.Writer) {
@@ -546,8 +565,17 @@ func (g *gcLog) read(r io.Reader, rest io.Writer) {
 			continue
 		}
 		n, _ := strconv.ParseInt(m[3], 10, 64)
+		var took time.Duration
+		if c := gcClock.FindStringSubmatch(sc.Text()); c != nil {
+			for _, ms := range c[1:] {
+				f, _ := strconv.ParseFloat(ms, 64)
+				took += time.Duration(f * float64(time.Millisecond))
+			}
+		}
 		g.mu.Lock()
 		g.live = append(g.live, n)
+		g.at = append(g.at, time.Now())
+		g.took = append(g.took, took)
 		g.mu.Unlock()
 	}
 }
@@ -574,4 +602,44 @@ func (g *gcLog) summary(quietEnd, hostileEnd int) string {
 	}
 	return fmt.Sprintf("quiet end %d MiB (most %d, %d collections); hostile most %d, end %d MiB (%d collections; at each fifth of them %s MiB)",
 		g.live[quietEnd-1], slices.Max(g.live[:quietEnd]), quietEnd, slices.Max(h), h[len(h)-1], len(h), strings.Join(fifths, ", "))
+}
+
+// inGC is the share of wall that the collections from..to took (while a collection marks, it
+// takes a quarter of the CPU and makes allocating goroutines help), and their longest.
+func (g *gcLog) inGC(from, to int, wall time.Duration) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if from >= to || to > len(g.took) || wall <= 0 {
+		return "no collections"
+	}
+	var sum time.Duration
+	for _, d := range g.took[from:to] {
+		sum += d
+	}
+	return fmt.Sprintf("%.2f%% (%d collections, longest %v)", 100*float64(sum)/float64(wall), to-from, slices.Max(g.took[from:to]).Round(10*time.Microsecond))
+}
+
+// liveAt is the live heap after the last collection before t (-1: none yet).
+func (g *gcLog) liveAt(t time.Time) int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(g.at, t, func(a, t time.Time) int { return a.Compare(t) })
+	if i == 0 {
+		return -1
+	}
+	return g.live[i-1]
+}
+
+// timeline gives the server's RSS and live heap at each step from begin to end: the RSS
+// sample nearest before each point and the live heap of the last collection before it.
+func timeline(rss []sample, g *gcLog, begin, end time.Time, step time.Duration) string {
+	var out []string
+	for at := begin.Add(step); !at.After(end.Add(time.Second)); at = at.Add(step) {
+		i, _ := slices.BinarySearchFunc(rss, at, func(s sample, t time.Time) int { return s.at.Compare(t) })
+		if i == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%v: %.0f/%d", at.Sub(begin).Round(time.Second), float64(rss[i-1].kib)/1024, g.liveAt(at)))
+	}
+	return strings.Join(out, ", ")
 }
