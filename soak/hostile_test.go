@@ -3,17 +3,128 @@ package soak
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
+	"os/exec"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
+
+// peerProcessEnv, set in the environment of this test binary, makes it the hostile peers'
+// process instead of running tests (see TestMain): the soak starts the peers in a process of
+// their own, as they would be on another machine, so that they share neither the scheduler nor
+// the garbage collector of the good producer and consumer whose latency the soak measures.
+const peerProcessEnv = "ROCKETSIM_SOAK_PEER_PROCESS"
+
+// peerPlan is what the soak tells the peers' process, as JSON in peerProcessEnv.
+type peerPlan struct {
+	Addrs []string   `json:"addrs"`
+	Peers int        `json:"peers"`
+	Kinds []peerKind `json:"kinds"`
+}
+
+// peerReport is what the peers' process says on its way out, as one JSON line on stdout.
+type peerReport struct {
+	Dials          [peerKinds]int64 `json:"dials"`
+	ClosedByServer [peerKinds]int64 `json:"closedByServer"`
+	DialFailures   int64            `json:"dialFailures"`
+	BytesSent      int64            `json:"bytesSent"`
+}
+
+// runPeerProcess is the peers' process: it runs plan's peers until its stdin ends (the soak
+// closes it, or dies) or it gets SIGINT or SIGTERM, then writes its report to out.
+func runPeerProcess(planJSON string, in io.Reader, out io.Writer) int {
+	var plan peerPlan
+	if err := json.Unmarshal([]byte(planJSON), &plan); err != nil || len(plan.Kinds) == 0 {
+		fmt.Fprintf(os.Stderr, "%s: bad plan %q: %v\n", peerProcessEnv, planJSON, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		_, _ = io.Copy(io.Discard, in)
+		stop()
+	}()
+	h := startHostile(ctx, plan.Addrs, plan.Peers, plan.Kinds)
+	<-ctx.Done()
+	h.wait()
+	var r peerReport
+	for k := range peerKinds {
+		r.Dials[k] = h.stats.dials[k].Load()
+		r.ClosedByServer[k] = h.stats.closedByServer[k].Load()
+	}
+	r.DialFailures, r.BytesSent = h.stats.dialFailures.Load(), h.stats.bytesSent.Load()
+	if err := json.NewEncoder(out).Encode(r); err != nil {
+		return 1
+	}
+	return 0
+}
+
+// peerProcess is the hostile peers' process, started by the soak.
+type peerProcess struct {
+	pid    int
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	report chan peerReport
+}
+
+// startPeers runs n peers of kinds against addrs in a process of their own: this test binary
+// again, which TestMain turns into the peers' process. They run until stop.
+func startPeers(t *testing.T, addrs []string, n int, kinds []peerKind) *peerProcess {
+	t.Helper()
+	plan, err := json.Marshal(peerPlan{Addrs: addrs, Peers: n, Kinds: kinds})
+	require.NoError(t, err)
+	p := &peerProcess{report: make(chan peerReport, 1)}
+	p.cmd = exec.Command(os.Args[0])
+	p.cmd.Env = append(os.Environ(), peerProcessEnv+"="+string(plan))
+	p.cmd.Stderr = os.Stderr
+	p.stdin, err = p.cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := p.cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, p.cmd.Start())
+	p.pid = p.cmd.Process.Pid
+	go func() {
+		var r peerReport
+		_ = json.NewDecoder(stdout).Decode(&r) // a zero report if the process died
+		p.report <- r
+	}()
+	t.Cleanup(func() {
+		// Stopped already, or the test failed before: the process must not outlive it.
+		_ = p.stdin.Close()
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+	return p
+}
+
+// stop tells the peers to stop, by closing their process's stdin, and returns their report.
+func (p *peerProcess) stop(t *testing.T) peerReport {
+	t.Helper()
+	require.NoError(t, p.stdin.Close())
+	var r peerReport
+	select {
+	case r = <-p.report:
+	case <-time.After(30 * time.Second):
+		require.FailNow(t, "the peers' process did not stop within 30 s of its stdin closing")
+	}
+	require.NoError(t, p.cmd.Wait(), "the peers' process")
+	return r
+}
 
 // peerKind is one way a hostile peer misbehaves.
 type peerKind int

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,12 @@ import (
 	"github.com/rocketsim/rocketsim/client"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	if plan := os.Getenv(peerProcessEnv); plan != "" {
+		os.Exit(runPeerProcess(plan, os.Stdin, os.Stdout))
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // settings are the soak's knobs, from the environment so that CI runs a short smoke and README's
 // figures come from the long run with the same code.
@@ -109,9 +115,11 @@ func parseBytes(v string) (int64, error) {
 // TestHostileSoak runs `sim serve` as its own process, sends and consumes at a steady rate
 // through a quiet phase and then a hostile one (peers sending junk, holding half-open
 // connections, trickling a frame, announcing 2 GiB frames, flooding requests they never read),
-// and checks that nothing acknowledged is lost. It logs the figures README quotes: the good
-// sends' latency in each phase, the server's resident memory and live heap in each phase, and
-// what became of the hostile connections.
+// and checks that nothing acknowledged is lost. The peers run in a process of their own (this
+// test binary again, see startPeers), as they would on another machine, so that the good
+// client's latency is not the peers' own cost in the same scheduler and collector. It logs the
+// figures README quotes: the good sends' latency in each phase, the server's resident memory
+// and live heap in each phase, each process's CPU, and what became of the hostile connections.
 func TestHostileSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the soak runs sim serve for about 20 s of wall time; run go test ./soak/ without -short")
@@ -206,7 +214,8 @@ func TestHostileSoak(t *testing.T) {
 		}
 	}
 
-	quietCPU := startCPU(t, srv.pid)
+	quietStart := time.Now()
+	quietCPU := startCPU(t, srv.pid, 0)
 	send(&quietLat, cfg.quiet)
 	quietCPU.stop()
 	rssMu.Lock()
@@ -214,21 +223,21 @@ func TestHostileSoak(t *testing.T) {
 	rssMu.Unlock()
 	heapQuiet := srv.gcs.mark()
 
-	hostileCtx, stopHostile := context.WithCancel(ctx)
 	targets := []string{srv.ready.NameSrv}
 	for _, b := range srv.ready.Brokers {
 		targets = append(targets, b.Addr)
 	}
-	h := startHostile(hostileCtx, targets, cfg.peers, cfg.kinds)
-	hostileCPU := startCPU(t, srv.pid)
+	peers := startPeers(t, targets, cfg.peers, cfg.kinds)
+	hostileStart := time.Now()
+	hostileCPU := startCPU(t, srv.pid, peers.pid)
 	send(&hostileLat, cfg.hostile)
 	hostileCPU.stop()
+	hostileEnd := time.Now()
 	rssMu.Lock()
 	hostileTo := len(rssSamples)
 	rssMu.Unlock()
 	heapHostile := srv.gcs.mark()
-	stopHostile()
-	h.wait()
+	h := peers.stop(t)
 
 	ackedMu.Lock()
 	defer ackedMu.Unlock()
@@ -275,16 +284,28 @@ func TestHostileSoak(t *testing.T) {
 	mem := summarizeRSS(rssSamples, hostileFrom, hostileTo)
 	fmt.Fprintf(&b, "  server RSS: %s\n", mem)
 	fmt.Fprintf(&b, "  server live heap after each GC: %s\n", srv.gcs.summary(heapQuiet, heapHostile))
-	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (clients and peers) quiet %s, hostile %s\n",
-		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test)
-	for k := range peerKinds {
-		fmt.Fprintf(&b, "  %-13s connections %6d, closed by the server %6d\n", peerKindNames[k], h.stats.dials[k].Load(), h.stats.closedByServer[k].Load())
+	fmt.Fprintf(&b, "  server GC, share of wall time in collections (sweep termination, mark, mark termination): quiet %s, hostile %s\n",
+		srv.gcs.inGC(0, heapQuiet, hostileStart.Sub(quietStart)), srv.gcs.inGC(heapQuiet, heapHostile, hostileEnd.Sub(hostileStart)))
+	if cfg.hostile >= 2*time.Minute {
+		rssMu.Lock()
+		fmt.Fprintf(&b, "  each minute of the hostile phase, RSS and live heap (MiB): %s\n", timeline(rssSamples, &srv.gcs, hostileStart, hostileEnd, time.Minute))
+		rssMu.Unlock()
 	}
-	fmt.Fprintf(&b, "  dial failures %d, hostile bytes sent %d MiB\n", h.stats.dialFailures.Load(), h.stats.bytesSent.Load()>>20)
+	fmt.Fprintf(&b, "  CPU, share of one core: sim serve quiet %s, hostile %s; this test process (the good producer and consumer) quiet %s, hostile %s; the peers' process, hostile %s\n",
+		quietCPU.server, hostileCPU.server, quietCPU.test, hostileCPU.test, hostileCPU.peers)
+	for k := range peerKinds {
+		fmt.Fprintf(&b, "  %-13s connections %6d, closed by the server %6d\n", peerKindNames[k], h.Dials[k], h.ClosedByServer[k])
+	}
+	fmt.Fprintf(&b, "  dial failures %d, hostile bytes sent %d MiB\n", h.DialFailures, h.BytesSent>>20)
 	t.Log(b.String())
 
 	require.Zero(t, lost, "acknowledged messages no consumer got")
 	require.Positive(t, hq.n, "good sends went through while the peers were at it")
+	var dials int64
+	for _, n := range h.Dials {
+		dials += n
+	}
+	require.GreaterOrEqual(t, dials, int64(cfg.peers), "every peer connected at least once (the peers' process ran)")
 	require.NoError(t, srv.alive(), "sim serve survived")
 	if cfg.maxRSSGrowth > 0 {
 		require.True(t, mem.ok, "RSS samples in both phases")
@@ -340,23 +361,26 @@ func (f rssFigures) String() string {
 		mib(f.quietEnd), mib(f.quietMax), mib(f.hostileMax), mib(f.hostEnd), float64(f.hostileMax-f.quietMax)/1024, strings.Join(fifths, ", "))
 }
 
-// phaseCPU measures the CPU time `sim serve` and this test process take during a phase, so
-// that the report tells the server's cost of the peers from the peers' own (both share the
-// machine's cores with the good client).
+// phaseCPU measures the CPU time `sim serve`, this test process (the good client) and the
+// peers' process take during a phase, so that the report tells the server's cost of the peers
+// from the peers' own (all share the machine's cores).
 type phaseCPU struct {
-	pid            int
-	begin          time.Time
-	server0, test0 time.Duration
-	server, test   string // shares of one core, once stopped
+	pid, peersPid         int // peersPid 0: no peers' process in this phase
+	begin                 time.Time
+	server0, test0, peer0 time.Duration
+	server, test, peers   string // shares of one core, once stopped
 }
 
-func startCPU(t *testing.T, pid int) *phaseCPU {
-	p := &phaseCPU{pid: pid, begin: time.Now(), server: "?", test: "?"}
-	var err1, err2 error
+func startCPU(t *testing.T, pid, peersPid int) *phaseCPU {
+	p := &phaseCPU{pid: pid, peersPid: peersPid, begin: time.Now(), server: "?", test: "?", peers: "-"}
+	var err1, err2, err3 error
 	p.server0, err1 = cpuTime(pid)
 	p.test0, err2 = cpuTime(os.Getpid())
-	if err1 != nil || err2 != nil {
-		t.Logf("no CPU times: %v %v", err1, err2)
+	if peersPid != 0 {
+		p.peer0, err3 = cpuTime(peersPid)
+	}
+	if err := errors.Join(err1, err2, err3); err != nil {
+		t.Logf("no CPU times: %v", err)
 	}
 	return p
 }
@@ -371,6 +395,9 @@ func (p *phaseCPU) stop() {
 		return fmt.Sprintf("%.1f%%", 100*float64(to-from)/float64(wall))
 	}
 	p.server, p.test = share(p.pid, p.server0), share(os.Getpid(), p.test0)
+	if p.peersPid != 0 {
+		p.peers = share(p.peersPid, p.peer0)
+	}
 }
 
 // cpuTime is a process's user and system time so far, from /proc (clock ticks of 10 ms).
@@ -465,6 +492,10 @@ func startServe(t *testing.T, cfg settings) *serve {
 	s := &serve{done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "serve", "-namesrv", "127.0.0.1:0", "-brokers", "2", "-topics", soakTopic+":4", "-log-level", "error",
 		"-store-limit", cfg.storeLimit, "-store-segment", cfg.storeSegment, "-history", strconv.Itoa(cfg.history))
+	if path := os.Getenv("ROCKETSIM_SOAK_CPUPROFILE"); path != "" {
+		// The server's CPU profile of the whole run, to find what the peers cost it.
+		s.cmd.Args = append(s.cmd.Args, "-cpuprofile", path)
+	}
 	s.cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 	stdout, err := s.cmd.StdoutPipe()
 	require.NoError(t, err)
@@ -514,10 +545,15 @@ func (s *serve) alive() error {
 // collector's headroom and memory not yet returned to the OS.
 type gcLog struct {
 	mu   sync.Mutex
-	live []int64 // MiB, one per collection
+	live []int64         // MiB, one per collection
+	at   []time.Time     // when each collection's line came
+	took []time.Duration // each collection's wall time: its two pauses and its concurrent mark
 }
 
-var gcLine = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB`)
+var (
+	gcLine  = regexp.MustCompile(`^gc \d+ @.* (\d+)->(\d+)->(\d+) MB`)
+	gcClock = regexp.MustCompile(`: ([\d.]+)\+([\d.]+)\+([\d.]+) ms clock`)
+)
 
 // read takes the trace lines from r until it ends and passes every other line to rest.
 func (g *gcLog) read(r io.Reader, rest io.Writer) {
@@ -529,8 +565,17 @@ func (g *gcLog) read(r io.Reader, rest io.Writer) {
 			continue
 		}
 		n, _ := strconv.ParseInt(m[3], 10, 64)
+		var took time.Duration
+		if c := gcClock.FindStringSubmatch(sc.Text()); c != nil {
+			for _, ms := range c[1:] {
+				f, _ := strconv.ParseFloat(ms, 64)
+				took += time.Duration(f * float64(time.Millisecond))
+			}
+		}
 		g.mu.Lock()
 		g.live = append(g.live, n)
+		g.at = append(g.at, time.Now())
+		g.took = append(g.took, took)
 		g.mu.Unlock()
 	}
 }
@@ -557,4 +602,44 @@ func (g *gcLog) summary(quietEnd, hostileEnd int) string {
 	}
 	return fmt.Sprintf("quiet end %d MiB (most %d, %d collections); hostile most %d, end %d MiB (%d collections; at each fifth of them %s MiB)",
 		g.live[quietEnd-1], slices.Max(g.live[:quietEnd]), quietEnd, slices.Max(h), h[len(h)-1], len(h), strings.Join(fifths, ", "))
+}
+
+// inGC is the share of wall that the collections from..to took (while a collection marks, it
+// takes a quarter of the CPU and makes allocating goroutines help), and their longest.
+func (g *gcLog) inGC(from, to int, wall time.Duration) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if from >= to || to > len(g.took) || wall <= 0 {
+		return "no collections"
+	}
+	var sum time.Duration
+	for _, d := range g.took[from:to] {
+		sum += d
+	}
+	return fmt.Sprintf("%.2f%% (%d collections, longest %v)", 100*float64(sum)/float64(wall), to-from, slices.Max(g.took[from:to]).Round(10*time.Microsecond))
+}
+
+// liveAt is the live heap after the last collection before t (-1: none yet).
+func (g *gcLog) liveAt(t time.Time) int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(g.at, t, func(a, t time.Time) int { return a.Compare(t) })
+	if i == 0 {
+		return -1
+	}
+	return g.live[i-1]
+}
+
+// timeline gives the server's RSS and live heap at each step from begin to end: the RSS
+// sample nearest before each point and the live heap of the last collection before it.
+func timeline(rss []sample, g *gcLog, begin, end time.Time, step time.Duration) string {
+	var out []string
+	for at := begin.Add(step); !at.After(end.Add(time.Second)); at = at.Add(step) {
+		i, _ := slices.BinarySearchFunc(rss, at, func(s sample, t time.Time) int { return s.at.Compare(t) })
+		if i == 0 {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%v: %.0f/%d", at.Sub(begin).Round(time.Second), float64(rss[i-1].kib)/1024, g.liveAt(at)))
+	}
+	return strings.Join(out, ", ")
 }
