@@ -14,9 +14,9 @@ Feature: Consumers resume from the offsets their group committed
   whose store time is nearest (a queue's last message for a time after them all). Those starts
   are proved with a broker made to answer QUERY_NOT_FOUND, which real servers (through the
   scenario's proxy) and the fakes both can be; making a real broker swap a young queue out takes
-  gigabytes. In a new group's start, the timestamp lies nearer the later messages than the
-  earlier ones, so that its answer is the later messages' first of each queue, neither the
-  queue's first nor its last.
+  gigabytes. Below, the timestamp lies 55 s after the first messages and 5 s before the later
+  ones, so the answer is each queue's first later message: neither its first message nor its
+  last, which the time the consumer takes the queue would give.
 
   Background:
     Given a cluster with 1 broker and topic "Orders" with 4 queues
