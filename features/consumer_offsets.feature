@@ -16,7 +16,8 @@ Feature: Consumers resume from the offsets their group committed
   scenario's proxy) and the fakes both can be; making a real broker swap a young queue out takes
   gigabytes. Below, the timestamp lies 55 s after the first messages and 5 s before the later
   ones, so the answer is each queue's first later message: neither its first message nor its
-  last, which the time the consumer takes the queue would give.
+  last, which the time the consumer takes the queue, 20 s after them, would give (the client
+  counts the timestamp to the second: on real servers' scaled clock that is 10 of these seconds).
 
   Background:
     Given a cluster with 1 broker and topic "Orders" with 4 queues
@@ -62,11 +63,11 @@ Feature: Consumers resume from the offsets their group committed
       | the current time |
 
   Scenario Outline: a new group the broker has no offset for starts from <where>: it receives the last <n> of the 16 messages
-    # 6 messages, a minute later 8 more (2 in each queue), the consumer starts 5 s later, then 2 more
+    # 6 messages, a minute later 8 more (2 in each queue), the consumer starts 20 s later, then 2 more
     Given producer "p" sends 6 messages to "Orders"
     And 60 seconds pass
     And producer "p" sends 8 messages to "Orders"
-    And 5 seconds pass
+    And 20 seconds pass
     And "broker-a" has no offset for group "CG"
     And a consumer "c" in group "CG" subscribed to "Orders" starting from <where>
     When consumer "c" starts
@@ -78,4 +79,4 @@ Feature: Consumers resume from the offsets their group committed
       | where                   | n  |
       | the first offset        | 16 |
       | the last offset         | 2  |
-      | the time 10 seconds ago | 10 |
+      | the time 25 seconds ago | 10 |
