@@ -103,15 +103,21 @@ func (w *World) consumerSteps() []stepDef {
 				}
 				return nil
 			}).alias("push consumer", "DefaultMQPushConsumer", "subscribe", "join", "joins"),
-		step(`^a consumer "([^"]*)" in group "([^"]*)" subscribed to "([^"]*)" starting from (the first offset|the last offset|the current time)$`,
+		step(`^a consumer "([^"]*)" in group "([^"]*)" subscribed to "([^"]*)" starting from (the first offset|the last offset|the current time|the time (\d+) seconds ago)$`,
 			"creates a push consumer (not started) whose group, when the broker has no offset for a queue, starts there "+
-				"(ConsumeFromWhere: CONSUME_FROM_FIRST_OFFSET, CONSUME_FROM_LAST_OFFSET, CONSUME_FROM_TIMESTAMP with the time of this step)",
-			func(name, group, topic, where string) error {
-				opts := []client.Option{client.WithConsumeFromWhere(startWords[where])}
-				if where == "the current time" {
+				"(ConsumeFromWhere: CONSUME_FROM_FIRST_OFFSET, CONSUME_FROM_LAST_OFFSET, CONSUME_FROM_TIMESTAMP with the time of "+
+				"this step, or that long before it; the client counts it to the second, as Java's yyyyMMddHHmmss string does)",
+			func(name, group, topic, where, ago string) error {
+				from, ok := startWords[where]
+				if !ok {
+					from = client.ConsumeFromTimestamp
+				}
+				opts := []client.Option{client.WithConsumeFromWhere(from)}
+				if from == client.ConsumeFromTimestamp {
 					var now time.Time
 					_ = w.in(func() error { now = time.Now(); return nil })
-					opts = append(opts, client.WithConsumeTimestamp(now))
+					// Scaled as the time that passed between the sends was.
+					opts = append(opts, client.WithConsumeTimestamp(now.Add(-w.scale(time.Duration(atoi32(ago))*time.Second))))
 				}
 				return w.newConsumer(name, group, topic, 0, opts...)
 			}).alias("ConsumeFromWhere", "consume from", "timestamp", "first offset", "last offset"),
@@ -220,6 +226,17 @@ func (w *World) consumerSteps() []stepDef {
 				return w.addFault(broker, fault.Rule{Code: remoting.CodeUpdateConsumerOffset, Action: fault.ActionDrop})
 			}).alias("crash", "offsets lost", "persist lost"),
 
+		step(`^"([^"]*)" has no offset for group "([^"]*)"$`,
+			"the broker answers every QUERY_CONSUMER_OFFSET of the group QUERY_NOT_FOUND (22), as 4.9.7 does for a queue the "+
+				"group never committed once the queue's first message is cut by retention or no longer in memory "+
+				"(ConsumerManageProcessor.queryConsumerOffset): the consumer's ConsumeFromWhere then decides where it starts",
+			func(broker, group string) error {
+				return w.addFault(broker, fault.Rule{Code: remoting.CodeQueryConsumerOffset, Group: w.consumerGroup(group),
+					Action: fault.ActionError, ResponseCode: remoting.QueryNotFound,
+					Remark: "Not found, V3_0_6_SNAPSHOT maybe this group consumer boot first"})
+			}).onReal("the scenario's proxy answers for the broker, which never sees the query").
+			alias("QUERY_NOT_FOUND", "no offset", "new group", "retention", "swapped out", "ConsumeFromWhere"),
+
 		step(`^consumer "([^"]*)" (still )?consumes (\d+) queues? of "([^"]*)"(?: within (\d+) minutes?)?$`,
 			"the consumer holds that many queues of the topic after its last rebalance; \"still\" reads it once, "+
 				"otherwise a backend on the wall clock may take up to 3 of the feature's seconds to get there, or the "+
@@ -301,6 +318,41 @@ func (w *World) consumerSteps() []stepDef {
 				}
 				return check()
 			}).alias("consumed", "gets", "delivered"),
+		step(`^consumer "([^"]*)" receives the last (\d+) messages sent, each once, and no more within (\d+) seconds$`,
+			"within a minute the consumer's listener was handed exactly the last N messages the scenario's producers sent "+
+				"with \"sends N messages\", each once and nothing else; then that much time passes and nothing more comes",
+			func(name string, n, settle int) error {
+				if _, err := w.consumer(name); err != nil {
+					return err
+				}
+				check := func() error {
+					want := w.sent[max(len(w.sent)-n, 0):]
+					got := w.consumed.of(name)
+					seen := map[string]bool{}
+					older := 0
+					for _, g := range got {
+						if seen[g.key] {
+							return fmt.Errorf("consumer %s received %s twice", name, g.key)
+						}
+						seen[g.key] = true
+						if !slices.Contains(want, g.key) {
+							older++
+						}
+					}
+					if len(got) != len(want) || older > 0 {
+						return fmt.Errorf("consumer %s received %d messages, %d of them sent before the last %d of the %d sent",
+							name, len(got), older, n, len(w.sent))
+					}
+					return nil
+				}
+				if err := w.eventually(time.Minute, check); err != nil {
+					return err
+				}
+				if err := w.sleep(time.Duration(settle) * time.Second); err != nil {
+					return err
+				}
+				return check()
+			}).alias("consumed", "which messages", "newest", "start offset"),
 		step(`^within (\d+) seconds consumer "([^"]*)" receives at most the last (\d+) messages consumer "([^"]*)" received, and nothing else$`,
 			"after that time, the consumer was handed no message but those among the other consumer's last N deliveries, "+
 				"each at most once: a pull carries the offset consumed when it leaves, so fewer may come again",

@@ -408,6 +408,7 @@ func (w *World) mustSend(name, topic string, n int) error {
 		if w.last.err != nil {
 			return fmt.Errorf("send %d of %d to %s: %w", i+1, n, topic, w.last.err)
 		}
+		w.sent = append(w.sent, w.last.result.MsgID)
 	}
 	return nil
 }

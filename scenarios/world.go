@@ -37,6 +37,7 @@ type World struct {
 	consumed     consumeBook  // every delivery to the scenario's consumers
 	offsetDir    string       // where broadcasting consumers keep their offsets
 	last         *sendOutcome // the last send a step made
+	sent         []string     // the message ids (UNIQ_KEY) of the sends "sends N messages" made, oldest first
 	async        *asyncRecord // the callbacks of the last async sends
 	tx           txBook       // the scenario's transactions and what their checkers were asked
 	req          *requestOutcome
