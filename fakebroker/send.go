@@ -52,6 +52,25 @@ func (b *Broker) sendHandlers() []handlerEntry {
 	}
 }
 
+// inlineHandlers are the codes whose handlers are served on the connection's read goroutine
+// (remoting.Server.HandleInline), each with the requests it serves so: the sends, which do
+// not block unless they create a topic (the broker then registers with the name servers, which
+// may wait for a dial) or may create a dead-letter topic (a retry topic's). Everything else
+// a send does (the store, held pulls answered, delay and transaction tables) takes short locks.
+func (b *Broker) inlineHandlers() map[int32]func(*remoting.Command) bool {
+	known := func(topicKey string) func(*remoting.Command) bool {
+		return func(cmd *remoting.Command) bool {
+			topic := cmd.ExtFields[topicKey]
+			return !isRetryTopic(topic) && b.topics.has(topic)
+		}
+	}
+	return map[int32]func(*remoting.Command) bool{
+		remoting.CodeSendMessage:      known(protocol.FieldTopic),
+		remoting.CodeSendMessageV2:    known(protocol.FieldV2Topic),
+		remoting.CodeSendBatchMessage: known(protocol.FieldV2Topic),
+	}
+}
+
 // sendFieldNames are the extField keys of the send header fields, v1 or v2.
 type sendFieldNames struct {
 	topic, defaultTopic, defaultTopicQueueNums, queueID, sysFlag, bornTimestamp, flag string

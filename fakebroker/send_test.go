@@ -481,3 +481,24 @@ func TestCreateTopicThenSend(t *testing.T) {
 		require.Len(t, r.b.Messages("Made"), 1)
 	})
 }
+
+// Sends are served on the connection's read goroutine (remoting.Server.HandleInline) only when
+// they cannot block: to a topic the broker has, not a retry topic (whose dead-letter topic may
+// be created). Creating a topic registers the broker with the name servers, which may wait.
+func TestSendsServedInlineOnlyToKnownTopics(t *testing.T) {
+	b := New(WithTopic("T", 4), WithTopic("%RETRY%G", 1))
+	inline := b.inlineHandlers()
+	for code, key := range map[int32]string{
+		remoting.CodeSendMessage:      protocol.FieldTopic,
+		remoting.CodeSendMessageV2:    protocol.FieldV2Topic,
+		remoting.CodeSendBatchMessage: protocol.FieldV2Topic,
+	} {
+		when := inline[code]
+		require.NotNil(t, when, "code %d", code)
+		for topic, want := range map[string]bool{"T": true, "NEW": false, "%RETRY%G": false, "": false} {
+			cmd := remoting.NewRequest(code, map[string]string{key: topic}, nil)
+			require.Equal(t, want, when(cmd), "code %d, topic %q", code, topic)
+		}
+	}
+	require.Len(t, inline, 3, "nothing else is served inline")
+}

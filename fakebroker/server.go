@@ -23,10 +23,11 @@ func (b *Broker) newServer() *remoting.Server {
 	srv := remoting.NewServer(opts...)
 	fault.Install(srv, b.hist, b.inj)
 	if b.acl != nil {
-		srv.Use(aclInterceptor(b.acl))
+		srv.UseInline(nil, aclInterceptor(b.acl)) // checks, never waits
 	}
 	srv.OnConnClose(b.connClosed)
 	seen := map[int32]bool{}
+	inline := b.inlineHandlers()
 	for _, family := range [][]handlerEntry{
 		b.sendHandlers(), b.topicHandlers(), b.clientHandlers(), b.pullHandlers(),
 		b.offsetHandlers(), b.consumerHandlers(), b.sendBackHandlers(), b.viewHandlers(),
@@ -40,7 +41,11 @@ func (b *Broker) newServer() *remoting.Server {
 				panic("fakebroker: request code registered twice: " + strconv.Itoa(int(e.code)))
 			}
 			seen[e.code] = true
-			srv.Handle(e.code, e.handler)
+			if when, ok := inline[e.code]; ok {
+				srv.HandleInline(e.code, e.handler, when)
+			} else {
+				srv.Handle(e.code, e.handler)
+			}
 		}
 	}
 	// Codes nobody handles reach the broker's default processor (AdminBrokerProcessor), whose

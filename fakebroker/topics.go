@@ -142,6 +142,14 @@ func (t *topicTable) get(topic string) (protocol.TopicConfig, bool) {
 	return tc, ok
 }
 
+// has reports whether topic exists, without copying its config as get does.
+func (t *topicTable) has(topic string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	_, ok := t.m[topic]
+	return ok
+}
+
 func (t *topicTable) isSystemTopic(topic string) bool {
 	return protocol.IsSystemTopic(topic) || t.sysTopics[topic]
 }

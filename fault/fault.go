@@ -32,7 +32,9 @@ func Install(srv *remoting.Server, hist *History, inj *Injector) {
 	if inj != nil {
 		ics = append(ics, inj.Interceptor())
 	}
-	srv.Use(ics...)
+	// The history never blocks a request, and the injector only through a rule (a delay, a
+	// held answer): with no rules, requests the server serves inline stay inline.
+	srv.UseInline(func(*remoting.Command) bool { return inj == nil || inj.live.Load() == 0 }, ics...)
 }
 
 // note is how the injector tells the history, through the request's context, what it did to

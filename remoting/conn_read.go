@@ -147,6 +147,12 @@ func (c *Conn) handleRequest(req *Command, received time.Time) {
 		c.requestDone(false)
 		return
 	}
+	if c.ep.router.inlineFor(req) {
+		// A handler that does not block is served here, without the hand-off to a worker
+		// and back (see Server.HandleInline).
+		c.serve(req, received)
+		return
+	}
 	j := job{req, received}
 	select {
 	case c.jobs <- j:

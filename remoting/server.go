@@ -57,8 +57,29 @@ func (s *Server) Handle(code int32, h Handler) { s.ep.router.handle(code, h) }
 // so its answer keeps the request's serialize type); nil restores the generic answer.
 func (s *Server) HandleDefault(h Handler) { s.ep.router.handleDefault(h) }
 
+// HandleInline is Handle for a handler that does not block (it neither waits for a peer or
+// another request nor sleeps) on the requests when reports true for (nil: all of them). Those
+// are served on their connection's read goroutine instead of being handed to a worker, which
+// under load spares each request a worker's wake-up and its return to waiting. They count
+// against the in-flight and handler limits as any request does, and a connection's requests
+// are still taken in order; while one is served inline its connection reads nothing. when
+// runs on the read goroutine for each request of the code before any interceptor sees it, so
+// it must be cheap and must not block either; a request it refuses goes to a worker as with
+// Handle. Interceptors added with Use send every request to a worker, as they may block; see
+// UseInline.
+func (s *Server) HandleInline(code int32, h Handler, when func(*Command) bool) {
+	s.ep.router.handleInline(code, h, when)
+}
+
 // Use adds interceptors around every request, outermost first.
 func (s *Server) Use(ics ...Interceptor) { s.ep.router.use(ics...) }
+
+// UseInline is Use for interceptors that do not block the requests allow reports true for (nil:
+// any request), so that HandleInline's handlers may still be served on the read goroutine.
+// allow runs on the read goroutine, with HandleInline's condition.
+func (s *Server) UseInline(allow func(*Command) bool, ics ...Interceptor) {
+	s.ep.router.useInline(allow, ics...)
+}
 
 // OnConnOpen registers f to run for each accepted connection before its first request is read.
 func (s *Server) OnConnOpen(f func(*Conn)) {

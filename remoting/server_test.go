@@ -635,3 +635,88 @@ func goroutinesCreated() uint64 {
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
+
+// HandleInline serves a request on its connection's read goroutine: while an inline handler
+// runs, the connection's next request is not even read (a real inline handler must therefore
+// not block; this one does, to show where it runs). A request its condition refuses, every
+// request once an interceptor added with Use (which may block) is in place, and every request
+// an interceptor's UseInline condition refuses go to a worker as with Handle, so the next
+// request is served meanwhile.
+func TestHandleInline(t *testing.T) {
+	notSlow := func(cmd *Command) bool { return string(cmd.Body) != "slow" }
+	pass := func(next Handler) Handler { return next }
+	for _, tc := range []struct {
+		name   string
+		when   func(*Command) bool
+		setup  func(*Server)
+		inline bool
+	}{
+		{name: "inline", inline: true},
+		{name: "its condition holds", when: func(cmd *Command) bool { return string(cmd.Body) == "slow" }, inline: true},
+		{name: "its condition refuses", when: notSlow},
+		{name: "an interceptor that may block", setup: func(s *Server) { s.Use(pass) }},
+		{name: "an interceptor that does not block", setup: func(s *Server) { s.UseInline(nil, pass) }, inline: true},
+		{name: "an interceptor's condition holds", setup: func(s *Server) { s.UseInline(func(*Command) bool { return true }, pass) }, inline: true},
+		{name: "an interceptor's condition refuses", setup: func(s *Server) { s.UseInline(notSlow, pass) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := NewMemNetwork()
+				srv := NewServer()
+				l, err := mem.Listen("broker-a:10911")
+				require.NoError(t, err)
+				require.NoError(t, srv.Start(l))
+				defer srv.Close()
+				if tc.setup != nil {
+					tc.setup(srv)
+				}
+				release := make(chan struct{})
+				srv.HandleInline(CodeSendMessageV2, func(ctx context.Context, req *Request) *Command {
+					if string(req.Command.Body) == "slow" {
+						<-release
+					}
+					return echo(ctx, req)
+				}, tc.when)
+				var served atomic.Int32
+				srv.Handle(CodeHeartBeat, func(ctx context.Context, req *Request) *Command {
+					served.Add(1)
+					return echo(ctx, req)
+				})
+				c := NewClient(WithDialer(mem.Dial))
+				defer c.Close()
+
+				answered := make(chan error, 2)
+				for _, req := range []*Command{request(CodeSendMessageV2, "slow"), request(CodeHeartBeat, "")} {
+					c.InvokeAsync(t.Context(), "broker-a:10911", req, func(_ *Command, err error) { answered <- err })
+					synctest.Wait()
+				}
+				if tc.inline {
+					require.Zero(t, served.Load(), "the next request waits for the inline handler")
+				} else {
+					require.EqualValues(t, 1, served.Load(), "the next request is served meanwhile")
+					require.NoError(t, <-answered)
+				}
+				close(release)
+				require.NoError(t, <-answered)
+				if tc.inline {
+					require.NoError(t, <-answered)
+					require.EqualValues(t, 1, served.Load())
+				}
+			})
+		})
+	}
+}
+
+// Handle after HandleInline makes the code's handler an ordinary one again.
+func TestHandleReplacesHandleInline(t *testing.T) {
+	r := newRouter(false)
+	r.handleInline(CodeSendMessageV2, echo, nil)
+	cmd := request(CodeSendMessageV2, "")
+	require.True(t, r.inlineFor(cmd))
+	require.False(t, r.inlineFor(request(CodeHeartBeat, "")))
+	r.handle(CodeSendMessageV2, echo)
+	require.False(t, r.inlineFor(cmd))
+	r.handleInline(CodeSendMessageV2, echo, nil)
+	r.handle(CodeSendMessageV2, nil)
+	require.False(t, r.inlineFor(cmd))
+}
