@@ -47,7 +47,9 @@ import (
 // left out, tagged with why (see leftOut): the name server's 120 s broker expiry and the broker's
 // 120 s idle close are fixed in 4.9.7. A black-holed broker is the proxy's: its addresses swallow
 // connection attempts (proxy.Proxy.BlackHoleBroker). The brokers check transactions every 6 s and
-// check half messages older than 0.6 s (Java: 60 s and 6 s).
+// check half messages older than 0.6 s (Java: 60 s and 6 s); as the client's first heartbeat stays
+// 1 s after its start, a transactional send first waits until the brokers list its producer
+// (awaitListedInGroup), or a check coming before that heartbeat would be lost and still count.
 type realBackend struct {
 	once   sync.Once
 	shared *realrmq.Shared

@@ -71,8 +71,8 @@ var leftOut = map[string]string{
 		"and of an idle connection) are fixed in its code: they cannot be scaled to the wall clock's 1/10",
 	tagExactTime: "needs the feature's clock exact: instants a millisecond apart, Java's 30 s periods (2.5 s of wall time " +
 		"on real servers, not 3), or the client's first heartbeat 1 s after its start (fixed as in Java, so ten of the feature's seconds there)",
-	tagCheckPhase: "times or counts a broker's transaction-check rounds: a real broker's rounds run from its own start, " +
-		"at no known instant of the feature's clock, and slip under load, so a count can be off by one",
+	tagCheckPhase: "times a broker's transaction-check round: a real broker's rounds run from its own start, at no " +
+		"known instant of the feature's clock",
 	tagHours: "lasts hours of the feature's time: a tenth of it on the wall clock is longer than a run of the book on " +
 		"real servers can wait",
 }

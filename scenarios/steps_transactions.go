@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 )
 
@@ -130,6 +132,9 @@ func (w *World) transactionSteps() []stepDef {
 				if err != nil {
 					return err
 				}
+				if err := w.awaitListedInGroup(ps); err != nil {
+					return err
+				}
 				out := &sendOutcome{topic: topic}
 				w.last = out
 				var res *client.TransactionSendResult
@@ -154,7 +159,12 @@ func (w *World) transactionSteps() []stepDef {
 				w.tx.ours[res.MsgID], w.tx.last = true, res.MsgID
 				w.tx.mu.Unlock()
 				return nil
-			}).alias("sendMessageInTransaction", "SendInTransaction", "transactional send", "local transaction"),
+			}).
+			onReal("the send first waits until the scenario's brokers list the producer in its group (its first "+
+				"heartbeat, 1 s after its start, fixed as in Java: ten of the book's seconds there), so that the "+
+				"broker's first check of the half message, due 6 of the book's seconds after it, finds the producer as "+
+				"on the fakes; a check that finds no producer of the group is lost and still counts").
+			alias("sendMessageInTransaction", "SendInTransaction", "transactional send", "local transaction"),
 		step(`^the checker of producer "([^"]*)" was asked about the transaction (once|at least once|\d+ times)$`,
 			"the broker's check (CHECK_TRANSACTION_STATE) asked the producer's checker about the scenario's last transaction "+
 				"that many times so far",
@@ -197,4 +207,45 @@ func (w *World) transactionSteps() []stepDef {
 				return nil
 			}).alias("never checked", "no check"),
 	}
+}
+
+// awaitListedInGroup waits, on real servers, until every running broker of the scenario lists
+// the producer's client id among the connections of its group (GET_PRODUCER_CONNECTION_LIST,
+// asked of the brokers behind the proxy): the table a 4.9.7 broker takes a check's channel
+// from (ProducerManager.getAvailableChannel). The broker's check of a half message counts
+// (TRANSACTION_CHECK_TIMES one up) even when it finds no channel and sends nothing
+// (AbstractTransactionalMessageCheckListener.sendCheckMessage logs "channel is null"). On the
+// book's clock Java's producer heartbeats 1 s after its start, before a half message can first
+// be checked (transactionTimeOut, 6 s); on the scaled wall clock that first heartbeat, fixed at
+// 1 s, is ten of the book's seconds, so a check round falling between 0.6 s after the send and
+// the heartbeat would be lost, and a count of checks one short. The fakes run the book's clock:
+// nothing to wait for there.
+func (w *World) awaitListedInGroup(ps *producerState) error {
+	if w.backend.Virtual() {
+		return nil
+	}
+	id, group := ps.p.ClientID(), ps.p.Group()
+	// Two heartbeat periods (2.5 s each on real servers) and the first one's second.
+	return w.eventually(time.Minute, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), w.scale(time.Minute))
+		defer cancel()
+		return listedInGroup(ctx, w.cluster, id, group)
+	})
+}
+
+// listedInGroup returns nil once every running broker of c lists client id among the
+// connections of producer group.
+func listedInGroup(ctx context.Context, c backend.Cluster, id, group string) error {
+	clients, err := c.Clients(ctx, group)
+	if err != nil {
+		return err
+	}
+	for _, b := range c.Brokers() {
+		if b.Running && !slices.ContainsFunc(clients, func(c backend.Client) bool {
+			return c.Broker == b.Name && c.ClientID == id
+		}) {
+			return fmt.Errorf("%s does not list client %s in producer group %s yet", b.Name, id, group)
+		}
+	}
+	return nil
 }
