@@ -96,6 +96,9 @@ func TestStatsWindowsFillAsSampled(t *testing.T) {
 		// A restarted broker starts afresh, as a new JVM.
 		r.b.Crash()
 		require.NoError(t, r.b.Start())
+		// The crash closed the rig's connection: let its client see that before asking again,
+		// or the question may be written to the dead connection (broken pipe, 2 in 500 runs).
+		synctest.Wait()
 		r.requireNoStats(protocol.StatsTopicPutNums, "T")
 	})
 }
