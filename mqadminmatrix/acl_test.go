@@ -2,6 +2,7 @@ package mqadminmatrix
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,7 +10,11 @@ import (
 	"time"
 
 	"github.com/rocketsim/rocketsim/acl"
+	"github.com/rocketsim/rocketsim/admin"
+	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/realrmq"
+	"github.com/rocketsim/rocketsim/remoting"
+	"go.yaml.in/yaml/v3"
 )
 
 // matrixACL is the plain_acl.yml of both sides of TestMQAdminMatrixACL; mqadmin signs as
@@ -48,7 +53,50 @@ func aclSteps() []step {
 		cmd("updateGlobalWhiteAddr", "-b", "{broker}", "-g", "10.9.8.7,10.9.9.*"),
 		cmd("updateGlobalWhiteAddr", "-c", clusterName, "-g", "10.9.8.7", "-p", "/nonexistent/plain_acl.yml"),
 		{args: []string{"getAclConfig", "-c", clusterName}, wants: []string{"accounts:", "10.9.9.*", "topicA=PUB"}},
-		version("clusterAclConfigVersion", "-b", "{broker}"),
+		{args: []string{"clusterAclConfigVersion", "-b", "{broker}"}, norm: normACLFile, with: aclVersionSettled},
+	}
+}
+
+// aclVersionSettled waits until the side's broker reports, for its plain_acl.yml, the version
+// the file holds. A 4.9.7 broker moves a file's version on at each admin change and also
+// reloads the file whenever its watcher (every 5 s) sees a new modification time; after
+// several quick changes it once reported 3 where the fake reported 4 (in CI, not reproduced
+// since), presumably a watcher reload that read the file before the last change wrote it.
+// Comparing once each broker agrees with its own file keeps the comparison about what they
+// hold; a broker that never agrees fails here.
+func aclVersionSettled(ctx context.Context, s *side) (func(), error) {
+	cli := remoting.NewClient(remoting.WithRequestHook(func(_ string, req *remoting.Command) { matrixAdmin.Sign(req) }))
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	var seen map[string]protocol.DataVersion // the broker's last answer
+	for {
+		data, err := os.ReadFile(s.aclFile)
+		if err != nil {
+			return nil, err
+		}
+		var file acl.Config
+		if err := yaml.Unmarshal(data, &file); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.aclFile, err)
+		}
+		want := int64(0)
+		if len(file.DataVersion) > 0 {
+			want = file.DataVersion[0].Counter
+		}
+		if v, err := admin.ACLConfigVersion(ctx, cli, s.broker); err == nil {
+			if got, ok := v.Files[s.aclFile]; ok && got.Counter == want {
+				return func() {}, nil
+			}
+			seen = v.Files
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s side: the broker's version of %s never reached the file's counter %d (its last answer: %+v)",
+				s.name, s.aclFile, want, seen)
+		case <-tick.C:
+		}
 	}
 }
 
@@ -95,8 +143,9 @@ func TestMQAdminMatrixACL(t *testing.T) {
 	fake := startSimServe(t, "-brokers", "1", "-cluster", clusterName, "-acl", aclFile)
 	tools := "accessKey: " + matrixAdmin.AccessKey + "\nsecretKey: " + matrixAdmin.SecretKey + "\n"
 	fakeSide := &side{name: "fake", ns: fake.NameSrv, broker: fake.broker(t, brokerA), vars: map[string]string{},
-		dir: t.TempDir(), tools: tools}
-	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}, dir: t.TempDir(), tools: tools}
+		dir: t.TempDir(), tools: tools, aclFile: aclFile}
+	realSide := &side{name: "real", ns: realC.NameServerAddr(), vars: map[string]string{}, dir: t.TempDir(), tools: tools,
+		aclFile: filepath.Join(realC.ConfDir(), "plain_acl.yml")}
 	realSide.broker, _ = realC.BrokerAddr(brokerA)
 
 	all := aclSteps()

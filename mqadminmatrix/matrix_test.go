@@ -379,6 +379,8 @@ type side struct {
 	vars   map[string]string
 	dir    string // where the export subcommands write
 	tools  string // conf/tools.yml: the account mqadmin signs with, if any
+	// aclFile is the broker's plain_acl.yml, on the ACL matrix's sides.
+	aclFile string
 	// stopConsumer shuts down the consumer consumerOnline started, while it is online.
 	stopConsumer func()
 }
