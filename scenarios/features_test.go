@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -68,6 +69,11 @@ func TestFeatures(t *testing.T) {
 			Randomize: -1,
 			TestingT:  t,
 		},
+	}
+	if backend.Virtual() {
+		// Each scenario on the fakes has a bubble and a cluster of its own: they run side by
+		// side, one per core (real servers are shared, one scenario at a time).
+		suite.Options.Concurrency = runtime.GOMAXPROCS(0)
 	}
 	if suite.Run() != 0 {
 		t.Error("the feature suite failed")
