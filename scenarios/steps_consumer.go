@@ -641,7 +641,10 @@ func (w *World) eventually(within time.Duration, cond func() error) error {
 	within = w.scale(within)
 	tick := w.scale(time.Second) / 10
 	if w.bubble != nil {
-		tick = time.Second
+		// A second of virtual time, or a thousandth of a long wait (18 s of a 5 h one): each
+		// look costs a synctest.Wait of wall time, and what the steps then check was recorded
+		// when it happened, not when it was seen.
+		tick = max(time.Second, within/1000)
 	}
 	return w.in(func() error {
 		deadline := time.Now().Add(within)
