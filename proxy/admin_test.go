@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -108,6 +109,9 @@ func TestCloseRuleClosesBothEnds(t *testing.T) {
 	a := brokerOf(t, fc, "broker-a")
 	require.Eventually(t, func() bool { return len(a.Clients()) == 1 }, timeout, time.Millisecond, "the producer heartbeats broker-a")
 
+	viaProxy := proxied(t, p, "broker-a").Addr
+	require.Contains(t, pr.Snapshot().Connections, viaProxy)
+
 	p.ClearFaults()
 	inj, _ := p.Faults("broker-a")
 	// Once: a rule left in force would close the connection of the send below too, at the next
@@ -117,6 +121,11 @@ func TestCloseRuleClosesBothEnds(t *testing.T) {
 	inj.Add(closeOnce)
 	require.Eventually(t, func() bool { return len(a.Clients()) == 0 }, timeout, time.Millisecond,
 		"the broker saw the connection close when the proxy closed the client's")
+	// The broker can hear of the close before the client has read it; a send in that moment
+	// goes out on the dead connection and fails with no retry. Wait for the client too.
+	require.Eventually(t, func() bool {
+		return !slices.Contains(pr.Snapshot().Connections, viaProxy)
+	}, timeout, time.Millisecond, "the client read the proxy's close")
 	_, err = pr.SendToQueue(ctx(t), client.NewMessage("T", []byte("second")), queue)
 	require.NoError(t, err, "a new connection, through the proxy again")
 }
