@@ -79,6 +79,8 @@ func (inst *instance) releaseConsumer(group string) {
 // rebalanceImmediately wakes the rebalance service up (Java's wakeup: a wakeup while it runs
 // makes it go round once more).
 func (inst *instance) rebalanceImmediately() {
+	// Set before the wakeup is queued, so that no snapshot sees it neither queued nor running.
+	inst.rebalancing.Store(true)
 	select {
 	case inst.rebalanceWake <- struct{}{}:
 	default:
@@ -98,7 +100,10 @@ func (inst *instance) runRebalance(ctx context.Context) {
 		case <-inst.rebalanceWake:
 		case <-t.C:
 		}
+		inst.rebalancing.Store(true)
 		inst.doRebalance(ctx)
+		inst.rebalanceRounds.Add(1)
+		inst.rebalancing.Store(len(inst.rebalanceWake) > 0)
 		t.Reset(inst.cfg.rebalanceInterval)
 	}
 }

@@ -132,3 +132,51 @@ func TestQueueMovingAwayPersistsItsOffsetFirst(t *testing.T) {
 		// at-least-once (the race detector's scheduling makes that happen).
 	})
 }
+
+// A test that must know a consumer's queues will not move on their own (the brokers' notices
+// of its own join, say) reads RebalanceRounds and Rebalancing from the instance's snapshot:
+// a queued wakeup and a running round both count as under way.
+func TestSnapshotSaysWhenARebalanceIsUnderWay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, fakecluster2Brokers()...)
+		k := newCollector()
+		c := r.pushConsumer([]string{"T"}, WithConcurrentListener(k.listener))
+		require.NoError(t, c.Start())
+		synctest.Wait()
+		s := c.Snapshot()
+		require.False(t, s.Rebalancing, "the start's rounds are over")
+		rounds := s.RebalanceRounds
+		require.Positive(t, rounds, "the start rebalanced")
+
+		// A round whose consumer-list query the broker holds for a second.
+		for _, b := range []string{"broker-a", "broker-b"} {
+			r.broker(b).Faults().Add(fault.Rule{Code: remoting.CodeGetConsumerListByGroup, Action: fault.ActionDelay, Delay: time.Second})
+		}
+		c.inst.Load().rebalanceImmediately()
+		require.True(t, c.Snapshot().Rebalancing, "a queued wakeup is under way")
+		synctest.Wait()
+		s = c.Snapshot()
+		require.True(t, s.Rebalancing, "a running round is under way")
+		require.Equal(t, rounds, s.RebalanceRounds)
+
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		s = c.Snapshot()
+		require.False(t, s.Rebalancing)
+		require.Equal(t, rounds+1, s.RebalanceRounds)
+
+		// The periodic round counts as under way too, while it runs.
+		rounds, sawRunning := s.RebalanceRounds, false
+		for deadline := time.Now().Add(DefaultRebalanceInterval + 10*time.Second); time.Now().Before(deadline); {
+			time.Sleep(500 * time.Millisecond)
+			synctest.Wait()
+			if s = c.Snapshot(); s.RebalanceRounds > rounds {
+				break
+			}
+			sawRunning = sawRunning || s.Rebalancing
+		}
+		require.Equal(t, rounds+1, s.RebalanceRounds, "the periodic round ran")
+		require.True(t, sawRunning, "and was seen running")
+		require.False(t, s.Rebalancing)
+	})
+}

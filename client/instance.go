@@ -48,6 +48,9 @@ type instance struct {
 	nsLock   chan struct{} // Java's lockNamesrv
 	hbLock   chan struct{} // Java's lockHeartbeat
 	hbRounds atomic.Int64
+	// rebalanceRounds counts finished rebalance rounds; rebalancing is set while one runs.
+	rebalanceRounds atomic.Int64
+	rebalancing     atomic.Bool
 
 	// requests are the requests waiting for their reply, by correlation id: Java's
 	// RequestFutureHolder, one per instance since replies come to the instance's client id.
@@ -631,6 +634,11 @@ type InstanceSnapshot struct {
 	BrokerVersions map[string]map[string]int32
 	// HeartbeatRounds counts heartbeat rounds that had at least one broker to go to.
 	HeartbeatRounds int64
+	// RebalanceRounds counts the rebalance rounds the instance has finished; Rebalancing says
+	// that one runs now or that a wakeup (a broker's notice, a consumer's start) waits for the
+	// next. A test that must know a consumer's queues will not move on their own reads both.
+	RebalanceRounds int64
+	Rebalancing     bool
 	// PendingRequests counts the requests waiting for their reply.
 	PendingRequests int
 	// Connections lists the addresses (name servers and brokers) the instance holds an open
@@ -643,7 +651,8 @@ func (inst *instance) snapshot() InstanceSnapshot {
 	inst.startMu.Lock()
 	state, rc := inst.state, inst.rc
 	inst.startMu.Unlock()
-	s := InstanceSnapshot{ClientID: inst.id, State: state, HeartbeatRounds: inst.hbRounds.Load()}
+	s := InstanceSnapshot{ClientID: inst.id, State: state, HeartbeatRounds: inst.hbRounds.Load(),
+		RebalanceRounds: inst.rebalanceRounds.Load(), Rebalancing: inst.rebalancing.Load() || len(inst.rebalanceWake) > 0}
 	inst.reqMu.Lock()
 	s.PendingRequests = len(inst.requests)
 	inst.reqMu.Unlock()
