@@ -237,15 +237,19 @@ func (w *World) consumerSteps() []stepDef {
 			}).onReal("the scenario's proxy answers for the broker, which never sees the query").
 			alias("QUERY_NOT_FOUND", "no offset", "new group", "retention", "swapped out", "ConsumeFromWhere"),
 
-		step(`^consumer "([^"]*)" (still )?consumes (\d+) queues? of "([^"]*)"(?: within (\d+) minutes?)?$`,
-			"the consumer holds that many queues of the topic after its last rebalance; \"still\" reads it once, "+
-				"otherwise a backend on the wall clock may take up to 3 of the feature's seconds to get there, or the "+
-				"minutes said (a topic whose route the consumer learns at its next poll, 30 s, is rebalanced within 20 s more)",
-			func(name, still string, n int, topic, minutes string) error {
+		step(`^consumer "([^"]*)" (still )?consumes (\d+) queues? of "([^"]*)"(?: on "([^"]*)")?(?: within (\d+) minutes?)?$`,
+			"the consumer holds that many queues of the topic (on that broker only, when one is named) after its last rebalance; "+
+				"\"still\" reads it once, otherwise a backend on the wall clock may take up to 3 of the feature's seconds to get "+
+				"there, or the minutes said (a topic whose route the consumer learns at its next poll, 30 s, is rebalanced within "+
+				"20 s more)",
+			func(name, still string, n int, topic, broker, minutes string) error {
 				check := func() error {
 					qs, err := w.queuesOf(name, topic)
 					if err != nil {
 						return err
+					}
+					if broker != "" {
+						qs = slices.DeleteFunc(qs, func(q client.MessageQueue) bool { return q.BrokerName != broker })
 					}
 					if len(qs) != n {
 						return fmt.Errorf("consumer %s consumes %d queues of %s, want %d: %v", name, len(qs), topic, n, qs)
@@ -273,6 +277,41 @@ func (w *World) consumerSteps() []stepDef {
 				}
 				return w.eventually(within, check)
 			}).alias("holds", "queues", "allocated"),
+		step(`^consumer "([^"]*)" has finished rebalancing$`,
+			"no rebalance round of the consumer's client instance runs or waits for its turn (a broker's notice of the "+
+				"group's change wakes one), and on a backend on the wall clock none started within a second of the feature's "+
+				"time since (it waits up to 10): its queues move again only at its next period, on a notice or when it shuts down",
+			func(name string) error {
+				cs, err := w.consumer(name)
+				if err != nil {
+					return err
+				}
+				if w.bubble != nil {
+					return w.in(func() error {
+						if s := cs.c.Snapshot(); s.Rebalancing {
+							return fmt.Errorf("consumer %s is rebalancing (%d rounds so far)", name, s.RebalanceRounds)
+						}
+						return nil
+					})
+				}
+				// A notice already on its way may land just after a look: idle twice in a row,
+				// with no round between the looks, a feature's second apart.
+				gap := w.scale(time.Second)
+				prev := int64(-1)
+				return w.eventually(10*time.Second, func() error {
+					s := cs.c.Snapshot()
+					if s.Rebalancing {
+						prev = -1
+						return fmt.Errorf("consumer %s is rebalancing (%d rounds so far)", name, s.RebalanceRounds)
+					}
+					if s.RebalanceRounds != prev {
+						prev = s.RebalanceRounds
+						time.Sleep(gap)
+						return fmt.Errorf("consumer %s has just rebalanced (%d rounds so far)", name, s.RebalanceRounds)
+					}
+					return nil
+				})
+			}).alias("settled", "rebalance over", "idle"),
 		step(`^consumers "([^"]*)" consume (\d+) queues of "([^"]*)" each, and no queue twice$`,
 			"each consumer holds that many queues of the topic, and no queue is held by two of them; a backend on the wall "+
 				"clock may take up to 3 of the feature's seconds to get there",
