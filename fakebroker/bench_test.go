@@ -37,3 +37,38 @@ func BenchmarkSend(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPull measures a push consumer's PULL_MESSAGE round trip (no subscription in the
+// request, so the broker reads the group's from its client table) of 32 stored 128-byte
+// messages over a MemNetwork.
+func BenchmarkPull(b *testing.B) {
+	mem := remoting.NewMemNetwork()
+	br := New(WithLogger(testkit.Quiet), WithListenAddr(brokerAddr), WithListenFunc(mem.Listen), WithTopic("T", 1))
+	if err := br.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer br.Crash()
+	c := remotingtest.NewClient(b, mem.Dial)
+	invoke := func(req *remoting.Command, want int32) *remoting.Command {
+		resp, err := c.Invoke(context.Background(), brokerAddr, req)
+		if err != nil || resp.Code != want {
+			b.Fatal(err, resp)
+		}
+		return resp
+	}
+	hb := protocol.HeartbeatData{ClientID: clientID, ConsumerDataSet: []protocol.ConsumerData{consumerData("cg", "T")}}
+	invoke(remoting.NewRequest(remoting.CodeHeartBeat, nil, hb.Encode()), remoting.Success)
+	body := make([]byte, 128)
+	for range 32 {
+		h := sendHeader("T", 0, nil)
+		invoke(protocol.RequestWithHeader(remoting.CodeSendMessageV2, h.V2(), body), remoting.Success)
+	}
+	h := pullHeader("cg", "T", 0, 0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if resp := invoke(protocol.RequestWithHeader(remoting.CodePullMessage, h, nil), remoting.Success); len(resp.Body) == 0 {
+			b.Fatal("no messages")
+		}
+	}
+}

@@ -408,6 +408,20 @@ func (b *Broker) clientScanLoop(ctx context.Context) {
 }
 
 // consumerGroup returns a copy of what the table holds for a consumer group.
+// subscription is what a pull without its own subscription needs of its group, read in place:
+// consumerGroup's copies of the member list and the subscription map cost a pull more than the
+// rest of its bookkeeping.
+func (t *clientTable) subscription(group, topic string) (sub protocol.SubscriptionData, model protocol.MessageModel, groupOK, subOK bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g := t.consumers[group]
+	if g == nil {
+		return protocol.SubscriptionData{}, "", false, false
+	}
+	sub, subOK = g.subs[topic]
+	return sub, g.messageModel, true, subOK
+}
+
 func (t *clientTable) consumerGroup(group string) (clientIDs []string, subs map[string]protocol.SubscriptionData, model protocol.MessageModel, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -126,15 +126,16 @@ func (b *Broker) processPull(req *remoting.Request, h protocol.PullMessageReques
 	if hasSubscription {
 		sub = buildSubscription(h.Topic, h.Subscription, h.ExpressionType)
 	} else {
-		_, subs, model, ok := b.clients.consumerGroup(h.ConsumerGroup)
-		if !ok {
+		var model protocol.MessageModel
+		var groupOK bool
+		sub, model, groupOK, ok = b.clients.subscription(h.ConsumerGroup, h.Topic)
+		if !groupOK {
 			return answerWithHeader(cmd, remoting.SubscriptionNotExist, "the consumer's group info not exist"+faqSuffix)
 		}
 		if !sg.ConsumeBroadcastEnable && model == protocol.Broadcasting {
 			return answerWithHeader(cmd, remoting.NoPermission,
 				"the consumer group["+h.ConsumerGroup+"] can not consume by broadcast way")
 		}
-		sub, ok = subs[h.Topic]
 		if !ok {
 			return answerWithHeader(cmd, remoting.SubscriptionNotExist, "the consumer's subscription not exist"+faqSuffix)
 		}
