@@ -48,6 +48,8 @@ type instance struct {
 	nsLock   chan struct{} // Java's lockNamesrv
 	hbLock   chan struct{} // Java's lockHeartbeat
 	hbRounds atomic.Int64
+	// routePolls counts finished scheduled route rounds (updateAllRoutes).
+	routePolls atomic.Int64
 	// rebalanceRounds counts finished rebalance rounds; rebalancing is set while one runs.
 	rebalanceRounds atomic.Int64
 	rebalancing     atomic.Bool
@@ -418,6 +420,7 @@ func (inst *instance) needsRouteLocked(topic string) bool {
 // name server costs the tasks behind it one API timeout, not one per topic. A topic the name
 // server refuses (an answer code, Java's MQClientException) does not end the round.
 func (inst *instance) updateAllRoutes(ctx context.Context) {
+	defer inst.routePolls.Add(1)
 	topics := map[string]bool{}
 	for _, c := range inst.allConsumers() {
 		for _, t := range c.subscribedTopics() {
@@ -634,6 +637,9 @@ type InstanceSnapshot struct {
 	BrokerVersions map[string]map[string]int32
 	// HeartbeatRounds counts heartbeat rounds that had at least one broker to go to.
 	HeartbeatRounds int64
+	// RoutePolls counts the scheduled route rounds (every PollNameServerInterval) the instance
+	// has finished; a test that must act between two of them waits for it to move.
+	RoutePolls int64
 	// RebalanceRounds counts the rebalance rounds the instance has finished; Rebalancing says
 	// that one runs now or that a wakeup (a broker's notice, a consumer's start) waits for the
 	// next. A test that must know a consumer's queues will not move on their own reads both.
@@ -652,7 +658,7 @@ func (inst *instance) snapshot() InstanceSnapshot {
 	state, rc := inst.state, inst.rc
 	inst.startMu.Unlock()
 	s := InstanceSnapshot{ClientID: inst.id, State: state, HeartbeatRounds: inst.hbRounds.Load(),
-		RebalanceRounds: inst.rebalanceRounds.Load(), Rebalancing: inst.rebalancing.Load() || len(inst.rebalanceWake) > 0}
+		RoutePolls: inst.routePolls.Load(), RebalanceRounds: inst.rebalanceRounds.Load(), Rebalancing: inst.rebalancing.Load() || len(inst.rebalanceWake) > 0}
 	inst.reqMu.Lock()
 	s.PendingRequests = len(inst.requests)
 	inst.reqMu.Unlock()

@@ -46,11 +46,13 @@ func TestPollIntervalIsConfigurable(t *testing.T) {
 		p := r.started(WithPollNameServerInterval(5 * time.Second))
 		send(t, p, "T", "x")
 		before := len(r.c.NameServer().History().Requests(remoting.CodeGetRouteInfoByTopic))
+		polls := p.Snapshot().RoutePolls
 		time.Sleep(20 * time.Second)
 		synctest.Wait()
 		after := len(r.c.NameServer().History().Requests(remoting.CodeGetRouteInfoByTopic))
-		// Four polls, each for T and TBW102.
+		// Four polls, each for T and TBW102, and the snapshot counts them.
 		require.Equal(t, 8, after-before)
+		require.Equal(t, int64(4), p.Snapshot().RoutePolls-polls)
 	})
 }
 

@@ -80,6 +80,8 @@ Feature: Route changes reach the producer within one poll
     And a producer "q2" in group "QG2" with instance name "shared" that creates new topics with 2 queues
     And producer "q1" has started
     And producer "q2" has started
+    # a whole poll period ahead for the checks below, on a slow machine too
+    And producer "q2" has just polled its routes
     When producer "q2" sends a message to "Fresh"
     Then the send succeeds
     # TBW102 is on both brokers; its route stands in until the next poll finds Fresh's own

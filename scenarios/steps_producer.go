@@ -230,6 +230,23 @@ func (w *World) producerSteps() []stepDef {
 				}
 				return sameBrokers(splitList(brokers, ","), got)
 			}).alias("route", "publish info", "knows the route"),
+		step(`^producer "([^"]*)" has just polled its routes$`,
+			"waits until the producer's client instance finishes its next scheduled route round (every 30 s, the first 10 ms "+
+				"after its start): what it does next comes a whole period before the round after",
+			func(name string) error {
+				ps, err := w.producer(name)
+				if err != nil {
+					return err
+				}
+				polls := ps.p.Snapshot().RoutePolls
+				return w.eventually(client.DefaultPollNameServerInterval+10*time.Second, func() error {
+					if ps.p.Snapshot().RoutePolls == polls {
+						return fmt.Errorf("producer %s has not polled its routes again (%d rounds)", name, polls)
+					}
+					return nil
+				})
+			}).onReal("a tenth of it: the producers poll every 2.5 s").
+			alias("route poll", "poll", "after the poll"),
 		step(`^producer "([^"]*)" (has|still has) (\d+) queues for "([^"]*)"$`,
 			"the producer can write to that many queues of the topic",
 			func(name, _ string, n int, topic string) error {
