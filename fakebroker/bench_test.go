@@ -10,16 +10,21 @@ import (
 	"github.com/rocketsim/rocketsim/remoting/remotingtest"
 )
 
-// BenchmarkSend measures a SEND_MESSAGE_V2 round trip through the fake over a MemNetwork,
-// 128-byte bodies, with parallel senders.
-func BenchmarkSend(b *testing.B) {
+// benchBroker starts a quiet broker on a MemNetwork for the benchmark and returns a client of it.
+func benchBroker(b *testing.B, opts ...Option) *remoting.Client {
 	mem := remoting.NewMemNetwork()
-	br := New(WithLogger(testkit.Quiet), WithListenAddr(brokerAddr), WithListenFunc(mem.Listen), WithTopic("T", 8))
+	br := New(append([]Option{WithLogger(testkit.Quiet), WithListenAddr(brokerAddr), WithListenFunc(mem.Listen)}, opts...)...)
 	if err := br.Start(); err != nil {
 		b.Fatal(err)
 	}
-	defer br.Crash()
-	c := remotingtest.NewClient(b, mem.Dial)
+	b.Cleanup(br.Crash)
+	return remotingtest.NewClient(b, mem.Dial)
+}
+
+// BenchmarkSend measures a SEND_MESSAGE_V2 round trip through the fake over a MemNetwork,
+// 128-byte bodies, with parallel senders.
+func BenchmarkSend(b *testing.B) {
+	c := benchBroker(b, WithTopic("T", 8))
 	body := make([]byte, 128)
 	props := protocol.EncodeProperties(map[string]string{"TAGS": "TagA", "KEYS": "K", "UNIQ_KEY": "0123456789ABCDEF0123456789ABCDEF", "WAIT": "true"})
 	b.ReportAllocs()
@@ -42,13 +47,7 @@ func BenchmarkSend(b *testing.B) {
 // request, so the broker reads the group's from its client table) of 32 stored 128-byte
 // messages over a MemNetwork.
 func BenchmarkPull(b *testing.B) {
-	mem := remoting.NewMemNetwork()
-	br := New(WithLogger(testkit.Quiet), WithListenAddr(brokerAddr), WithListenFunc(mem.Listen), WithTopic("T", 1))
-	if err := br.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer br.Crash()
-	c := remotingtest.NewClient(b, mem.Dial)
+	c := benchBroker(b, WithTopic("T", 1))
 	invoke := func(req *remoting.Command, want int32) *remoting.Command {
 		resp, err := c.Invoke(context.Background(), brokerAddr, req)
 		if err != nil || resp.Code != want {

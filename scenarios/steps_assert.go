@@ -306,19 +306,10 @@ func (w *World) assertSteps() []stepDef {
 				if err != nil {
 					return err
 				}
-				if w.cluster == nil {
-					return errors.New("the scenario has no cluster")
-				}
-				// At once in the bubble; a real broker forgets a closed connection's client on its
-				// own event thread, a moment after the close.
-				within := time.Duration(0)
-				if w.bubble == nil {
-					within = 3 * time.Second
-				}
-				return w.eventually(within, func() error {
+				return w.onServers(func(c backend.Cluster) error {
 					ctx, cancel := w.ctx()
 					defer cancel()
-					clients, err := w.cluster.Clients(ctx, ps.p.Group())
+					clients, err := c.Clients(ctx, ps.p.Group())
 					if err != nil {
 						return err
 					}

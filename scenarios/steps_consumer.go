@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/rocketsim/rocketsim/backend"
 	"github.com/rocketsim/rocketsim/client"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -506,20 +507,13 @@ func (w *World) consumerSteps() []stepDef {
 				"listener's answer)",
 			func(which, group string, n int) error {
 				prefix := map[string]string{"dead-letter": "%DLQ%", "retry": "%RETRY%"}[which]
-				if w.cluster == nil {
-					return errors.New("the scenario has no cluster")
-				}
-				within := time.Duration(0)
-				if w.bubble == nil {
-					within = 3 * time.Second
-				}
-				return w.eventually(within, func() error {
+				return w.onServers(func(c backend.Cluster) error {
 					ctx, cancel := w.ctx()
 					defer cancel()
 					// The backend names the scenario's topics, so %DLQ% + the feature's group name is the
 					// dead-letter topic of the group the consumers were given (see consumerGroup), and
 					// %RETRY% + it the retry topic.
-					offs, err := w.cluster.Offsets(ctx, prefix+group)
+					offs, err := c.Offsets(ctx, prefix+group)
 					if err != nil {
 						return err
 					}
@@ -673,6 +667,21 @@ func (w *World) stopConsumers() error {
 		cs.c.Shutdown()
 	}
 	return nil
+}
+
+// onServers checks what the servers hold: at once in the bubble, where every server has done
+// its part once the scenario's goroutines are idle; on the wall clock for up to 3 of the
+// feature's seconds, as a real broker does some of its part on threads of its own (it forgets a
+// closed connection's client on its event thread, stores a send-back after the answer).
+func (w *World) onServers(check func(backend.Cluster) error) error {
+	if w.cluster == nil {
+		return errors.New("the scenario has no cluster")
+	}
+	within := time.Duration(0)
+	if w.bubble == nil {
+		within = 3 * time.Second
+	}
+	return w.eventually(within, func() error { return check(w.cluster) })
 }
 
 // rebalanceWithin is how long a consumer may take to hold the queues a rebalance gives it:
