@@ -60,7 +60,7 @@ func (b *Broker) sendHandlers() []handlerEntry {
 func (b *Broker) inlineHandlers() map[int32]func(*remoting.Command) bool {
 	known := func(topicKey string) func(*remoting.Command) bool {
 		return func(cmd *remoting.Command) bool {
-			topic := cmd.ExtFields[topicKey]
+			topic := cmd.Ext(topicKey)
 			return !isRetryTopic(topic) && b.topics.has(topic)
 		}
 	}
@@ -141,7 +141,8 @@ func (s *sendRequest) fail(code int32, remark string) *remoting.Command {
 
 func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
-	h, err := protocol.DecodeSendMessageRequest(cmd.Code, cmd.ExtFields)
+	// The header may be the list read from the wire (HandleInlineList): no map is made of it.
+	h, err := protocol.DecodeSendMessageRequestOf(cmd)
 	fastCodes := cmd.Code != remoting.CodeSendMessage
 	if resp := headerFailure(cmd, err, fastCodes); resp != nil {
 		return resp

@@ -31,6 +31,7 @@ func (c *Conn) readLoop() {
 		now := time.Now()
 		c.touchAt(now)
 		if cmd.IsResponse() {
+			cmd.Header()
 			c.handleResponse(cmd)
 		} else {
 			c.handleRequest(cmd, now)
@@ -53,6 +54,7 @@ func (c *Conn) establish() (*FrameReader, error) {
 		c.makeStreamSide()
 		c.startWriter()
 		fr = NewFrameReader(br, c.ep.cfg.maxFrameSize)
+		fr.asList = true // the router makes the map for whoever reads one (inlineFor)
 	} else {
 		fr = NewFrameReader(c.nc, c.ep.cfg.maxFrameSize)
 	}

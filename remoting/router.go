@@ -32,6 +32,9 @@ type routes struct {
 	inline       map[int32]func(*Command) bool
 	inlineGuards []func(*Command) bool
 	blocking     bool
+
+	// lists are the inline codes whose handlers read the header as a list (HandleInlineList).
+	lists map[int32]bool
 }
 
 func newRouter(ignoreUnknown bool) *router {
@@ -48,6 +51,7 @@ func (r *router) update(f func(t *routes)) {
 	t := *r.table.Load()
 	t.handlers = maps.Clone(t.handlers)
 	t.inline = maps.Clone(t.inline)
+	t.lists = maps.Clone(t.lists)
 	f(&t)
 	r.table.Store(r.build(&t))
 }
@@ -65,6 +69,7 @@ func (r *router) build(t *routes) *routes {
 func (r *router) handle(code int32, h Handler) {
 	r.update(func(t *routes) {
 		delete(t.inline, code)
+		delete(t.lists, code)
 		if h == nil {
 			delete(t.handlers, code)
 			return
@@ -73,10 +78,12 @@ func (r *router) handle(code int32, h Handler) {
 	})
 }
 
-// handleInline is handle for a handler that never blocks when when (nil: always) says so.
-func (r *router) handleInline(code int32, h Handler, when func(*Command) bool) {
+// handleInline is handle for a handler that never blocks when when (nil: always) says so;
+// with list, it reads the header as a list too (HandleInlineList).
+func (r *router) handleInline(code int32, h Handler, when func(*Command) bool, list bool) {
 	r.update(func(t *routes) {
 		delete(t.inline, code)
+		delete(t.lists, code)
 		if h == nil {
 			delete(t.handlers, code)
 			return
@@ -86,19 +93,32 @@ func (r *router) handleInline(code int32, h Handler, when func(*Command) bool) {
 			t.inline = make(map[int32]func(*Command) bool)
 		}
 		t.inline[code] = when
+		if list {
+			if t.lists == nil {
+				t.lists = make(map[int32]bool)
+			}
+			t.lists[code] = true
+		}
 	})
 }
 
 // inlineFor reports whether cmd may be served on the read goroutine: its code's handler and
-// every interceptor said they do not block it.
+// every interceptor said they do not block it. A request that is not, or whose handler reads
+// the map, gets its map now (see Command.Header): only HandleInlineList's conditions and
+// UseInline's see a header as a list.
 func (r *router) inlineFor(cmd *Command) bool {
 	t := r.table.Load()
+	if !t.lists[cmd.Code] {
+		cmd.Header()
+	}
 	when, ok := t.inline[cmd.Code]
 	if !ok || t.blocking || when != nil && !when(cmd) {
+		cmd.Header()
 		return false
 	}
 	for _, g := range t.inlineGuards {
 		if !g(cmd) {
+			cmd.Header()
 			return false
 		}
 	}

@@ -10,7 +10,7 @@ import (
 func BenchmarkRouterInline(b *testing.B) {
 	r := newRouter(false)
 	resp := &Command{}
-	r.handleInline(CodeSendMessageV2, func(context.Context, *Request) *Command { return resp }, func(*Command) bool { return true })
+	r.handleInline(CodeSendMessageV2, func(context.Context, *Request) *Command { return resp }, func(*Command) bool { return true }, false)
 	pass := func(next Handler) Handler {
 		return func(ctx context.Context, req *Request) *Command { return next(ctx, req) }
 	}

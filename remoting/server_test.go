@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -710,13 +711,74 @@ func TestHandleInline(t *testing.T) {
 // Handle after HandleInline makes the code's handler an ordinary one again.
 func TestHandleReplacesHandleInline(t *testing.T) {
 	r := newRouter(false)
-	r.handleInline(CodeSendMessageV2, echo, nil)
+	r.handleInline(CodeSendMessageV2, echo, nil, false)
 	cmd := request(CodeSendMessageV2, "")
 	require.True(t, r.inlineFor(cmd))
 	require.False(t, r.inlineFor(request(CodeHeartBeat, "")))
 	r.handle(CodeSendMessageV2, echo)
 	require.False(t, r.inlineFor(cmd))
-	r.handleInline(CodeSendMessageV2, echo, nil)
+	r.handleInline(CodeSendMessageV2, echo, nil, false)
 	r.handle(CodeSendMessageV2, nil)
 	require.False(t, r.inlineFor(cmd))
+}
+
+// A HandleInlineList handler served inline gets the header as the list read (no map), its
+// condition and UseInline's see it so too; a request it does not serve inline, and every
+// other handler, get the map.
+func TestHandleInlineList(t *testing.T) {
+	type seen struct {
+		ext    map[string]string
+		fields []Field
+	}
+	header := map[string]string{"a": "pg", "b": "T", "k": "1"}
+	list := []Field{{"a", "pg"}, {"b", "T"}, {"k", "1"}}
+	for _, tc := range []struct {
+		name   string
+		list   bool
+		inline bool
+		want   seen
+	}{
+		{name: "a list handler inline", list: true, inline: true, want: seen{fields: list}},
+		{name: "a list handler on a worker", list: true, want: seen{ext: header}},
+		{name: "an inline handler", inline: true, want: seen{ext: header}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := NewMemNetwork()
+				srv := NewServer()
+				l, err := mem.Listen("broker-a:10911")
+				require.NoError(t, err)
+				require.NoError(t, srv.Start(l))
+				defer srv.Close()
+				var when, guard, handler seen
+				see := func(cmd *Command) seen { return seen{cmd.ExtFields, slices.Clone(cmd.Fields)} }
+				cond := func(cmd *Command) bool { when = see(cmd); return tc.inline }
+				h := func(ctx context.Context, req *Request) *Command {
+					handler = see(req.Command)
+					require.Equal(t, "T", req.Command.Ext("b"))
+					resp := NewResponse(req.Command, Success, "")
+					resp.ExtFields = req.Command.Header()
+					return resp
+				}
+				srv.UseInline(func(cmd *Command) bool { guard = see(cmd); return true }, func(next Handler) Handler { return next })
+				if tc.list {
+					srv.HandleInlineList(CodeSendMessageV2, h, cond)
+				} else {
+					srv.HandleInline(CodeSendMessageV2, h, cond)
+				}
+				c := NewClient(WithDialer(mem.Dial))
+				defer c.Close()
+				resp, err := c.Invoke(t.Context(), "broker-a:10911", NewRequest(CodeSendMessageV2, header, nil))
+				require.NoError(t, err)
+				require.Equal(t, header, resp.ExtFields, "the answer read by the client has its map")
+				require.Equal(t, tc.want, handler)
+				if tc.list {
+					require.Equal(t, seen{fields: list}, when, "a list handler's condition sees the list")
+				}
+				if tc.inline {
+					require.Equal(t, tc.want, guard)
+				}
+			})
+		})
+	}
 }
