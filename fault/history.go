@@ -65,7 +65,8 @@ type Entry struct {
 	// fields is the request header while it is a list (remoting.Command.Fields, for requests
 	// served with HandleInlineList): the history makes ExtFields of it when an entry is first
 	// read, so that the requests nobody reads back cost no map.
-	fields []remoting.Field
+	fields         []remoting.Field
+	responseFields []remoting.Field // the same for an answer's header (a fake broker's send answers)
 }
 
 // History records the requests a server receives through its Interceptor. It keeps the
@@ -200,6 +201,9 @@ func (e *Entry) finish(req *remoting.Request, resp *remoting.Command, n *note) {
 		e.ResponseCode = answer.Code
 		e.Remark = answer.Remark
 		e.ResponseFields = answer.ExtFields // the transport only reads an answer
+		if answer.ExtFields == nil {
+			e.responseFields = answer.Fields
+		}
 	}
 }
 
@@ -295,11 +299,19 @@ func (h *History) since(seq uint64) []Entry {
 func (h *History) at(i int) Entry {
 	e := &h.ring[(h.next+i)%len(h.ring)]
 	if e.ExtFields == nil && e.fields != nil {
-		e.ExtFields = make(map[string]string, len(e.fields))
-		for _, f := range e.fields {
-			e.ExtFields[f.Key] = f.Value // a repeated key: the last counts, as in a map read
-		}
+		e.ExtFields = fieldMap(e.fields)
 	}
-	e.fields = nil
+	if e.ResponseFields == nil && e.responseFields != nil {
+		e.ResponseFields = fieldMap(e.responseFields)
+	}
+	e.fields, e.responseFields = nil, nil
 	return *e
+}
+
+func fieldMap(fields []remoting.Field) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f.Key] = f.Value // a repeated key: the last counts, as in a map read
+	}
+	return m
 }

@@ -263,11 +263,30 @@ func (c *Command) appendBinaryHeader(dst []byte) ([]byte, error) {
 	dst = append(dst, 0, 0, 0, 0)
 	var err error
 	if c.ExtFields == nil && c.Fields != nil {
-		// A FastCodesHeader writes its fields in declaration order, others in HashMap order.
-		var buf [24]int
-		for _, i := range c.fieldOrder(buf[:0], !c.FastHeader) {
-			if dst, err = appendBinaryField(dst, c.Fields[i].Key, c.Fields[i].Value); err != nil {
-				return dst, err
+		// A FastCodesHeader writes its fields in declaration order, then any others (an
+		// answer's MSG_REGION, say) in HashMap order, as from the map below; other headers
+		// write all of them in HashMap order.
+		rest := !c.FastHeader
+		if c.FastHeader {
+			for _, f := range c.Fields {
+				if !contains(c.HeaderFields, f.Key) {
+					rest = true
+					continue
+				}
+				if dst, err = appendBinaryField(dst, f.Key, f.Value); err != nil {
+					return dst, err
+				}
+			}
+		}
+		if rest {
+			var buf [24]int
+			for _, i := range c.fieldOrder(buf[:0], true) {
+				if c.FastHeader && contains(c.HeaderFields, c.Fields[i].Key) {
+					continue
+				}
+				if dst, err = appendBinaryField(dst, c.Fields[i].Key, c.Fields[i].Value); err != nil {
+					return dst, err
+				}
 			}
 		}
 		binary.BigEndian.PutUint32(dst[extLenAt:], uint32(len(dst)-extLenAt-4))
