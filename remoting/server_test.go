@@ -782,3 +782,47 @@ func TestHandleInlineList(t *testing.T) {
 		})
 	}
 }
+
+// An answer served inline while more requests wait in the read buffer is held for one write
+// with theirs, but never past a wait of the read loop: here the loop waits for a handler
+// slot that a worker holds until the client has read that answer.
+func TestHeldAnswerGoesBeforeTheReadLoopWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		srv := startMemServer(t, mem, "broker-a:10911", WithMaxConcurrentHandlers(1))
+		srv.HandleInline(CodeSendMessageV2, echo, nil)
+		gotFirst := make(chan struct{})
+		srv.Handle(CodeHeartBeat, func(ctx context.Context, req *Request) *Command {
+			select {
+			case <-gotFirst:
+			case <-ctx.Done():
+			}
+			return echo(ctx, req)
+		})
+		nc := memDial(t, mem, "broker-a:10911")
+		fr := NewFrameReader(nc, 0)
+		// A first request, so that the stream is established and the next write is read
+		// into the buffer whole.
+		writeFrame(t, nc, request(CodeSendMessageV2, ""))
+		_, err := fr.ReadCommand()
+		require.NoError(t, err)
+		var frames []byte
+		for i, code := range []int32{CodeSendMessageV2, CodeHeartBeat, CodeSendMessageV2} {
+			req := request(code, "")
+			req.Opaque = int32(i + 1)
+			b, err := req.Encode()
+			require.NoError(t, err)
+			frames = append(frames, b...)
+		}
+		_, err = nc.Write(frames) // one write: all three wait in the server's read buffer
+		require.NoError(t, err)
+		first, err := fr.ReadCommand()
+		require.NoError(t, err)
+		require.EqualValues(t, 1, first.Opaque, "the inline answer, before the worker is let go")
+		close(gotFirst)
+		for range 2 {
+			_, err := fr.ReadCommand()
+			require.NoError(t, err)
+		}
+	})
+}
