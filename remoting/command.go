@@ -77,9 +77,9 @@ type Command struct {
 	// RequestWithFields) and the answers a fake broker writes as many, which then cost no map.
 	// Fields not among HeaderFields (an answer's MSG_REGION and TRACE_ON) go first, in name
 	// order. So listed, the codec writes them exactly as it would write the same fields from
-	// ExtFields. A command read from the wire has ExtFields only,
-	// except a request handed to a handler registered with Server.HandleInlineList, which may
-	// carry its header here, in the order read (see Header).
+	// ExtFields. A command read from the wire has ExtFields only, except a request served by
+	// a handler registered with Server.HandleInlineList, which may carry its header here, in
+	// the order read (see Header).
 	Fields []Field
 }
 
