@@ -103,8 +103,8 @@ func mapLookupKey(field string) need {
 
 // missing reports whether a needed field is absent, or (for a number) unparsable, which Java's
 // reflective decoder also leaves null.
-func (n need) missing(ext map[string]string) bool {
-	v, ok := ext[n.field]
+func (n need) missing(req *remoting.Command) bool {
+	v, ok := req.Lookup(n.field)
 	if !ok {
 		return true
 	}
@@ -122,7 +122,7 @@ func (n need) missing(ext map[string]string) bool {
 // check answers the first missing field of needs, or returns nil.
 func check(req *remoting.Command, needs ...need) *remoting.Command {
 	for _, n := range needs {
-		if n.missing(req.ExtFields) {
+		if n.missing(req) {
 			return answer(req, remoting.SystemError, n.remark)
 		}
 	}

@@ -119,6 +119,7 @@ func (b *Broker) handleSendReply(_ context.Context, req *remoting.Request) *remo
 }
 
 func (b *Broker) setSendHeader(resp *remoting.Command, msgID string, queueID int32, queueOffset int64) {
+	resp.Header() // preSend's list, made the map SetHeader writes into
 	protocol.SetHeader(resp, protocol.SendMessageResponseHeader{
 		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.cfg.region, TraceOn: boolRef(b.cfg.traceOn),
 	})

@@ -60,7 +60,7 @@ func (b *Broker) sendHandlers() []handlerEntry {
 func (b *Broker) inlineHandlers() map[int32]func(*remoting.Command) bool {
 	known := func(topicKey string) func(*remoting.Command) bool {
 		return func(cmd *remoting.Command) bool {
-			topic := cmd.ExtFields[topicKey]
+			topic := cmd.Ext(topicKey)
 			return !isRetryTopic(topic) && b.topics.has(topic)
 		}
 	}
@@ -141,7 +141,8 @@ func (s *sendRequest) fail(code int32, remark string) *remoting.Command {
 
 func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.Command {
 	cmd := req.Command
-	h, err := protocol.DecodeSendMessageRequest(cmd.Code, cmd.ExtFields)
+	// The header may be the list read from the wire (HandleInlineList): no map is made of it.
+	h, err := protocol.DecodeSendMessageRequestOf(cmd)
 	fastCodes := cmd.Code != remoting.CodeSendMessage
 	if resp := headerFailure(cmd, err, fastCodes); resp != nil {
 		return resp
@@ -163,11 +164,11 @@ func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.
 // preSend is the response every send answer starts from.
 func (b *Broker) preSend(cmd *remoting.Command) *remoting.Command {
 	resp := remoting.NewResponse(cmd, -1, "")
-	// Room for the answer's every field at once: MSG_REGION, TRACE_ON and the send header's
-	// six, so that the map does not grow on each send.
-	resp.ExtFields = make(map[string]string, 8)
-	resp.ExtFields[protocol.FieldMsgRegion] = b.region()
-	resp.ExtFields[protocol.FieldTraceOn] = strconv.FormatBool(b.traceOn())
+	// The header is a list, not a map (Command.Fields): the two fields that are not the
+	// response header's, in name order, then sendOK's, with room for them all at once.
+	resp.Fields = append(make([]remoting.Field, 0, 6),
+		remoting.Field{Key: protocol.FieldMsgRegion, Value: b.region()},
+		remoting.Field{Key: protocol.FieldTraceOn, Value: strconv.FormatBool(b.traceOn())})
 	resp.HeaderFields = protocol.SendMessageResponseHeader{}.HeaderFields()
 	resp.FastHeader = true
 	return resp
@@ -400,11 +401,14 @@ func (b *Broker) illegalMessageRemark() string {
 func (b *Broker) sendOK(s *sendRequest, msgID string, queueID int32, queueOffset int64) *remoting.Command {
 	resp := s.resp
 	resp.Code, resp.Remark = remoting.Success, ""
-	// What protocol.SetHeader does, without boxing the header in its interface: preSend made
-	// the map and set the field order.
-	protocol.SendMessageResponseHeader{
-		MsgID: msgID, QueueID: queueID, QueueOffset: queueOffset, MsgRegion: b.region(), TraceOn: boolRef(b.traceOn()),
-	}.WriteExt(resp.ExtFields)
+	// What protocol.SetHeader does with a SendMessageResponseHeader, into preSend's list:
+	// MSG_REGION and TRACE_ON as they are now, then the header's fields in its order (no
+	// transactionId: a send has none).
+	resp.Fields[0].Value, resp.Fields[1].Value = b.region(), strconv.FormatBool(b.traceOn())
+	resp.Fields = append(resp.Fields[:2],
+		remoting.Field{Key: protocol.FieldMsgID, Value: msgID},
+		remoting.Field{Key: protocol.FieldQueueID, Value: strconv.FormatInt(int64(queueID), 10)},
+		remoting.Field{Key: protocol.FieldQueueOffset, Value: strconv.FormatInt(queueOffset, 10)})
 	return resp
 }
 

@@ -42,7 +42,8 @@ func (b *Broker) newServer() *remoting.Server {
 			}
 			seen[e.code] = true
 			if when, ok := inline[e.code]; ok {
-				srv.HandleInline(e.code, e.handler, when)
+				// The send path reads its header with Lookup (protocol.DecodeSendMessageRequestOf).
+				srv.HandleInlineList(e.code, e.handler, when)
 			} else {
 				srv.Handle(e.code, e.handler)
 			}

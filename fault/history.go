@@ -61,6 +61,12 @@ type Entry struct {
 
 	// Fault is the action of the rule that took the request, or "" when none did.
 	Fault Action
+
+	// fields is the request header while it is a list (remoting.Command.Fields, for requests
+	// served with HandleInlineList): the history makes ExtFields of it when an entry is first
+	// read, so that the requests nobody reads back cost no map.
+	fields         []remoting.Field
+	responseFields []remoting.Field // the same for an answer's header (a fake broker's send answers)
 }
 
 // History records the requests a server receives through its Interceptor. It keeps the
@@ -168,6 +174,7 @@ func (h *History) begin(req *remoting.Request) Entry {
 		Oneway:        cmd.IsOneway(),
 		SerializeType: cmd.SerializeType,
 		ExtFields:     cmd.ExtFields,
+		fields:        cmd.Fields,
 		Body:          cloneBytes(cmd.Body[:min(len(cmd.Body), h.maxBody)]),
 		BodySize:      len(cmd.Body),
 		Topic:         t.topic,
@@ -194,6 +201,9 @@ func (e *Entry) finish(req *remoting.Request, resp *remoting.Command, n *note) {
 		e.ResponseCode = answer.Code
 		e.Remark = answer.Remark
 		e.ResponseFields = answer.ExtFields // the transport only reads an answer
+		if answer.ExtFields == nil {
+			e.responseFields = answer.Fields
+		}
 	}
 }
 
@@ -219,7 +229,11 @@ func (h *History) record(e Entry) {
 func (h *History) Entries() []Entry {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append(append(make([]Entry, 0, len(h.ring)), h.ring[h.next:]...), h.ring[:h.next]...)
+	out := make([]Entry, len(h.ring))
+	for i := range out {
+		out[i] = h.at(i)
+	}
+	return out
 }
 
 // Requests returns the kept entries with the given request code, oldest first.
@@ -271,7 +285,7 @@ func (h *History) WaitFor(ctx context.Context, match func(Entry) bool) (Entry, e
 // since returns the kept entries recorded after seq, oldest first.
 func (h *History) since(seq uint64) []Entry {
 	n := 0
-	for n < len(h.ring) && h.at(len(h.ring)-1-n).Seq > seq {
+	for n < len(h.ring) && h.ring[(h.next+len(h.ring)-1-n)%len(h.ring)].Seq > seq {
 		n++
 	}
 	out := make([]Entry, n)
@@ -281,5 +295,23 @@ func (h *History) since(seq uint64) []Entry {
 	return out
 }
 
-// at returns the i-th kept entry, oldest first.
-func (h *History) at(i int) Entry { return h.ring[(h.next+i)%len(h.ring)] }
+// at returns the i-th kept entry, oldest first, with its header as a map.
+func (h *History) at(i int) Entry {
+	e := &h.ring[(h.next+i)%len(h.ring)]
+	if e.ExtFields == nil && e.fields != nil {
+		e.ExtFields = fieldMap(e.fields)
+	}
+	if e.ResponseFields == nil && e.responseFields != nil {
+		e.ResponseFields = fieldMap(e.responseFields)
+	}
+	e.fields, e.responseFields = nil, nil
+	return *e
+}
+
+func fieldMap(fields []remoting.Field) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f.Key] = f.Value // a repeated key: the last counts, as in a map read
+	}
+	return m
+}

@@ -296,3 +296,25 @@ func TestHistoryLateAnswerLeavesNothingOnTheConnection(t *testing.T) {
 		require.Zero(t, live.Load(), "registrations left on the connection's context")
 	})
 }
+
+// A request served by a HandleInlineList handler keeps its header as a list, and its answer
+// may be one too: an entry read back has both as maps.
+func TestHistoryMakesMapsOfListedHeaders(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t)
+		var listed bool
+		r.srv.HandleInlineList(remoting.CodeSendMessageV2, func(_ context.Context, req *remoting.Request) *remoting.Command {
+			listed = req.Command.ExtFields == nil && req.Command.Fields != nil
+			resp := remoting.NewResponse(req.Command, remoting.Success, "")
+			resp.Fields = []remoting.Field{{Key: "msgId", Value: "MSG1"}, {Key: "queueId", Value: "0"}}
+			return resp
+		}, nil)
+		_, err := r.invoke(r.client(), sendV2("orders", "GID_orders"))
+		require.NoError(t, err)
+		require.True(t, listed, "the handler got the header as a list")
+		e := r.onlyEntry()
+		require.Equal(t, map[string]string{"a": "GID_orders", "b": "orders"}, e.ExtFields)
+		require.Equal(t, map[string]string{"msgId": "MSG1", "queueId": "0"}, e.ResponseFields)
+		require.Equal(t, "orders", e.Topic)
+	})
+}

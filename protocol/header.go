@@ -111,8 +111,14 @@ func (e *HeaderError) Error() string {
 // every field that parsed; helpers return zero values for what did not.
 type extReader struct {
 	ext    map[string]string
-	header string
-	err    *HeaderError
+	fields []remoting.Field // read when ext is nil (a header read as a list)
+	// slots holds a list's one-letter keys a to p once sorted out (see sortOneLetter), present
+	// which of them the list had: a v2 send header is read in one pass over its list.
+	slots     [16]string
+	oneLetter bool
+	present   uint16
+	header    string
+	err       *HeaderError
 }
 
 func (r *extReader) fail(field, value string, kind HeaderErrorKind, text string) {
@@ -130,11 +136,42 @@ func (r *extReader) result() error {
 }
 
 func (r *extReader) value(key string, required bool) (string, bool) {
-	v, ok := r.ext[key]
+	var v string
+	var ok bool
+	if r.oneLetter && len(key) == 1 && key[0] >= 'a' && key[0] < 'a'+16 {
+		i := key[0] - 'a'
+		v, ok = r.slots[i], r.present&(1<<i) != 0
+	} else if r.ext == nil {
+		// The last of a repeated key counts, as in the map (remoting.Command.Lookup).
+		for i := len(r.fields) - 1; i >= 0; i-- {
+			if r.fields[i].Key == key {
+				v, ok = r.fields[i].Value, true
+				break
+			}
+		}
+	} else {
+		v, ok = r.ext[key]
+	}
 	if !ok && required {
 		r.fail(key, "", FieldMissing, "")
 	}
 	return v, ok
+}
+
+// sortOneLetter sorts a list's keys a to p into slots, in one pass (the last of a repeated key
+// counting), for a header whose keys are all such letters (SendMessageRequestHeaderV2's).
+func (r *extReader) sortOneLetter() {
+	if r.ext != nil {
+		return
+	}
+	r.oneLetter = true
+	for _, f := range r.fields {
+		if len(f.Key) == 1 && f.Key[0] >= 'a' && f.Key[0] < 'a'+16 {
+			i := f.Key[0] - 'a'
+			r.slots[i] = f.Value
+			r.present |= 1 << i
+		}
+	}
 }
 
 func (r *extReader) str(key string, required bool) string {

@@ -101,7 +101,10 @@ func (h SendMessageRequestHeader) WriteExt(ext map[string]string) {
 
 // DecodeSendMessageRequestHeader reads the v1 header of SEND_MESSAGE (10).
 func DecodeSendMessageRequestHeader(ext map[string]string) (SendMessageRequestHeader, error) {
-	r := extReader{ext: ext, header: classSendMessageRequestHeader}
+	return decodeSendMessageRequestHeader(extReader{ext: ext, header: classSendMessageRequestHeader})
+}
+
+func decodeSendMessageRequestHeader(r extReader) (SendMessageRequestHeader, error) {
 	h := SendMessageRequestHeader{
 		ProducerGroup:         r.str(FieldProducerGroup, true),
 		Topic:                 r.str(FieldTopic, true),
@@ -176,7 +179,10 @@ func (h SendMessageRequestHeaderV2) eachField(put func(k, v string)) {
 // DecodeSendMessageRequestHeaderV2 reads the header of SEND_MESSAGE_V2 (310) and
 // SEND_BATCH_MESSAGE (320).
 func DecodeSendMessageRequestHeaderV2(ext map[string]string) (SendMessageRequestHeaderV2, error) {
-	r := extReader{ext: ext, header: classSendMessageRequestHeaderV2}
+	return decodeSendMessageRequestHeaderV2(&extReader{ext: ext, header: classSendMessageRequestHeaderV2})
+}
+
+func decodeSendMessageRequestHeaderV2(r *extReader) (SendMessageRequestHeaderV2, error) {
 	h := SendMessageRequestHeaderV2{
 		ProducerGroup:         r.str(FieldV2ProducerGroup, true),
 		Topic:                 r.str(FieldV2Topic, true),
@@ -201,11 +207,23 @@ func DecodeSendMessageRequestHeaderV2(ext map[string]string) (SendMessageRequest
 // form, as the broker's parseRequestHeader (SendMessageProcessor's, ReplyMessageProcessor's)
 // does.
 func DecodeSendMessageRequest(code int32, ext map[string]string) (SendMessageRequestHeader, error) {
+	return decodeSendMessageRequest(code, ext, nil)
+}
+
+// DecodeSendMessageRequestOf is DecodeSendMessageRequest of cmd's header, whether a map or a
+// list (remoting.Command.Lookup), without making the map.
+func DecodeSendMessageRequestOf(cmd *remoting.Command) (SendMessageRequestHeader, error) {
+	return decodeSendMessageRequest(cmd.Code, cmd.ExtFields, cmd.Fields)
+}
+
+func decodeSendMessageRequest(code int32, ext map[string]string, fields []remoting.Field) (SendMessageRequestHeader, error) {
 	switch code {
 	case remoting.CodeSendMessage, remoting.CodeSendReplyMessage:
-		return DecodeSendMessageRequestHeader(ext)
+		return decodeSendMessageRequestHeader(extReader{ext: ext, fields: fields, header: classSendMessageRequestHeader})
 	case remoting.CodeSendMessageV2, remoting.CodeSendBatchMessage, remoting.CodeSendReplyMessageV2:
-		h, err := DecodeSendMessageRequestHeaderV2(ext)
+		r := extReader{ext: ext, fields: fields, header: classSendMessageRequestHeaderV2}
+		r.sortOneLetter()
+		h, err := decodeSendMessageRequestHeaderV2(&r)
 		return h.V1(), err
 	}
 	return SendMessageRequestHeader{}, fmt.Errorf("protocol: request code %d does not carry a send header", code)

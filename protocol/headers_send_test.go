@@ -1,11 +1,13 @@
 package protocol
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/rocketsim/rocketsim/internal/javamap"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -102,13 +104,57 @@ func BenchmarkSendHeaderV2Encode(b *testing.B) {
 
 func BenchmarkSendHeaderV2Decode(b *testing.B) {
 	ext := fullSendHeader().V2().ToExt()
-	b.ReportAllocs()
-	for b.Loop() {
-		var err error
-		sinkHeader, err = DecodeSendMessageRequest(remoting.CodeSendMessageV2, ext)
-		if err != nil {
-			b.Fatal(err)
+	b.Run("map", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			sinkHeader, err = DecodeSendMessageRequest(remoting.CodeSendMessageV2, ext)
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	// The header as a server's HandleInlineList handler gets it: the list read, in wire order.
+	cmd := &remoting.Command{Code: remoting.CodeSendMessageV2}
+	for _, k := range javamap.Keys(ext, SendMessageRequestHeaderV2{}.HeaderFields(), nil) {
+		cmd.Fields = append(cmd.Fields, remoting.Field{Key: k, Value: ext[k]})
+	}
+	b.Run("list", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var err error
+			sinkHeader, err = DecodeSendMessageRequestOf(cmd)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// DecodeSendMessageRequestOf reads a header given as a list as DecodeSendMessageRequest reads
+// the same header as a map, the last of a repeated key counting.
+func TestDecodeSendMessageRequestOfList(t *testing.T) {
+	for _, code := range []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2} {
+		ext := fullSendHeader().ToExt()
+		if code == remoting.CodeSendMessageV2 {
+			ext = fullSendHeader().V2().ToExt()
+		}
+		cmd := &remoting.Command{Code: code}
+		for k, v := range ext {
+			cmd.Fields = append(cmd.Fields, remoting.Field{Key: k, Value: "stale"}, remoting.Field{Key: k, Value: v})
+		}
+		want, err := DecodeSendMessageRequest(code, ext)
+		require.NoError(t, err)
+		got, err := DecodeSendMessageRequestOf(cmd)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		delete(ext, FieldTopic)
+		delete(ext, FieldV2Topic)
+		cmd.Fields = slices.DeleteFunc(cmd.Fields, func(f remoting.Field) bool { return f.Key == FieldTopic || f.Key == FieldV2Topic })
+		_, want2 := DecodeSendMessageRequest(code, ext)
+		_, got2 := DecodeSendMessageRequestOf(cmd)
+		require.Error(t, want2)
+		require.Equal(t, want2, got2, "a missing field is the same error")
 	}
 }
 

@@ -77,7 +77,7 @@ func DecodeFrame(frame []byte, maxFrame int) (*Command, error) {
 	if length != len(frame)-4 {
 		return nil, malformed("length word says %d bytes, frame has %d", length, len(frame)-4)
 	}
-	return decodeContent(frame[4:], false)
+	return decodeContent(frame[4:], false, false)
 }
 
 func checkLength(word uint32, maxFrame int) (int, error) {
@@ -95,8 +95,9 @@ func checkLength(word uint32, maxFrame int) (int, error) {
 
 // decodeContent decodes what follows the length word: header-length word, header, body. owned
 // says that content is the decoder's alone (a frame read into its own buffer), never written
-// again by anyone; otherwise the header's strings are copied out of it.
-func decodeContent(content []byte, owned bool) (*Command, error) {
+// again by anyone; otherwise the header's strings are copied out of it. asList leaves a JSON
+// header's extFields in Fields when the fast path reads it (see Command.Header).
+func decodeContent(content []byte, owned, asList bool) (*Command, error) {
 	word := binary.BigEndian.Uint32(content)
 	st := SerializeType(word >> 24)
 	headerLen := int(word & maxHeaderLength)
@@ -110,7 +111,7 @@ func decodeContent(content []byte, owned bool) (*Command, error) {
 	)
 	switch st {
 	case SerializeJSON:
-		c, err = decodeJSONHeader(header)
+		c, err = decodeJSONHeader(header, asList)
 	case SerializeRocketMQ:
 		c, err = decodeBinaryHeader(header)
 	default:
@@ -149,6 +150,10 @@ type FrameReader struct {
 	r         *bufio.Reader
 	maxFrame  int
 	maxHeader int // 0: the format's own bound
+
+	// asList: commands may come with their extFields in Fields (see Command.Header). Only a
+	// server's connections read so, and make the map before anyone that wants it sees one.
+	asList bool
 }
 
 // readBufferSize is each connection's read buffer. Small frames (sends, heartbeats) batch up in
@@ -200,7 +205,7 @@ func (fr *FrameReader) ReadCommand() (*Command, error) {
 			return nil, fmt.Errorf("%w: header of %d bytes exceeds the limit of %d bytes", ErrHeaderTooLarge, h, fr.maxHeader)
 		}
 	}
-	return decodeContent(content, true)
+	return decodeContent(content, true, fr.asList)
 }
 
 // whollyBuffered reports whether the next frame is entirely in the read buffer already.
@@ -258,11 +263,30 @@ func (c *Command) appendBinaryHeader(dst []byte) ([]byte, error) {
 	dst = append(dst, 0, 0, 0, 0)
 	var err error
 	if c.ExtFields == nil && c.Fields != nil {
-		// A FastCodesHeader writes its fields in declaration order, others in HashMap order.
-		var buf [24]int
-		for _, i := range c.fieldOrder(buf[:0], !c.FastHeader) {
-			if dst, err = appendBinaryField(dst, c.Fields[i].Key, c.Fields[i].Value); err != nil {
-				return dst, err
+		// A FastCodesHeader writes its fields in declaration order, then any others (an
+		// answer's MSG_REGION, say) in HashMap order, as from the map below; other headers
+		// write all of them in HashMap order.
+		rest := !c.FastHeader
+		if c.FastHeader {
+			for _, f := range c.Fields {
+				if !contains(c.HeaderFields, f.Key) {
+					rest = true
+					continue
+				}
+				if dst, err = appendBinaryField(dst, f.Key, f.Value); err != nil {
+					return dst, err
+				}
+			}
+		}
+		if rest {
+			var buf [24]int
+			for _, i := range c.fieldOrder(buf[:0], true) {
+				if c.FastHeader && contains(c.HeaderFields, c.Fields[i].Key) {
+					continue
+				}
+				if dst, err = appendBinaryField(dst, c.Fields[i].Key, c.Fields[i].Value); err != nil {
+					return dst, err
+				}
 			}
 		}
 		binary.BigEndian.PutUint32(dst[extLenAt:], uint32(len(dst)-extLenAt-4))
@@ -474,8 +498,8 @@ func appendJSONString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-func decodeJSONHeader(h string) (*Command, error) {
-	if c, ok := decodeJSONHeaderFast(h); ok {
+func decodeJSONHeader(h string, asList bool) (*Command, error) {
+	if c, ok := decodeJSONHeaderFast(h, asList); ok {
 		return c, nil
 	}
 	return decodeJSONHeaderGeneral(h)

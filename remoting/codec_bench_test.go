@@ -56,3 +56,32 @@ func BenchmarkSendMessageV2Encode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSendAnswerEncode: a send's answer as a fake broker writes it (MSG_REGION, TRACE_ON
+// and the response header's three fields), its header in a map or in a list (Command.Fields).
+func BenchmarkSendAnswerEncode(b *testing.B) {
+	header := []string{"msgId", "queueId", "queueOffset", "transactionId"}
+	fields := []Field{{"MSG_REGION", "DefaultRegion"}, {"TRACE_ON", "true"},
+		{"msgId", "7F00000100002A9F0000000000A1B2C3"}, {"queueId", "3"}, {"queueOffset", "123456"}}
+	for _, name := range []string{"map", "list"} {
+		b.Run(name, func(b *testing.B) {
+			buf := make([]byte, 0, 1024)
+			b.ReportAllocs()
+			for b.Loop() {
+				c := &Command{Code: Success, Language: LanguageJava, Version: CurrentVersion, Opaque: 8, Flag: FlagResponse,
+					HeaderFields: header, FastHeader: true}
+				if name == "map" {
+					c.ExtFields = make(map[string]string, 8)
+					for _, f := range fields {
+						c.ExtFields[f.Key] = f.Value
+					}
+				} else {
+					c.Fields = append(make([]Field, 0, 6), fields...)
+				}
+				if _, err := c.AppendFrame(buf[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -22,3 +22,28 @@ func BenchmarkSendMessageV2Decode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSendMessageV2ServerDecode: the same JSON frame as a server's read loop decodes it
+// (the frame's own buffer, read in place), extFields as a map or, for a HandleInlineList
+// handler, as the list read.
+func BenchmarkSendMessageV2ServerDecode(b *testing.B) {
+	frame, err := sendV2(SerializeJSON).Encode()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, asList := range []bool{false, true} {
+		name := "map"
+		if asList {
+			name = "list"
+		}
+		b.Run(name, func(b *testing.B) {
+			content := frame[4:]
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := decodeContent(content, true, asList); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -409,4 +411,41 @@ func TestFieldsEncodeAsExtFields(t *testing.T) {
 		}
 	}
 	require.Contains(t, (&Command{Fields: fields}).String(), "topic:orders")
+}
+
+// A header listed in Fields as Command.Fields says (the keys that are not HeaderFields first,
+// in name order, then the HeaderFields in their order) is written byte for byte as the same
+// header in ExtFields, in both encodings, with FastHeader or without: keys drawn at random
+// from a small pool, so that many share a HashMap bucket.
+func TestFieldsWithExtrasEncodeAsExtFields(t *testing.T) {
+	pool := []string{"a", "b", "c", "q", "r", "MSG_REGION", "TRACE_ON", "msgId", "queueId", "queueOffset", "transactionId", "Aa", "BB", "x1", "y0"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		keys := slices.Clone(pool)
+		rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		keys = keys[:rng.IntN(len(keys))+1]
+		header := keys[:rng.IntN(len(keys)+1)] // HeaderFields, in this order
+		extras := slices.Sorted(slices.Values(keys[len(header):]))
+		ext := map[string]string{}
+		var fields []Field
+		for _, k := range append(slices.Clone(extras), header...) {
+			ext[k] = "v" + k
+			fields = append(fields, Field{k, "v" + k})
+		}
+		declared := slices.Clone(header)
+		if rng.IntN(2) == 0 {
+			declared = append(declared, "notSent") // a declared field left out
+		}
+		for _, st := range []SerializeType{SerializeJSON, SerializeRocketMQ} {
+			for _, fast := range []bool{false, true} {
+				withMap := &Command{Code: 0, Flag: FlagResponse, SerializeType: st, HeaderFields: declared, FastHeader: fast, ExtFields: ext}
+				withList := &Command{Code: 0, Flag: FlagResponse, SerializeType: st, HeaderFields: declared, FastHeader: fast, Fields: fields}
+				a, err := withMap.Encode()
+				require.NoError(t, err)
+				b, err := withList.Encode()
+				require.NoError(t, err)
+				require.Equal(t, a, b, "%s fast=%v header %v extras %v", st, fast, header, extras)
+			}
+		}
+	}
 }

@@ -74,8 +74,12 @@ type Command struct {
 
 	// Fields is the header as a list, used when ExtFields is nil: a typed header's fields in
 	// HeaderFields order, for the requests a client sends by the million (protocol's
-	// RequestWithFields), which then cost no map. The codec writes them exactly as it would
-	// write the same fields from ExtFields. A command read from the wire has ExtFields only.
+	// RequestWithFields) and the answers a fake broker writes as many, which then cost no map.
+	// Fields not among HeaderFields (an answer's MSG_REGION and TRACE_ON) go first, in name
+	// order. So listed, the codec writes them exactly as it would write the same fields from
+	// ExtFields. A command read from the wire has ExtFields only, except a request served by
+	// a handler registered with Server.HandleInlineList, which may carry its header here, in
+	// the order read (see Header).
 	Fields []Field
 }
 
@@ -110,14 +114,34 @@ func (c *Command) IsOneway() bool { return c.Flag&FlagOneway != 0 }
 
 // Ext returns the extField named key, or "" when absent.
 func (c *Command) Ext(key string) string {
+	v, _ := c.Lookup(key)
+	return v
+}
+
+// Lookup returns the extField named key and whether it is there, from ExtFields or, when that
+// is nil, from Fields (where the last of a repeated key counts, as it would in the map).
+func (c *Command) Lookup(key string) (string, bool) {
 	if c.ExtFields == nil {
-		for _, f := range c.Fields {
-			if f.Key == key {
-				return f.Value
+		for i := len(c.Fields) - 1; i >= 0; i-- {
+			if c.Fields[i].Key == key {
+				return c.Fields[i].Value, true
 			}
 		}
+		return "", false
 	}
-	return c.ExtFields[key]
+	v, ok := c.ExtFields[key]
+	return v, ok
+}
+
+// Header returns ExtFields, first making it from Fields when the command carries its header
+// as a list only (and then dropping the list). Like any write to a command, it is for the
+// goroutine that has the command alone.
+func (c *Command) Header() map[string]string {
+	if c.ExtFields == nil && c.Fields != nil {
+		c.ExtFields = c.fieldMap()
+		c.Fields = nil
+	}
+	return c.ExtFields
 }
 
 // SetExt sets an extField, allocating the map if needed (and moving Fields into it).

@@ -91,6 +91,11 @@ type Conn struct {
 	unwritten  int
 	readPaused bool
 	writable   chan struct{}
+	// wakeHeld says queued has frames the writer was not woken for: the read loop answered
+	// requests inline while more of them waited in its buffer, and wakes the writer once
+	// before it would block (releaseWake), so that one write carries all their answers.
+	// Any other frame queued wakes it at once.
+	wakeHeld bool
 
 	pmu     sync.Mutex
 	pending map[int32]*call

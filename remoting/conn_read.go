@@ -18,9 +18,14 @@ func (c *Conn) readLoop() {
 		c.ep.connClosed(c)
 		return
 	}
+	defer c.releaseWake()
 	for {
 		if !c.awaitWritable() {
 			break
+		}
+		if !fr.whollyBuffered() {
+			// About to wait for the peer: the answers held for a batch go now.
+			c.releaseWake()
 		}
 		cmd, err := c.readFrame(fr)
 		if err != nil {
@@ -31,9 +36,10 @@ func (c *Conn) readLoop() {
 		now := time.Now()
 		c.touchAt(now)
 		if cmd.IsResponse() {
+			cmd.Header()
 			c.handleResponse(cmd)
 		} else {
-			c.handleRequest(cmd, now)
+			c.handleRequest(cmd, now, fr.whollyBuffered())
 		}
 	}
 	c.ep.connClosed(c)
@@ -53,6 +59,7 @@ func (c *Conn) establish() (*FrameReader, error) {
 		c.makeStreamSide()
 		c.startWriter()
 		fr = NewFrameReader(br, c.ep.cfg.maxFrameSize)
+		fr.asList = true // the router makes the map for whoever reads one (inlineFor)
 	} else {
 		fr = NewFrameReader(c.nc, c.ep.cfg.maxFrameSize)
 	}
@@ -127,7 +134,9 @@ func (c *Conn) handleResponse(resp *Command) {
 	c.deliver(cl, resp, nil, false)
 }
 
-func (c *Conn) handleRequest(req *Command, received time.Time) {
+// more says another request waits whole in the read buffer: an answer served inline may then
+// leave the writer asleep until the read loop has served that one too (enqueueHolding).
+func (c *Conn) handleRequest(req *Command, received time.Time, more bool) {
 	c.hmu.Lock()
 	if c.draining {
 		c.hmu.Unlock()
@@ -143,14 +152,20 @@ func (c *Conn) handleRequest(req *Command, received time.Time) {
 	c.hmu.Unlock()
 	select {
 	case c.slots <- struct{}{}:
-	case <-c.done:
-		c.requestDone(false)
-		return
+	default:
+		// Every handler slot is taken: the answers held for a batch go before the wait.
+		c.releaseWake()
+		select {
+		case c.slots <- struct{}{}:
+		case <-c.done:
+			c.requestDone(false)
+			return
+		}
 	}
 	if c.ep.router.inlineFor(req) {
 		// A handler that does not block is served here, without the hand-off to a worker
 		// and back (see Server.HandleInline).
-		c.serve(req, received)
+		c.serve(req, received, more)
 		return
 	}
 	j := job{req, received}
@@ -211,7 +226,7 @@ func (c *Conn) work(j job) {
 		tick = ticker.C
 	}
 	for {
-		c.serve(j.cmd, j.received)
+		c.serve(j.cmd, j.received, false)
 		if c.idleWorkers.Add(1) > maxIdleWorkers {
 			// Enough workers wait already: after a burst (a peer flooding requests faster
 			// than they are served), the extra ones leave now instead of holding their
@@ -255,14 +270,15 @@ func (c *Conn) awaitJob(tick <-chan time.Time) (job, bool) {
 	}
 }
 
-func (c *Conn) serve(cmd *Command, received time.Time) {
+// serve answers cmd; with hold, leaving the writer asleep (enqueueHolding).
+func (c *Conn) serve(cmd *Command, received time.Time, hold bool) {
 	defer c.requestDone(true)
 	req := &Request{Command: cmd, Conn: c, Received: received}
 	resp := c.callHandler(req)
 	if resp == nil || cmd.IsOneway() {
 		return
 	}
-	if err := c.respond(cmd, resp); err != nil {
+	if err := c.respondHolding(cmd, resp, hold); err != nil {
 		c.debug("remoting: answer not sent", "code", cmd.Code, "opaque", cmd.Opaque, "reason", err)
 	}
 }
@@ -281,10 +297,12 @@ func (c *Conn) callHandler(req *Request) (resp *Command) {
 	return c.ep.router.serve(c.ctx, req)
 }
 
-func (c *Conn) respond(req, resp *Command) error {
+func (c *Conn) respond(req, resp *Command) error { return c.respondHolding(req, resp, false) }
+
+func (c *Conn) respondHolding(req, resp *Command, hold bool) error {
 	resp.Opaque = req.Opaque
 	resp.Flag = resp.Flag&^FlagOneway | FlagResponse
-	_, err := c.enqueue(resp, false)
+	_, err := c.enqueueHolding(resp, false, hold)
 	return err
 }
 

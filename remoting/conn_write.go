@@ -21,6 +21,12 @@ const maxSpareBuffer = 1 << 20
 // completion to wait on. Encoding happens here, under the lock, straight into the shared
 // buffer: no per-frame buffers, and the writer gets everything queued in one Write.
 func (c *Conn) enqueue(cmd *Command, wantFlush bool) (*flush, error) {
+	return c.enqueueHolding(cmd, wantFlush, false)
+}
+
+// enqueueHolding is enqueue; with hold (the read loop answering a request inline while
+// another waits in its buffer) it leaves the writer asleep until releaseWake.
+func (c *Conn) enqueueHolding(cmd *Command, wantFlush, hold bool) (*flush, error) {
 	if !c.Alive() {
 		return nil, c.closedError()
 	}
@@ -34,11 +40,29 @@ func (c *Conn) enqueue(cmd *Command, wantFlush bool) (*flush, error) {
 	}
 	c.unwritten += len(c.queued) - start
 	f := c.flushLocked(wantFlush)
+	wake := start == 0 || c.wakeHeld
+	if hold && !wantFlush {
+		c.wakeHeld = c.wakeHeld || wake
+		wake = false
+	} else {
+		c.wakeHeld = false
+	}
 	c.wmu.Unlock()
-	if start == 0 {
+	if wake {
 		c.signalWriter()
 	}
 	return f, nil
+}
+
+// releaseWake wakes the writer for the frames enqueueHolding left it asleep for.
+func (c *Conn) releaseWake() {
+	c.wmu.Lock()
+	wake := c.wakeHeld
+	c.wakeHeld = false
+	c.wmu.Unlock()
+	if wake {
+		c.signalWriter()
+	}
 }
 
 func (c *Conn) flushLocked(want bool) *flush {
@@ -95,7 +119,12 @@ func (c *Conn) awaitWritable() bool {
 		return true
 	}
 	c.readPaused = true
+	wake := c.wakeHeld
+	c.wakeHeld = false
 	c.wmu.Unlock()
+	if wake {
+		c.signalWriter()
+	}
 	c.ep.stats.readPauses.Add(1)
 	c.debug("remoting: reading paused: answers wait unsent", "limit", limit)
 	select {
@@ -195,6 +224,7 @@ func (c *Conn) writeLoop() {
 		c.wmu.Lock()
 		batch := c.queued
 		c.queued = spare[:0]
+		c.wakeHeld = false // awake: what was held goes in this batch
 		f := c.next
 		if f.done != nil {
 			c.next = &flush{}

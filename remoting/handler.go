@@ -16,7 +16,9 @@ type Handler func(ctx context.Context, req *Request) *Command
 
 // Interceptor wraps every request (unknown codes included), outermost first in the order given
 // to Use. It may inspect or replace the request and the answer, delay, answer nil to suppress
-// the answer, or close the connection through req.Conn.
+// the answer, or close the connection through req.Conn. It is called again, to wrap the new
+// table's dispatch, each time a handler or interceptor is added or removed, so it must not
+// keep state per call.
 type Interceptor func(next Handler) Handler
 
 // Request is an inbound request together with the connection it arrived on.

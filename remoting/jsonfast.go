@@ -15,7 +15,10 @@ import (
 // repeated keys, escaped keys, UTF-16 surrogates, malformed UTF-8, any syntax error); the
 // caller then hands the header to decodeJSONHeader, which decides what it means. Whatever this
 // accepts, decodeJSONHeader decodes to the same command (FuzzJSONHeaderFastPath).
-func decodeJSONHeaderFast(h string) (c *Command, ok bool) {
+//
+// With asList the extFields are left in Fields, in the order read (a repeated key twice, the
+// last one counting), instead of a map: see Command.Header.
+func decodeJSONHeaderFast(h string, asList bool) (c *Command, ok bool) {
 	p := jsonScan{s: h}
 	if !p.byte('{') {
 		return nil, false
@@ -55,7 +58,11 @@ func decodeJSONHeaderFast(h string) (c *Command, ok bool) {
 				c.Remark, ok = p.str()
 			case "extFields":
 				bit = 1 << 6
-				c.ExtFields, ok = p.strMap()
+				if asList {
+					c.Fields, ok = p.strList()
+				} else {
+					c.ExtFields, ok = p.strMap()
+				}
 			case "serializeTypeCurrentRPC":
 				bit = 1 << 7
 				_, ok = p.str()
@@ -273,4 +280,37 @@ func (p *jsonScan) strMap() (map[string]string, bool) {
 		}
 	}
 	return m, true
+}
+
+// strList reads an object of strings into a list, in the order read: one allocation, where a
+// map of a send header's dozen fields is a table of groups to hash them into.
+func (p *jsonScan) strList() ([]Field, bool) {
+	if !p.byte('{') {
+		return nil, false
+	}
+	if p.peek() == '}' {
+		p.i++
+		return []Field{}, true
+	}
+	var pending [maxPendingFields]Field
+	list := pending[:0]
+	for {
+		k, ok := p.str()
+		if !ok || !p.byte(':') {
+			return nil, false
+		}
+		v, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		list = append(list, Field{k, v})
+		if p.byte(',') {
+			continue
+		}
+		if !p.byte('}') {
+			return nil, false
+		}
+		break
+	}
+	return append(make([]Field, 0, len(list)), list...), true
 }

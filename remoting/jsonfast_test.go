@@ -22,7 +22,7 @@ func TestJSONHeaderFastPathTakesPeersHeaders(t *testing.T) {
 		}
 		n++
 		h := string(g.Header())
-		fast, ok := decodeJSONHeaderFast(h)
+		fast, ok := decodeJSONHeaderFast(h, false)
 		require.True(t, ok, "%s: fast path refused %s", g.Name, h)
 		general, err := decodeJSONHeaderGeneral(h)
 		require.NoError(t, err)
@@ -31,7 +31,7 @@ func TestJSONHeaderFastPathTakesPeersHeaders(t *testing.T) {
 	require.NotZero(t, n)
 	ours, err := sendV2(SerializeJSON).Encode()
 	require.NoError(t, err)
-	_, ok := decodeJSONHeaderFast(string(ours[8 : len(ours)-128]))
+	_, ok := decodeJSONHeaderFast(string(ours[8:len(ours)-128]), false)
 	require.True(t, ok, "our own send request")
 }
 
@@ -54,7 +54,7 @@ func TestJSONHeaderFastPathRefusesTheUnusual(t *testing.T) {
 		`{"code":1,}`,                  // a trailing comma
 		`{"code":1} x`,                 // data after the object
 	} {
-		_, ok := decodeJSONHeaderFast(h)
+		_, ok := decodeJSONHeaderFast(h, false)
 		require.False(t, ok, h)
 	}
 }
@@ -68,7 +68,7 @@ func TestJSONHeaderFastPathTakesEscapes(t *testing.T) {
 		`{"extFields":{"a":"x\ude00\ud83dy"}}`,
 		`{"remark":"a\u0001b\u0002c\n"}`,
 	} {
-		fast, ok := decodeJSONHeaderFast(h)
+		fast, ok := decodeJSONHeaderFast(h, false)
 		require.True(t, ok, h)
 		general, err := decodeJSONHeaderGeneral(h)
 		require.NoError(t, err)
@@ -93,7 +93,7 @@ func FuzzJSONHeaderFastPath(f *testing.F) {
 	f.Add([]byte(`{"remark":"\ud83d\ude00\ud83d\u0041\udc00"}`))
 	f.Fuzz(func(t *testing.T, header []byte) {
 		h := string(header)
-		fast, ok := decodeJSONHeaderFast(h)
+		fast, ok := decodeJSONHeaderFast(h, false)
 		if !ok {
 			return
 		}
@@ -138,4 +138,52 @@ func stdlibHeader(t *testing.T, header []byte) *Command {
 		c.Language = ParseLanguage(lang)
 	}
 	return c
+}
+
+// FuzzJSONHeaderListPath: the fast path reading extFields as a list (for HandleInlineList)
+// takes the headers it takes with a map, and the list, made a map (Command.Header) and read
+// key by key (Command.Lookup), is the general decoder's map.
+func FuzzJSONHeaderListPath(f *testing.F) {
+	frames, _ := golden.Read()
+	for _, g := range frames {
+		if g.SerializeType == "JSON" {
+			f.Add(g.Header())
+		}
+	}
+	f.Add([]byte(`{"code":310,"extFields":{"a":"pg","b":"T","a":"again","e":"\u0001x\u0002"},"flag":0,"language":"GO","opaque":7,"version":407}`))
+	f.Add([]byte(`{"extFields":{}}`))
+	f.Add([]byte(`{"extFields":{"k":"1","k":"2","k":"3"}}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, header []byte) {
+		h := string(header)
+		list, ok := decodeJSONHeaderFast(h, true)
+		_, mapOK := decodeJSONHeaderFast(h, false)
+		if ok != mapOK {
+			t.Fatalf("fast path with a list took it %v, with a map %v: %q", ok, mapOK, h)
+		}
+		if !ok {
+			return
+		}
+		general, err := decodeJSONHeaderGeneral(h)
+		if err != nil {
+			t.Fatalf("fast path took a header the general decoder refuses (%v): %q", err, h)
+		}
+		if list.ExtFields != nil {
+			t.Fatalf("a list header has a map: %q", h)
+		}
+		for k, v := range general.ExtFields {
+			if got, ok := list.Lookup(k); !ok || got != v {
+				t.Fatalf("Lookup(%q) = %q, %v; the general decoder read %q in %q", k, got, ok, v, h)
+			}
+		}
+		for _, f := range list.Fields {
+			if _, ok := general.ExtFields[f.Key]; !ok {
+				t.Fatalf("the list has %q, the general decoder did not read it in %q", f.Key, h)
+			}
+		}
+		list.Header()
+		if diff := cmp.Diff(general, list); diff != "" {
+			t.Fatalf("list made a map and general decoder differ on %q:\n%s", h, diff)
+		}
+	})
 }

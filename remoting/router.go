@@ -3,17 +3,28 @@ package remoting
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
+	"sync/atomic"
 )
 
-// router holds the per-code handlers and interceptors of an endpoint.
+// router holds the per-code handlers and interceptors of an endpoint. Every request reads
+// them, so they live in one immutable table behind an atomic pointer: a request takes no lock
+// (it took three read locks before: inline check, chain, dispatch), and Handle, Use and their
+// kin, which run at start-up, copy the table under mu and swap it.
 type router struct {
-	mu            sync.RWMutex
-	handlers      map[int32]Handler
-	fallback      Handler // for codes without a handler of their own; nil: Java's generic answer
-	interceptors  []Interceptor
-	chain         Handler
+	mu            sync.Mutex // serialises writers; readers load table
+	table         atomic.Pointer[routes]
 	ignoreUnknown bool
+}
+
+// routes is one version of a router's table; it is never changed once published.
+type routes struct {
+	handlers     map[int32]Handler
+	fallback     Handler // for codes without a handler of their own; nil: Java's generic answer
+	interceptors []Interceptor
+	chain        Handler // the interceptors around this table's dispatch
 
 	// Requests served on the read goroutine (see Server.HandleInline): the codes, each with
 	// its condition (nil: always), and the conditions of the interceptors (UseInline).
@@ -21,52 +32,93 @@ type router struct {
 	inline       map[int32]func(*Command) bool
 	inlineGuards []func(*Command) bool
 	blocking     bool
+
+	// lists are the inline codes whose handlers read the header as a list (HandleInlineList).
+	lists map[int32]bool
 }
 
 func newRouter(ignoreUnknown bool) *router {
-	r := &router{handlers: make(map[int32]Handler), ignoreUnknown: ignoreUnknown}
-	r.chain = r.dispatch
+	r := &router{ignoreUnknown: ignoreUnknown}
+	r.table.Store(r.build(&routes{handlers: make(map[int32]Handler)}))
 	return r
 }
 
-func (r *router) handle(code int32, h Handler) {
+// update publishes a copy of the table changed by f (which may replace its maps and slices
+// but must not write into the old ones).
+func (r *router) update(f func(t *routes)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.inline, code)
-	if h == nil {
-		delete(r.handlers, code)
-		return
-	}
-	r.handlers[code] = h
+	t := *r.table.Load()
+	t.handlers = maps.Clone(t.handlers)
+	t.inline = maps.Clone(t.inline)
+	t.lists = maps.Clone(t.lists)
+	f(&t)
+	r.table.Store(r.build(&t))
 }
 
-// handleInline is handle for a handler that never blocks when when (nil: always) says so.
-func (r *router) handleInline(code int32, h Handler, when func(*Command) bool) {
-	r.handle(code, h)
-	if h == nil {
-		return
+// build wraps t's dispatch in t's interceptors.
+func (r *router) build(t *routes) *routes {
+	h := Handler(func(ctx context.Context, req *Request) *Command { return r.dispatch(t, ctx, req) })
+	for i := len(t.interceptors) - 1; i >= 0; i-- {
+		h = t.interceptors[i](h)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.inline == nil {
-		r.inline = make(map[int32]func(*Command) bool)
-	}
-	r.inline[code] = when
+	t.chain = h
+	return t
+}
+
+func (r *router) handle(code int32, h Handler) {
+	r.update(func(t *routes) {
+		delete(t.inline, code)
+		delete(t.lists, code)
+		if h == nil {
+			delete(t.handlers, code)
+			return
+		}
+		t.handlers[code] = h
+	})
+}
+
+// handleInline is handle for a handler that never blocks when when (nil: always) says so;
+// with list, it reads the header as a list too (HandleInlineList).
+func (r *router) handleInline(code int32, h Handler, when func(*Command) bool, list bool) {
+	r.update(func(t *routes) {
+		delete(t.inline, code)
+		delete(t.lists, code)
+		if h == nil {
+			delete(t.handlers, code)
+			return
+		}
+		t.handlers[code] = h
+		if t.inline == nil {
+			t.inline = make(map[int32]func(*Command) bool)
+		}
+		t.inline[code] = when
+		if list {
+			if t.lists == nil {
+				t.lists = make(map[int32]bool)
+			}
+			t.lists[code] = true
+		}
+	})
 }
 
 // inlineFor reports whether cmd may be served on the read goroutine: its code's handler and
-// every interceptor said they do not block it.
+// every interceptor said they do not block it. A request that is not, or whose handler reads
+// the map, gets its map now (see Command.Header): only HandleInlineList's conditions and
+// UseInline's see a header as a list.
 func (r *router) inlineFor(cmd *Command) bool {
-	r.mu.RLock()
-	when, ok := r.inline[cmd.Code]
-	ok = ok && !r.blocking
-	guards := r.inlineGuards
-	r.mu.RUnlock()
-	if !ok || when != nil && !when(cmd) {
+	t := r.table.Load()
+	if !t.lists[cmd.Code] {
+		cmd.Header()
+	}
+	when, ok := t.inline[cmd.Code]
+	if !ok || t.blocking || when != nil && !when(cmd) {
+		cmd.Header()
 		return false
 	}
-	for _, g := range guards {
+	for _, g := range t.inlineGuards {
 		if !g(cmd) {
+			cmd.Header()
 			return false
 		}
 	}
@@ -74,53 +126,36 @@ func (r *router) inlineFor(cmd *Command) bool {
 }
 
 func (r *router) handleDefault(h Handler) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.fallback = h
+	r.update(func(t *routes) { t.fallback = h })
 }
 
 func (r *router) use(ics ...Interceptor) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.blocking = r.blocking || len(ics) > 0
-	r.addLocked(ics)
+	r.update(func(t *routes) {
+		t.blocking = t.blocking || len(ics) > 0
+		t.interceptors = append(slices.Clip(t.interceptors), ics...)
+	})
 }
 
 // useInline is use for interceptors that do not block a request allow (nil: any) reports true
 // for.
 func (r *router) useInline(allow func(*Command) bool, ics ...Interceptor) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if allow != nil && len(ics) > 0 {
-		// A new slice: inlineFor reads the old one outside the lock.
-		r.inlineGuards = append(r.inlineGuards[:len(r.inlineGuards):len(r.inlineGuards)], allow)
-	}
-	r.addLocked(ics)
-}
-
-func (r *router) addLocked(ics []Interceptor) {
-	r.interceptors = append(r.interceptors, ics...)
-	h := Handler(r.dispatch)
-	for i := len(r.interceptors) - 1; i >= 0; i-- {
-		h = r.interceptors[i](h)
-	}
-	r.chain = h
+	r.update(func(t *routes) {
+		if allow != nil && len(ics) > 0 {
+			t.inlineGuards = append(slices.Clip(t.inlineGuards), allow)
+		}
+		t.interceptors = append(slices.Clip(t.interceptors), ics...)
+	})
 }
 
 func (r *router) serve(ctx context.Context, req *Request) *Command {
-	r.mu.RLock()
-	h := r.chain
-	r.mu.RUnlock()
-	return h(ctx, req)
+	return r.table.Load().chain(ctx, req)
 }
 
-func (r *router) dispatch(ctx context.Context, req *Request) *Command {
-	r.mu.RLock()
-	h := r.handlers[req.Command.Code]
+func (r *router) dispatch(t *routes, ctx context.Context, req *Request) *Command {
+	h := t.handlers[req.Command.Code]
 	if h == nil {
-		h = r.fallback
+		h = t.fallback
 	}
-	r.mu.RUnlock()
 	if h != nil {
 		return h(ctx, req)
 	}

@@ -68,7 +68,16 @@ func (s *Server) HandleDefault(h Handler) { s.ep.router.handleDefault(h) }
 // Handle. Interceptors added with Use send every request to a worker, as they may block; see
 // UseInline.
 func (s *Server) HandleInline(code int32, h Handler, when func(*Command) bool) {
-	s.ep.router.handleInline(code, h, when)
+	s.ep.router.handleInline(code, h, when, false)
+}
+
+// HandleInlineList is HandleInline for a handler that reads the request's header with
+// Command.Lookup, Ext or Header, never ExtFields directly: a request it serves on the read
+// goroutine may carry its header as the list read from the wire (Command.Fields, ExtFields
+// nil), which spares it making a map. when, UseInline's conditions and its interceptors see
+// it so too; a request that goes to a worker has its map.
+func (s *Server) HandleInlineList(code int32, h Handler, when func(*Command) bool) {
+	s.ep.router.handleInline(code, h, when, true)
 }
 
 // Use adds interceptors around every request, outermost first.
@@ -76,7 +85,9 @@ func (s *Server) Use(ics ...Interceptor) { s.ep.router.use(ics...) }
 
 // UseInline is Use for interceptors that do not block the requests allow reports true for (nil:
 // any request), so that HandleInline's handlers may still be served on the read goroutine.
-// allow runs on the read goroutine, with HandleInline's condition.
+// allow runs on the read goroutine, with HandleInline's condition. allow and the interceptors
+// may see a request of HandleInlineList's with its header as a list: they read it with
+// Command.Lookup, Ext or Header.
 func (s *Server) UseInline(allow func(*Command) bool, ics ...Interceptor) {
 	s.ep.router.useInline(allow, ics...)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"runtime/metrics"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -710,13 +711,118 @@ func TestHandleInline(t *testing.T) {
 // Handle after HandleInline makes the code's handler an ordinary one again.
 func TestHandleReplacesHandleInline(t *testing.T) {
 	r := newRouter(false)
-	r.handleInline(CodeSendMessageV2, echo, nil)
+	r.handleInline(CodeSendMessageV2, echo, nil, false)
 	cmd := request(CodeSendMessageV2, "")
 	require.True(t, r.inlineFor(cmd))
 	require.False(t, r.inlineFor(request(CodeHeartBeat, "")))
 	r.handle(CodeSendMessageV2, echo)
 	require.False(t, r.inlineFor(cmd))
-	r.handleInline(CodeSendMessageV2, echo, nil)
+	r.handleInline(CodeSendMessageV2, echo, nil, false)
 	r.handle(CodeSendMessageV2, nil)
 	require.False(t, r.inlineFor(cmd))
+}
+
+// A HandleInlineList handler served inline gets the header as the list read (no map), its
+// condition and UseInline's see it so too; a request it does not serve inline, and every
+// other handler, get the map.
+func TestHandleInlineList(t *testing.T) {
+	type seen struct {
+		ext    map[string]string
+		fields []Field
+	}
+	header := map[string]string{"a": "pg", "b": "T", "k": "1"}
+	list := []Field{{"a", "pg"}, {"b", "T"}, {"k", "1"}}
+	for _, tc := range []struct {
+		name   string
+		list   bool
+		inline bool
+		want   seen
+	}{
+		{name: "a list handler inline", list: true, inline: true, want: seen{fields: list}},
+		{name: "a list handler on a worker", list: true, want: seen{ext: header}},
+		{name: "an inline handler", inline: true, want: seen{ext: header}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				mem := NewMemNetwork()
+				srv := NewServer()
+				l, err := mem.Listen("broker-a:10911")
+				require.NoError(t, err)
+				require.NoError(t, srv.Start(l))
+				defer srv.Close()
+				var when, guard, handler seen
+				see := func(cmd *Command) seen { return seen{cmd.ExtFields, slices.Clone(cmd.Fields)} }
+				cond := func(cmd *Command) bool { when = see(cmd); return tc.inline }
+				h := func(ctx context.Context, req *Request) *Command {
+					handler = see(req.Command)
+					require.Equal(t, "T", req.Command.Ext("b"))
+					resp := NewResponse(req.Command, Success, "")
+					resp.ExtFields = req.Command.Header()
+					return resp
+				}
+				srv.UseInline(func(cmd *Command) bool { guard = see(cmd); return true }, func(next Handler) Handler { return next })
+				if tc.list {
+					srv.HandleInlineList(CodeSendMessageV2, h, cond)
+				} else {
+					srv.HandleInline(CodeSendMessageV2, h, cond)
+				}
+				c := NewClient(WithDialer(mem.Dial))
+				defer c.Close()
+				resp, err := c.Invoke(t.Context(), "broker-a:10911", NewRequest(CodeSendMessageV2, header, nil))
+				require.NoError(t, err)
+				require.Equal(t, header, resp.ExtFields, "the answer read by the client has its map")
+				require.Equal(t, tc.want, handler)
+				if tc.list {
+					require.Equal(t, seen{fields: list}, when, "a list handler's condition sees the list")
+				}
+				if tc.inline {
+					require.Equal(t, tc.want, guard)
+				}
+			})
+		})
+	}
+}
+
+// An answer served inline while more requests wait in the read buffer is held for one write
+// with theirs, but never past a wait of the read loop: here the loop waits for a handler
+// slot that a worker holds until the client has read that answer.
+func TestHeldAnswerGoesBeforeTheReadLoopWaits(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemNetwork()
+		srv := startMemServer(t, mem, "broker-a:10911", WithMaxConcurrentHandlers(1))
+		srv.HandleInline(CodeSendMessageV2, echo, nil)
+		gotFirst := make(chan struct{})
+		srv.Handle(CodeHeartBeat, func(ctx context.Context, req *Request) *Command {
+			select {
+			case <-gotFirst:
+			case <-ctx.Done():
+			}
+			return echo(ctx, req)
+		})
+		nc := memDial(t, mem, "broker-a:10911")
+		fr := NewFrameReader(nc, 0)
+		// A first request, so that the stream is established and the next write is read
+		// into the buffer whole.
+		writeFrame(t, nc, request(CodeSendMessageV2, ""))
+		_, err := fr.ReadCommand()
+		require.NoError(t, err)
+		var frames []byte
+		for i, code := range []int32{CodeSendMessageV2, CodeHeartBeat, CodeSendMessageV2} {
+			req := request(code, "")
+			req.Opaque = int32(i + 1)
+			b, err := req.Encode()
+			require.NoError(t, err)
+			frames = append(frames, b...)
+		}
+		_, err = nc.Write(frames) // one write: all three wait in the server's read buffer
+		require.NoError(t, err)
+		first, err := fr.ReadCommand()
+		require.NoError(t, err)
+		require.EqualValues(t, 1, first.Opaque, "the inline answer, before the worker is let go")
+		close(gotFirst)
+		for range 2 {
+			_, err := fr.ReadCommand()
+			require.NoError(t, err)
+		}
+	})
 }
