@@ -569,12 +569,7 @@ func TestConnectErrors(t *testing.T) {
 // long handlers and timeouts take no wall time and fire exactly on time.
 func TestVirtualTimeExchange(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		mem := NewMemNetwork()
-		srv := NewServer()
-		l, err := mem.Listen("broker-a:10911")
-		require.NoError(t, err)
-		require.NoError(t, srv.Start(l))
-		defer srv.Close()
+		mem, srv := memServer(t)
 		srv.Handle(CodePullMessage, func(ctx context.Context, req *Request) *Command {
 			time.Sleep(30 * time.Second)
 			return echo(ctx, req)
@@ -584,7 +579,7 @@ func TestVirtualTimeExchange(t *testing.T) {
 		defer c.Close()
 
 		start := time.Now()
-		_, err = c.Invoke(t.Context(), "broker-a:10911", request(CodePullMessage, ""))
+		_, err := c.Invoke(t.Context(), "broker-a:10911", request(CodePullMessage, ""))
 		require.NoError(t, err)
 		require.Equal(t, 30*time.Second, time.Since(start))
 

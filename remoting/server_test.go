@@ -278,6 +278,19 @@ func TestRespondLater(t *testing.T) {
 	})
 }
 
+// memServer starts a server with opts on a new MemNetwork, listening at broker-a:10911, and
+// closes it when the test ends (inside the bubble, for a test in one).
+func memServer(t *testing.T, opts ...ServerOption) (*MemNetwork, *Server) {
+	t.Helper()
+	mem := NewMemNetwork()
+	srv := NewServer(opts...)
+	l, err := mem.Listen("broker-a:10911")
+	require.NoError(t, err)
+	require.NoError(t, srv.Start(l))
+	t.Cleanup(func() { _ = srv.Close() })
+	return mem, srv
+}
+
 func TestGracefulShutdown(t *testing.T) {
 	eachNet(t, func(t *testing.T, nw testNet) {
 		srv := NewServer()
@@ -531,12 +544,7 @@ func TestHandlersRunConcurrentlyOnWorkersThatAreReused(t *testing.T) {
 // running handlers returns, and is then served.
 func TestMaxConcurrentHandlers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		mem := NewMemNetwork()
-		srv := NewServer(WithMaxConcurrentHandlers(2))
-		l, err := mem.Listen("broker-a:10911")
-		require.NoError(t, err)
-		require.NoError(t, srv.Start(l))
-		defer srv.Close()
+		mem, srv := memServer(t, WithMaxConcurrentHandlers(2))
 		var running atomic.Int32
 		release := make(chan struct{})
 		srv.Handle(CodePullMessage, func(ctx context.Context, req *Request) *Command {
@@ -570,12 +578,7 @@ func TestMaxConcurrentHandlers(t *testing.T) {
 // request, exit once none came for a worker idle timeout, and the connection goes on serving.
 func TestIdleWorkersRetire(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		mem := NewMemNetwork()
-		srv := NewServer(WithWorkerIdleTimeout(time.Second))
-		l, err := mem.Listen("broker-a:10911")
-		require.NoError(t, err)
-		require.NoError(t, srv.Start(l))
-		defer srv.Close()
+		mem, srv := memServer(t, WithWorkerIdleTimeout(time.Second))
 		const burst = 32
 		var arrived sync.WaitGroup
 		arrived.Add(burst)
@@ -662,12 +665,7 @@ func TestHandleInline(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				mem := NewMemNetwork()
-				srv := NewServer()
-				l, err := mem.Listen("broker-a:10911")
-				require.NoError(t, err)
-				require.NoError(t, srv.Start(l))
-				defer srv.Close()
+				mem, srv := memServer(t)
 				if tc.setup != nil {
 					tc.setup(srv)
 				}
@@ -744,12 +742,7 @@ func TestHandleInlineList(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				mem := NewMemNetwork()
-				srv := NewServer()
-				l, err := mem.Listen("broker-a:10911")
-				require.NoError(t, err)
-				require.NoError(t, srv.Start(l))
-				defer srv.Close()
+				mem, srv := memServer(t)
 				var when, guard, handler seen
 				see := func(cmd *Command) seen { return seen{cmd.ExtFields, slices.Clone(cmd.Fields)} }
 				cond := func(cmd *Command) bool { when = see(cmd); return tc.inline }
