@@ -67,28 +67,28 @@ func (r *router) build(t *routes) *routes {
 }
 
 func (r *router) handle(code int32, h Handler) {
-	r.update(func(t *routes) {
-		delete(t.inline, code)
-		delete(t.lists, code)
-		if h == nil {
-			delete(t.handlers, code)
-			return
-		}
-		t.handlers[code] = h
-	})
+	r.update(func(t *routes) { t.set(code, h) })
+}
+
+// set makes h code's ordinary handler (nil: none) and reports whether there is one now.
+func (t *routes) set(code int32, h Handler) bool {
+	delete(t.inline, code)
+	delete(t.lists, code)
+	if h == nil {
+		delete(t.handlers, code)
+		return false
+	}
+	t.handlers[code] = h
+	return true
 }
 
 // handleInline is handle for a handler that never blocks when when (nil: always) says so;
 // with list, it reads the header as a list too (HandleInlineList).
 func (r *router) handleInline(code int32, h Handler, when func(*Command) bool, list bool) {
 	r.update(func(t *routes) {
-		delete(t.inline, code)
-		delete(t.lists, code)
-		if h == nil {
-			delete(t.handlers, code)
+		if !t.set(code, h) {
 			return
 		}
-		t.handlers[code] = h
 		if t.inline == nil {
 			t.inline = make(map[int32]func(*Command) bool)
 		}
