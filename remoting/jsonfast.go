@@ -234,50 +234,14 @@ const maxPendingFields = 24
 // strMap reads an object of strings. Its members are gathered first, so that the map is made
 // at its final size.
 func (p *jsonScan) strMap() (map[string]string, bool) {
-	if !p.byte('{') {
+	var pending [maxPendingFields]Field
+	list, ok := p.fields(pending[:0])
+	if !ok {
 		return nil, false
 	}
-	var pending [maxPendingFields]Field
-	n := 0
-	var m map[string]string
-	if p.peek() == '}' {
-		p.i++
-		return map[string]string{}, true
-	}
-	for {
-		k, ok := p.str()
-		if !ok || !p.byte(':') {
-			return nil, false
-		}
-		v, ok := p.str()
-		if !ok {
-			return nil, false
-		}
-		if m == nil && n < len(pending) {
-			pending[n] = Field{k, v}
-			n++
-		} else {
-			if m == nil {
-				m = make(map[string]string, 2*len(pending))
-				for _, f := range pending[:n] {
-					m[f.Key] = f.Value
-				}
-			}
-			m[k] = v
-		}
-		if p.byte(',') {
-			continue
-		}
-		if !p.byte('}') {
-			return nil, false
-		}
-		break
-	}
-	if m == nil {
-		m = make(map[string]string, n)
-		for _, f := range pending[:n] {
-			m[f.Key] = f.Value // a repeated key: the last one wins, as in the general decoder
-		}
+	m := make(map[string]string, len(list))
+	for _, f := range list {
+		m[f.Key] = f.Value // a repeated key: the last one wins, as in the general decoder
 	}
 	return m, true
 }
@@ -285,15 +249,24 @@ func (p *jsonScan) strMap() (map[string]string, bool) {
 // strList reads an object of strings into a list, in the order read: one allocation, where a
 // map of a send header's dozen fields is a table of groups to hash them into.
 func (p *jsonScan) strList() ([]Field, bool) {
+	var pending [maxPendingFields]Field
+	list, ok := p.fields(pending[:0])
+	if !ok {
+		return nil, false
+	}
+	return append(make([]Field, 0, len(list)), list...), true
+}
+
+// fields appends the members of an object of strings to list, in the order read (the
+// callers pass a buffer on their stack, so that a usual header costs no allocation here).
+func (p *jsonScan) fields(list []Field) ([]Field, bool) {
 	if !p.byte('{') {
 		return nil, false
 	}
 	if p.peek() == '}' {
 		p.i++
-		return []Field{}, true
+		return list, true
 	}
-	var pending [maxPendingFields]Field
-	list := pending[:0]
 	for {
 		k, ok := p.str()
 		if !ok || !p.byte(':') {
@@ -310,7 +283,6 @@ func (p *jsonScan) strList() ([]Field, bool) {
 		if !p.byte('}') {
 			return nil, false
 		}
-		break
+		return list, true
 	}
-	return append(make([]Field, 0, len(list)), list...), true
 }
