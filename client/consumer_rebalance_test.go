@@ -3,6 +3,7 @@ package client
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -118,18 +119,25 @@ func TestQueueMovingAwayPersistsItsOffsetFirst(t *testing.T) {
 		require.NoError(t, c2.Start())
 		synctest.Wait()
 		requireSplit(t, []int{4, 4}, c1, c2)
+		// Only c1 sends UPDATE_CONSUMER_OFFSET here (c2's persist waits an hour), so the
+		// requests name what c1 persisted. The brokers' stored offsets are no witness: c2
+		// rebalances as it starts, before c1 has heard of it, so it may read a moved queue's
+		// offset before c1 persisted it, consume those messages again (Java's at-least-once)
+		// and carry a lower commit offset on its pulls (the race detector's scheduling makes
+		// that happen). For the same reason there is no check for duplicates here.
 		moved := topicQueues(c2)
 		for _, mq := range moved {
-			got, ok := r.broker(mq.BrokerName).ConsumerOffset("cg", "T", int32(mq.QueueID))
-			require.True(t, ok, "%v persisted when it moved", mq)
-			require.Equal(t, before[mq], got, "%v", mq)
+			var persisted []string
+			for _, e := range r.broker(mq.BrokerName).History().Requests(remoting.CodeUpdateConsumerOffset) {
+				if e.ExtFields["consumerGroup"] == "cg" && e.ExtFields["topic"] == "T" && e.ExtFields["queueId"] == strconv.Itoa(int(mq.QueueID)) {
+					persisted = append(persisted, e.ExtFields["commitOffset"])
+				}
+			}
+			require.Equal(t, []string{strconv.FormatInt(before[mq], 10)}, persisted, "%v persisted once, when it moved", mq)
 		}
 		for _, mq := range moved {
 			require.NotContains(t, slices.Collect(maps.Keys(c1.Consumption().Offsets)), mq, "c1 forgot the offset of a queue it gave up")
 		}
-		// No check for duplicates here: c2 rebalances as it starts, before c1 has heard of it,
-		// so it may read a moved queue's offset before c1 persisted it, as with Java's
-		// at-least-once (the race detector's scheduling makes that happen).
 	})
 }
 
