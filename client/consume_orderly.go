@@ -33,15 +33,19 @@ type orderlyService struct {
 
 	queueLocks sync.Map // MessageQueue -> *sync.Mutex: MessageQueueLock
 
-	stopMu  sync.Mutex // Java's synchronized lockMQPeriodically and lockOneMQ
-	stopped bool
+	// stopLock is Java's synchronized lockMQPeriodically and lockOneMQ, and shutdown takes it
+	// too, so that no lock is taken after its unlockAll. A channel lock: its holder waits for
+	// LOCK_BATCH_MQ answers, and a shutdown waiting for it in a testing/synctest bubble must be
+	// durably blocked for the bubble's clock to bring those answers.
+	stopLock chan struct{}
+	stopped  bool
 
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
 func newOrderlyService(c *PushConsumer) *orderlyService {
-	s := &orderlyService{c: c, listener: c.cfg.orderly}
+	s := &orderlyService{c: c, listener: c.cfg.orderly, stopLock: make(chan struct{}, 1)}
 	s.exec = newExecutor(c.cfg.consumeThreadMin, c.cfg.consumeThreadMax, math.MaxInt, runOrderlyRequest)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
@@ -57,9 +61,9 @@ func (s *orderlyService) start() {
 // shutdown is shutdown: no more locking, the executor as the concurrent one's, then every
 // queue unlocked (clustering).
 func (s *orderlyService) shutdown(timeout time.Duration) {
-	s.stopMu.Lock()
+	s.stopLock <- struct{}{}
 	s.stopped = true
-	s.stopMu.Unlock()
+	unlock(s.stopLock)
 	s.later.stop()
 	s.exec.shutdown()
 	if !s.exec.awaitTermination(timeout) {
@@ -75,16 +79,16 @@ func (s *orderlyService) shutdown(timeout time.Duration) {
 func (s *orderlyService) corePoolSize() int { return s.c.cfg.consumeThreadMin }
 
 func (s *orderlyService) lockMQPeriodically() {
-	s.stopMu.Lock()
-	defer s.stopMu.Unlock()
+	s.stopLock <- struct{}{}
+	defer unlock(s.stopLock)
 	if !s.stopped {
 		s.c.rb.lockAll(s.ctx)
 	}
 }
 
 func (s *orderlyService) lockOneMQ(mq MessageQueue) bool {
-	s.stopMu.Lock()
-	defer s.stopMu.Unlock()
+	s.stopLock <- struct{}{}
+	defer unlock(s.stopLock)
 	return !s.stopped && s.c.rb.lock(s.ctx, mq)
 }
 

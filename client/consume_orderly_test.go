@@ -172,6 +172,36 @@ func TestLockedQueueWaitsForTheBrokersLockExpiry(t *testing.T) {
 	})
 }
 
+// A rebalance round still locking a new queue when Shutdown comes finishes first, so that the
+// consumer gives that lock back with the others instead of leaving it to the broker's expiry.
+func TestShutdownWaitsForTheRoundLockingANewQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRig(t, fakecluster2Brokers()...)
+		r.started()
+		c := r.pushConsumer([]string{"T", "U"}, WithOrderlyListener(newOrderlyCollector(0).listener))
+		require.NoError(t, c.Start())
+		synctest.Wait()
+		require.Len(t, r.locksOf("broker-a"), 4)
+
+		require.NoError(t, r.c.CreateTopic(background, "U", 2, "broker-a"))
+		r.broker("broker-a").Faults().Add(fault.Rule{Code: remoting.CodeLockBatchMQ, Action: fault.ActionDelay, Delay: 500 * time.Millisecond})
+		inst := c.inst.Load()
+		_, err := inst.updateRoute(background, "U", nil)
+		require.NoError(t, err)
+		inst.rebalanceImmediately()
+		synctest.Wait()
+		require.True(t, inst.snapshot().Rebalancing, "the round waits for U's lock")
+
+		c.Shutdown()
+		// Whatever the round still had on its way has reached the broker by now.
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		for _, b := range []string{"broker-a", "broker-b"} {
+			require.Empty(t, r.broker(b).QueueLocks("cg"), "%s: every lock given back", b)
+		}
+	})
+}
+
 func TestUnlockDelayForAQueueGivenUpWithMessagesCached(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

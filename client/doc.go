@@ -121,6 +121,10 @@
 //     answers no offsets for it, as Java's;
 //   - a push consumer whose Start fails in the instance's start is dropped from the instance
 //     (Java leaves it registered there);
+//   - a consumer's Shutdown waits for the rebalance round under way, if any, and no round of its
+//     starts after that: Java's shutdown does not, so an orderly consumer's round that is still
+//     locking a new queue adds it after unlockAll, and the broker keeps that lock for the group
+//     until it expires (60 s);
 //   - the instance schedules no adjustThreadPool: Java's runs every minute, but in 4.9.7 both
 //     consume services' incCorePoolSize and decCorePoolSize are empty, so it changes nothing.
 

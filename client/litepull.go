@@ -231,6 +231,8 @@ func (c *LitePullConsumer) Shutdown() {
 		return
 	}
 	c.cancel()
+	// A round under way may still start a queue's task: it ends before they are stopped.
+	c.rb.close()
 	c.smu.Lock()
 	for mq, t := range c.tasks {
 		t.cancel()

@@ -217,6 +217,8 @@ func (c *PushConsumer) Shutdown() {
 	c.stopping = true
 	c.pullMu.Unlock()
 	c.cancel()
+	// Before the consume service unlocks the queues: a round still locking one adds it first.
+	c.rb.close()
 	c.pulls.Wait()
 	c.consume.shutdown(c.cfg.shutdownTimeout)
 	// The offsets go out on a context of their own: the consumer's has ended.

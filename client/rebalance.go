@@ -23,7 +23,11 @@ type rebalancer struct {
 	inst     *instance
 	hooks    rebalanceHooks
 
-	run sync.Mutex // one rebalance at a time: the service's and a resume's
+	// turn lets one rebalance round run at a time (the service's and a resume's) and, holding
+	// closed, lets Shutdown wait for the round under way. A channel, not a mutex: Shutdown waiting
+	// on it is durably blocked, so virtual time moves on for the round it waits for.
+	turn   chan struct{}
+	closed bool // under turn: the consumer is shutting down; no round starts any more
 
 	mu            sync.Mutex
 	subs          map[string]*protocol.SubscriptionData // subscriptionInner
@@ -45,7 +49,7 @@ func newRebalancer(group string, model MessageModel, strategy AllocateStrategy, 
 	return &rebalancer{
 		group: group, model: model, strategy: strategy, hooks: hooks,
 		subs: make(map[string]*protocol.SubscriptionData), subscribeInfo: make(map[string][]MessageQueue),
-		pqs: make(map[MessageQueue]*processQueue),
+		pqs: make(map[MessageQueue]*processQueue), turn: make(chan struct{}, 1),
 	}
 }
 
@@ -152,6 +156,15 @@ func (rb *rebalancer) removeProcessQueue(ctx context.Context, mq MessageQueue) {
 	}
 }
 
+// close waits for the round under way, if any, and lets no other start: a round that shutdown
+// does not wait for could lock and add a queue after the consumer unlocked and dropped all of
+// its own, and the broker would keep that lock for the group until it expires.
+func (rb *rebalancer) close() {
+	rb.turn <- struct{}{}
+	rb.closed = true
+	unlock(rb.turn)
+}
+
 // destroy drops every queue (the consumer shuts down).
 func (rb *rebalancer) destroy() {
 	rb.mu.Lock()
@@ -165,8 +178,11 @@ func (rb *rebalancer) destroy() {
 // doRebalance is doRebalance: each subscribed topic in turn, then the queues of topics no
 // longer subscribed are dropped.
 func (rb *rebalancer) doRebalance(ctx context.Context, orderly bool) {
-	rb.run.Lock()
-	defer rb.run.Unlock()
+	rb.turn <- struct{}{}
+	defer unlock(rb.turn)
+	if rb.closed {
+		return
+	}
 	for _, topic := range rb.topics() {
 		if ctx.Err() != nil {
 			return
