@@ -75,6 +75,10 @@ type Cluster interface {
 	// Offsets returns where every queue of topic ends now (its max offset), on every broker
 	// that routes or stores it.
 	Offsets(ctx context.Context, topic string) (Offsets, error)
+	// MinOffsets returns where every queue of topic starts now (its min offset: the oldest
+	// message the broker still stores; above 0 once retention dropped the queue's first
+	// messages), for the queues Offsets lists.
+	MinOffsets(ctx context.Context, topic string) (Offsets, error)
 	// ScanMessages calls f with every message stored for topic from the given offsets on (a
 	// queue not in since is read from its first message; nil since reads everything), queue by
 	// queue; BrokerName is set. It stops at f's first error and returns it.

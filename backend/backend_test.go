@@ -111,8 +111,11 @@ func TestScanMessagesAfterRetention(t *testing.T) {
 	require.Positive(t, minOff, "retention dropped the oldest messages")
 	q := backend.Queue{Topic: "Kept", Broker: broker.Name(), ID: 0}
 	for name, c := range map[string]backend.Cluster{"Fake": backend.NewFake(fc), "Remote": remote} {
+		mins, err := c.MinOffsets(t.Context(), "Kept")
+		require.NoError(t, err, name)
+		require.Equal(t, backend.Offsets{q: minOff}, mins, name)
 		count := 0
-		err := c.ScanMessages(t.Context(), "Kept", backend.Offsets{q: minOff}, func(*protocol.MessageExt) error { count++; return nil })
+		err = c.ScanMessages(t.Context(), "Kept", backend.Offsets{q: minOff}, func(*protocol.MessageExt) error { count++; return nil })
 		require.NoError(t, err, name)
 		require.Equal(t, 30-int(minOff), count, name)
 		err = c.ScanMessages(t.Context(), "Kept", backend.Offsets{q: 0}, func(*protocol.MessageExt) error { return nil })

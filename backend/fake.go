@@ -164,6 +164,22 @@ func (f *Fake) Offsets(_ context.Context, topic string) (Offsets, error) {
 	return out, nil
 }
 
+func (f *Fake) MinOffsets(ctx context.Context, topic string) (Offsets, error) {
+	ends, err := f.Offsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := Offsets{}
+	for q := range ends {
+		b, err := f.broker(q.Broker)
+		if err != nil {
+			return nil, err
+		}
+		out[q] = b.MinOffset(topic, q.ID)
+	}
+	return out, nil
+}
+
 func (f *Fake) ScanMessages(ctx context.Context, topic string, since Offsets, fn func(*protocol.MessageExt) error) error {
 	for _, b := range f.c.Brokers() {
 		// A queue whose messages retention dropped since the given offset cannot be read from

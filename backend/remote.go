@@ -322,6 +322,24 @@ func (r *Remote) ScanMessages(ctx context.Context, topic string, since Offsets, 
 	return nil
 }
 
+func (r *Remote) MinOffsets(ctx context.Context, topic string) (Offsets, error) {
+	qs, err := r.queues(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := Offsets{}
+	for q, addr := range qs {
+		rctx, cancel := r.ctx(ctx)
+		off, err := admin.MinOffset(rctx, r.rc, addr, protocol.MessageQueue{Topic: q.Topic, BrokerName: q.Broker, QueueID: q.ID})
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("min offset of %s/%d on %s: %w", q.Topic, q.ID, q.Broker, err)
+		}
+		out[q] = off
+	}
+	return out, nil
+}
+
 func (r *Remote) maxOffset(ctx context.Context, addr string, q Queue) (int64, error) {
 	rctx, cancel := r.ctx(ctx)
 	defer cancel()

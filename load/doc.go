@@ -18,7 +18,12 @@
 //   - failed: sent - acked (a failed or unknown outcome is never acked);
 //   - lost: acknowledged but absent from every broker's store;
 //   - duplicated: extra stored copies of a message (a retry after an attempt the broker stored
-//     anyway), summed over messages.
+//     anyway), summed over messages;
+//   - dropped (only when some were): stored records of the run that the brokers' retention
+//     deleted before the read-back (a store limit; backend.Cluster.MinOffsets past where a
+//     queue ended before the run). Those queues are read from their min offsets, and lost is
+//     then the acknowledged messages not found less dropped, when more: each deleted record
+//     held at most one of them.
 //
 // When the stores cannot be read back, lost and duplicated are -1 ("not checked") and a note
 // says why on the progress writer.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/rocketsim/rocketsim/fakebroker"
 	"github.com/rocketsim/rocketsim/fakecluster"
 	"github.com/rocketsim/rocketsim/fault"
 	"github.com/rocketsim/rocketsim/remoting"
@@ -310,6 +312,23 @@ func TestExternalNameServerReadBack(t *testing.T) {
 	// A second run on the same topic counts only its own messages.
 	res = run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadExternal", Messages: 100, Mode: ModeBatch, BatchSize: 10})
 	require.Equal(t, Counts{Sent: 100, Acked: 100}, res.Summary.Messages)
+}
+
+// A broker whose store limit deleted some of the run's messages before the read-back: the
+// queues are read from their min offsets, the deleted records are counted, and they are not
+// taken for lost messages.
+func TestReadBackAfterRetention(t *testing.T) {
+	c := fakecluster.Start(t, fakecluster.WithBrokers(1), fakecluster.WithAutoCreateTopic(false),
+		fakecluster.WithBrokerOptions(fakebroker.WithStoreLimit(64<<10), fakebroker.WithStoreSegmentSize(16<<10)))
+	progress := newSyncBuffer()
+	res := run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadKept", Messages: 300, Size: 1024, Concurrency: 2, Progress: progress})
+	require.True(t, res.Checked, res.Notes)
+	m := res.Summary.Messages
+	require.Positive(t, m.Dropped, "retention deleted some of the run's messages")
+	kept := len(c.Messages("LoadKept"))
+	require.Equal(t, Counts{Sent: 300, Acked: 300, Dropped: int64(300 - kept)}, m, "none lost: the deleted ones are counted apart")
+	require.Contains(t, progress.String(), fmt.Sprintf("retention deleted %d stored message(s)", m.Dropped))
+	require.Empty(t, res.Problems())
 }
 
 func TestExternalUnreachableIsNotChecked(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -139,6 +140,9 @@ func WriteReport(w io.Writer, r *Result) error {
 	d.Counts = []kv{{"sent", fmtInt(m.Sent)}, {"acked", fmtInt(m.Acked)}, {"failed", fmtInt(m.Failed)},
 		{"lost", checked(m.Lost)}, {"duplicated", checked(m.Duplicated)},
 		{"elapsed", fmt.Sprintf("%.2f s", s.ElapsedSeconds)}, {"throughput", fmt.Sprintf("%.0f msg/s", s.Throughput)}}
+	if m.Dropped > 0 {
+		d.Counts = slices.Insert(d.Counts, 5, kv{"dropped by retention", fmtInt(m.Dropped)})
+	}
 	l := s.LatencyMicros
 	d.Latency = latencyCards(l)
 	if s.IntendedLatencyMicros != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	mathbits "math/bits"
 	"strconv"
 	"strings"
@@ -53,6 +54,10 @@ type Counts struct {
 	Failed     int64 `json:"failed"`
 	Lost       int64 `json:"lost"`
 	Duplicated int64 `json:"duplicated"`
+	// Dropped counts the run's stored messages that the brokers' retention deleted before the
+	// read-back (a queue's min offset past where it ended when the run began). Lost is then
+	// what they cannot explain: acknowledged messages not found, less Dropped, when more.
+	Dropped int64 `json:"dropped,omitempty"`
 }
 
 // Latency is the distribution of acknowledged requests' latencies (one per batch in batch
@@ -568,8 +573,9 @@ loop:
 
 	// Account.
 	var stored map[int64]int32
+	var dropped int64
 	if since != nil {
-		stored, err = r.readBack(context.WithoutCancel(ctx), cluster, res.Topics, since)
+		stored, dropped, err = r.readBack(context.WithoutCancel(ctx), cluster, res.Topics, since)
 		if err != nil {
 			stored = nil
 			note("could not read the stores back, lost and duplicated not checked: %v", err)
@@ -577,7 +583,11 @@ loop:
 			res.Checked = true
 		}
 	}
-	res.Summary = r.summarize(c, end.Sub(start), stored, res)
+	res.Summary = r.summarize(c, end.Sub(start), stored, dropped, res)
+	if dropped > 0 {
+		note("the brokers' retention deleted %d stored message(s) of the run before the read-back (their store limit): "+
+			"those were not read, and lost counts only the acknowledged messages not found beyond them", dropped)
+	}
 
 	// The consumers get until the drain's end to consume every acknowledged message (in
 	// oneway mode, every stored one), the progress lines going on meanwhile.
@@ -654,21 +664,37 @@ func routedQueues(ctx context.Context, cluster backend.Cluster, topics []string)
 }
 
 // readBack counts, for every message of the run stored since the run began, how many times
-// it was stored.
-func (r *runner) readBack(ctx context.Context, cluster backend.Cluster, topics []string, since map[string]backend.Offsets) (map[int64]int32, error) {
+// it was stored, and how many of the run's records retention deleted before it could read
+// them: a queue whose min offset is past where it ended before the run is read from its min.
+func (r *runner) readBack(ctx context.Context, cluster backend.Cluster, topics []string, since map[string]backend.Offsets) (map[int64]int32, int64, error) {
 	stored := make(map[int64]int32)
+	var dropped int64
 	for _, t := range topics {
-		err := cluster.ScanMessages(ctx, t, since[t], func(m *protocol.MessageExt) error {
+		mins, err := cluster.MinOffsets(ctx, t)
+		if err != nil {
+			return nil, 0, err
+		}
+		from := maps.Clone(since[t])
+		if from == nil {
+			from = backend.Offsets{}
+		}
+		for q, low := range mins {
+			if low > from[q] {
+				dropped += low - from[q]
+				from[q] = low
+			}
+		}
+		err = cluster.ScanMessages(ctx, t, from, func(m *protocol.MessageExt) error {
 			if seq, ok := r.parseKey(m.Properties[KeyProperty]); ok {
 				stored[seq]++
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return stored, nil
+	return stored, dropped, nil
 }
 
 func (r *runner) parseKey(k string) (int64, bool) {
@@ -680,7 +706,7 @@ func (r *runner) parseKey(k string) (int64, bool) {
 	return seq, err == nil
 }
 
-func (r *runner) summarize(c Config, elapsed time.Duration, stored map[int64]int32, res *Result) Summary {
+func (r *runner) summarize(c Config, elapsed time.Duration, stored map[int64]int32, dropped int64, res *Result) Summary {
 	s := Summary{Mode: string(c.Mode), Producers: c.Producers, Concurrency: c.Concurrency, Size: c.Size,
 		ElapsedSeconds: elapsed.Seconds()}
 	s.Messages.Sent = r.sent.Load()
@@ -711,8 +737,10 @@ func (r *runner) summarize(c Config, elapsed time.Duration, stored map[int64]int
 				}
 			})
 			res.StoredNotAcked = storedAny - ackedStored
+			// Each deleted record held at most one acknowledged message.
+			lost = max(0, lost-dropped)
 		}
-		s.Messages.Lost, s.Messages.Duplicated = lost, dup
+		s.Messages.Lost, s.Messages.Duplicated, s.Messages.Dropped = lost, dup, dropped
 	}
 	s.Messages.Acked = acked
 	s.Messages.Failed = s.Messages.Sent - acked

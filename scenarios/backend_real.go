@@ -335,6 +335,10 @@ func (v *scenarioView) Offsets(ctx context.Context, topic string) (backend.Offse
 	return v.Cluster.Offsets(ctx, v.TopicName(topic))
 }
 
+func (v *scenarioView) MinOffsets(ctx context.Context, topic string) (backend.Offsets, error) {
+	return v.Cluster.MinOffsets(ctx, v.TopicName(topic))
+}
+
 // ScanMessages reads the scenario's topic. A 4.9.7 broker indexes a message for pulls a moment
 // after it answered the send (and a oneway send is stored some time after it was written), so
 // the brokers are read until two reads 100 ms apart agree, for at most 3 s.

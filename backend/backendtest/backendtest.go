@@ -102,6 +102,14 @@ func Run(t *testing.T, c backend.Cluster, caps Capabilities, prefix string) {
 			}
 			assert.EqualValues(t, 3, total, "offsets after three sends: %v", since)
 		}, settle, tick)
+		// Nothing has been dropped: every queue Offsets lists starts at 0.
+		mins, err := c.MinOffsets(ctx, topic)
+		require.NoError(t, err)
+		want := backend.Offsets{}
+		for q := range since {
+			want[q] = 0
+		}
+		assert.Equal(t, want, mins)
 
 		later := send(t, p, topic, 4)
 		assert.EventuallyWithT(t, func(t *assert.CollectT) {

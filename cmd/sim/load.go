@@ -176,6 +176,9 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stderr, "Done: %s, %d producer(s) x %d sender(s), %d B: sent %d, acked %d, failed %d, lost %s, duplicated %s in %.2fs (Send TPS: %.0f); latency %s\n",
 		s.Mode, s.Producers, s.Concurrency, s.Size, s.Messages.Sent, s.Messages.Acked, s.Messages.Failed,
 		notChecked(s.Messages.Lost), notChecked(s.Messages.Duplicated), s.ElapsedSeconds, s.Throughput, latencyMs(s.LatencyMicros))
+	if s.Messages.Dropped > 0 {
+		fmt.Fprintf(stderr, "Dropped: %d stored message(s) deleted by the brokers' retention before the read-back (not counted as lost)\n", s.Messages.Dropped)
+	}
 	for _, b := range res.Brokers {
 		fmt.Fprintf(stderr, "Broker %s: acked %d, failed attempts %d, retries taken %d\n", b.Broker, b.Acked, b.Failed, b.Retries)
 	}
