@@ -267,13 +267,22 @@ func (r *Remote) queues(ctx context.Context, topic string) (map[Queue]string, er
 }
 
 func (r *Remote) Offsets(ctx context.Context, topic string) (Offsets, error) {
+	return r.queueOffsets(ctx, topic, r.maxOffset)
+}
+
+func (r *Remote) MinOffsets(ctx context.Context, topic string) (Offsets, error) {
+	return r.queueOffsets(ctx, topic, r.minOffset)
+}
+
+// queueOffsets asks, for every queue the route has now, one offset of it.
+func (r *Remote) queueOffsets(ctx context.Context, topic string, of func(context.Context, string, Queue) (int64, error)) (Offsets, error) {
 	qs, err := r.queues(ctx, topic)
 	if err != nil {
 		return nil, err
 	}
 	out := Offsets{}
 	for q, addr := range qs {
-		off, err := r.maxOffset(ctx, addr, q)
+		off, err := of(ctx, addr, q)
 		if err != nil {
 			return nil, err
 		}
@@ -322,30 +331,21 @@ func (r *Remote) ScanMessages(ctx context.Context, topic string, since Offsets, 
 	return nil
 }
 
-func (r *Remote) MinOffsets(ctx context.Context, topic string) (Offsets, error) {
-	qs, err := r.queues(ctx, topic)
-	if err != nil {
-		return nil, err
-	}
-	out := Offsets{}
-	for q, addr := range qs {
-		rctx, cancel := r.ctx(ctx)
-		off, err := admin.MinOffset(rctx, r.rc, addr, protocol.MessageQueue{Topic: q.Topic, BrokerName: q.Broker, QueueID: q.ID})
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("min offset of %s/%d on %s: %w", q.Topic, q.ID, q.Broker, err)
-		}
-		out[q] = off
-	}
-	return out, nil
+func (r *Remote) maxOffset(ctx context.Context, addr string, q Queue) (int64, error) {
+	return r.offset(ctx, addr, q, "max", admin.MaxOffset)
 }
 
-func (r *Remote) maxOffset(ctx context.Context, addr string, q Queue) (int64, error) {
+func (r *Remote) minOffset(ctx context.Context, addr string, q Queue) (int64, error) {
+	return r.offset(ctx, addr, q, "min", admin.MinOffset)
+}
+
+func (r *Remote) offset(ctx context.Context, addr string, q Queue, which string,
+	ask func(context.Context, *remoting.Client, string, protocol.MessageQueue) (int64, error)) (int64, error) {
 	rctx, cancel := r.ctx(ctx)
 	defer cancel()
-	off, err := admin.MaxOffset(rctx, r.rc, addr, protocol.MessageQueue{Topic: q.Topic, BrokerName: q.Broker, QueueID: q.ID})
+	off, err := ask(rctx, r.rc, addr, protocol.MessageQueue{Topic: q.Topic, BrokerName: q.Broker, QueueID: q.ID})
 	if err != nil {
-		return 0, fmt.Errorf("max offset of %s/%d on %s: %w", q.Topic, q.ID, q.Broker, err)
+		return 0, fmt.Errorf("%s offset of %s/%d on %s: %w", which, q.Topic, q.ID, q.Broker, err)
 	}
 	return off, nil
 }
