@@ -68,6 +68,24 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 		chromedp.Navigate(web+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`#cluster tbody tr[data-server="broker-a"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
+	))
+
+	// A consumer that starts while the page is open shows in the tables of clients and groups
+	// without a refresh: its heartbeat has them read again.
+	consumer, err := client.NewPushConsumer(client.WithGroup("billing"), client.WithNameServers(cluster.NameServerAddr()),
+		client.WithConcurrentListener(func(context.Context, []*client.MessageExt, *client.ConsumeConcurrentlyContext) (client.ConsumeConcurrentlyStatus, error) {
+			return client.ConsumeSuccess, nil
+		}))
+	require.NoError(t, err)
+	require.NoError(t, consumer.Subscribe("Orders", "*"))
+	require.NoError(t, consumer.Start())
+	defer consumer.Shutdown()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("#clients tbody td:nth-child(4)")].some((td) => td.textContent.includes("billing"))`),
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll("#groups tbody td:first-child")].some((td) => td.textContent.startsWith("billing"))`),
+	))
+
+	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SetValue(chromedp.CSS(`#fault-target`), "broker-a"),
 		chromedp.SetValue(chromedp.CSS(`#fault-code`), "310"),
 		chromedp.SetValue(chromedp.CSS(`#fault-action`), "error"),
@@ -103,7 +121,7 @@ func TestConsoleFaultFormFailsTheNextSend(t *testing.T) {
 	fromGo := `#timeline g.mark[data-label="fault broker-a error code 2 on SEND_MESSAGE_V2"]`
 	require.NoError(t, chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(posted)), chromedp.WaitVisible(chromedp.CSS(fromGo))))
 	require.Contains(t, text(ctx, t, posted+` text`), "test phase: broker-a refuses sends")
-	order, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#timeline > g.arrow.failed, #timeline > g.mark")].map((g) => g.dataset.label || "failed")`))
+	order, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#timeline > g.arrow.failed[data-code="310"], #timeline > g.mark')].map((g) => g.dataset.label || "failed")`))
 	require.NoError(t, err)
 	require.Equal(t, []string{"failed", "test phase: broker-a refuses sends", "fault broker-a error code 2 on SEND_MESSAGE_V2"}, order)
 	spans, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {

@@ -335,12 +335,27 @@ function pushRow(row) {
 // does, and the requests it replays that are already drawn are skipped (seen).
 const seen = {}; // target -> the highest request seq drawn
 let seenMark = 0; // the highest mark seq drawn
+
+// HEART_BEAT and UNREGISTER_CLIENT change who is connected and in which groups, and
+// UPDATE_CONSUMER_OFFSET a group's lag: the tables of clients and groups are read again after
+// them, once for a burst.
+const clientCodes = new Set([34, 35, 15]);
+let clientsReload = null;
+function reloadClientsSoon() {
+  if (clientsReload) return;
+  clientsReload = setTimeout(() => {
+    clientsReload = null;
+    loadClients().then(loadGroups).catch(() => {});
+  }, 250);
+}
+
 const handlers = {
   request: (ev) => {
     const r = ev.request;
     if (r.seq <= (seen[r.target] || 0)) return;
     seen[r.target] = r.seq;
     pushRow({ request: r });
+    if (clientCodes.has(r.code)) reloadClientsSoon();
   },
   fault: (ev) => {
     const f = ev.fault;
