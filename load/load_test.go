@@ -306,8 +306,12 @@ func TestExternalNameServerReadBack(t *testing.T) {
 	res := run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadExternal", Messages: 300, Concurrency: 1,
 		AttemptTimeout: 100 * time.Millisecond, Settle: 400 * time.Millisecond})
 	require.True(t, res.Checked, res.Notes)
-	require.Equal(t, Counts{Sent: 300, Acked: 300, Duplicated: 1}, res.Summary.Messages)
-	require.Len(t, c.Messages("LoadExternal"), 301)
+	// The delayed attempt is stored and retried: one duplicate at least (a busy machine can
+	// make another attempt outlive its 100 ms), and every stored copy beyond the first counted.
+	m := res.Summary.Messages
+	require.GreaterOrEqual(t, m.Duplicated, int64(1), "%+v", m)
+	require.Equal(t, Counts{Sent: 300, Acked: 300, Duplicated: m.Duplicated}, m)
+	require.Len(t, c.Messages("LoadExternal"), 300+int(m.Duplicated))
 
 	// A second run on the same topic counts only its own messages.
 	res = run(t, Config{NameServer: c.NameServerAddr(), Topic: "LoadExternal", Messages: 100, Mode: ModeBatch, BatchSize: 10})
@@ -345,7 +349,9 @@ func TestExternalUnreachableIsNotChecked(t *testing.T) {
 func TestReportRendersInChromium(t *testing.T) {
 	plan, err := LoadPlan("../examples/plans/broker-crash.json")
 	require.NoError(t, err)
-	res := run(t, Config{Plan: plan, PlanSpeed: 20, Duration: plan.Duration.D()/20 + 500*time.Millisecond, Rate: 2000, Concurrency: 2,
+	// At a fifth of the plan's time broker-a is down for 1.2 s: long enough for whole sampling
+	// intervals to lie inside the window after the grace below, on a busy machine too.
+	res := run(t, Config{Plan: plan, PlanSpeed: 5, Duration: plan.Duration.D()/5 + 500*time.Millisecond, Rate: 2000, Concurrency: 2,
 		Consumers: 2, Drain: 10 * time.Second})
 	dir := t.TempDir()
 	file := filepath.Join(dir, "report.html")
@@ -417,6 +423,10 @@ func TestReportRendersInChromium(t *testing.T) {
 		}
 		return 0
 	}
+	// An acknowledgement counts when the sender takes it: one that broker-a sent just before
+	// the crash can be taken a moment after it on a busy machine (a run beside a CI run here saw one 230 ms late), so
+	// the intervals checked inside the window start a grace after it.
+	const grace = 300 * time.Millisecond
 	var before, after bool
 	during := 0
 	for i, p := range res.Points {
@@ -427,7 +437,7 @@ func TestReportRendersInChromium(t *testing.T) {
 		switch {
 		case p.Offset < w.From:
 			before = before || share(p, "broker-a") > 0 && share(p, "broker-b") > 0
-		case from >= w.From && p.Offset <= w.To: // an interval wholly inside the window
+		case from >= w.From+grace && p.Offset <= w.To: // an interval wholly inside the window
 			require.Zero(t, share(p, "broker-a"), "broker-a is down: %+v", p)
 			require.Positive(t, share(p, "broker-b"), "broker-b takes the traffic: %+v", p)
 			during++
