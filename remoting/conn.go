@@ -30,6 +30,9 @@ type endpoint struct {
 	wg         sync.WaitGroup
 	connClosed func(*Conn) // bookkeeping of the owner, called once per connection
 	stats      limitStats
+	// directWrites counts the batches read loops took to write themselves (writeHeld), for
+	// tests.
+	directWrites atomic.Int64
 	// readBuffersLent counts the read buffers the connections of a Server hold.
 	readBuffersLent atomic.Int64
 	// closeLog bounds the lines about connections closed for their peers' doing; a Client's
@@ -92,10 +95,19 @@ type Conn struct {
 	readPaused bool
 	writable   chan struct{}
 	// wakeHeld says queued has frames the writer was not woken for: the read loop answered
-	// requests inline while more of them waited in its buffer, and wakes the writer once
-	// before it would block (releaseWake), so that one write carries all their answers.
-	// Any other frame queued wakes it at once.
+	// requests inline, and before it would block it writes them itself or wakes the writer
+	// (writeHeld, releaseWake), so that one write carries the answers to all the requests
+	// one read brought. Any other frame queued wakes it at once.
 	wakeHeld bool
+	// writing says a batch is being written, by the writer goroutine or by the read loop
+	// itself (writeHeld); the other leaves queued alone meanwhile. spare is the buffer of the
+	// last batch written, for the next one to reuse.
+	writing bool
+	spare   []byte
+	// direct is the socket of a plain TCP server connection (nil otherwise), which the read
+	// loop reads itself, to write the answers it held just before it would wait for the peer
+	// (writeHeld), with a write that never waits either.
+	direct *directSocket
 
 	pmu     sync.Mutex
 	pending map[int32]*call

@@ -23,8 +23,9 @@ func (c *Conn) readLoop() {
 		if !c.awaitWritable() {
 			break
 		}
-		if !fr.whollyBuffered() {
-			// About to wait for the peer: the answers held for a batch go now.
+		if c.direct == nil && !fr.whollyBuffered() {
+			// About to read, perhaps to wait for the peer: the answers held for a batch go
+			// now. (On a socket read directly, they go only once there is nothing to read.)
 			c.releaseWake()
 		}
 		cmd, err := c.readFrame(fr)
@@ -39,7 +40,7 @@ func (c *Conn) readLoop() {
 			cmd.Header()
 			c.handleResponse(cmd)
 		} else {
-			c.handleRequest(cmd, now, fr.whollyBuffered())
+			c.handleRequest(cmd, now)
 		}
 	}
 	c.ep.connClosed(c)
@@ -56,6 +57,11 @@ func (c *Conn) establish() (*FrameReader, error) {
 			return nil, err
 		}
 		c.nc = stream
+		if stream == c.raw {
+			if c.direct = newDirectSocket(stream, c.writeHeld); c.direct != nil {
+				c.first.r = c.direct
+			}
+		}
 		c.makeStreamSide()
 		c.startWriter()
 		fr = NewFrameReader(br, c.ep.cfg.maxFrameSize)
@@ -134,9 +140,11 @@ func (c *Conn) handleResponse(resp *Command) {
 	c.deliver(cl, resp, nil, false)
 }
 
-// more says another request waits whole in the read buffer: an answer served inline may then
-// leave the writer asleep until the read loop has served that one too (enqueueHolding).
-func (c *Conn) handleRequest(req *Command, received time.Time, more bool) {
+// An answer served inline leaves the writer asleep (enqueueHolding): the read loop serves the
+// other requests waiting whole in its buffer first, so that one write carries all their
+// answers, and before it waits for anything it writes them itself or wakes the writer
+// (writeHeld, releaseWake).
+func (c *Conn) handleRequest(req *Command, received time.Time) {
 	c.hmu.Lock()
 	if c.draining {
 		c.hmu.Unlock()
@@ -165,7 +173,7 @@ func (c *Conn) handleRequest(req *Command, received time.Time, more bool) {
 	if c.ep.router.inlineFor(req) {
 		// A handler that does not block is served here, without the hand-off to a worker
 		// and back (see Server.HandleInline).
-		c.serve(req, received, more)
+		c.serve(req, received, true)
 		return
 	}
 	j := job{req, received}

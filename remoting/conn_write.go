@@ -82,11 +82,18 @@ func (c *Conn) signalWriter() {
 	}
 }
 
-// written accounts for n bytes sent, and lets a paused read loop go on once at most half of
-// the server's bound waits unsent.
-func (c *Conn) written(n int) {
+// written accounts for the batch handed to the network (n of its bytes), ends the write that
+// took it (writing), keeps its buffer for the next batch, and lets a paused read loop go on
+// once at most half of the server's bound waits unsent. It reports whether the writer must
+// look again: frames were queued, or a close asked for, while the read loop wrote.
+func (c *Conn) written(batch []byte, n int) (again bool) {
 	c.wmu.Lock()
 	c.unwritten -= n
+	c.writing = false
+	if c.spare == nil && cap(batch) <= maxSpareBuffer {
+		c.spare = batch[:0]
+	}
+	again = len(c.queued) > 0 || c.closeAfter
 	resume := c.readPaused && c.unwritten <= c.maxUnwritten()/2
 	if resume {
 		c.readPaused = false
@@ -94,6 +101,54 @@ func (c *Conn) written(n int) {
 	c.wmu.Unlock()
 	if resume {
 		c.writable <- struct{}{} // buffered: the read loop takes it, or finds it when it waits
+	}
+	return again
+}
+
+// writeHeld is releaseWake for a read loop that reads its socket itself (directSocket), called
+// once there is nothing more to read, before it waits for the peer: when the writer is idle,
+// the read loop writes the answers it held itself, sparing the writer's wake-up and the switch
+// to it, and one write carries the answers to everything the peer had sent. What the socket
+// does not take at once (it is full: the peer does not read) stays first in the queue for the
+// writer, so the read loop never blocks on a write; so do the answers when the writer is busy
+// or someone waits for their write (a flush), and on any write error (the writer meets it
+// again and closes the connection).
+func (c *Conn) writeHeld() {
+	c.wmu.Lock()
+	if !c.wakeHeld {
+		c.wmu.Unlock()
+		return
+	}
+	c.wakeHeld = false
+	if c.direct == nil || c.writing || c.next.done != nil || c.closeAfter {
+		c.wmu.Unlock()
+		c.signalWriter()
+		return
+	}
+	c.writing = true
+	batch := c.queued
+	c.queued = c.spare[:0]
+	c.spare = nil
+	c.wmu.Unlock()
+
+	c.ep.directWrites.Add(1)
+	n := c.direct.tryWrite(batch)
+	if n > 0 {
+		c.touch()
+	}
+	if n < len(batch) {
+		c.wmu.Lock()
+		if len(c.queued) == 0 {
+			c.queued = batch[n:]
+		} else {
+			rest := make([]byte, 0, len(batch)-n+len(c.queued))
+			c.queued = append(append(rest, batch[n:]...), c.queued...)
+		}
+		c.wmu.Unlock()
+		batch = nil // now the queue's
+	}
+	if c.written(batch, n) {
+		c.signalWriter()
 	}
 }
 
@@ -198,11 +253,12 @@ func (c *Conn) closeAfterWrites() {
 
 func (c *Conn) writeLoop() {
 	defer c.ep.wg.Done()
-	var spare []byte
 	for {
 		c.wmu.Lock()
-		for len(c.queued) == 0 {
-			if c.closeAfter {
+		// While the read loop writes a batch itself (writeHeld), what is queued behind it
+		// waits: it wakes the writer when done.
+		for len(c.queued) == 0 || c.writing {
+			if len(c.queued) == 0 && !c.writing && c.closeAfter {
 				c.wmu.Unlock()
 				c.closeWith(ErrServerClosed)
 				return
@@ -215,6 +271,7 @@ func (c *Conn) writeLoop() {
 			}
 			c.wmu.Lock()
 		}
+		c.writing = true
 		// Let the goroutines that are ready to run (senders woken by the answers just read,
 		// handlers finishing) queue their frames first, so that one write carries many of
 		// them: under load this takes most of the per-message write syscalls away, and when
@@ -223,7 +280,8 @@ func (c *Conn) writeLoop() {
 		runtime.Gosched()
 		c.wmu.Lock()
 		batch := c.queued
-		c.queued = spare[:0]
+		c.queued = c.spare[:0]
+		c.spare = nil
 		c.wakeHeld = false // awake: what was held goes in this batch
 		f := c.next
 		if f.done != nil {
@@ -243,11 +301,6 @@ func (c *Conn) writeLoop() {
 			return
 		}
 		c.touch()
-		c.written(len(batch))
-		if cap(batch) <= maxSpareBuffer {
-			spare = batch
-		} else {
-			spare = nil
-		}
+		c.written(batch, len(batch))
 	}
 }
