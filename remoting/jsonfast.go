@@ -1,7 +1,9 @@
 package remoting
 
 import (
+	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/rocketsim/rocketsim/internal/fjson"
 )
@@ -193,6 +195,9 @@ func (p *jsonScan) str() (string, bool) {
 	i := start
 	for ; i < len(s); i++ {
 		c := s[i]
+		if !strStop[c] {
+			continue
+		}
 		if c == '"' {
 			break
 		}
@@ -202,7 +207,7 @@ func (p *jsonScan) str() (string, bool) {
 			i++ // the escaped byte cannot end the string
 		case c < 0x20:
 			return "", false
-		case c >= utf8.RuneSelf:
+		default:
 			high = true
 		}
 	}
@@ -218,13 +223,93 @@ func (p *jsonScan) str() (string, bool) {
 	if !escaped {
 		return raw, true
 	}
-	// Escapes (every send header's properties have \u0001 and \u0002) are resolved by the
-	// general decoder's own string reader, so both paths read them alike by construction.
+	if v, ok := unescapeBMP(raw); ok {
+		return v, true
+	}
+	// The rarer escapes (UTF-16 surrogates, anything malformed) are left to the general
+	// decoder's own string reader, which decides what they mean.
 	v, _, err := fjson.StrictString(s, start-1)
 	if err != nil {
 		return "", false
 	}
 	return v, true
+}
+
+// strStop marks the bytes str's scan stops at: the closing quote, a backslash, a control
+// character (refused) and the first byte of a multi-byte character (checked as UTF-8 after).
+var strStop = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
+// unescapeBMP resolves the escapes of raw (a string's bytes between its quotes, valid UTF-8,
+// with at least one backslash) in one pass and one allocation: JSON's one-letter escapes and
+// \uXXXX outside the surrogates, which is every escape a send header carries (its properties'
+// \u0001 and \u0002). ok is false for anything else; the general reader takes it then.
+func unescapeBMP(raw string) (string, bool) {
+	b := make([]byte, 0, len(raw)) // unescaping never lengthens a string
+	lit := 0
+	for i := 0; i < len(raw); {
+		if raw[i] != '\\' {
+			i++
+			continue
+		}
+		b = append(b, raw[lit:i]...)
+		if i+1 >= len(raw) {
+			return "", false
+		}
+		switch esc := raw[i+1]; esc {
+		case '"', '\\', '/':
+			b = append(b, esc)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			if i+6 > len(raw) {
+				return "", false
+			}
+			var u rune
+			for _, h := range []byte(raw[i+2 : i+6]) {
+				d, ok := hexDigit(h)
+				if !ok {
+					return "", false
+				}
+				u = u<<4 | rune(d)
+			}
+			if utf16.IsSurrogate(u) {
+				return "", false
+			}
+			b = utf8.AppendRune(b, u)
+			i += 4
+		default:
+			return "", false
+		}
+		i += 2
+		lit = i
+	}
+	b = append(b, raw[lit:]...)
+	return unsafe.String(unsafe.SliceData(b), len(b)), true
+}
+
+func hexDigit(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 // maxPendingFields is how many extFields strMap holds before it knows the map's size: a send

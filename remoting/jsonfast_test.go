@@ -91,6 +91,7 @@ func FuzzJSONHeaderFastPath(f *testing.F) {
 	f.Add([]byte(`{"extFields":{"a":"1","a":"2"}}`))
 	f.Add([]byte(`{}`))
 	f.Add([]byte(`{"remark":"\ud83d\ude00\ud83d\u0041\udc00"}`))
+	f.Add([]byte(`{"extFields":{"PROPERTIES":"TAGS\u0001A\u0002KEYS\u0001\u00C9\u20AC\u0002","\u0041":"\/\"\\"}}`))
 	f.Fuzz(func(t *testing.T, header []byte) {
 		h := string(header)
 		fast, ok := decodeJSONHeaderFast(h, false)
