@@ -40,7 +40,7 @@ type Entry struct {
 	Oneway        bool
 	SerializeType remoting.SerializeType
 	ExtFields     map[string]string // the request header, shared with the request: read it, never change it
-	Body          []byte            // a copy of the first bytes of the body, at most WithMaxBody bytes
+	Body          []byte            // the body, or a copy of its first WithMaxBody bytes: read it, never change it
 	BodySize      int               // the whole body's length
 
 	// Topic and Groups are what the request is about, read from its header or, for
@@ -67,6 +67,8 @@ type Entry struct {
 	// read, so that the requests nobody reads back cost no map.
 	fields         []remoting.Field
 	responseFields []remoting.Field // the same for an answer's header (a fake broker's send answers)
+	// targetLater: Topic and Groups are still to be read from the header (targetInHeader).
+	targetLater bool
 }
 
 // History records the requests a server receives through its Interceptor. It keeps the
@@ -161,7 +163,11 @@ func (h *History) finishLater(ctx context.Context, req *remoting.Request, e Entr
 // CPU, with the garbage collector's share. The body is copied, as its buffer is the reader's.
 func (h *History) begin(req *remoting.Request) Entry {
 	cmd := req.Command
-	t := requestTarget(cmd)
+	var t target
+	later := targetInHeader(cmd.Code)
+	if !later {
+		t = requestTarget(cmd)
+	}
 	return Entry{
 		Time:          req.Received,
 		Peer:          req.Conn.RemoteAddr(),
@@ -175,18 +181,34 @@ func (h *History) begin(req *remoting.Request) Entry {
 		SerializeType: cmd.SerializeType,
 		ExtFields:     cmd.ExtFields,
 		fields:        cmd.Fields,
-		Body:          cloneBytes(cmd.Body[:min(len(cmd.Body), h.maxBody)]),
+		Body:          keptBody(cmd.Body, h.maxBody),
 		BodySize:      len(cmd.Body),
 		Topic:         t.topic,
 		Groups:        t.groups,
+		targetLater:   later,
 	}
 }
 
-func cloneBytes(b []byte) []byte {
-	if len(b) == 0 {
+// targetInHeader reports whether a request's topic and groups are read from its header alone
+// (protocol.RequestTarget): the entry keeps the header, so they are found when the entry is
+// first read instead of on every request. A heartbeat's and a transaction check's are in the
+// body, of which the entry may keep only the first bytes.
+func targetInHeader(code int32) bool {
+	return code != remoting.CodeHeartBeat && code != remoting.CodeCheckTransactionState
+}
+
+// keptBody is what an entry keeps of a request's body. A body kept whole is the request's own
+// (a request is read-only, see remoting.Request): it shares a frame with the header, which the
+// entry keeps as well, so it pins no more than that frame, and copying it was an allocation
+// per request. A body cut to maxBody is copied, so that the entry does not pin the rest of it.
+func keptBody(b []byte, maxBody int) []byte {
+	switch {
+	case len(b) == 0 || maxBody == 0:
 		return nil
+	case len(b) <= maxBody:
+		return b[:len(b):len(b)]
 	}
-	return append([]byte(nil), b...)
+	return append([]byte(nil), b[:maxBody]...)
 }
 
 func (e *Entry) finish(req *remoting.Request, resp *remoting.Command, n *note) {
@@ -305,6 +327,10 @@ func (h *History) at(i int) Entry {
 		e.ResponseFields = fieldMap(e.responseFields)
 	}
 	e.fields, e.responseFields = nil, nil
+	if e.targetLater {
+		t := requestTarget(&remoting.Command{Code: e.Code, ExtFields: e.ExtFields})
+		e.Topic, e.Groups, e.targetLater = t.topic, t.groups, false
+	}
 	return *e
 }
 

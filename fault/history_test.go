@@ -64,13 +64,13 @@ func TestHistoryKeepsWhatTheClientSent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		r.srv.Handle(remoting.CodeSendMessageV2, func(_ context.Context, req *remoting.Request) *remoting.Command {
-			// A handler that wants another header replaces the request's command; the body's
-			// buffer is the reader's, so the history copies that.
+			// A handler that wants another header or body replaces the request's command with
+			// a changed copy (remoting.Request): the history keeps what the client sent.
 			changed := *req.Command
 			changed.ExtFields = maps.Clone(req.Command.ExtFields)
 			changed.ExtFields["b"] = "rewritten"
+			changed.Body = append([]byte("J"), req.Command.Body[1:]...)
 			req.Command = &changed
-			req.Command.Body[0] = 'J'
 			return remoting.NewResponse(req.Command, remoting.Success, "")
 		})
 		_, err := r.invoke(r.client(), sendV2("orders", "GID"))
@@ -317,4 +317,21 @@ func TestHistoryMakesMapsOfListedHeaders(t *testing.T) {
 		require.Equal(t, map[string]string{"msgId": "MSG1", "queueId": "0"}, e.ResponseFields)
 		require.Equal(t, "orders", e.Topic)
 	})
+}
+
+// A body kept whole is the request's own bytes (a request is read-only); a body cut to the
+// limit is copied, so that an entry never pins the rest of a big body.
+func TestKeptBodyCopiesOnlyACutBody(t *testing.T) {
+	body := []byte("hello world")
+	whole := keptBody(body, 64)
+	require.Equal(t, "hello world", string(whole))
+	require.Same(t, &body[0], &whole[0], "a whole body is shared")
+	require.Equal(t, len(body), cap(whole), "appending to it cannot reach past the body")
+
+	cut := keptBody(body, 5)
+	require.Equal(t, "hello", string(cut))
+	require.NotSame(t, &body[0], &cut[0], "a cut body is copied")
+
+	require.Nil(t, keptBody(body, 0))
+	require.Nil(t, keptBody(nil, 64))
 }

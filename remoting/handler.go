@@ -23,10 +23,11 @@ type Interceptor func(next Handler) Handler
 
 // Request is an inbound request together with the connection it arrived on.
 //
-// Its Command is decoded for this request alone but read-only for handlers and interceptors:
-// one that wants another header or body replaces the Command (a copy with the changes), so
-// that what the peer sent stays as it was for the interceptors around it (a history shares
-// the header map instead of copying it).
+// Its Command is decoded for this request alone but read-only for handlers and interceptors,
+// the bytes of its body included: one that wants another header or body replaces the Command
+// (a copy with the changes, in new memory), so that what the peer sent stays as it was for
+// the interceptors around it (a history shares the header and the body instead of copying
+// them).
 type Request struct {
 	Command  *Command
 	Conn     *Conn
