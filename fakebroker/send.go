@@ -161,12 +161,19 @@ func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.
 	return b.sendMessage(s, tc)
 }
 
+// sendAnswer is a send's answer and the room for its header, made in one allocation.
+type sendAnswer struct {
+	cmd    remoting.Command
+	fields [6]remoting.Field
+}
+
 // preSend is the response every send answer starts from.
 func (b *Broker) preSend(cmd *remoting.Command) *remoting.Command {
-	resp := remoting.NewResponse(cmd, -1, "")
+	a := &sendAnswer{cmd: *remoting.NewResponse(cmd, -1, "")}
+	resp := &a.cmd
 	// The header is a list, not a map (Command.Fields): the two fields that are not the
 	// response header's, in name order, then sendOK's, with room for them all at once.
-	resp.Fields = append(make([]remoting.Field, 0, 6),
+	resp.Fields = append(a.fields[:0],
 		remoting.Field{Key: protocol.FieldMsgRegion, Value: b.region()},
 		remoting.Field{Key: protocol.FieldTraceOn, Value: strconv.FormatBool(b.traceOn())})
 	resp.HeaderFields = protocol.SendMessageResponseHeader{}.HeaderFields()
