@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -252,10 +253,11 @@ func unescapeBMP(raw string) (string, bool) {
 	b := make([]byte, 0, len(raw)) // unescaping never lengthens a string
 	lit := 0
 	for i := 0; i < len(raw); {
-		if raw[i] != '\\' {
-			i++
-			continue
+		j := strings.IndexByte(raw[i:], '\\')
+		if j < 0 {
+			break
 		}
+		i += j
 		b = append(b, raw[lit:i]...)
 		if i+1 >= len(raw) {
 			return "", false
