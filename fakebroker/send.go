@@ -129,10 +129,20 @@ type sendRequest struct {
 	h     protocol.SendMessageRequestHeader
 	needs *sendNeeds
 	resp  *remoting.Command // preSend's response, with MSG_REGION and TRACE_ON
+	// decoded: the header decoded without an error (see lacks).
+	decoded bool
 }
 
-// lacks answers Java's exception when a needed field is missing, or returns nil.
-func (s *sendRequest) lacks(n need) *remoting.Command { return check(s.cmd, n) }
+// lacks answers Java's exception when a needed field is missing, or returns nil. Every field
+// of sendNeeds is one the send header's decoder requires (present, and a number where one is
+// due: TestSendNeedsAreRequiredByTheDecoder), so a header that decoded without an error lacks
+// none of them, and is not searched again for each.
+func (s *sendRequest) lacks(n need) *remoting.Command {
+	if s.decoded {
+		return nil
+	}
+	return check(s.cmd, n)
+}
 
 func (s *sendRequest) fail(code int32, remark string) *remoting.Command {
 	s.resp.Code, s.resp.Remark = code, remark
@@ -147,7 +157,7 @@ func (b *Broker) handleSend(_ context.Context, req *remoting.Request) *remoting.
 	if resp := headerFailure(cmd, err, fastCodes); resp != nil {
 		return resp
 	}
-	s := &sendRequest{req: req, cmd: cmd, h: h, needs: &sendNeedsV1, resp: b.preSend(cmd)}
+	s := &sendRequest{req: req, cmd: cmd, h: h, needs: &sendNeedsV1, resp: b.preSend(cmd), decoded: err == nil}
 	if fastCodes {
 		s.needs = &sendNeedsV2
 	}

@@ -2,6 +2,7 @@ package fakebroker
 
 import (
 	"context"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -501,4 +502,34 @@ func TestSendsServedInlineOnlyToKnownTopics(t *testing.T) {
 		}
 	}
 	require.Len(t, inline, 3, "nothing else is served inline")
+}
+
+// Every field a send needs (sendNeeds, answered with Java's exception when it lacks one) is one
+// the send header's decoder requires: a header without it, or with a word where its number is
+// due, does not decode. lacks relies on that to skip its search when the header decoded.
+func TestSendNeedsAreRequiredByTheDecoder(t *testing.T) {
+	for _, code := range []int32{remoting.CodeSendMessage, remoting.CodeSendMessageV2} {
+		needs := sendNeedsV1
+		if code != remoting.CodeSendMessage {
+			needs = sendNeedsV2
+		}
+		for _, n := range []need{needs.topic, needs.defaultTopic, needs.defaultTopicQueueNums, needs.queueID,
+			needs.sysFlag, needs.flag, needs.bornTimestamp, needs.batchSysFlag, needs.batchFlag, needs.batchBornTimestamp} {
+			req := sendReq(t, code, sendHeader("T", 0, nil), nil)
+			require.NotNil(t, req.ExtFields, "the request carries its header as a map")
+			_, err := protocol.DecodeSendMessageRequest(code, req.ExtFields)
+			require.NoError(t, err)
+
+			without := maps.Clone(req.ExtFields)
+			delete(without, n.field)
+			_, err = protocol.DecodeSendMessageRequest(code, without)
+			require.Error(t, err, "code %d without %s", code, n.field)
+			if n.boxed != "" {
+				word := maps.Clone(req.ExtFields)
+				word[n.field] = "x"
+				_, err = protocol.DecodeSendMessageRequest(code, word)
+				require.Error(t, err, "code %d with %s=x", code, n.field)
+			}
+		}
+	}
 }
