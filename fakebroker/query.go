@@ -24,6 +24,7 @@ package fakebroker
 
 import (
 	"context"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,20 +92,15 @@ func (ix *segmentIndex) newest(h uint64) int32 {
 	return ix.slots[uint32(h)&uint32(len(ix.slots)-1)] - 1
 }
 
-// indexKeyHash is the slot of topic#key (FNV-1a, 64 bits).
+// indexKeyHash is the slot of topic#key: the two strings' hashes (maphash, the runtime's
+// AES-based hash: a send indexes its 32-character UNIQ_KEY and its KEYS, which a byte-at-a-time
+// FNV-1a took 1% of a loaded broker's CPU to hash), combined so that neither cancels the other.
 func indexKeyHash(topic, key string) uint64 {
-	h := uint64(14695981039346656037)
-	add := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= 1099511628211
-		}
-	}
-	add(topic)
-	add("#")
-	add(key)
-	return h
+	return maphash.String(indexSeed, key) ^ maphash.String(indexSeed, topic)*0x9E3779B97F4A7C15
 }
+
+// indexSeed seeds indexKeyHash for the life of the process: the index lives in memory only.
+var indexSeed = maphash.MakeSeed()
 
 // indexLocked is IndexService.buildIndex for one stored message in segment g; s.mu is held.
 func (s *store) indexLocked(g *segment, m *protocol.MessageExt, phys int64) {
