@@ -135,8 +135,8 @@ func AppendProperties(dst []byte, props map[string]string, inserted ...string) [
 	if len(props) == 0 {
 		return dst
 	}
-	var buf [32]string
-	return appendPropertiesInOrder(dst, props, javaPropertyOrder(props, inserted, buf[:0]))
+	var buf [32]property
+	return appendPropertiesInOrder(dst, javaPropertyOrder(props, inserted, buf[:0]))
 }
 
 // EncodePropertiesInOrder writes the names of order that props holds, in that order, then any
@@ -146,45 +146,49 @@ func EncodePropertiesInOrder(props map[string]string, order []string) string {
 	if len(props) == 0 {
 		return ""
 	}
-	var buf [32]string
-	keys := buf[:0]
+	var buf [32]property
+	listed := buf[:0]
 	rest := make(map[string]string, len(props))
 	for k, v := range props {
 		rest[k] = v
 	}
 	for _, k := range order {
-		if _, ok := rest[k]; ok {
-			keys = append(keys, k)
+		if v, ok := rest[k]; ok {
+			listed = append(listed, property{k, v})
 			delete(rest, k)
 		}
 	}
-	keys = append(keys, javaPropertyOrder(rest, nil, nil)...)
-	b := appendPropertiesInOrder(make([]byte, 0, encodedPropertiesLen(props)), props, keys)
+	listed = javaPropertyOrder(rest, nil, listed)
+	b := appendPropertiesInOrder(make([]byte, 0, encodedPropertiesLen(props)), listed)
 	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
-// javaPropertyOrder appends the names of props to buf in the iteration order of a
+// property is one name and its value, as javaPropertyOrder places them.
+type property struct{ name, value string }
+
+// javaPropertyOrder appends the properties of props to buf in the iteration order of a
 // java.util.HashMap (default capacity) that had them put in the order inserted, followed by
-// the names inserted leaves out, as put in the order of insertionRank.
-func javaPropertyOrder(props map[string]string, inserted []string, buf []string) []string {
+// the names inserted leaves out, as put in the order of insertionRank. Each comes with its
+// value, read as the map is iterated: writing them then looks nothing up in props again.
+func javaPropertyOrder(props map[string]string, inserted []string, buf []property) []property {
 	// A HashMap iterates bucket by bucket, and a bucket's names in the order they were put.
 	// (bucket, put, name) orders every name apart, so an unstable sort does.
-	type placedName struct {
-		name        string
+	type placedProperty struct {
+		property
 		bucket, put int
 	}
-	var stack [32]placedName
+	var stack [32]placedProperty
 	placed := stack[:0]
 	table := javamap.HashMapTableSize(16, len(props))
 	position := insertionPositions(inserted)
-	for name := range props {
+	for name, value := range props {
 		put, ok := position(name)
 		if !ok {
 			put = len(inserted) + insertionRank(name)
 		}
-		placed = append(placed, placedName{name, javamap.Bucket(javamap.HashCode(name), table), put})
+		placed = append(placed, placedProperty{property{name, value}, javamap.Bucket(javamap.HashCode(name), table), put})
 	}
-	slices.SortFunc(placed, func(a, b placedName) int {
+	slices.SortFunc(placed, func(a, b placedProperty) int {
 		if c := cmp.Compare(a.bucket, b.bucket); c != 0 {
 			return c
 		}
@@ -194,7 +198,7 @@ func javaPropertyOrder(props map[string]string, inserted []string, buf []string)
 		return strings.Compare(a.name, b.name)
 	})
 	for _, p := range placed {
-		buf = append(buf, p.name)
+		buf = append(buf, p.property)
 	}
 	return buf
 }
@@ -264,14 +268,14 @@ func encodedPropertiesLen(props map[string]string) int {
 	return n - 1
 }
 
-func appendPropertiesInOrder(dst []byte, props map[string]string, keys []string) []byte {
-	for i, k := range keys {
+func appendPropertiesInOrder(dst []byte, props []property) []byte {
+	for i, p := range props {
 		if i > 0 {
 			dst = append(dst, propertySeparator)
 		}
-		dst = append(dst, k...)
+		dst = append(dst, p.name...)
 		dst = append(dst, nameValueSeparator)
-		dst = append(dst, props[k]...)
+		dst = append(dst, p.value...)
 	}
 	return dst
 }
