@@ -94,7 +94,7 @@ func (b *Broker) handleSendReply(_ context.Context, req *remoting.Request) *remo
 	m.Topic, m.QueueID, m.Body, m.Flag = h.Topic, queueID, cmd.Body, h.Flag
 	m.Properties = protocol.DecodeProperties(h.Properties)
 	m.RawProperties = h.Properties
-	m.BornTimestamp, m.BornHost = h.BornTimestamp, parseHost(remoteAddr(req))
+	m.BornTimestamp, m.BornHost = h.BornTimestamp, bornHost(req)
 	if h.ReconsumeTimes != nil {
 		m.ReconsumeTimes = *h.ReconsumeTimes
 	}

@@ -303,7 +303,7 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 		return resp
 	}
 	m.BornTimestamp = s.h.BornTimestamp
-	m.BornHost = parseHost(remoteAddr(s.req))
+	m.BornHost = bornHost(s.req)
 	if s.h.ReconsumeTimes != nil {
 		m.ReconsumeTimes = *s.h.ReconsumeTimes
 	}
@@ -318,7 +318,17 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 		}
 		halfMessage(m, s.h.Properties, wait, hadWait)
 	}
-	if code, remark := b.checkStoreMessage(m); code != remoting.Success {
+	// A plain message's properties string is written once: its length is checked and the store
+	// copies it, where each had gone through the map again.
+	var encoded string
+	propsLen := 0
+	if m.RawProperties == "" {
+		encoded = protocol.EncodeProperties(m.Properties)
+		propsLen = len(encoded)
+	} else {
+		propsLen = protocol.PropertiesLength(m.Properties)
+	}
+	if code, remark := b.checkStoreMessageLen(m, propsLen); code != remoting.Success {
 		return s.fail(code, remark)
 	}
 	delayed := b.delayMessage(m)
@@ -326,6 +336,9 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 		// The delay path rebuilds the stored properties from the map, where Java put WAIT back.
 		m.Properties[protocol.PropertyWaitStoreMsgOK] = wait
 		m.RawProperties = ""
+	}
+	if !delayed && m.RawProperties == "" {
+		m.RawProperties = encoded // what the store would write of m.Properties, unchanged since
 	}
 	res, err := b.put([]*protocol.MessageExt{m})
 	if err != nil {
@@ -398,7 +411,11 @@ func halfMessage(m *protocol.MessageExt, sent, wait string, hadWait bool) {
 
 // checkStoreMessage is the store's refusal of a message too big for the commit log.
 func (b *Broker) checkStoreMessage(m *protocol.MessageExt) (int32, string) {
-	propsLen := protocol.PropertiesLength(m.Properties)
+	return b.checkStoreMessageLen(m, protocol.PropertiesLength(m.Properties))
+}
+
+// checkStoreMessageLen is checkStoreMessage with the length of m's properties string known.
+func (b *Broker) checkStoreMessageLen(m *protocol.MessageExt, propsLen int) (int32, string) {
 	bodyLen := len(m.Body)
 	// calMsgLength with IPv4 hosts: 91 fixed bytes before the topic, 2 for the properties length.
 	msgLen := 4 + 4 + 4 + 4 + 4 + 8 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 8 + 4 + bodyLen + 1 + len(m.Topic) + 2 + propsLen
@@ -475,7 +492,7 @@ func (b *Broker) sendBatch(s *sendRequest, tc protocol.TopicConfig) *remoting.Co
 		return answer(s.cmd, remoting.SystemError, "java.nio.BufferUnderflowException: "+err.Error())
 	}
 	batchPropStr := protocol.EncodeProperties(batchProps)
-	born := parseHost(remoteAddr(s.req))
+	born := bornHost(s.req)
 	var reconsume int32
 	if s.h.ReconsumeTimes != nil {
 		reconsume = *s.h.ReconsumeTimes

@@ -74,10 +74,24 @@ func remoteAddr(req *remoting.Request) string {
 	return req.Conn.RemoteAddr()
 }
 
+// bornHost is the address of the peer that sent req, as a message's born host.
+func bornHost(req *remoting.Request) netip.AddrPort {
+	if req.Conn == nil {
+		return unknownHost
+	}
+	if ap := req.Conn.RemoteAddrPort(); ap.IsValid() {
+		return ap
+	}
+	return unknownHost
+}
+
+// unknownHost is the born host of a message from a peer whose address is not an IP address.
+var unknownHost = netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
+
 func parseHost(addr string) netip.AddrPort {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil {
-		return netip.AddrPortFrom(netip.IPv4Unspecified(), 0)
+		return unknownHost
 	}
 	return ap
 }

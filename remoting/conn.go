@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,7 +77,9 @@ type Conn struct {
 	first    firstByteReader
 	borrowed [2]*bufio.Reader
 	info     ConnInfo
-	ep       *endpoint
+	// remoteAddrPort is info.RemoteAddr parsed (RemoteAddrPort).
+	remoteAddrPort netip.AddrPort
+	ep             *endpoint
 	// connLog is log's logger, made at the first line logged: most connections never log
 	// one, and a hostile peer's connection should not cost the attributes' formatting.
 	connLog atomic.Pointer[slog.Logger]
@@ -143,6 +146,7 @@ func newConn(ep *endpoint, nc net.Conn, key string) *Conn {
 		done:    make(chan struct{}),
 	}
 	c.info = ConnInfo{ID: c.id, LocalAddr: addrString(nc.LocalAddr()), RemoteAddr: addrString(nc.RemoteAddr())}
+	c.remoteAddrPort, _ = netip.ParseAddrPort(c.info.RemoteAddr)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	// Armed here, before the server publishes the connection, because Close may run on
 	// another goroutine as soon as it is published and reads the timer.
@@ -194,6 +198,11 @@ func (c *Conn) LocalAddr() string { return c.info.LocalAddr }
 
 // RemoteAddr is the peer's end of the connection, as "host:port".
 func (c *Conn) RemoteAddr() string { return c.info.RemoteAddr }
+
+// RemoteAddrPort is RemoteAddr parsed once, when the connection was made (a broker stores it
+// as the born host of every message the peer sends): the zero AddrPort when it is not an IP
+// address and a port.
+func (c *Conn) RemoteAddrPort() netip.AddrPort { return c.remoteAddrPort }
 
 // Done is closed when the connection has closed.
 func (c *Conn) Done() <-chan struct{} { return c.done }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net/netip"
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
@@ -249,6 +250,7 @@ func TestRequestKnowsItsConnection(t *testing.T) {
 		require.Equal(t, conn.LocalAddr(), req.Conn.RemoteAddr())
 		require.Equal(t, conn.RemoteAddr(), req.Conn.LocalAddr())
 		require.Equal(t, addr, conn.RemoteAddr())
+		require.Equal(t, netip.MustParseAddrPort(conn.LocalAddr()), req.Conn.RemoteAddrPort())
 		require.False(t, req.Received.IsZero())
 		require.True(t, req.Conn.Alive())
 
