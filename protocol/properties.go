@@ -124,10 +124,10 @@ func EncodeProperties(props map[string]string, inserted ...string) string {
 	if len(props) == 0 {
 		return ""
 	}
-	b := AppendProperties(make([]byte, 0, encodedPropertiesLen(props)), props, inserted...)
-	// b is ours alone and never written again, so it can back the string without a copy
-	// (strings.Builder does the same).
-	return unsafe.String(unsafe.SliceData(b), len(b))
+	// Written on the stack and copied once into the string, at its size: working the size out
+	// first was another pass over the map.
+	var stack [512]byte
+	return string(AppendProperties(stack[:0], props, inserted...))
 }
 
 // AppendProperties appends EncodeProperties(props, inserted...) to dst.
