@@ -7,6 +7,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -1030,4 +1031,21 @@ func aclHeaderCases() []headerCase {
 			required: []string{"version", "brokerName", "brokerAddr", "clusterName"},
 		},
 	}
+}
+
+// parseDecimal is strconv.ParseInt in base 10, its short way for plain digits included.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "007", "123456789", "1234567890", "2147483647", "2147483648", "-1", "+5",
+		"999999999999999999", "9223372036854775807", "9223372036854775808", "", "1_0", "12a", "٣"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, bits := range []int{32, 64} {
+			want, wantErr := strconv.ParseInt(s, 10, bits)
+			got, err := parseDecimal(s, bits)
+			if got != want || (err == nil) != (wantErr == nil) {
+				t.Fatalf("parseDecimal(%q, %d) = %d, %v; strconv: %d, %v", s, bits, got, err, want, wantErr)
+			}
+		}
+	})
 }
