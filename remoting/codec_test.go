@@ -448,4 +448,5 @@ func TestFieldsWithExtrasEncodeAsExtFields(t *testing.T) {
 			}
 		}
 	}
+	require.LessOrEqual(t, len(fieldOrders.orders), maxKeyOrders, "the orders remembered are bounded")
 }
