@@ -1,6 +1,7 @@
 package remoting
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -279,14 +280,11 @@ func unescapeBMP(raw string) (string, bool) {
 			if i+6 > len(raw) {
 				return "", false
 			}
-			var u rune
-			for _, h := range []byte(raw[i+2 : i+6]) {
-				d, ok := hexDigit(h)
-				if !ok {
-					return "", false
-				}
-				u = u<<4 | rune(d)
+			v, err := strconv.ParseUint(raw[i+2:i+6], 16, 16) // four hex digits, nothing else
+			if err != nil {
+				return "", false
 			}
+			u := rune(v)
 			if utf16.IsSurrogate(u) {
 				return "", false
 			}
@@ -300,18 +298,6 @@ func unescapeBMP(raw string) (string, bool) {
 	}
 	b = append(b, raw[lit:]...)
 	return unsafe.String(unsafe.SliceData(b), len(b)), true
-}
-
-func hexDigit(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // maxPendingFields is how many extFields strMap holds before it knows the map's size: a send
