@@ -1,11 +1,7 @@
 package remoting
 
 import (
-	"strconv"
-	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/rocketsim/rocketsim/internal/fjson"
 )
@@ -225,12 +221,8 @@ func (p *jsonScan) str() (string, bool) {
 	if !escaped {
 		return raw, true
 	}
-	if v, ok := unescapeBMP(raw); ok {
-		return v, true
-	}
-	// The rarer escapes (UTF-16 surrogates, anything malformed) are left to the general
-	// decoder's own string reader, which decides what they mean.
-	v, _, err := fjson.StrictString(s, start-1)
+	// One pass over the string's bytes, which the scan above has delimited and checked.
+	v, err := fjson.StrictUnescape(raw)
 	if err != nil {
 		return "", false
 	}
@@ -245,60 +237,6 @@ var strStop = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// unescapeBMP resolves the escapes of raw (a string's bytes between its quotes, valid UTF-8,
-// with at least one backslash) in one pass and one allocation: JSON's one-letter escapes and
-// \uXXXX outside the surrogates, which is every escape a send header carries (its properties'
-// \u0001 and \u0002). ok is false for anything else; the general reader takes it then.
-func unescapeBMP(raw string) (string, bool) {
-	b := make([]byte, 0, len(raw)) // unescaping never lengthens a string
-	lit := 0
-	for i := 0; i < len(raw); {
-		j := strings.IndexByte(raw[i:], '\\')
-		if j < 0 {
-			break
-		}
-		i += j
-		b = append(b, raw[lit:i]...)
-		if i+1 >= len(raw) {
-			return "", false
-		}
-		switch esc := raw[i+1]; esc {
-		case '"', '\\', '/':
-			b = append(b, esc)
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			if i+6 > len(raw) {
-				return "", false
-			}
-			v, err := strconv.ParseUint(raw[i+2:i+6], 16, 16) // four hex digits, nothing else
-			if err != nil {
-				return "", false
-			}
-			u := rune(v)
-			if utf16.IsSurrogate(u) {
-				return "", false
-			}
-			b = utf8.AppendRune(b, u)
-			i += 4
-		default:
-			return "", false
-		}
-		i += 2
-		lit = i
-	}
-	b = append(b, raw[lit:]...)
-	return unsafe.String(unsafe.SliceData(b), len(b)), true
-}
 
 // maxPendingFields is how many extFields strMap holds before it knows the map's size: a send
 // request has 13 or 14.

@@ -384,3 +384,34 @@ func FuzzReader(f *testing.F) {
 		require.Equal(t, want, sv)
 	})
 }
+
+// StrictUnescape makes of a delimited string what StrictString makes of it with its quotes, and
+// refuses what StrictString refuses.
+func FuzzStrictUnescape(f *testing.F) {
+	for _, s := range []string{`a\u0001b\u0002`, `\"\\\/\b\f\n\r\t`, `\u00e9\u20AC`, `\ud83d\ude00`, `\ud83d`, `\udc00x`,
+		`\x41`, `\'`, `\u12`, `\`, `plain`, `\q`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return r < 0x20 }) {
+			return // the caller's scan refuses these
+		}
+		// No unescaped quote: every quote follows an odd run of backslashes.
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '"' {
+				n := 0
+				for k := i - 1; k >= 0 && raw[k] == '\\'; k-- {
+					n++
+				}
+				if n%2 == 0 {
+					return
+				}
+			}
+		}
+		want, _, wantErr := StrictString(`"`+raw+`"`, 0)
+		got, err := StrictUnescape(raw)
+		if (err == nil) != (wantErr == nil) || err == nil && got != want {
+			t.Fatalf("StrictUnescape(%q) = %q, %v; StrictString: %q, %v", raw, got, err, want, wantErr)
+		}
+	})
+}
