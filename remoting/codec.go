@@ -6,10 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"unsafe"
 
 	"github.com/rocketsim/rocketsim/internal/fjson"
@@ -339,75 +336,13 @@ func contains(list []string, s string) bool {
 // fieldOrder returns the indexes of Fields in list order or, with hashed, in the order a Java
 // HashMap that had them put in list order iterates them.
 func (c *Command) fieldOrder(buf []int, hashed bool) []int {
-	if hashed && len(c.Fields) > 1 {
-		if order, ok := fieldOrders.lookup(c.Fields); ok {
-			return append(buf, order...)
-		}
-	}
-	start := len(buf)
 	for i := range c.Fields {
 		buf = append(buf, i)
 	}
 	if hashed {
-		order := buf[start:]
-		javamap.OrderIndexes(order, func(i int) string { return c.Fields[i].Key })
-		fieldOrders.remember(c.Fields, order)
+		javamap.OrderIndexes(buf, func(i int) string { return c.Fields[i].Key })
 	}
 	return buf
-}
-
-// fieldOrders remembers the HashMap order of the key lists a process writes headers of: a
-// server writes the same few again and again (a broker's send answer, by the thousand a
-// second), and the order depends on the keys in their list order alone. Keys are joined, each
-// followed by a 0 byte (which no key holds: Java's names are identifiers), into the table's key.
-var fieldOrders = keyOrders{orders: make(map[string][]int)}
-
-type keyOrders struct {
-	mu     sync.RWMutex
-	orders map[string][]int
-}
-
-// maxKeyOrders bounds the key lists remembered: headers come in a handful of shapes, and a
-// peer that makes up keys must not grow the table.
-const maxKeyOrders = 256
-
-// maxKeyListBytes is the longest joined key list remembered; longer ones are ordered each time.
-const maxKeyListBytes = 512
-
-func joinKeys(dst []byte, fields []Field) ([]byte, bool) {
-	for _, f := range fields {
-		if len(dst)+len(f.Key)+1 > cap(dst) || strings.IndexByte(f.Key, 0) >= 0 {
-			return nil, false
-		}
-		dst = append(dst, f.Key...)
-		dst = append(dst, 0)
-	}
-	return dst, true
-}
-
-func (o *keyOrders) lookup(fields []Field) ([]int, bool) {
-	var buf [maxKeyListBytes]byte
-	key, ok := joinKeys(buf[:0], fields)
-	if !ok {
-		return nil, false
-	}
-	o.mu.RLock()
-	order, found := o.orders[string(key)] // a lookup by string(bytes) makes no string
-	o.mu.RUnlock()
-	return order, found
-}
-
-func (o *keyOrders) remember(fields []Field, order []int) {
-	var buf [maxKeyListBytes]byte
-	key, ok := joinKeys(buf[:0], fields)
-	if !ok {
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.orders) < maxKeyOrders {
-		o.orders[string(key)] = slices.Clone(order)
-	}
 }
 
 // orderedKeys returns the extField keys in the order a Java peer's HashMap iterates them.
