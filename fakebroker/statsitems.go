@@ -112,67 +112,45 @@ func (it *statsItem) snapshot(w statsWindow) protocol.BrokerStatsItem {
 
 type statsKey struct{ name, key string }
 
-// brokerStatsTable holds every item by name and key. Items are created once and looked up on
-// every send and pull (three per send), under the read lock: a map typed by its key hashes
-// and compares the two strings directly, where a sync.Map went through the key's interface.
+// brokerStatsTable holds every item by name and key. A sync.Map: items are created once and
+// read on every send and pull.
 type brokerStatsTable struct {
-	mu    sync.RWMutex
-	items map[statsKey]*statsItem
+	items sync.Map // statsKey -> *statsItem
 }
 
 func (t *brokerStatsTable) add(name, key string, value, times int64) {
-	t.item(statsKey{name, key}).add(value, times)
-}
-
-// item returns the item of k, created at its first count.
-func (t *brokerStatsTable) item(k statsKey) *statsItem {
-	t.mu.RLock()
-	it := t.items[k]
-	t.mu.RUnlock()
-	if it != nil {
-		return it
+	k := statsKey{name, key}
+	v, ok := t.items.Load(k)
+	if !ok {
+		v, _ = t.items.LoadOrStore(k, &statsItem{})
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if it = t.items[k]; it == nil {
-		if t.items == nil {
-			t.items = make(map[statsKey]*statsItem)
-		}
-		it = &statsItem{}
-		t.items[k] = it
-	}
-	return it
+	v.(*statsItem).add(value, times)
 }
 
 func (t *brokerStatsTable) get(name, key string) (*statsItem, bool) {
-	t.mu.RLock()
-	it, ok := t.items[statsKey{name, key}]
-	t.mu.RUnlock()
-	return it, ok
+	v, ok := t.items.Load(statsKey{name, key})
+	if !ok {
+		return nil, false
+	}
+	return v.(*statsItem), true
 }
 
-// sampleAll samples every item outside the lock, so that counting never waits for a sampler.
 func (t *brokerStatsTable) sampleAll(w statsWindow, now time.Time, period time.Duration) {
-	t.mu.RLock()
-	items := make([]*statsItem, 0, len(t.items))
-	for _, it := range t.items {
-		items = append(items, it)
-	}
-	t.mu.RUnlock()
-	for _, it := range items {
-		it.sample(w, now, period)
-	}
+	t.items.Range(func(_, v any) bool {
+		v.(*statsItem).sample(w, now, period)
+		return true
+	})
 }
 
 // deleteWhere removes the items of the named statistics whose key matches.
 func (t *brokerStatsTable) deleteWhere(names []string, match func(key string) bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for k := range t.items {
-		if slices.Contains(names, k.name) && match(k.key) {
-			delete(t.items, k)
+	t.items.Range(func(k, _ any) bool {
+		sk := k.(statsKey)
+		if slices.Contains(names, sk.name) && match(sk.key) {
+			t.items.Delete(k)
 		}
-	}
+		return true
+	})
 }
 
 // The statistics BrokerStatsManager.onTopicDeleted and onGroupDeleted remove.
