@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rocketsim/rocketsim/protocol"
 	"github.com/rocketsim/rocketsim/remoting"
 )
 
@@ -67,7 +68,8 @@ type Entry struct {
 	// read, so that the requests nobody reads back cost no map.
 	fields         []remoting.Field
 	responseFields []remoting.Field // the same for an answer's header (a fake broker's send answers)
-	// targetLater: Topic and Groups are still to be read from the header (targetInHeader).
+	// targetLater: Topic and Groups are still to be read from the header
+	// (protocol.TargetInHeader).
 	targetLater bool
 }
 
@@ -160,11 +162,12 @@ func (h *History) finishLater(ctx context.Context, req *remoting.Request, e Entr
 // begin takes the request before a handler sees it: the entry holds what the client sent. The
 // header map is shared, not copied (requests are read-only for handlers and interceptors, see
 // remoting.Request): two map copies per request were a seventh of a loaded fake broker's
-// CPU, with the garbage collector's share. The body is copied, as its buffer is the reader's.
+// CPU, with the garbage collector's share. So is the body, unless only its start is kept
+// (keptBody); the topic and groups are read from the header when the entry is first read.
 func (h *History) begin(req *remoting.Request) Entry {
 	cmd := req.Command
 	var t target
-	later := targetInHeader(cmd.Code)
+	later := protocol.TargetInHeader(cmd.Code) // the entry keeps the header: found when read
 	if !later {
 		t = requestTarget(cmd)
 	}
@@ -187,14 +190,6 @@ func (h *History) begin(req *remoting.Request) Entry {
 		Groups:        t.groups,
 		targetLater:   later,
 	}
-}
-
-// targetInHeader reports whether a request's topic and groups are read from its header alone
-// (protocol.RequestTarget): the entry keeps the header, so they are found when the entry is
-// first read instead of on every request. A heartbeat's and a transaction check's are in the
-// body, of which the entry may keep only the first bytes.
-func targetInHeader(code int32) bool {
-	return code != remoting.CodeHeartBeat && code != remoting.CodeCheckTransactionState
 }
 
 // keptBody is what an entry keeps of a request's body. A body kept whole is the request's own

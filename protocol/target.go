@@ -46,6 +46,13 @@ func RequestTarget(cmd *remoting.Command) (topic string, groups []string) {
 	return cmd.Ext(FieldTopic), distinctNames(cmd.Ext(FieldProducerGroup), cmd.Ext(FieldConsumerGroup), cmd.Ext("group"))
 }
 
+// TargetInHeader reports whether RequestTarget finds code's topic and groups in the header
+// alone, so that a holder of the header (a request history) can leave them to be read later.
+// HEART_BEAT's and CHECK_TRANSACTION_STATE's are in the body.
+func TargetInHeader(code int32) bool {
+	return code != remoting.CodeHeartBeat && code != remoting.CodeCheckTransactionState
+}
+
 func distinctNames(names ...string) []string {
 	var out []string
 	for _, n := range names {

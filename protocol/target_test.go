@@ -56,6 +56,10 @@ func TestRequestTarget(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			topic, groups := RequestTarget(tc.cmd)
 			require.Equal(t, tc.want, want{topic, groups})
+			if TargetInHeader(tc.cmd.Code) {
+				topic, groups = RequestTarget(&remoting.Command{Code: tc.cmd.Code, ExtFields: tc.cmd.ExtFields})
+				require.Equal(t, tc.want, want{topic, groups}, "found in the header alone")
+			}
 		})
 	}
 }
