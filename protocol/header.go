@@ -201,7 +201,8 @@ func (r *extReader) int32OK(key string, required bool) (int32, bool) {
 
 // parseDecimal is strconv.ParseInt(s, 10, bits), with a short way for the plain digits every
 // header number is written in (a send header has seven): strconv's general parse (signs,
-// underscores for base 0, the error value) was a tenth of decoding a send's header.
+// underscores for base 0, the error value) was near a third of reading a send's header in a
+// loaded broker's profile.
 func parseDecimal(s string, bits int) (int64, error) {
 	// 9 digits fit an int32 and 18 an int64 whatever they are.
 	if n := len(s); n > 0 && (bits == 32 && n <= 9 || bits == 64 && n <= 18) {
