@@ -94,8 +94,7 @@ func TestRebalanceLocksLostOnRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newRig(t)
 		require.Equal(t, []int32{0}, r.lock("A", "cg", orderQueues(0)))
-		r.b.Crash()
-		require.NoError(t, r.b.Start())
+		r.restart()
 		require.Empty(t, r.b.QueueLocks("cg"))
 		require.Equal(t, []int32{0}, r.lock("B", "cg", orderQueues(0)))
 	})
