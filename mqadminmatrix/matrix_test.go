@@ -464,6 +464,8 @@ func compareSides(t *testing.T, all []step, fakeRes, realRes []result, known map
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "subcommand\tfake vs real")
 	same := 0
+	// The errors are reported after the table: CI's log keeps the test's output from the table on.
+	var errs []string
 	for i, s := range all {
 		f, r := fakeRes[i], realRes[i]
 		name := s.name()
@@ -471,14 +473,14 @@ func compareSides(t *testing.T, all []step, fakeRes, realRes []result, known map
 		verdict := "same"
 		switch d := cmp.Diff(f.norm, r.norm); {
 		case d == "" && isKnown:
-			t.Errorf("%s: listed as differing (%s) but the same now", name, reason)
+			errs = append(errs, fmt.Sprintf("%s: listed as differing (%s) but the same now", name, reason))
 			verdict = "same (listed as differing)"
 		case d == "":
 			same++
 		case isKnown:
 			verdict = "differs (known): " + reason
 		default:
-			t.Errorf("%s: fake and real differ (-fake +real):\n%s\nfake raw:\n%s\nreal raw:\n%s", name, d, f.raw, r.raw)
+			errs = append(errs, fmt.Sprintf("%s: fake and real differ (-fake +real):\n%s\nfake raw:\n%s\nreal raw:\n%s", name, d, f.raw, r.raw))
 			verdict = "DIFFERS (unexpected)"
 		}
 		fmt.Fprintf(tw, "%s\t%s\n", name, verdict)
@@ -493,6 +495,9 @@ func compareSides(t *testing.T, all []step, fakeRes, realRes []result, known map
 	}
 	t.Logf("mqadmin %s against the fakes and against real %s: %d command lines of %d subcommands, %d the same, the rest differ as listed:\n%s",
 		version, version, len(all), len(distinct), same, sb.String())
+	for _, e := range errs {
+		t.Error(e)
+	}
 }
 
 // compileDriver compiles java/MQAdminBatch.java against the tools' jars into a temporary folder.
