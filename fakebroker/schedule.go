@@ -127,6 +127,7 @@ func (b *Broker) delayMessage(m *protocol.MessageExt) bool {
 	}
 	m.Properties[protocol.PropertyRealTopic] = m.Topic
 	m.Properties[protocol.PropertyRealQueueID] = strconv.Itoa(int(m.QueueID))
+	m.RawProperties = "" // it lacks the two: the store writes the map, or the caller encodes it again
 	m.Topic, m.QueueID = protocol.ScheduleTopic, int32(level-1)
 	return true
 }

@@ -318,27 +318,19 @@ func (b *Broker) sendMessage(s *sendRequest, tc protocol.TopicConfig) *remoting.
 		}
 		halfMessage(m, s.h.Properties, wait, hadWait)
 	}
-	// A plain message's properties string is written once: its length is checked and the store
-	// copies it, where each had gone through the map again.
-	var encoded string
-	propsLen := 0
+	// A plain message's properties string is written once, here: its length is checked and the
+	// store copies it, where each had gone through the map again. A half message's holds the
+	// same properties in an order of its own, so the same length.
 	if m.RawProperties == "" {
-		encoded = protocol.EncodeProperties(m.Properties)
-		propsLen = len(encoded)
-	} else {
-		propsLen = protocol.PropertiesLength(m.Properties)
+		m.RawProperties = protocol.EncodeProperties(m.Properties)
 	}
-	if code, remark := b.checkStoreMessageLen(m, propsLen); code != remoting.Success {
+	if code, remark := b.checkStoreMessageLen(m, len(m.RawProperties)); code != remoting.Success {
 		return s.fail(code, remark)
 	}
 	delayed := b.delayMessage(m)
 	if delayed && hadWait {
 		// The delay path rebuilds the stored properties from the map, where Java put WAIT back.
 		m.Properties[protocol.PropertyWaitStoreMsgOK] = wait
-		m.RawProperties = ""
-	}
-	if !delayed && m.RawProperties == "" {
-		m.RawProperties = encoded // what the store would write of m.Properties, unchanged since
 	}
 	res, err := b.put([]*protocol.MessageExt{m})
 	if err != nil {
